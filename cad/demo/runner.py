@@ -1,0 +1,164 @@
+"""`cad demo`: servers, service, fleet and a stream of real-located 999 calls, then a summary."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiomqtt
+
+from cad.demo.calls import call_stream
+from cad.demo.fleet import build_fleet
+from cad.demo.mdt_sim import SimulatedFleet
+from cad.demo.summary import collect_counts, print_summary
+from cad.events import Tasking
+from cad.logs import JsonFormatter
+from cad.mqtt import new_client
+from cad.redis_client import open_redis
+from cad.servers import embedded_servers, free_port
+from cad.service import server_for
+from cad.settings import Settings, get_settings
+from cad.topics import Topics
+from dispatch.scripts import register_scripts
+from dispatch.units import register_unit
+
+_PROGRESS_EVERY_S = 5.0
+_SETTLE_S = 3.0
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """What the operator asked of the demo."""
+
+    duration_s: float | None
+    rate_per_s: float
+    seed: int
+    units_per_area: int
+
+
+@dataclass
+class LatencyBook:
+    """Call-to-tasking latency: publish time per call id, arrival time per tasking."""
+
+    sent: dict[str, float] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list)
+
+    def tasking_arrived(self, _callsign: str, tasking: Tasking, arrived: float) -> None:
+        started = self.sent.pop(tasking.call_id, None)
+        if started is not None:
+            self.latencies_ms.append((arrived - started) * 1000)
+
+
+@contextlib.asynccontextmanager
+async def _servers(workdir: Path) -> AsyncIterator[Settings]:
+    """The configured servers, or our own embedded ones when none are configured."""
+    if os.environ.get("CAD_REDIS_URL") and os.environ.get("CAD_MQTT_URL"):
+        yield get_settings()
+        return
+    with embedded_servers(workdir) as (redis, broker):
+        print(f"started redis-server (AOF) at {redis.url} and mosquitto at {broker.url}")
+        yield get_settings(redis_url=redis.url, mqtt_url=broker.url, http_port=free_port())
+
+
+def _setup_logging(workdir: Path) -> Path:
+    path = workdir / "cad-service.log"
+    handler = logging.FileHandler(path)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    return path
+
+
+async def run_demo(options: DemoOptions) -> int:
+    """Run the demo; exit status 0 when calls were turned into taskings."""
+    workdir = Path(tempfile.mkdtemp(prefix="cad-demo-"))
+    log_path = _setup_logging(workdir)
+    async with _servers(workdir) as settings:
+        server = server_for(settings)
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.05)
+        api = f"http://{settings.http_host}:{settings.http_port}"
+        print(f"service up: API {api}  (OpenAPI at {api}/docs); JSON logs in {log_path}")
+        redis = open_redis(settings)
+        scripts = register_scripts(redis)
+        fleet = build_fleet(options.units_per_area, options.seed)
+        now_ms = int(time.time() * 1000)
+        for unit in fleet:
+            await register_unit(redis, scripts, unit, now_ms=now_ms, actor="demo")
+        print(f"registered {len(fleet)} units in {len({u.area for u in fleet})} BCUs")
+        topics = Topics(settings.topic_root)
+        book = LatencyBook()
+        mdt_client = new_client(settings, identifier="demo-mdt-fleet", persistent=False)
+        caller_client = new_client(settings, identifier="demo-call-gateway", persistent=False)
+        async with mdt_client, caller_client:
+            sim = SimulatedFleet(
+                mdt_client, topics, seed=options.seed, on_tasking=book.tasking_arrived
+            )
+            sim_task = asyncio.create_task(sim.run())
+            await asyncio.sleep(0.3)  # let the fleet's subscription land before the first call
+            published = await _publish_calls(caller_client, topics, options, book, sim)
+            await asyncio.sleep(_SETTLE_S)
+            counts = await collect_counts(redis, published, book.latencies_ms, sim.cleared)
+            sim_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sim_task
+            await sim.stop()
+        print_summary(counts)
+        await redis.aclose()
+        server.should_exit = True
+        await serving
+    return 0 if counts.taskings > 0 else 1
+
+
+async def _publish_calls(
+    client: aiomqtt.Client,
+    topics: Topics,
+    options: DemoOptions,
+    book: LatencyBook,
+    sim: SimulatedFleet,
+) -> int:
+    """Publish call events at the set rate until the duration ends or Ctrl-C."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if options.duration_s is None:
+        print("publishing 999 calls until Ctrl-C ...")
+    else:
+        print(f"publishing 999 calls for {options.duration_s:.0f}s at {options.rate_per_s}/s ...")
+    started = time.perf_counter()
+    next_progress = started + _PROGRESS_EVERY_S
+    interval = 1.0 / options.rate_per_s
+    published = 0
+    for event in call_stream(options.seed):
+        now = time.perf_counter()
+        if stop.is_set() or (
+            options.duration_s is not None and now - started >= options.duration_s
+        ):
+            break
+        book.sent[event.call_id] = time.perf_counter()
+        await client.publish(topics.calls_in, event.model_dump_json().encode(), qos=1)
+        published += 1
+        if now >= next_progress:
+            next_progress += _PROGRESS_EVERY_S
+            print(
+                f"  t={now - started:5.1f}s calls={published} taskings={len(book.latencies_ms)} "
+                f"cleared={sim.cleared}"
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), max(0.0, started + published * interval - now))
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.remove_signal_handler(sig)
+    return published

@@ -1,0 +1,133 @@
+"""Versioned JSON payloads that cross MQTT: the contract between the service, gateways and MDTs.
+
+Validation happens here, at the edge; the JSON schemas in `cad/schemas/` are generated from these
+models (`python -m cad.schema_export`) and a test keeps them in step.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Final, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+SCHEMA_VERSION: Final = 1
+
+Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
+Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)]
+Callsign = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+
+
+class Grade(StrEnum):
+    """Police response grades: Immediate, Significant, Extended, Referred."""
+
+    IMMEDIATE = "I"
+    SIGNIFICANT = "S"
+    EXTENDED = "E"
+    REFERRED = "R"
+
+
+class CallSource(StrEnum):
+    """Where a call came from."""
+
+    EMERGENCY_999 = "999"
+    NON_EMERGENCY_101 = "101"
+    AML = "aml"
+    ECALL = "ecall"
+    ALARM = "alarm"
+
+
+class UnitStatus(StrEnum):
+    """A unit's operational status as the dispatch core sees it."""
+
+    AVAILABLE = "available"
+    ASSIGNED = "assigned"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    BUSY = "busy"
+    OFF_DUTY = "off_duty"
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+
+
+class Location(BaseModel):
+    """A WGS84 point with an optional uncertainty radius (an AML or eCall fix)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lon: Longitude
+    lat: Latitude
+    radius_m: Annotated[float, Field(ge=0.0, le=50_000.0, allow_inf_nan=False)] | None = None
+
+
+class CallEvent(_Payload):
+    """A call event from telephony, AML, eCall or an alarm gateway, on `cad/calls/in`."""
+
+    call_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+    received_at: AwareDatetime
+    source: CallSource
+    location: Location
+    incident_type: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    grade: Grade | None = None
+    cli: Annotated[str, Field(max_length=32)] | None = None
+    text: Annotated[str, Field(max_length=4_000)] | None = None
+
+
+class AvlFix(_Payload):
+    """A unit's position report on `cad/units/{callsign}/avl`."""
+
+    lon: Longitude
+    lat: Latitude
+    ts: AwareDatetime
+    speed_mps: Annotated[float, Field(ge=0.0, le=120.0, allow_inf_nan=False)] | None = None
+    heading: Annotated[float, Field(ge=0.0, lt=360.0, allow_inf_nan=False)] | None = None
+
+
+class StatusReport(_Payload):
+    """A status change or tasking acknowledgement from an MDT on `cad/units/{callsign}/status`."""
+
+    status: UnitStatus
+    ts: AwareDatetime
+    tasking_id: Annotated[str, Field(max_length=64)] | None = None
+    incident_ref: Annotated[str, Field(max_length=64)] | None = None
+
+
+class Tasking(_Payload):
+    """What the service sends a unit's MDT on `cad/units/{callsign}/tasking`."""
+
+    tasking_id: str
+    incident_ref: str
+    call_id: str
+    grade: Grade | None
+    incident_type: str | None
+    location: Location
+    eta_s: float
+    issued_at: AwareDatetime
+
+
+class DeadLetter(_Payload):
+    """A rejected input message, with the reason, on `cad/deadletter`."""
+
+    topic: str
+    reason: str
+    payload_excerpt: str
+    received_at: AwareDatetime
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line naming each rejected field and why, e.g. `location.lat: must be <= 90`."""
+    parts = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(p) for p in item["loc"]) or "payload"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)

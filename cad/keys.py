@@ -1,0 +1,101 @@
+"""Redis key names: the one place that spells them.
+
+Every key of one dispatch area (a BCU) carries the area as its hash tag, `cad:{CW}:...`, so every
+Lua script touches one slot and runs unchanged on Redis Cluster. The few global keys (the daily
+reference sequence, the ref and callsign directories) are never touched inside a script.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AreaKeys:
+    """The keys of one dispatch area."""
+
+    area: str
+    prefix: str = "cad"
+
+    @property
+    def tag(self) -> str:
+        return f"{self.prefix}:{{{self.area}}}"
+
+    @property
+    def units(self) -> str:
+        """Hash: callsign -> the unit's registry record (JSON)."""
+        return f"{self.tag}:units"
+
+    @property
+    def unit_status(self) -> str:
+        """Hash: callsign -> current status."""
+        return f"{self.tag}:unit:status"
+
+    @property
+    def unit_incident(self) -> str:
+        """Hash: callsign -> the incident ref it is committed to."""
+        return f"{self.tag}:unit:incident"
+
+    @property
+    def unit_tasking(self) -> str:
+        """Hash: callsign -> the tasking id it was last sent."""
+        return f"{self.tag}:unit:tasking"
+
+    @property
+    def unit_fix(self) -> str:
+        """Hash: callsign -> time of its last AVL fix (ms since the epoch)."""
+        return f"{self.tag}:unit:fix"
+
+    @property
+    def positions(self) -> str:
+        """Geo set: the last known position of every unit of the area."""
+        return f"{self.tag}:positions"
+
+    @property
+    def available(self) -> str:
+        """Geo set: the positions of the units that may be dispatched now."""
+        return f"{self.tag}:available"
+
+    @property
+    def pending(self) -> str:
+        """Sorted set: incidents waiting for a unit, ordered by grade then age."""
+        return f"{self.tag}:pending"
+
+    @property
+    def audit(self) -> str:
+        """Stream: every state change of the area, the audit log and the live map's feed."""
+        return f"{self.tag}:audit"
+
+    def incident(self, ref: str) -> str:
+        """Hash: one incident."""
+        return f"{self.tag}:incident:{ref}"
+
+    def call(self, call_id: str) -> str:
+        """String: the incident ref a call event became (idempotency by call id)."""
+        return f"{self.tag}:call:{call_id}"
+
+
+@dataclass(frozen=True)
+class GlobalKeys:
+    """Keys that span areas; only ever touched outside Lua scripts."""
+
+    prefix: str = "cad"
+
+    def ref_sequence(self, day: str) -> str:
+        """Counter: the per-day incident reference sequence."""
+        return f"{self.prefix}:refseq:{day}"
+
+    @property
+    def incident_area(self) -> str:
+        """Hash: incident ref -> its dispatch area."""
+        return f"{self.prefix}:incident-area"
+
+    @property
+    def unit_area(self) -> str:
+        """Hash: callsign -> the dispatch area that holds the unit."""
+        return f"{self.prefix}:unit-area"
+
+    @property
+    def areas(self) -> str:
+        """Set: every dispatch area that holds units or incidents."""
+        return f"{self.prefix}:areas"

@@ -1,0 +1,185 @@
+"""The service's MQTT link: one aiomqtt client, reconnected with backoff, routing messages by topic.
+
+Following aiomqtt's own advice, reconnection is a loop around `async with Client(...)` that
+subscribes again each time; every network await has a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from cad.logs import log
+from cad.settings import Settings
+
+logger = logging.getLogger("cad.mqtt")
+
+Handler = Callable[[aiomqtt.Message], Awaitable[None]]
+
+# paho leaves Nagle's algorithm on: with delayed ACKs that costs ~40 ms a small message.
+NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
+# A persistent session survives a restart of the service for an hour: call events queue meanwhile.
+_SESSION_EXPIRY_S = 3600
+
+
+class MqttUnavailableError(RuntimeError):
+    """The broker could not be reached or did not accept a publish in time."""
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    """Where the broker is, parsed from `CAD_MQTT_URL` (mqtt://user:password@host:port)."""
+
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+
+    @classmethod
+    def from_url(cls, url: str) -> BrokerAddress:
+        """Parse an `mqtt://` URL."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
+            raise ValueError(f"not an mqtt:// URL: {url!r}")
+        return cls(parts.hostname, parts.port or 1883, parts.username, parts.password)
+
+
+def new_client(
+    settings: Settings, *, identifier: str, persistent: bool, will: aiomqtt.Will | None = None
+) -> aiomqtt.Client:
+    """An MQTT v5 client for the configured broker."""
+    address = BrokerAddress.from_url(settings.mqtt_url)
+    properties = None
+    if persistent:
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.SessionExpiryInterval = _SESSION_EXPIRY_S
+    return aiomqtt.Client(
+        address.host,
+        address.port,
+        username=address.username,
+        password=address.password,
+        identifier=identifier,
+        protocol=aiomqtt.ProtocolVersion.V5,
+        clean_start=not persistent,
+        properties=properties,
+        timeout=settings.network_timeout_s,
+        keepalive=15,
+        will=will,
+        max_inflight_messages=200,
+        socket_options=NO_DELAY,
+    )
+
+
+@dataclass(frozen=True)
+class Route:
+    """A subscription and the handler for the messages that match it."""
+
+    subscription: str
+    match: str
+    qos: int
+    handler: Handler
+
+
+class MqttLink:
+    """Keeps one client connected, subscribes the routes, and publishes on behalf of the service."""
+
+    def __init__(self, settings: Settings, routes: list[Route]) -> None:
+        self._settings = settings
+        self._routes = routes
+        self._client: aiomqtt.Client | None = None
+        self._connected = asyncio.Event()
+        self._receiving_stopped = asyncio.Event()
+        self._closed = asyncio.Event()
+
+    async def publish(self, topic: str, payload: bytes, *, qos: int = 1) -> None:
+        """Publish, waiting for the link to come up if it is reconnecting."""
+        timeout = self._settings.network_timeout_s
+        try:
+            await asyncio.wait_for(self._connected.wait(), timeout)
+        except TimeoutError as exc:
+            raise MqttUnavailableError(f"broker not connected within {timeout}s") from exc
+        assert self._client is not None  # set before _connected, cleared after it
+        try:
+            await self._client.publish(topic, payload, qos=qos, timeout=timeout)
+        except aiomqtt.MqttError as exc:
+            raise MqttUnavailableError(f"publish to {topic} failed: {exc}") from exc
+
+    @property
+    def connected(self) -> bool:
+        """Whether the link is up now."""
+        return self._connected.is_set()
+
+    def stop_receiving(self) -> None:
+        """Stop handing messages to the routes; the connection stays up for publishing."""
+        self._receiving_stopped.set()
+
+    def close(self) -> None:
+        """Let `run` disconnect and return (after `stop_receiving` and the handlers' drain)."""
+        self._receiving_stopped.set()
+        self._closed.set()
+
+    async def run(self) -> None:
+        """Connect, subscribe and dispatch messages until closed, reconnecting with backoff."""
+        backoff = 0.1
+        while not self._closed.is_set():
+            client = new_client(
+                self._settings, identifier=self._settings.mqtt_client_id, persistent=True
+            )
+            try:
+                async with client:
+                    for route in self._routes:
+                        await client.subscribe(route.subscription, qos=route.qos)
+                    self._client = client
+                    self._connected.set()
+                    log(logger, logging.INFO, "mqtt_connected", url=self._settings.mqtt_url)
+                    backoff = 0.1
+                    if await self._receive_until_stopped(client):
+                        await self._closed.wait()
+                        return
+            except aiomqtt.MqttError as exc:
+                log(logger, logging.WARNING, "mqtt_disconnected", error=str(exc), retry_s=backoff)
+            finally:
+                self._connected.clear()
+                self._client = None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closed.wait(), backoff)
+            backoff = min(backoff * 2, self._settings.reconnect_max_backoff_s)
+
+    async def _receive_until_stopped(self, client: aiomqtt.Client) -> bool:
+        """Dispatch messages; True when stopped on purpose, raises MqttError when the link drops."""
+        reader = asyncio.create_task(self._read(client))
+        stopped = asyncio.create_task(self._receiving_stopped.wait())
+        done, _ = await asyncio.wait({reader, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (reader, stopped):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if reader in done:
+            reader.result()  # the reader only ends by raising: the link dropped
+        return stopped in done
+
+    async def _read(self, client: aiomqtt.Client) -> None:
+        async for message in client.messages:
+            await self._dispatch(message)
+        raise aiomqtt.MqttError("the message stream ended")
+
+    async def _dispatch(self, message: aiomqtt.Message) -> None:
+        for route in self._routes:
+            if message.topic.matches(route.match):
+                try:
+                    await route.handler(message)
+                except Exception:
+                    # One message must never stop the link; the handler's own errors are logged.
+                    logger.exception(
+                        "route_failed", extra={"fields": {"topic": message.topic.value}}
+                    )
+                return

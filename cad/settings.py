@@ -1,0 +1,47 @@
+"""Service settings, read only from the environment (`CAD_*`) through pydantic-settings."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a `cad` process is configured with; build it with `get_settings()`."""
+
+    model_config = SettingsConfigDict(env_prefix="CAD_", extra="ignore")
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    mqtt_url: str = "mqtt://127.0.0.1:1883"
+    topic_root: str = "cad"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=0, le=65535)
+    mqtt_client_id: str = "cad-service"
+    # A shared subscription lets several service replicas split the call events between them.
+    mqtt_share_group: str = "cad"
+    max_payload_bytes: int = Field(default=16 * 1024, ge=256)
+    # GEOSEARCH cost grows with the members inside the radius, so search near first and widen.
+    search_radii_m: tuple[int, ...] = (1_000, 3_000, 8_000, 20_000, 60_000)
+    network_timeout_s: float = Field(default=5.0, gt=0)
+    reconnect_max_backoff_s: float = Field(default=10.0, gt=0)
+    log_level: str = "INFO"
+
+    @field_validator("topic_root")
+    @classmethod
+    def _topic_root_has_no_wildcards(cls, value: str) -> str:
+        stripped = value.strip("/")
+        if not stripped or any(c in stripped for c in "+#"):
+            raise ValueError("topic root must be a non-empty topic without wildcards")
+        return stripped
+
+    @field_validator("search_radii_m")
+    @classmethod
+    def _radii_ascending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or any(r <= 0 for r in value) or list(value) != sorted(value):
+            raise ValueError("search radii must be positive and ascending")
+        return value
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides taking precedence."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,54 @@
+"""Bounded background work for message handlers: the MQTT loop never waits on a slow handler,
+yet no more than `limit` handlers run at once, and shutdown can wait for them all."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+logger = logging.getLogger("cad.tasks")
+
+
+class TaskPool:
+    """Runs coroutines as tasks, at most `limit` at a time, and drains them on shutdown."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def spawn(self, work: Coroutine[Any, Any, None], *, name: str) -> None:
+        """Start `work` once a slot is free (back-pressure on the caller while all are busy)."""
+        await self._slots.acquire()
+        task = asyncio.create_task(self._run(work, name), name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        try:
+            await work
+        except Exception:
+            # One failing message must never take the consumer down with it.
+            logger.exception("handler_failed", extra={"fields": {"task": name}})
+        finally:
+            self._slots.release()
+
+    async def drain(self) -> None:
+        """Wait for every running task to finish."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    @property
+    def running(self) -> int:
+        """How many tasks run now."""
+        return len(self._tasks)
+
+
+def payload_bytes(payload: object) -> bytes:
+    """An aiomqtt message payload as bytes, whatever type paho handed over."""
+    if isinstance(payload, bytes | bytearray):
+        return bytes(payload)
+    if payload is None:
+        return b""
+    return str(payload).encode()

@@ -1,0 +1,58 @@
+"""MQTT topic names: the one place that spells them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Topic names under one configurable root (`cad` by default)."""
+
+    root: str = "cad"
+
+    @property
+    def calls_in(self) -> str:
+        return f"{self.root}/calls/in"
+
+    def calls_in_shared(self, group: str) -> str:
+        """The shared-subscription filter through which replicas split the call events."""
+        return f"$share/{group}/{self.calls_in}"
+
+    @property
+    def deadletter(self) -> str:
+        return f"{self.root}/deadletter"
+
+    def tasking(self, callsign: str) -> str:
+        return f"{self.root}/units/{callsign}/tasking"
+
+    def status(self, callsign: str) -> str:
+        return f"{self.root}/units/{callsign}/status"
+
+    def status_reply(self, callsign: str) -> str:
+        """Where the service tells an MDT that a status report was refused, and why."""
+        return f"{self.root}/units/{callsign}/reply"
+
+    def avl(self, callsign: str) -> str:
+        return f"{self.root}/units/{callsign}/avl"
+
+    def incident(self, ref: str) -> str:
+        # An incident ref holds a space and a slash ("CAD 1234/22NOV26"): neither may split a topic.
+        return f"{self.root}/incidents/{ref.replace(' ', '_').replace('/', '-')}"
+
+    @property
+    def all_status(self) -> str:
+        return f"{self.root}/units/+/status"
+
+    @property
+    def all_avl(self) -> str:
+        return f"{self.root}/units/+/avl"
+
+    def callsign_of(self, topic: str) -> str | None:
+        """The callsign in a `{root}/units/{callsign}/...` topic, or None for any other topic."""
+        parts = topic.split("/")
+        root_parts = self.root.split("/")
+        n = len(root_parts)
+        if len(parts) != n + 3 or parts[:n] != root_parts or parts[n] != "units":
+            return None
+        return parts[n + 1] or None

@@ -1,0 +1,107 @@
+"""The service's long-lived parts, built from settings, run by the app's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from cad.logs import log
+from cad.mqtt import MqttLink, Route
+from cad.redis_client import open_redis
+from cad.settings import Settings
+from cad.tasks import TaskPool
+from cad.topics import Topics
+from callhandling.call_consumer import CallEventConsumer
+from callhandling.intake import CallIntake
+from dispatch.avl import AvlBatcher
+from dispatch.dispatcher import Dispatcher
+from dispatch.mdt_consumer import MdtConsumer
+from dispatch.scripts import DispatchScripts, register_scripts
+from geo import load_gazetteer
+
+logger = logging.getLogger("cad.runtime")
+
+# Enough handlers to keep Redis busy, few enough that a storm queues rather than thrashes.
+_HANDLER_CONCURRENCY = 256
+
+
+class Runtime:
+    """Redis, the MQTT link, the consumers and the dispatcher of one service process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.topics = Topics(settings.topic_root)
+        self.redis: Redis = open_redis(settings)
+        self.scripts: DispatchScripts = register_scripts(self.redis)
+        self.pool = TaskPool(_HANDLER_CONCURRENCY)
+        self.avl = AvlBatcher(self.redis)
+        routes: list[Route] = []
+        self.link = MqttLink(settings, routes)
+        self.dispatcher = Dispatcher(
+            self.redis, self.scripts, self.link, self.topics, settings.search_radii_m
+        )
+        self.intake = CallIntake(self.redis, self.scripts, self.dispatcher)
+        calls = CallEventConsumer(
+            self.intake, self.redis, self.link, self.topics,
+            max_payload_bytes=settings.max_payload_bytes, pool=self.pool,
+        )  # fmt: skip
+        mdts = MdtConsumer(
+            self.redis, self.scripts, self.link, self.topics, self.dispatcher, self.avl,
+            max_payload_bytes=settings.max_payload_bytes, pool=self.pool,
+        )  # fmt: skip
+        t = self.topics
+        routes += [
+            Route(t.calls_in_shared(settings.mqtt_share_group), t.calls_in, 1, calls.handle),
+            Route(t.all_status, t.all_status, 1, mdts.handle_status),
+            Route(t.all_avl, t.all_avl, 0, mdts.handle_avl),
+        ]
+        self._link_task: asyncio.Task[None] | None = None
+        self._avl_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Load the gazetteer, then run the MQTT link and the AVL writer in the background."""
+        # Loading the boundaries takes a moment: do it now, not inside the first call's latency.
+        await asyncio.to_thread(load_gazetteer)
+        self._link_task = asyncio.create_task(self.link.run(), name="mqtt-link")
+        self._avl_task = asyncio.create_task(self.avl.run(), name="avl-writer")
+        log(
+            logger,
+            logging.INFO,
+            "runtime_started",
+            redis=self.settings.redis_url,
+            mqtt=self.settings.mqtt_url,
+            topic_root=self.settings.topic_root,
+        )
+
+    async def stop(self) -> None:
+        """Stop taking messages, finish the ones in flight, then close the clients."""
+        self.link.stop_receiving()
+        await self.pool.drain()
+        self.link.close()
+        if self._link_task is not None:
+            try:
+                await asyncio.wait_for(self._link_task, self.settings.network_timeout_s)
+            except TimeoutError:
+                log(logger, logging.WARNING, "mqtt_close_timed_out")
+        await _cancel(self._avl_task)
+        await self.redis.aclose()
+        log(logger, logging.INFO, "runtime_stopped")
+
+    async def readiness(self) -> dict[str, bool]:
+        """Whether Redis and the broker answer now."""
+        try:
+            redis_ok = bool(await asyncio.wait_for(self.redis.ping(), 1.0))
+        except (RedisError, OSError, TimeoutError):
+            redis_ok = False
+        return {"redis": redis_ok, "mqtt": self.link.connected}
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,1 @@
+"""The dispatch core in Redis: units, AVL, the atomic claim, taskings, the pending queue."""

@@ -1,0 +1,138 @@
+"""The MDT side of MQTT: status reports (applied in order per unit) and AVL positions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import defaultdict
+
+import aiomqtt
+from redis.asyncio import Redis
+
+from cad.deadletter import reject
+from cad.events import AvlFix, StatusReport, UnitStatus
+from cad.logs import log
+from cad.payloads import Rejection, parse_payload
+from cad.publisher import Publisher
+from cad.tasks import TaskPool, payload_bytes
+from cad.topics import Topics
+from dispatch.avl import AvlBatcher, PositionFix
+from dispatch.directory import UnitDirectory
+from dispatch.dispatcher import Dispatcher
+from dispatch.scripts import DispatchScripts
+from dispatch.unit_status import apply_status
+
+logger = logging.getLogger("cad.mdt")
+
+
+class MdtConsumer:
+    """Handles `cad/units/+/status` and `cad/units/+/avl`."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        scripts: DispatchScripts,
+        publisher: Publisher,
+        topics: Topics,
+        dispatcher: Dispatcher,
+        avl: AvlBatcher,
+        *,
+        max_payload_bytes: int,
+        pool: TaskPool,
+    ) -> None:
+        self._redis = redis
+        self._scripts = scripts
+        self._publisher = publisher
+        self._topics = topics
+        self._dispatcher = dispatcher
+        self._avl = avl
+        self._max_payload_bytes = max_payload_bytes
+        self._pool = pool
+        self._directory = UnitDirectory(redis)
+        # Reports of one unit must apply in the order they came: one lock per callsign.
+        self._unit_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def handle_status(self, message: aiomqtt.Message) -> None:
+        """Route handler for status reports."""
+        topic, payload = message.topic.value, payload_bytes(message.payload)
+        callsign = self._topics.callsign_of(topic)
+        parsed = parse_payload(StatusReport, payload, max_bytes=self._max_payload_bytes)
+        if callsign is None or isinstance(parsed, Rejection):
+            reason = (
+                "topic: no callsign" if callsign is None else str(getattr(parsed, "reason", ""))
+            )
+            await self._pool.spawn(self._reject(topic, payload, reason), name="reject")
+            return
+        await self._pool.spawn(self._apply(topic, payload, callsign, parsed), name=callsign)
+
+    async def handle_avl(self, message: aiomqtt.Message) -> None:
+        """Route handler for AVL fixes: parsed here, written by the batcher."""
+        topic, payload = message.topic.value, payload_bytes(message.payload)
+        callsign = self._topics.callsign_of(topic)
+        parsed = parse_payload(AvlFix, payload, max_bytes=self._max_payload_bytes)
+        if callsign is None or isinstance(parsed, Rejection):
+            reason = (
+                "topic: no callsign" if callsign is None else str(getattr(parsed, "reason", ""))
+            )
+            await self._pool.spawn(self._reject(topic, payload, reason), name="reject")
+            return
+        area = await self._directory.area_of(callsign)
+        if area is None:
+            await self._pool.spawn(
+                self._reject(topic, payload, "callsign: unknown unit"), name="reject"
+            )
+            return
+        self._avl.add(PositionFix(area, callsign, parsed))
+
+    async def _apply(self, topic: str, payload: bytes, callsign: str, report: StatusReport) -> None:
+        area = await self._directory.area_of(callsign)
+        if area is None:
+            await self._reject(topic, payload, "callsign: unknown unit")
+            return
+        async with self._unit_locks[callsign]:
+            change = await apply_status(
+                self._redis,
+                self._scripts,
+                area=area,
+                callsign=callsign,
+                status=report.status,
+                now_ms=int(time.time() * 1000),
+                actor=f"mdt:{callsign}",
+            )
+        if not change.applied:
+            reply = {
+                "status": report.status.value,
+                "accepted": False,
+                "reason": change.reason,
+                "current": change.previous,
+            }
+            await self._publisher.publish(
+                self._topics.status_reply(callsign), json.dumps(reply).encode(), qos=1
+            )
+            log(
+                logger,
+                logging.INFO,
+                "status_refused",
+                callsign=callsign,
+                incident_ref=change.incident_ref,
+                reason=change.reason,
+            )
+            return
+        log(
+            logger,
+            logging.INFO,
+            "status_changed",
+            callsign=callsign,
+            incident_ref=change.incident_ref,
+            status=report.status.value,
+            previous=change.previous,
+        )
+        if report.status is UnitStatus.AVAILABLE:
+            await self._dispatcher.serve_pending(area, actor="auto:pending")
+
+    async def _reject(self, topic: str, payload: bytes, reason: str) -> None:
+        await reject(
+            self._redis, self._publisher, self._topics, topic=topic, payload=payload, reason=reason
+        )

@@ -1,0 +1,55 @@
+"""The unit registry: who the units are, where they are based, and their registration in Redis."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+from redis.asyncio import Redis
+
+from cad.events import Callsign, Latitude, Longitude, UnitStatus
+from cad.keys import AreaKeys, GlobalKeys
+from dispatch.scripts import DispatchScripts
+
+
+class UnitType(StrEnum):
+    """Kinds of police resource a control room deploys."""
+
+    IRV = "irv"  # incident response vehicle
+    ARV = "arv"  # armed response vehicle
+    DOG = "dog"
+    TRAFFIC = "traffic"
+    PUBLIC_ORDER = "public_order"
+    FOOT = "foot"
+
+
+class Unit(BaseModel):
+    """A unit's registry record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    callsign: Callsign
+    unit_type: UnitType = UnitType.IRV
+    capabilities: frozenset[str] = frozenset()
+    area: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
+    crew: Annotated[int, Field(ge=1, le=12)] = 2
+    base_lon: Longitude
+    base_lat: Latitude
+
+
+async def register_unit(
+    redis: Redis, scripts: DispatchScripts, unit: Unit, *, now_ms: int, actor: str
+) -> UnitStatus:
+    """Add or update a unit; a new unit starts available at its base."""
+    keys = AreaKeys(unit.area)
+    status = await scripts.register_unit(
+        keys=[keys.units, keys.unit_status, keys.positions, keys.available, keys.audit],
+        args=[unit.callsign, unit.model_dump_json(), unit.base_lon, unit.base_lat, now_ms, actor],
+    )
+    glob = GlobalKeys()
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.hset(glob.unit_area, unit.callsign, unit.area)
+        pipe.sadd(glob.areas, unit.area)
+        await pipe.execute()
+    return UnitStatus(status)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the redis-server and mosquitto binaries from Debian's packages when they are missing.
+# It only installs: the demo and the tests start their own servers on free loopback ports.
+set -euo pipefail
+missing=()
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing from Debian's packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # The packages start system services; this project never uses them, so leave them as Debian does.
+    exit 0
+fi
+echo "missing: ${missing[*]}" >&2
+echo "install them first:  sudo apt-get install -y ${missing[*]}" >&2
+exit 1

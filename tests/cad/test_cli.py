@@ -1,0 +1,58 @@
+"""The `cad` command as a user runs it: a subprocess of the installed entry point."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from redis import Redis as SyncRedis
+
+from cad.keys import AreaKeys, GlobalKeys
+from cad.settings import Settings
+
+
+def _cad(*args: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cad.cli", *args],
+        capture_output=True, text=True, env=env, timeout=timeout, check=False,
+    )  # fmt: skip
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAD_")}
+    env.update(extra)
+    return env
+
+
+def test_units_load_registers_good_rows_and_reports_bad_ones(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "units.jsonl"
+    path.write_text(
+        '{"callsign": "SW01", "area": "SW", "base_lon": -0.19, "base_lat": 51.46}\n'
+        '{"callsign": "SW02", "area": "SW", "base_lon": -0.19, "base_lat": 151}\n'
+    )
+    sync = SyncRedis.from_url(settings.redis_url, decode_responses=True)
+    sync.flushdb()
+    done = _cad("units", "load", str(path), env=_env(CAD_REDIS_URL=settings.redis_url), timeout=60)
+    assert done.returncode == 1
+    assert "registered 1 units, refused 1 rows" in done.stdout
+    assert f"{path}:2: refused: base_lat" in done.stderr
+    assert sync.hget(AreaKeys("SW").unit_status, "SW01") == "available"
+    assert sync.hget(GlobalKeys().unit_area, "SW01") == "SW"
+    sync.close()
+
+
+def test_demo_runs_end_to_end_on_its_own_servers() -> None:
+    """`cad demo --duration 6` starts its own servers and ends with non-zero taskings."""
+    done = _cad("demo", "--duration", "6", "--rate", "10", env=_env(), timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "started redis-server (AOF)" in out
+    assert "registered 288 units in 12 BCUs" in out
+    summary = out[out.index("summary") :]
+    taskings = int(summary.split("taskings received by MDTs")[1].split()[0])
+    assert taskings > 0
+    assert "call-to-tasking latency p99" in summary

@@ -1,0 +1,97 @@
+"""The foundation's HTTP surface through the ASGI app, with its lifespan, against real servers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from cad.settings import Settings
+from callhandling.app import create_app
+from dispatch.scripts import DispatchScripts
+from dispatch.units import Unit, register_unit
+from tests.helpers import eventually
+
+
+@pytest.fixture
+async def app(settings: Settings, redis: Redis) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        runtime = application.state.runtime
+
+        async def linked() -> bool:
+            return bool(runtime.link.connected)
+
+        await eventually(linked)
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://cad.test") as http:
+        yield http
+
+
+async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "checks": {"redis": True, "mqtt": True}}
+
+
+async def test_not_ready_when_redis_is_unreachable(settings: Settings) -> None:
+    unreachable = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    application = create_app(unreachable)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://cad.test") as http:
+            response = await http.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"] is False
+
+
+async def test_record_a_call_over_http_then_read_the_incident(
+    client: httpx.AsyncClient, redis: Redis, scripts: DispatchScripts
+) -> None:
+    unit = Unit(callsign="CW60", area="CW", base_lon=-0.13, base_lat=51.51)
+    await register_unit(redis, scripts, unit, now_ms=1, actor="test")
+    body = {
+        "call_id": "http-1",
+        "received_at": datetime.now(UTC).isoformat(),
+        "source": "999",
+        "location": {"lon": -0.1281, "lat": 51.508},
+        "incident_type": "violence",
+        "grade": "I",
+    }
+    created = await client.post("/v1/calls", json=body)
+    assert created.status_code == 201, created.text
+    answer = created.json()
+    assert answer["created"] is True
+    assert answer["dispatch"]["outcome"] == "claimed"
+    assert answer["dispatch"]["callsign"] == "CW60"
+    ref = answer["incident"]["ref"]
+    again = (await client.post("/v1/calls", json=body)).json()
+    assert again["created"] is False
+    assert again["incident"]["ref"] == ref
+    assert again["dispatch"] is None
+    read = await client.get(f"/v1/incidents/{ref}")
+    assert read.status_code == 200
+    assert read.json()["unit"] == "CW60"
+
+
+async def test_unknown_incident_is_404_and_bad_call_is_422_naming_the_field(
+    client: httpx.AsyncClient,
+) -> None:
+    missing = await client.get("/v1/incidents/CAD 9999/01JAN26")
+    assert missing.status_code == 404
+    assert "no incident" in missing.json()["detail"]
+    bad = await client.post("/v1/calls", json={"call_id": "x", "location": {"lon": 0, "lat": 99}})
+    assert bad.status_code == 422
+    fields = {tuple(err["loc"]) for err in bad.json()["detail"]}
+    assert ("body", "location", "lat") in fields
+    assert ("body", "received_at") in fields

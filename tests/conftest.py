@@ -1,0 +1,66 @@
+"""Session servers (our own redis-server and mosquitto on free loopback ports), per-test clients."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from cad.servers import EmbeddedServer, mosquitto, redis_server
+from cad.settings import Settings, get_settings
+from dispatch.scripts import DispatchScripts, register_scripts
+
+
+@pytest.fixture(scope="session")
+def redis_proc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    """A redis-server with AOF for the whole test session."""
+    server = redis_server(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def broker_proc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    """A mosquitto broker for the whole test session."""
+    server = mosquitto(tmp_path_factory.mktemp("mosquitto"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(redis_proc: EmbeddedServer, broker_proc: EmbeddedServer) -> Settings:
+    """Settings for the session servers, with this test's own topic root and client id."""
+    unique = uuid.uuid4().hex[:10]
+    return get_settings(
+        redis_url=redis_proc.url,
+        mqtt_url=broker_proc.url,
+        topic_root=f"test-{unique}/cad",
+        mqtt_client_id=f"cad-test-{unique}",
+        network_timeout_s=3.0,
+    )
+
+
+@pytest.fixture
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    """A client on a flushed database."""
+    client: Redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def scripts(redis: Redis) -> DispatchScripts:
+    """The dispatch scripts registered with this test's client."""
+    return register_scripts(redis)
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository checkout."""
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,56 @@
+"""Shared test helpers: a running service runtime, MQTT clients, and waiting for a condition."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import aiomqtt
+
+from cad.mqtt import NO_DELAY, BrokerAddress
+from cad.settings import Settings
+from callhandling.runtime import Runtime
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within_s: float = 5.0) -> None:
+    """Wait until `check()` is true, failing the test after `within_s` seconds."""
+    deadline = time.monotonic() + within_s
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within_s}s")
+        await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def running_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """A started service runtime whose MQTT link is up."""
+    runtime = Runtime(settings)
+    await runtime.start()
+    try:
+        await eventually(lambda: _true(runtime.link.connected))
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+def mqtt_client(settings: Settings, identifier: str) -> aiomqtt.Client:
+    """A plain MQTT v5 client on the test broker (a gateway, an MDT, an observer)."""
+    address = BrokerAddress.from_url(settings.mqtt_url)
+    return aiomqtt.Client(
+        address.host, address.port, identifier=identifier,
+        protocol=aiomqtt.ProtocolVersion.V5, timeout=5, socket_options=NO_DELAY,
+    )  # fmt: skip
+
+
+async def next_message(client: aiomqtt.Client, within_s: float = 5.0) -> aiomqtt.Message:
+    """The next message the client receives, or a test failure after `within_s`."""
+    async with asyncio.timeout(within_s):
+        async for message in client.messages:
+            return message
+    raise AssertionError("the client's message stream ended")
