@@ -24,8 +24,8 @@ class IncidentRecord(BaseModel):
     radius_m: float | None = None
     received_ms: int
     created_ms: int
-    unit: str | None = None
-    tasking_id: str | None = None
+    units: tuple[str, ...] = ()
+    taskings: tuple[str, ...] = ()
     dispatched_ms: int | None = None
 
     @property
@@ -35,7 +35,11 @@ class IncidentRecord(BaseModel):
     @classmethod
     def from_hash(cls, fields: dict[str, str]) -> IncidentRecord:
         """Read the Redis hash (all strings; an empty string means absent)."""
-        return cls.model_validate({k: v for k, v in fields.items() if v != ""})
+        present: dict[str, object] = {k: v for k, v in fields.items() if v != ""}
+        for listed in ("units", "taskings"):
+            if listed in present:
+                present[listed] = tuple(str(present[listed]).split(","))
+        return cls.model_validate(present)
 
 
 def new_incident_fields(event: CallEvent, *, area: str) -> dict[str, str]:

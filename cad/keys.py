@@ -42,6 +42,20 @@ class AreaKeys:
         return f"{self.tag}:unit:tasking"
 
     @property
+    def unit_since(self) -> str:
+        """Hash: callsign -> when its current status began (ms since the epoch)."""
+        return f"{self.tag}:unit:since"
+
+    @property
+    def unit_by(self) -> str:
+        """Hash: callsign -> who set its current status."""
+        return f"{self.tag}:unit:by"
+
+    def capability(self, name: str) -> str:
+        """Set: the callsigns of the area's units that have a capability."""
+        return f"{self.tag}:cap:{name}"
+
+    @property
     def unit_fix(self) -> str:
         """Hash: callsign -> time of its last AVL fix (ms since the epoch)."""
         return f"{self.tag}:unit:fix"

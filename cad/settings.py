@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,6 +24,9 @@ class Settings(BaseSettings):
     max_payload_bytes: int = Field(default=16 * 1024, ge=256)
     # GEOSEARCH cost grows with the members inside the radius, so search near first and widen.
     search_radii_m: tuple[int, ...] = (1_000, 3_000, 8_000, 20_000, 60_000)
+    # A unit whose last AVL fix is older than this is stale: not recommended, and said so.
+    stale_fix_s: float = Field(default=90.0, gt=0)
+    incident_types_file: Path | None = None
     network_timeout_s: float = Field(default=5.0, gt=0)
     reconnect_max_backoff_s: float = Field(default=10.0, gt=0)
     log_level: str = "INFO"

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from cad.errors import ConflictError, NotFoundError, UnavailableError
 from cad.settings import Settings, get_settings
-from callhandling import routes
+from callhandling import dispatch_routes, routes, unit_routes
 from callhandling.geo_api import router as geo_router
 from callhandling.runtime import Runtime
 
@@ -35,6 +35,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="999 calls to graded incidents to atomically dispatched units.",
         lifespan=lifespan,
     )
+    # The incident sub-resources go first: `/v1/incidents/{ref:path}` would swallow them.
+    app.include_router(dispatch_routes.router)
+    app.include_router(unit_routes.router)
     app.include_router(routes.router)
     app.include_router(geo_router)
     _install_error_handlers(app)

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from cad.errors import NotFoundError
 from cad.events import CallEvent
 from cad.incident_record import IncidentRecord
-from callhandling.runtime import Runtime
-from dispatch.incident_store import find_incident
+from callhandling.deps import IncidentDep, RuntimeDep
 
 router = APIRouter()
-
-
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
 @router.get("/healthz", tags=["ops"])
@@ -48,16 +38,15 @@ async def record_call(event: CallEvent, runtime: RuntimeDep) -> dict[str, Any]:
         "incident": result.incident.model_dump(),
         "created": result.created,
         "dispatch": None if claim is None else {
-            "outcome": claim.outcome.value, "callsign": claim.callsign,
-            "distance_m": claim.distance_m,
+            "outcome": claim.outcome.value,
+            "units": [
+                {"callsign": u.callsign, "distance_m": u.distance_m} for u in claim.units
+            ],
         },
     }  # fmt: skip
 
 
 @router.get("/v1/incidents/{ref:path}", tags=["incidents"], responses={404: {}})
-async def get_incident(ref: str, runtime: RuntimeDep) -> IncidentRecord:
+async def get_incident(incident: IncidentDep) -> IncidentRecord:
     """One incident by its reference, e.g. `CAD 0001/22NOV26`."""
-    incident = await find_incident(runtime.redis, ref)
-    if incident is None:
-        raise NotFoundError(f"ref: no incident {ref!r}")
     return incident

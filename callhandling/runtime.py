@@ -9,6 +9,7 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from cad.incident_types import load_catalogue
 from cad.logs import log
 from cad.mqtt import MqttLink, Route
 from cad.redis_client import open_redis
@@ -41,9 +42,12 @@ class Runtime:
         self.avl = AvlBatcher(self.redis)
         routes: list[Route] = []
         self.link = MqttLink(settings, routes)
+        self.catalogue = load_catalogue(settings.incident_types_file)
         self.dispatcher = Dispatcher(
-            self.redis, self.scripts, self.link, self.topics, settings.search_radii_m
-        )
+            self.redis, self.scripts, self.link, self.topics,
+            radii_m=settings.search_radii_m, catalogue=self.catalogue,
+            stale_fix_s=settings.stale_fix_s,
+        )  # fmt: skip
         self.intake = CallIntake(self.redis, self.scripts, self.dispatcher)
         calls = CallEventConsumer(
             self.intake, self.redis, self.link, self.topics,

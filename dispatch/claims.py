@@ -1,4 +1,4 @@
-"""The atomic claim: the nearest available unit for an incident, or the incident queued."""
+"""The atomic claim: every unit of an incident's response plan, nearest first, or none at all."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cad.events import Grade
+from cad.incident_types import DEFAULT_PLAN, Requirement
 from cad.keys import AreaKeys
 from dispatch.scripts import DispatchScripts
 
 # Pending incidents are ordered by grade, then age: score = rank * 10^13 + the incident's ms.
-_GRADE_RANK = {Grade.IMMEDIATE: 0, Grade.SIGNIFICANT: 1, Grade.EXTENDED: 2, Grade.REFERRED: 3}
-_UNGRADED_RANK = 4
-_RANK_WEIGHT = 10**13
+GRADE_RANK = {Grade.IMMEDIATE: 0, Grade.SIGNIFICANT: 1, Grade.EXTENDED: 2, Grade.REFERRED: 3}
+UNGRADED_RANK = 4
+RANK_WEIGHT = 10**13
 
 
 class ClaimOutcome(StrEnum):
@@ -23,22 +24,41 @@ class ClaimOutcome(StrEnum):
     ALREADY = "already"
     QUEUED = "queued"
     MISSING = "missing"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class ClaimedUnit:
+    """One unit sent to the incident, with its tasking id and straight-line distance."""
+
+    callsign: str
+    tasking_id: str
+    distance_m: float | None
 
 
 @dataclass(frozen=True)
 class ClaimResult:
-    """The claim script's answer: who was sent (or already was), and how far away."""
+    """The claim script's answer: the units sent (now, or already before)."""
 
     outcome: ClaimOutcome
-    callsign: str | None
-    distance_m: float | None
-    tasking_id: str
+    units: tuple[ClaimedUnit, ...] = ()
+    reason: str = ""
+
+    @property
+    def callsign(self) -> str | None:
+        """The first unit of the plan, if any."""
+        return self.units[0].callsign if self.units else None
+
+    @property
+    def distance_m(self) -> float | None:
+        """The first unit's distance, if any."""
+        return self.units[0].distance_m if self.units else None
 
 
 def pending_score(grade: Grade | None, created_ms: int) -> int:
     """The pending-queue score that orders by grade, then age (lowest first)."""
-    rank = _GRADE_RANK[grade] if grade is not None else _UNGRADED_RANK
-    return rank * _RANK_WEIGHT + created_ms
+    rank = GRADE_RANK[grade] if grade is not None else UNGRADED_RANK
+    return rank * RANK_WEIGHT + created_ms
 
 
 def new_tasking_id() -> str:
@@ -58,34 +78,71 @@ async def claim_nearest(
     radii_m: tuple[int, ...],
     now_ms: int,
     actor: str,
+    plan: tuple[Requirement, ...] = DEFAULT_PLAN,
+    min_fix_ms: int = 0,
 ) -> ClaimResult:
-    """Claim the nearest available unit of the area for the incident, or queue it; atomic."""
+    """Claim the nearest suitable available units for the whole plan, or queue the incident."""
     keys = AreaKeys(area)
-    tasking_id = new_tasking_id()
-    outcome, callsign, distance, claimed_tasking = await scripts.claim_nearest(
+    capability_keys = [keys.capability(c) for req in plan for c in req.capabilities]
+    shape = [str(v) for req in plan for v in (req.count, len(req.capabilities))]
+    taskings = [new_tasking_id() for req in plan for _ in range(req.count)]
+    outcome, callsigns, distances, tasking_ids = await scripts.claim_plan(
         keys=[
-            keys.available,
-            keys.unit_status,
-            keys.unit_incident,
-            keys.unit_tasking,
-            keys.incident(ref),
-            keys.pending,
-            keys.audit,
+            keys.available, keys.unit_status, keys.unit_incident, keys.unit_tasking,
+            keys.unit_fix, keys.unit_since, keys.unit_by, keys.incident(ref), keys.pending,
+            keys.audit, *capability_keys,
         ],
         args=[
-            lon,
-            lat,
-            ",".join(str(r) for r in radii_m),
-            ref,
-            tasking_id,
-            now_ms,
-            actor,
-            pending_score(grade, created_ms),
+            lon, lat, ",".join(str(r) for r in radii_m), ref, now_ms, actor,
+            pending_score(grade, created_ms), min_fix_ms, len(plan), *shape, *taskings,
         ],
-    )
-    return ClaimResult(
-        outcome=ClaimOutcome(outcome),
-        callsign=callsign or None,
-        distance_m=float(distance) if distance else None,
-        tasking_id=claimed_tasking or tasking_id,
-    )
+    )  # fmt: skip
+    return ClaimResult(ClaimOutcome(outcome), _units(callsigns, distances, tasking_ids))
+
+
+def _units(callsigns: str, distances: str, tasking_ids: str) -> tuple[ClaimedUnit, ...]:
+    names = [c for c in callsigns.split(",") if c]
+    measured: list[float | None] = [float(d) for d in distances.split(",") if d]
+    dists = measured or [None] * len(names)
+    ids = [t for t in tasking_ids.split(",") if t]
+    return tuple(ClaimedUnit(n, t, d) for n, t, d in zip(names, ids, dists, strict=True))
+
+
+@dataclass(frozen=True)
+class NamedPick:
+    """A unit a dispatcher (or pre-emption) names, and the incident it is taken from, if any."""
+
+    callsign: str
+    from_ref: str | None = None
+
+
+async def claim_units(
+    scripts: DispatchScripts,
+    *,
+    area: str,
+    ref: str,
+    picks: tuple[NamedPick, ...],
+    now_ms: int,
+    actor: str,
+    reason: str,
+) -> ClaimResult:
+    """Claim exactly the named units for the incident, all or none; the reason is audited."""
+    keys = AreaKeys(area)
+    taskings = [new_tasking_id() for _ in picks]
+    from_keys = [keys.incident(p.from_ref) if p.from_ref else keys.incident(ref) for p in picks]
+    triples = [
+        v for p, t in zip(picks, taskings, strict=True) for v in (p.callsign, t, p.from_ref or "")
+    ]
+    outcome, first, second, _ = await scripts.claim_units(
+        keys=[
+            keys.available, keys.unit_status, keys.unit_incident, keys.unit_tasking,
+            keys.unit_since, keys.unit_by, keys.incident(ref), keys.pending, keys.audit,
+            *from_keys,
+        ],
+        args=[ref, now_ms, actor, reason, len(picks), *triples],
+    )  # fmt: skip
+    if outcome == ClaimOutcome.REJECTED:
+        return ClaimResult(ClaimOutcome.REJECTED, reason=f"{first}: {second}")
+    if outcome == ClaimOutcome.MISSING:
+        return ClaimResult(ClaimOutcome.MISSING, reason=f"no incident {ref}")
+    return ClaimResult(ClaimOutcome.CLAIMED, _units(first, "", second))

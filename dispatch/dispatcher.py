@@ -1,22 +1,35 @@
-"""Dispatching: claim a unit for an incident and send it the tasking; serve the pending queue."""
+"""Dispatching: claim units for an incident and send their taskings; pre-empt; serve the queue."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
 from redis.asyncio import Redis
 
-from cad.events import Grade, Tasking
+from cad.events import Grade
 from cad.incident_record import IncidentRecord
+from cad.incident_types import Catalogue
 from cad.keys import AreaKeys
 from cad.logs import log
 from cad.publisher import Publisher
 from cad.topics import Topics
-from dispatch.claims import ClaimOutcome, ClaimResult, claim_nearest
+from dispatch.candidates import gather_candidates, recommend_for
+from dispatch.claims import (
+    GRADE_RANK,
+    UNGRADED_RANK,
+    ClaimOutcome,
+    ClaimResult,
+    NamedPick,
+    claim_nearest,
+    claim_units,
+)
 from dispatch.incident_store import read_incident
+from dispatch.recommendation import Recommendation, plan_with_preemption
 from dispatch.scripts import DispatchScripts
 from dispatch.taskings import build_tasking, send_tasking
+from geo import distance_m
 
 logger = logging.getLogger("cad.dispatch")
 
@@ -35,17 +48,27 @@ class Dispatcher:
         scripts: DispatchScripts,
         publisher: Publisher,
         topics: Topics,
+        *,
         radii_m: tuple[int, ...],
+        catalogue: Catalogue,
+        stale_fix_s: float,
     ) -> None:
         self._redis = redis
         self._scripts = scripts
         self._publisher = publisher
         self._topics = topics
         self._radii_m = radii_m
+        self._catalogue = catalogue
+        self._stale_fix_ms = int(stale_fix_s * 1000)
 
-    async def dispatch(self, incident: IncidentRecord, *, actor: str) -> ClaimResult:
-        """Claim the nearest unit when the grade is dispatched automatically; else queue it."""
-        auto = incident.grade in AUTO_DISPATCH_GRADES
+    async def dispatch(
+        self, incident: IncidentRecord, *, actor: str, preempt: bool = True, force: bool = False
+    ) -> ClaimResult:
+        """Claim the plan's nearest units when the grade is dispatched automatically (or when a
+        dispatcher `force`s it), else queue. An Immediate incident whose plan cannot be met from
+        available units takes units from lower-grade incidents not yet on scene (`preempt`)."""
+        auto = force or incident.grade in AUTO_DISPATCH_GRADES
+        now_ms = int(time.time() * 1000)
         claim = await claim_nearest(
             self._scripts,
             area=incident.area,
@@ -55,38 +78,128 @@ class Dispatcher:
             grade=incident.grade,
             created_ms=incident.created_ms,
             radii_m=self._radii_m if auto else (),
+            now_ms=now_ms,
+            actor=actor,
+            plan=self._catalogue.plan_for(incident.incident_type),
+            min_fix_ms=now_ms - self._stale_fix_ms,
+        )
+        if claim.outcome is ClaimOutcome.QUEUED and preempt and incident.grade is Grade.IMMEDIATE:
+            claim = await self._preempt(incident, actor=actor) or claim
+        elif claim.outcome is ClaimOutcome.CLAIMED:
+            await self._send_all(incident, claim)
+        return claim
+
+    async def recommendation(self, incident: IncidentRecord) -> Recommendation:
+        """The units the plan would take now, and why each other near unit would not go."""
+        return await recommend_for(
+            self._redis,
+            area=incident.area,
+            lon=incident.lon,
+            lat=incident.lat,
+            plan=self._catalogue.plan_for(incident.incident_type),
+            radii_m=self._radii_m,
+            stale_before_ms=int(time.time() * 1000) - self._stale_fix_ms,
+        )
+
+    async def dispatch_named(
+        self, incident: IncidentRecord, callsigns: tuple[str, ...], *, actor: str, reason: str
+    ) -> ClaimResult:
+        """Send exactly the units a dispatcher names (all or none); the choice is audited."""
+        claim = await claim_units(
+            self._scripts,
+            area=incident.area,
+            ref=incident.ref,
+            picks=tuple(NamedPick(c) for c in callsigns),
             now_ms=int(time.time() * 1000),
             actor=actor,
+            reason=reason,
         )
-        if claim.outcome is ClaimOutcome.CLAIMED and claim.callsign is not None:
-            tasking = build_tasking(
-                incident, tasking_id=claim.tasking_id, distance_m=claim.distance_m or 0.0
-            )
-            await self._send(claim.callsign, tasking)
+        if claim.outcome is ClaimOutcome.CLAIMED:
+            await self._send_all(incident, claim)
         return claim
 
     async def serve_pending(self, area: str, *, actor: str) -> int:
-        """Dispatch waiting I and S incidents of the area, in queue order, while units remain."""
+        """Dispatch waiting I and S incidents of the area in queue order, as far as units suit."""
         sent = 0
         refs = await self._redis.zrange(AreaKeys(area).pending, 0, _PENDING_SCAN - 1)
         for ref in refs:
             incident = await read_incident(self._redis, area, ref)
             if incident is None or incident.grade not in AUTO_DISPATCH_GRADES:
                 continue
-            claim = await self.dispatch(incident, actor=actor)
-            if claim.outcome is ClaimOutcome.QUEUED:
-                break  # no unit left in the area: the rest of the queue waits too
+            # A plan this unit cannot meet must not hold up the incidents behind it.
+            claim = await self.dispatch(incident, actor=actor, preempt=False)
             sent += claim.outcome is ClaimOutcome.CLAIMED
         return sent
 
-    async def _send(self, callsign: str, tasking: Tasking) -> None:
-        await send_tasking(self._publisher, self._topics, callsign, tasking)
-        log(
-            logger,
-            logging.INFO,
-            "tasking_sent",
-            incident_ref=tasking.incident_ref,
-            call_id=tasking.call_id,
-            callsign=callsign,
-            tasking_id=tasking.tasking_id,
+    async def _preempt(self, incident: IncidentRecord, *, actor: str) -> ClaimResult | None:
+        candidates = await gather_candidates(
+            self._redis, area=incident.area, lon=incident.lon, lat=incident.lat,
+            radius_m=self._radii_m[-1],
+        )  # fmt: skip
+        refs = sorted({c.incident_ref for c in candidates if c.incident_ref})
+        grades = await self._grades(incident.area, refs)
+        picks, complete = plan_with_preemption(
+            self._catalogue.plan_for(incident.incident_type),
+            candidates,
+            incident_ranks=grades,
+            target_rank=GRADE_RANK[Grade.IMMEDIATE],
+            stale_before_ms=int(time.time() * 1000) - self._stale_fix_ms,
         )
+        if not picks:
+            return None
+        reason = "pre-emption for an Immediate incident" + ("" if complete else " (plan short)")
+        claim = await claim_units(
+            self._scripts,
+            area=incident.area,
+            ref=incident.ref,
+            picks=tuple(NamedPick(p.callsign, p.from_ref) for p in picks),
+            now_ms=int(time.time() * 1000),
+            actor=actor,
+            reason=reason,
+        )
+        if claim.outcome is not ClaimOutcome.CLAIMED:
+            return None
+        await self._send_all(incident, claim)
+        for pick in picks:
+            if pick.from_ref is not None:
+                await self._notify_preempted(pick.from_ref, pick.callsign, incident.ref)
+        return claim
+
+    async def _grades(self, area: str, refs: list[str]) -> dict[str, int]:
+        if not refs:
+            return {}
+        keys = AreaKeys(area)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for ref in refs:
+                pipe.hget(keys.incident(ref), "grade")
+            grades = await pipe.execute()
+        return {
+            ref: GRADE_RANK[Grade(g)] if g else UNGRADED_RANK
+            for ref, g in zip(refs, grades, strict=True)
+        }
+
+    async def _send_all(self, incident: IncidentRecord, claim: ClaimResult) -> None:
+        for unit in claim.units:
+            distance = unit.distance_m
+            if distance is None:  # a named unit: the claim did not measure how far it is
+                distance = await self._distance(incident, unit.callsign)
+            tasking = build_tasking(incident, tasking_id=unit.tasking_id, distance_m=distance)
+            await send_tasking(self._publisher, self._topics, unit.callsign, tasking)
+            log(
+                logger, logging.INFO, "tasking_sent", incident_ref=incident.ref,
+                call_id=incident.call_id, callsign=unit.callsign, tasking_id=unit.tasking_id,
+            )  # fmt: skip
+
+    async def _distance(self, incident: IncidentRecord, callsign: str) -> float:
+        (position,) = await self._redis.geopos(AreaKeys(incident.area).positions, callsign)
+        if position is None:
+            return 0.0
+        return distance_m(position[0], position[1], incident.lon, incident.lat)
+
+    async def _notify_preempted(self, from_ref: str, callsign: str, to_ref: str) -> None:
+        update = {"event": "unit_preempted", "ref": from_ref, "callsign": callsign, "to": to_ref}
+        await self._publisher.publish(
+            self._topics.incident(from_ref), json.dumps(update).encode(), qos=1
+        )
+        log(logger, logging.WARNING, "unit_preempted", incident_ref=from_ref, callsign=callsign,
+            to_ref=to_ref)  # fmt: skip

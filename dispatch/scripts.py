@@ -21,7 +21,8 @@ class DispatchScripts:
     """Every atomic multi-key operation of the dispatch core, one script each."""
 
     create_incident: AsyncScript
-    claim_nearest: AsyncScript
+    claim_plan: AsyncScript
+    claim_units: AsyncScript
     set_unit_status: AsyncScript
     register_unit: AsyncScript
 

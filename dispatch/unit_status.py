@@ -48,6 +48,8 @@ async def apply_status(
                 keys.available,
                 keys.incident(ref),
                 keys.audit,
+                keys.unit_since,
+                keys.unit_by,
             ],
             args=[
                 callsign,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
 from cad.events import Callsign, Latitude, Longitude, UnitStatus
+from cad.incident_types import Capability
 from cad.keys import AreaKeys, GlobalKeys
 from dispatch.scripts import DispatchScripts
 
@@ -31,7 +32,7 @@ class Unit(BaseModel):
 
     callsign: Callsign
     unit_type: UnitType = UnitType.IRV
-    capabilities: frozenset[str] = frozenset()
+    capabilities: frozenset[Capability] = frozenset({"response"})
     area: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
     crew: Annotated[int, Field(ge=1, le=12)] = 2
     base_lon: Longitude
@@ -43,10 +44,20 @@ async def register_unit(
 ) -> UnitStatus:
     """Add or update a unit; a new unit starts available at its base."""
     keys = AreaKeys(unit.area)
+    previous = await redis.hget(keys.units, unit.callsign)
+    had = frozenset(Unit.model_validate_json(previous).capabilities) if previous else frozenset()
+    dropped = sorted(had - unit.capabilities)
+    capability_keys = [keys.capability(c) for c in [*dropped, *sorted(unit.capabilities)]]
     status = await scripts.register_unit(
-        keys=[keys.units, keys.unit_status, keys.positions, keys.available, keys.audit],
-        args=[unit.callsign, unit.model_dump_json(), unit.base_lon, unit.base_lat, now_ms, actor],
-    )
+        keys=[
+            keys.units, keys.unit_status, keys.positions, keys.available, keys.audit,
+            keys.unit_since, keys.unit_by, *capability_keys,
+        ],
+        args=[
+            unit.callsign, unit.model_dump_json(), unit.base_lon, unit.base_lat, now_ms, actor,
+            len(dropped),
+        ],
+    )  # fmt: skip
     glob = GlobalKeys()
     async with redis.pipeline(transaction=False) as pipe:
         pipe.hset(glob.unit_area, unit.callsign, unit.area)

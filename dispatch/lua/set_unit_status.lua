@@ -6,9 +6,12 @@
 -- KEYS[5] incident hash       cad:{area}:incident:{ref} of the unit's incident, or any key of the
 --                              area's slot when the caller saw none (checked against KEYS[2])
 -- KEYS[6] audit stream        cad:{area}:audit
+-- KEYS[7] unit since hash     cad:{area}:unit:since
+-- KEYS[8] unit by hash        cad:{area}:unit:by
 -- ARGV[1] callsign, ARGV[2] new status, ARGV[3] now (ms), ARGV[4] actor,
 -- ARGV[5] the incident ref the caller read for this unit ('' for none),
--- ARGV[6] incident status to set when the unit reaches ARGV[2] ('' to leave it),
+-- ARGV[6] incident status to set when the unit reaches ARGV[2] ('' to leave it); 'closed' is
+--         set only once the incident's last committed unit has cleared,
 -- ARGV[7..] the statuses the new status may be entered from
 -- returns {'ok', previous status, incident ref or ''}
 --         {'rejected', current status, reason}
@@ -30,17 +33,37 @@ if not allowed then
   return {'rejected', current, 'illegal transition ' .. current .. ' -> ' .. new_status}
 end
 redis.call('HSET', KEYS[1], callsign, new_status)
+redis.call('HSET', KEYS[7], callsign, now)
+redis.call('HSET', KEYS[8], callsign, ARGV[4])
+local clears = ARGV[6] == 'closed'
 if new_status == 'available' then
   local pos = redis.call('GEOPOS', KEYS[3], callsign)[1]
   if pos then
     redis.call('GEOADD', KEYS[4], pos[1], pos[2], callsign)
   end
-  redis.call('HDEL', KEYS[2], callsign)
 else
   redis.call('ZREM', KEYS[4], callsign)
 end
+if clears then
+  redis.call('HDEL', KEYS[2], callsign)
+end
 if ref ~= '' and ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[5], 'status', ARGV[6], 'status_ms', now)
+  local set_to = ARGV[6]
+  if clears then
+    -- The incident stays open while any of its other units is still committed to it.
+    for other in string.gmatch(redis.call('HGET', KEYS[5], 'units') or '', '[^,]+') do
+      if redis.call('HGET', KEYS[2], other) == ref then set_to = '' end
+    end
+  elseif set_to == 'en_route' and redis.call('HGET', KEYS[5], 'status') == 'on_scene' then
+    set_to = '' -- a second unit setting off does not undo the first one's arrival
+  end
+  if set_to ~= '' then
+    redis.call('HSET', KEYS[5], 'status', set_to, 'status_ms', now)
+    local field = set_to == 'on_scene' and 'on_scene_ms' or (clears and 'closed_ms' or '')
+    if field ~= '' and redis.call('HEXISTS', KEYS[5], field) == 0 then
+      redis.call('HSET', KEYS[5], field, now)
+    end
+  end
 end
 redis.call('XADD', KEYS[6], '*', 'type', 'unit_status', 'callsign', callsign, 'status', new_status,
   'previous', current, 'ref', ref, 'actor', ARGV[4], 'ts_ms', now)

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
-import pytest
-from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from cad.settings import Settings
 from callhandling.app import create_app
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
-from tests.helpers import eventually
-
-
-@pytest.fixture
-async def app(settings: Settings, redis: Redis) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        runtime = application.state.runtime
-
-        async def linked() -> bool:
-            return bool(runtime.link.connected)
-
-        await eventually(linked)
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://cad.test") as http:
-        yield http
 
 
 async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
@@ -65,7 +41,7 @@ async def test_record_a_call_over_http_then_read_the_incident(
         "received_at": datetime.now(UTC).isoformat(),
         "source": "999",
         "location": {"lon": -0.1281, "lat": 51.508},
-        "incident_type": "violence",
+        "incident_type": "missing_person_high_risk",
         "grade": "I",
     }
     created = await client.post("/v1/calls", json=body)
@@ -73,7 +49,7 @@ async def test_record_a_call_over_http_then_read_the_incident(
     answer = created.json()
     assert answer["created"] is True
     assert answer["dispatch"]["outcome"] == "claimed"
-    assert answer["dispatch"]["callsign"] == "CW60"
+    assert [u["callsign"] for u in answer["dispatch"]["units"]] == ["CW60"]
     ref = answer["incident"]["ref"]
     again = (await client.post("/v1/calls", json=body)).json()
     assert again["created"] is False
@@ -81,7 +57,7 @@ async def test_record_a_call_over_http_then_read_the_incident(
     assert again["dispatch"] is None
     read = await client.get(f"/v1/incidents/{ref}")
     assert read.status_code == 200
-    assert read.json()["unit"] == "CW60"
+    assert read.json()["units"] == ["CW60"]
 
 
 async def test_unknown_incident_is_404_and_bad_call_is_422_naming_the_field(

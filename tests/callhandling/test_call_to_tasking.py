@@ -26,7 +26,7 @@ def call(call_id: str, *, grade: str | None = "I", lon: float = TRAFALGAR[0]) ->
         "received_at": datetime.now(UTC).isoformat(),
         "source": "999",
         "location": {"lon": lon, "lat": TRAFALGAR[1], "radius_m": 30},
-        "incident_type": "violence" if grade else None,
+        "incident_type": "missing_person_high_risk" if grade else None,
         "grade": grade,
         "cli": "07700900123",
     }
@@ -63,8 +63,8 @@ async def test_a_call_event_reaches_the_nearest_unit_as_a_tasking(
     keys = AreaKeys("CW")
     incident = await redis.hgetall(keys.incident(tasking.incident_ref))
     assert incident["status"] == "dispatched"
-    assert incident["unit"] == "CW10"
-    assert incident["tasking_id"] == tasking.tasking_id
+    assert incident["units"] == "CW10"
+    assert incident["taskings"] == tasking.tasking_id
     assert await redis.hget(keys.unit_status, "CW10") == "assigned"
     assert await redis.hget(keys.unit_incident, "CW10") == tasking.incident_ref
     assert await redis.hget(keys.unit_status, "CW11") == "available"

@@ -59,8 +59,8 @@ async def test_claim_takes_the_nearest_available_unit(
     assert await redis.zscore(keys.available, "CW01") is None
     incident = await redis.hgetall(keys.incident("CAD 0001/22NOV26"))
     assert incident["status"] == "dispatched"
-    assert incident["unit"] == "CW01"
-    assert incident["tasking_id"] == result.tasking_id
+    assert incident["units"] == "CW01"
+    assert incident["taskings"] == result.units[0].tasking_id
     entries = await redis.xrange(keys.audit)
     assert entries[-1][1]["type"] == "unit_assigned"
     assert entries[-1][1]["callsign"] == "CW01"
@@ -74,7 +74,7 @@ async def test_claim_replay_changes_nothing(redis: Redis, scripts: DispatchScrip
     again = await _claim(scripts, "R1")
     assert again.outcome is ClaimOutcome.ALREADY
     assert again.callsign == first.callsign
-    assert again.tasking_id == first.tasking_id
+    assert again.units[0].tasking_id == first.units[0].tasking_id
     assert await redis.xlen(AreaKeys(AREA).audit) == audit_len
     assert await redis.zcard(AreaKeys(AREA).available) == 2
 
@@ -212,7 +212,8 @@ async def test_status_changes_drive_the_incident(
     assert await redis.hget(keys.incident("L1"), "status") == final
     back = path[-1] is UnitStatus.AVAILABLE
     assert (await redis.zscore(keys.available, "CW00") is not None) is back
-    assert (await redis.hget(keys.unit_incident, "CW00") is None) is back
+    released = final == "closed"
+    assert (await redis.hget(keys.unit_incident, "CW00") is None) is released
 
 
 async def test_illegal_status_is_refused_and_changes_nothing(

@@ -1,0 +1,74 @@
+"""The incident type catalogue: opening codes with a default grade and a response plan, in data."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cad.events import Grade, describe_validation_error
+
+Capability = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+
+
+class Requirement(BaseModel):
+    """`count` units that each have every capability listed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    capabilities: tuple[Capability, ...] = Field(min_length=1, max_length=4)
+    count: int = Field(ge=1, le=20)
+
+
+class IncidentType(BaseModel):
+    """One opening code."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    default_grade: Grade
+    plan: tuple[Requirement, ...] = ()
+
+
+class Catalogue(BaseModel):
+    """Every incident type, by code."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    types: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")], IncidentType]
+
+    def plan_for(self, code: str | None) -> tuple[Requirement, ...]:
+        """The response plan of a type; one response unit for an unknown or missing type."""
+        known = self.types.get(code or "")
+        return known.plan if known is not None else DEFAULT_PLAN
+
+
+DEFAULT_PLAN = (Requirement(capabilities=("response",), count=1),)
+
+
+class CatalogueError(ValueError):
+    """The catalogue file is not valid; the message names the entry and the field."""
+
+
+def parse_catalogue(text: str, *, source: str) -> Catalogue:
+    """Validate catalogue YAML text."""
+    try:
+        return Catalogue.model_validate(yaml.safe_load(text))
+    except yaml.YAMLError as exc:
+        raise CatalogueError(f"{source}: not valid YAML ({exc})") from exc
+    except ValidationError as exc:
+        raise CatalogueError(f"{source}: {describe_validation_error(exc)}") from exc
+
+
+@cache
+def load_catalogue(path: Path | None = None) -> Catalogue:
+    """The catalogue from `path`, or the one shipped in `cad/data/incident_types.yaml`."""
+    if path is not None:
+        return parse_catalogue(path.read_text(encoding="utf-8"), source=str(path))
+    shipped = resources.files("cad") / "data" / "incident_types.yaml"
+    return parse_catalogue(shipped.read_text(encoding="utf-8"), source="incident_types.yaml")

@@ -1,0 +1,36 @@
+"""FastAPI dependencies: the runtime, and existence checks that turn a missing thing into a 404."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from cad.errors import NotFoundError
+from cad.incident_record import IncidentRecord
+from callhandling.runtime import Runtime
+from dispatch.incident_store import find_incident
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+
+
+async def _incident(ref: str, runtime: RuntimeDep) -> IncidentRecord:
+    incident = await find_incident(runtime.redis, ref)
+    if incident is None:
+        raise NotFoundError(f"ref: no incident {ref!r}")
+    return incident
+
+
+IncidentDep = Annotated[IncidentRecord, Depends(_incident)]
+
+
+def stale_before_ms(runtime: Runtime) -> int:
+    """AVL fixes older than this (ms since the epoch) make a unit stale."""
+    return int((time.time() - runtime.settings.stale_fix_s) * 1000)

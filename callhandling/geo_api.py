@@ -1,0 +1,86 @@
+"""GET /v1/geo/locate: where a point, or an uncertainty circle around it, lies in London."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
+
+from geo import MAX_RADIUS_M, load_gazetteer
+
+router = APIRouter(prefix="/v1/geo", tags=["geo"])
+
+
+class PointLocationOut(BaseModel):
+    """Where a point is: borough, ward, BCU and force, or how it lies off them."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    lon: float
+    lat: float
+    borough: str | None
+    gss_code: str | None
+    ward: str | None
+    ward_code: str | None
+    bcu: str | None
+    bcu_name: str | None
+    nearest_bcu: str
+    force: Literal["MPS", "CoLP", "none"]
+    in_force_area: bool
+    on_river: bool
+    outside_force_area: bool
+    distance_to_boundary_m: float | None
+    eta_context: Literal["inner", "outer"]
+
+
+class AreaShareOut(BaseModel):
+    """The share of the circle's area in one BCU, borough or ward."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    level: Literal["bcu", "borough", "ward"]
+    code: str
+    name: str
+    share: float
+
+
+class CircleOut(BaseModel):
+    """Every area the uncertainty circle touches, largest share first."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    radius_m: float
+    areas: list[AreaShareOut]
+    ambiguous: bool
+    unlocated_share: float
+
+
+class LocateResponse(BaseModel):
+    """The point's location, and the circle's when a radius was given."""
+
+    point: PointLocationOut
+    circle: CircleOut | None
+
+
+@router.get("/locate")
+def locate(
+    lon: Annotated[float, Query(ge=-180.0, le=180.0, allow_inf_nan=False, description="WGS84")],
+    lat: Annotated[float, Query(ge=-90.0, le=90.0, allow_inf_nan=False, description="WGS84")],
+    radius_m: Annotated[
+        float | None,
+        Query(gt=0.0, le=MAX_RADIUS_M, allow_inf_nan=False, description="uncertainty, metres"),
+    ] = None,
+) -> LocateResponse:
+    """Borough, ward, BCU and force of a point; with radius_m, every area its circle touches."""
+    # Plain def: FastAPI runs it on a worker thread, so a large circle never stalls the loop.
+    gazetteer = load_gazetteer()
+    if radius_m is None:
+        return LocateResponse(
+            point=PointLocationOut.model_validate(gazetteer.locate(lon, lat)), circle=None
+        )
+    circle = gazetteer.locate_circle(lon, lat, radius_m)
+    return LocateResponse(
+        point=PointLocationOut.model_validate(circle.centre),
+        circle=CircleOut.model_validate(circle),
+    )

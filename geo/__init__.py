@@ -1,0 +1,30 @@
+"""Where things are in London, how far apart, and how long a blue-light run takes. Pure, no I/O."""
+
+from geo.bcus import BCUS, BOROUGH_BCU, CITY_OF_LONDON
+from geo.circles import MAX_RADIUS_M
+from geo.data_loading import GeoDataError
+from geo.distance import distance_m, distances_m
+from geo.eta import ETA_CONTEXTS, EtaContext, eta_seconds, eta_seconds_many
+from geo.gazetteer import Gazetteer
+from geo.loading import load_gazetteer
+from geo.models import AreaShare, BatchLocation, CircleLocation, PointLocation
+
+__all__ = [
+    "BCUS",
+    "BOROUGH_BCU",
+    "CITY_OF_LONDON",
+    "ETA_CONTEXTS",
+    "MAX_RADIUS_M",
+    "AreaShare",
+    "BatchLocation",
+    "CircleLocation",
+    "EtaContext",
+    "Gazetteer",
+    "GeoDataError",
+    "PointLocation",
+    "distance_m",
+    "distances_m",
+    "eta_seconds",
+    "eta_seconds_many",
+    "load_gazetteer",
+]
