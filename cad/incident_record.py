@@ -27,6 +27,13 @@ class IncidentRecord(BaseModel):
     units: tuple[str, ...] = ()
     taskings: tuple[str, ...] = ()
     dispatched_ms: int | None = None
+    on_scene_ms: int | None = None
+    closed_ms: int | None = None
+    close_code: str | None = None
+    close_note: str | None = None
+    call_count: int = 1
+    grade_suggested: Grade | None = None
+    grade_reason: str | None = None
 
     @property
     def location(self) -> Location:

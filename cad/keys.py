@@ -85,8 +85,21 @@ class AreaKeys:
         return f"{self.tag}:incident:{ref}"
 
     def call(self, call_id: str) -> str:
-        """String: the incident ref a call event became (idempotency by call id)."""
+        """Hash: one call (a contact) and the incident it belongs to; idempotency by call id."""
         return f"{self.tag}:call:{call_id}"
+
+    def incident_calls(self, ref: str) -> str:
+        """Sorted set: the call ids linked to an incident, by time received."""
+        return f"{self.tag}:incident:{ref}:calls"
+
+    @property
+    def open_incidents(self) -> str:
+        """Geo set: where the area's open incidents are, for duplicate-call search."""
+        return f"{self.tag}:open"
+
+    def creation_fence(self, cell: str) -> str:
+        """Counter: bumped whenever an incident opens in or next to a ~1.5 km map cell."""
+        return f"{self.tag}:fence:{cell}"
 
 
 @dataclass(frozen=True)

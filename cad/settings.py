@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     # A unit whose last AVL fix is older than this is stale: not recommended, and said so.
     stale_fix_s: float = Field(default=90.0, gt=0)
     incident_types_file: Path | None = None
+    # A new call is linked to an open incident automatically at or above this duplicate score.
+    auto_link_score: float = Field(default=0.8, ge=0.0, le=1.0)
+    duplicate_search_m: float = Field(default=1_500.0, gt=0)
+    # Caller numbers are matched by salted hash; the salt must be the same on every replica.
+    cli_salt: str = "development-only-salt"
+    # Call records (with caller number and free text) expire after this long.
+    caller_data_retention_s: int = Field(default=30 * 24 * 3600, gt=0)
+    # A pending incident older than this raises the queue alarm (the IOPC found one left 10 h).
+    queue_alarm_age_s: float = Field(default=20 * 60, gt=0)
     network_timeout_s: float = Field(default=5.0, gt=0)
     reconnect_max_backoff_s: float = Field(default=10.0, gt=0)
     log_level: str = "INFO"

@@ -10,8 +10,16 @@ from fastapi.responses import JSONResponse
 
 from cad.errors import ConflictError, NotFoundError, UnavailableError
 from cad.settings import Settings, get_settings
-from callhandling import dispatch_routes, routes, unit_routes
+from callhandling import (
+    call_routes,
+    dispatch_routes,
+    incident_routes,
+    ops_routes,
+    unit_routes,
+)
 from callhandling.geo_api import router as geo_router
+from callhandling.idempotency import IdempotencyMiddleware
+from callhandling.live.routes import router as live_router
 from callhandling.runtime import Runtime
 
 
@@ -37,9 +45,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # The incident sub-resources go first: `/v1/incidents/{ref:path}` would swallow them.
     app.include_router(dispatch_routes.router)
+    app.include_router(incident_routes.router)
+    app.include_router(call_routes.router)
     app.include_router(unit_routes.router)
-    app.include_router(routes.router)
+    app.include_router(ops_routes.router)
     app.include_router(geo_router)
+    app.include_router(live_router)
+    app.add_middleware(IdempotencyMiddleware)
     _install_error_handlers(app)
     return app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cad.errors import ConflictError
 from cad.events import Callsign
@@ -55,11 +55,11 @@ class DispatchIn(BaseModel):
             raise ValueError("reason: required when units are named (the override is audited)")
         return self
 
-    model_config = {
-        "json_schema_extra": {
+    model_config = ConfigDict(
+        json_schema_extra={
             "examples": [{}, {"callsigns": ["CW01", "CW07"], "reason": "ARV already nearby"}]
         }
-    }
+    )
 
 
 class DispatchOut(BaseModel):

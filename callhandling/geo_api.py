@@ -74,6 +74,11 @@ def locate(
 ) -> LocateResponse:
     """Borough, ward, BCU and force of a point; with radius_m, every area its circle touches."""
     # Plain def: FastAPI runs it on a worker thread, so a large circle never stalls the loop.
+    return describe_location(lon, lat, radius_m)
+
+
+def describe_location(lon: float, lat: float, radius_m: float | None) -> LocateResponse:
+    """The point's location, and its uncertainty circle's when it has a radius."""
     gazetteer = load_gazetteer()
     if radius_m is None:
         return LocateResponse(

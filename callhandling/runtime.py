@@ -48,7 +48,7 @@ class Runtime:
             radii_m=settings.search_radii_m, catalogue=self.catalogue,
             stale_fix_s=settings.stale_fix_s,
         )  # fmt: skip
-        self.intake = CallIntake(self.redis, self.scripts, self.dispatcher)
+        self.intake = CallIntake(self.redis, self.scripts, self.dispatcher, settings)
         calls = CallEventConsumer(
             self.intake, self.redis, self.link, self.topics,
             max_payload_bytes=settings.max_payload_bytes, pool=self.pool,

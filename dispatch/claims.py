@@ -11,7 +11,7 @@ from cad.incident_types import DEFAULT_PLAN, Requirement
 from cad.keys import AreaKeys
 from dispatch.scripts import DispatchScripts
 
-# Pending incidents are ordered by grade, then age: score = rank * 10^13 + the incident's ms.
+# Pending incidents are ordered by grade, then age: score = rank * 10^13 + the call time (ms).
 GRADE_RANK = {Grade.IMMEDIATE: 0, Grade.SIGNIFICANT: 1, Grade.EXTENDED: 2, Grade.REFERRED: 3}
 UNGRADED_RANK = 4
 RANK_WEIGHT = 10**13
@@ -55,10 +55,10 @@ class ClaimResult:
         return self.units[0].distance_m if self.units else None
 
 
-def pending_score(grade: Grade | None, created_ms: int) -> int:
+def pending_score(grade: Grade | None, received_ms: int) -> int:
     """The pending-queue score that orders by grade, then age (lowest first)."""
     rank = GRADE_RANK[grade] if grade is not None else UNGRADED_RANK
-    return rank * RANK_WEIGHT + created_ms
+    return rank * RANK_WEIGHT + received_ms
 
 
 def new_tasking_id() -> str:
@@ -74,7 +74,7 @@ async def claim_nearest(
     lon: float,
     lat: float,
     grade: Grade | None,
-    created_ms: int,
+    received_ms: int,
     radii_m: tuple[int, ...],
     now_ms: int,
     actor: str,
@@ -94,7 +94,7 @@ async def claim_nearest(
         ],
         args=[
             lon, lat, ",".join(str(r) for r in radii_m), ref, now_ms, actor,
-            pending_score(grade, created_ms), min_fix_ms, len(plan), *shape, *taskings,
+            pending_score(grade, received_ms), min_fix_ms, len(plan), *shape, *taskings,
         ],
     )  # fmt: skip
     return ClaimResult(ClaimOutcome(outcome), _units(callsigns, distances, tasking_ids))

@@ -76,7 +76,7 @@ class Dispatcher:
             lon=incident.lon,
             lat=incident.lat,
             grade=incident.grade,
-            created_ms=incident.created_ms,
+            received_ms=incident.received_ms,
             radii_m=self._radii_m if auto else (),
             now_ms=now_ms,
             actor=actor,

@@ -21,6 +21,10 @@ class DispatchScripts:
     """Every atomic multi-key operation of the dispatch core, one script each."""
 
     create_incident: AsyncScript
+    link_call: AsyncScript
+    move_call: AsyncScript
+    grade_incident: AsyncScript
+    set_incident_status: AsyncScript
     claim_plan: AsyncScript
     claim_units: AsyncScript
     set_unit_status: AsyncScript

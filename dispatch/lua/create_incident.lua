@@ -1,20 +1,44 @@
--- Create an incident for a call, once: a replayed call event returns the incident it already made.
--- KEYS[1] call key        cad:{area}:call:{call_id}     string -> incident ref
--- KEYS[2] incident key    cad:{area}:incident:{ref}     hash
--- KEYS[3] audit stream    cad:{area}:audit
--- ARGV[1] ref, ARGV[2] now (ms), ARGV[3] actor, ARGV[4..] incident fields as name, value pairs
--- returns {1, ref} when created, {0, existing ref} when the call was already an incident
-local existing = redis.call('GET', KEYS[1])
+-- Create an incident for a call, once, unless an incident opened nearby since the caller looked
+-- for duplicates: then the caller must look again (optimistic concurrency across replicas).
+-- KEYS[1] call hash           cad:{area}:call:{call_id}
+-- KEYS[2] incident hash       cad:{area}:incident:{ref}
+-- KEYS[3] audit stream        cad:{area}:audit
+-- KEYS[4] open incidents geo  cad:{area}:open
+-- KEYS[5] incident calls zset cad:{area}:incident:{ref}:calls
+-- KEYS[6] the fence of the call's map cell, cad:{area}:fence:{cell}
+-- KEYS[7..] the fences of the cells around it (bumped with KEYS[6] when the incident opens)
+-- ARGV[1] ref, ARGV[2] now (ms), ARGV[3] actor, ARGV[4] the fence value the caller read ('' to
+-- create regardless: the caller's last resort when incidents keep opening around it),
+-- ARGV[5] lon, ARGV[6] lat, ARGV[7] received (ms), ARGV[8] N incident field pairs,
+-- then N name/value pairs for the incident, then name/value pairs for the call record
+-- returns {1, ref}          created
+--         {0, ref}          the call was already recorded (a replay): that incident
+--         {2, ''}           an incident opened nearby meanwhile: search for duplicates again
+local existing = redis.call('HGET', KEYS[1], 'incident_ref')
 if existing then
   return {0, existing}
 end
-local ref = ARGV[1]
-redis.call('SET', KEYS[1], ref)
-local fields = {'ref', ref, 'created_ms', ARGV[2]}
-for i = 4, #ARGV do
-  fields[#fields + 1] = ARGV[i]
+if ARGV[4] ~= '' and (redis.call('GET', KEYS[6]) or '0') ~= ARGV[4] then
+  return {2, ''}
 end
-redis.call('HSET', KEYS[2], unpack(fields))
-redis.call('XADD', KEYS[3], '*', 'type', 'incident_created', 'ref', ref, 'actor', ARGV[3],
-  'ts_ms', ARGV[2])
+local ref, now = ARGV[1], ARGV[2]
+local n = tonumber(ARGV[8])
+local incident = {'ref', ref, 'created_ms', now, 'call_count', 1}
+for i = 9, 8 + n * 2 do
+  incident[#incident + 1] = ARGV[i]
+end
+local call = {'incident_ref', ref, 'linked', 'created'}
+for i = 9 + n * 2, #ARGV do
+  call[#call + 1] = ARGV[i]
+end
+redis.call('HSET', KEYS[2], unpack(incident))
+redis.call('HSET', KEYS[1], unpack(call))
+redis.call('ZADD', KEYS[5], ARGV[7], redis.call('HGET', KEYS[1], 'call_id'))
+redis.call('GEOADD', KEYS[4], ARGV[5], ARGV[6], ref)
+for i = 6, #KEYS do
+  redis.call('INCR', KEYS[i])
+end
+local entry = redis.call('XADD', KEYS[3], '*', 'type', 'incident_created', 'ref', ref,
+  'call_id', redis.call('HGET', KEYS[1], 'call_id'), 'actor', ARGV[3], 'ts_ms', now)
+redis.call('HSET', KEYS[2], 'audit_from', entry)
 return {1, ref}

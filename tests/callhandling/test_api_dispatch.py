@@ -32,7 +32,7 @@ async def record(client: httpx.AsyncClient, call_id: str, grade: str, kind: str)
     }
     response = await client.post("/v1/calls", json=body)
     assert response.status_code == 201, response.text
-    ref: str = response.json()["incident"]["ref"]
+    ref: str = response.json()["incident"]["incident"]["ref"]
     return ref
 
 
@@ -59,7 +59,7 @@ async def test_an_extended_incident_waits_then_a_dispatcher_accepts_the_recommen
     for callsign, east, caps in (("CW80", 200, None), ("CW81", 900, None), ("CW82", 50, ["dog"])):
         await client.post("/v1/units", json=unit(callsign, east, caps))
     ref = await record(client, "e-1", "E", "theft_report")
-    incident = (await client.get(f"/v1/incidents/{ref}")).json()
+    incident = (await client.get(f"/v1/incidents/{ref}")).json()["incident"]
     assert incident["status"] == "pending"
     advice = (await client.get(f"/v1/incidents/{ref}/recommendation")).json()
     assert advice["complete"] is True
@@ -73,7 +73,8 @@ async def test_an_extended_incident_waits_then_a_dispatcher_accepts_the_recommen
     sent = await client.post(f"/v1/incidents/{ref}/dispatch", json={})
     assert sent.status_code == 200, sent.text
     assert sent.json() == {"ref": ref, "outcome": "claimed", "units": ["CW80"]}
-    assert (await client.get(f"/v1/incidents/{ref}")).json()["status"] == "dispatched"
+    read = (await client.get(f"/v1/incidents/{ref}")).json()
+    assert read["incident"]["status"] == "dispatched"
 
 
 async def test_a_dispatcher_override_names_units_and_needs_a_reason(

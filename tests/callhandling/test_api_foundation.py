@@ -47,17 +47,17 @@ async def test_record_a_call_over_http_then_read_the_incident(
     created = await client.post("/v1/calls", json=body)
     assert created.status_code == 201, created.text
     answer = created.json()
-    assert answer["created"] is True
-    assert answer["dispatch"]["outcome"] == "claimed"
-    assert [u["callsign"] for u in answer["dispatch"]["units"]] == ["CW60"]
-    ref = answer["incident"]["ref"]
+    assert answer["outcome"] == "created"
+    assert answer["dispatch"] == {"outcome": "claimed", "units": ["CW60"]}
+    assert answer["location"]["point"]["borough"] == "Westminster"
+    ref = answer["incident"]["incident"]["ref"]
     again = (await client.post("/v1/calls", json=body)).json()
-    assert again["created"] is False
-    assert again["incident"]["ref"] == ref
+    assert again["outcome"] == "replayed"
+    assert again["incident"]["incident"]["ref"] == ref
     assert again["dispatch"] is None
     read = await client.get(f"/v1/incidents/{ref}")
     assert read.status_code == 200
-    assert read.json()["units"] == ["CW60"]
+    assert read.json()["incident"]["units"] == ["CW60"]
 
 
 async def test_unknown_incident_is_404_and_bad_call_is_422_naming_the_field(

@@ -150,8 +150,9 @@ async def test_an_ungraded_call_waits_and_a_freed_unit_takes_the_queue_head(
         async with mqtt_client(settings, "gateway") as gateway:
             await gateway.publish(topics.calls_in, call("first"), qos=1)
             first = Tasking.model_validate_json(await _payload(mdt))
-            await gateway.publish(topics.calls_in, call("ungraded", grade=None), qos=1)
-            await gateway.publish(topics.calls_in, call("second", lon=-0.1285), qos=1)
+            # Kilometres apart, so that neither is taken for a duplicate of the first call.
+            await gateway.publish(topics.calls_in, call("ungraded", grade=None, lon=-0.19), qos=1)
+            await gateway.publish(topics.calls_in, call("second", lon=-0.16), qos=1)
             await eventually(lambda: _count(redis, keys.pending, 2))
         for status in (UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.AVAILABLE):
             report = StatusReport(status=status, ts=datetime.now(UTC), tasking_id=first.tasking_id)

@@ -37,7 +37,7 @@ async def _claim(
 ) -> ClaimResult:
     return await claim_nearest(
         scripts, area=AREA, ref=ref, lon=SCENE[0], lat=SCENE[1], grade=Grade.IMMEDIATE,
-        created_ms=5, radii_m=(500, 2_000, 20_000), now_ms=10_000, actor="test", plan=plan,
+        received_ms=5, radii_m=(500, 2_000, 20_000), now_ms=10_000, actor="test", plan=plan,
         min_fix_ms=min_fix_ms,
     )  # fmt: skip
 

@@ -41,7 +41,9 @@ def replicas(settings: Settings) -> Iterator[list[str]]:
         env.update(
             CAD_REDIS_URL=settings.redis_url, CAD_MQTT_URL=settings.mqtt_url,
             CAD_TOPIC_ROOT=settings.topic_root, CAD_HTTP_PORT=str(port),
-            CAD_MQTT_CLIENT_ID=f"{settings.mqtt_client_id}-replica{n}", CAD_LOG_LEVEL="WARNING",
+            CAD_MQTT_CLIENT_ID=f"{settings.mqtt_client_id}-replica{n}",
+            # Every call here is its own incident: only an exact repeat would count as one.
+            CAD_AUTO_LINK_SCORE="1.0", CAD_LOG_LEVEL="WARNING",
         )  # fmt: skip
         procs.append(
             subprocess.Popen(
@@ -72,7 +74,7 @@ async def _ready(url: str) -> bool:
 def _call(n: int) -> bytes:
     return json.dumps({
         "call_id": f"storm-{n}", "received_at": datetime.now(UTC).isoformat(), "source": "999",
-        "location": {"lon": -0.055 + (n % 7) * 0.002, "lat": 51.545 - (n % 5) * 0.002},
+        "location": {"lon": -0.06 + (n % 12) * 0.002, "lat": 51.53 + (n // 12) * 0.0015},
         "incident_type": "concern_for_welfare" if n % 3 else "missing_person_high_risk",
         "grade": "S" if n % 3 else "I",
     }).encode()  # fmt: skip

@@ -1,0 +1,48 @@
+"""Recording calls over HTTP: the same intake as MQTT call events."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Query
+
+from callhandling.clocks import clocks
+from callhandling.deps import RuntimeDep
+from callhandling.geo_api import describe_location
+from callhandling.schemas import CallIn, CallRecorded, CandidateOut, DispatchSummary, IncidentView
+
+router = APIRouter(prefix="/v1/calls", tags=["calls"])
+
+
+@router.post("", status_code=201)
+async def record_call(
+    call: CallIn,
+    runtime: RuntimeDep,
+    auto_link: bool = Query(
+        default=False, description="link to the best open incident above the configured score"
+    ),
+) -> CallRecorded:
+    """Record a call: where it is, the open incidents it may be about, and what became of it.
+
+    Without `auto_link` a call opens its own incident and the handler links it if it is a
+    duplicate (`POST /v1/incidents/{ref}/links`). Replaying a call_id changes nothing.
+    """
+    result = await runtime.intake.accept(call, actor="api:call_handler", auto_link=auto_link)
+    loc = call.location
+    claim = result.claim
+    return CallRecorded(
+        call_id=call.call_id,
+        outcome=result.outcome.value,
+        location=describe_location(loc.lon, loc.lat, loc.radius_m),
+        incident=IncidentView(
+            incident=result.incident,
+            clocks=clocks(result.incident, now_ms=int(time.time() * 1000), best_eta_s=None),
+        ),
+        candidates=[
+            CandidateOut(ref=c.ref, score=c.score, distance_m=c.distance_m, reasons=list(c.reasons))
+            for c in result.candidates
+        ],
+        dispatch=None
+        if claim is None
+        else DispatchSummary(outcome=claim.outcome.value, units=[u.callsign for u in claim.units]),
+    )

@@ -1,0 +1,126 @@
+"""Call handlers' and dispatchers' actions on incidents: grade, link calls, close; and reads."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from cad.errors import ConflictError, NotFoundError
+from cad.incident_record import IncidentRecord
+from cad.keys import AreaKeys
+from callhandling.grading import GradeDecision
+from callhandling.lifecycle import ALLOWED_FROM, ClosingCode, IncidentStatus
+from dispatch.claims import pending_score
+from dispatch.dispatcher import AUTO_DISPATCH_GRADES, Dispatcher
+from dispatch.incident_store import read_incident
+from dispatch.scripts import DispatchScripts
+
+# A chronology is for reading: the newest few hundred entries of one incident are plenty.
+_CHRONOLOGY_SCAN = 5_000
+
+
+@dataclass(frozen=True)
+class IncidentService:
+    """The incident actions of the API, each one Lua script and an audit entry."""
+
+    redis: Redis
+    scripts: DispatchScripts
+    dispatcher: Dispatcher
+
+    async def grade(
+        self, incident: IncidentRecord, decision: GradeDecision, *, actor: str
+    ) -> IncidentRecord:
+        """Grade (or re-grade) an open incident; a waiting one is dispatched if its grade allows."""
+        grade, suggested, reason = decision.final()
+        keys = AreaKeys(incident.area)
+        outcome, detail, status = await self.scripts.grade_incident(
+            keys=[keys.incident(incident.ref), keys.pending, keys.audit],
+            args=[
+                incident.ref, grade.value, suggested.value, reason, actor, _now_ms(),
+                pending_score(grade, incident.received_ms), decision.thrive.model_dump_json(),
+            ],
+        )  # fmt: skip
+        if outcome == "rejected":
+            raise ConflictError(f"status: {status} (current status: {detail})")
+        updated = await self._read(incident)
+        if updated.status in ("new", "pending") and grade in AUTO_DISPATCH_GRADES:
+            await self.dispatcher.dispatch(updated, actor=actor)
+            updated = await self._read(incident)
+        return updated
+
+    async def set_status(
+        self,
+        incident: IncidentRecord,
+        target: IncidentStatus,
+        *,
+        code: ClosingCode | None,
+        note: str,
+        actor: str,
+    ) -> IncidentRecord:
+        """Close, cancel or refer an incident, if its life cycle allows it now (else 409)."""
+        keys = AreaKeys(incident.area)
+        outcome, current, reason = await self.scripts.set_incident_status(
+            keys=[keys.incident(incident.ref), keys.unit_incident, keys.pending,
+                  keys.open_incidents, keys.audit],
+            args=[
+                incident.ref, target.value, _now_ms(), actor, code.value if code else "", note,
+                pending_score(incident.grade, incident.received_ms),
+                *sorted(ALLOWED_FROM.get(target, frozenset())),
+            ],
+        )  # fmt: skip
+        if outcome == "rejected":
+            raise ConflictError(f"status: {reason} (current status: {current})")
+        return await self._read(incident)
+
+    async def link(self, incident: IncidentRecord, call_id: str, *, actor: str) -> str:
+        """Move a call of this BCU to the incident; its own incident, left empty, is cancelled."""
+        keys = AreaKeys(incident.area)
+        source = await self.redis.hget(keys.call(call_id), "incident_ref")
+        if source is None:
+            raise NotFoundError(f"call_id: no call {call_id!r} in {incident.area}")
+        outcome, detail = await self.scripts.move_call(
+            keys=[
+                keys.call(call_id), keys.incident(incident.ref), keys.incident_calls(incident.ref),
+                keys.incident(source), keys.incident_calls(source), keys.pending,
+                keys.open_incidents, keys.audit,
+            ],
+            args=[call_id, incident.ref, source, _now_ms(), actor],
+        )  # fmt: skip
+        if outcome == "rejected":
+            raise ConflictError(detail)
+        return str(detail)
+
+    async def calls(self, incident: IncidentRecord) -> list[dict[str, str]]:
+        """The incident's calls, oldest first (caller number left out)."""
+        keys = AreaKeys(incident.area)
+        ids = await self.redis.zrange(keys.incident_calls(incident.ref), 0, -1)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for call_id in ids:
+                pipe.hgetall(keys.call(call_id))
+            records = await pipe.execute()
+        return [{k: v for k, v in r.items() if k not in ("cli", "cli_hash")} for r in records if r]
+
+    async def chronology(self, incident: IncidentRecord) -> list[dict[str, str]]:
+        """Every audit entry about the incident, oldest first, with its stream id."""
+        start = await self.redis.hget(AreaKeys(incident.area).incident(incident.ref), "audit_from")
+        entries = await self.redis.xrange(
+            AreaKeys(incident.area).audit, min=start or "-", count=_CHRONOLOGY_SCAN
+        )
+        ref = incident.ref
+        return [
+            {"id": entry_id, **fields}
+            for entry_id, fields in entries
+            if ref in (fields.get("ref"), fields.get("to_ref"), fields.get("from_ref"))
+        ]
+
+    async def _read(self, incident: IncidentRecord) -> IncidentRecord:
+        updated = await read_incident(self.redis, incident.area, incident.ref)
+        if updated is None:
+            raise NotFoundError(f"ref: no incident {incident.ref!r}")
+        return updated
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,106 @@
+"""Recording calls against real Redis: create once, the creation fence, linking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+
+from cad.events import CallEvent, CallSource, Location
+from cad.keys import AreaKeys, GlobalKeys
+from callhandling.duplicates import Candidate
+from callhandling.incidents import Outcome, create_incident, link_call, read_fence
+from dispatch.scripts import DispatchScripts
+
+AREA = "CW"
+KEYS = AreaKeys(AREA)
+NOW = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
+
+
+def event(call_id: str, lon: float = -0.1281, cli: str | None = None) -> CallEvent:
+    return CallEvent(
+        call_id=call_id, received_at=NOW, source=CallSource.EMERGENCY_999,
+        location=Location(lon=lon, lat=51.508, radius_m=40), incident_type="violence",
+        grade="I", cli=cli, text="man with a bottle",
+    )  # fmt: skip
+
+
+async def _create(redis: Redis, scripts: DispatchScripts, e: CallEvent, fence: str) -> Outcome:
+    recorded = await create_incident(
+        redis, scripts, e, area=AREA, now=NOW, actor="t", fence=fence, hashed_cli=None
+    )
+    return recorded.outcome
+
+
+async def test_a_call_opens_one_incident_and_a_replay_finds_it(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    fence = await read_fence(redis, AREA, -0.1281, 51.508)
+    first = await create_incident(
+        redis, scripts, event("c1"), area=AREA, now=NOW, actor="t", fence=fence, hashed_cli="h"
+    )
+    assert first.outcome is Outcome.CREATED
+    assert first.ref == "CAD 0001/22NOV26"
+    again = await create_incident(
+        redis, scripts, event("c1"), area=AREA, now=NOW, actor="t", fence="whatever", hashed_cli="h"
+    )
+    assert again == type(first)(Outcome.REPLAYED, first.ref)
+    assert await redis.hlen(GlobalKeys().incident_area) == 1  # the second ref was unlisted
+    call = await redis.hgetall(KEYS.call("c1"))
+    assert call["incident_ref"] == first.ref
+    assert call["linked"] == "created"
+    assert call["text"] == "man with a bottle"
+    incident = await redis.hgetall(KEYS.incident(first.ref))
+    assert incident["call_count"] == "1"
+    assert incident["cli_hashes"] == "h"
+    assert incident["audit_from"]
+    assert await redis.zrange(KEYS.incident_calls(first.ref), 0, -1) == ["c1"]
+    assert await redis.zscore(KEYS.open_incidents, first.ref) is not None
+
+
+async def test_the_fence_sends_a_racing_call_back_to_look_for_duplicates(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    fence = await read_fence(redis, AREA, -0.1281, 51.508)
+    assert await _create(redis, scripts, event("a"), fence) is Outcome.CREATED
+    # A call that read the fence before "a" opened its incident must search again ...
+    assert await _create(redis, scripts, event("b", lon=-0.1282), fence) is Outcome.RETRY
+    # ... and so must one in the neighbouring cell; one far away need not.
+    assert await _create(redis, scripts, event("c", lon=-0.1281 + 0.02), fence) is Outcome.RETRY
+    far = await read_fence(redis, AREA, -0.2, 51.508)
+    assert await _create(redis, scripts, event("d", lon=-0.2), far) is Outcome.CREATED
+    assert not await redis.exists(KEYS.call("b"))
+
+
+async def test_linking_adds_the_call_once_and_only_to_an_open_incident(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    fence = await read_fence(redis, AREA, -0.1281, 51.508)
+    ref = (
+        await create_incident(
+            redis, scripts, event("x1"), area=AREA, now=NOW, actor="t", fence=fence, hashed_cli="h1"
+        )
+    ).ref
+    candidate = Candidate(ref, 0.95, 12.0, ("same place",))
+
+    async def link(call_id: str, cli_hash: str | None) -> Outcome:
+        recorded = await link_call(
+            redis, scripts, event(call_id), area=AREA, candidate=candidate, now=NOW, actor="t",
+            hashed_cli=cli_hash,
+        )  # fmt: skip
+        return recorded.outcome
+
+    assert await link("x2", "h2") is Outcome.LINKED
+    assert await link("x2", "h2") is Outcome.REPLAYED
+    assert await link("x3", "h1") is Outcome.LINKED
+    incident = await redis.hgetall(KEYS.incident(ref))
+    assert incident["call_count"] == "3"
+    assert incident["cli_hashes"] == "h1,h2"
+    assert await redis.zcard(KEYS.incident_calls(ref)) == 3
+    assert (await redis.hgetall(KEYS.call("x2")))["link_score"] == "0.95"
+    linked = [f for _, f in await redis.xrange(KEYS.audit) if f["type"] == "call_linked"]
+    assert [f["call_id"] for f in linked] == ["x2", "x3"]
+    assert linked[0]["reasons"] == "same place"
+    await redis.hset(KEYS.incident(ref), "status", "closed")
+    assert await link("x4", None) is Outcome.RETRY
+    assert not await redis.exists(KEYS.call("x4"))
