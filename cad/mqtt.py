@@ -23,7 +23,9 @@ from cad.settings import Settings
 
 logger = logging.getLogger("cad.mqtt")
 
-Handler = Callable[[aiomqtt.Message], Awaitable[None]]
+# A handler may hand back the task still processing the message: the message is acknowledged
+# to the broker only when that task is done, so a crash before then means redelivery, not loss.
+Handler = Callable[[aiomqtt.Message], Awaitable["asyncio.Task[None] | None"]]
 
 # paho leaves Nagle's algorithm on: with delayed ACKs that costs ~40 ms a small message.
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
@@ -54,15 +56,21 @@ class BrokerAddress:
 
 
 def new_client(
-    settings: Settings, *, identifier: str, persistent: bool, will: aiomqtt.Will | None = None
+    settings: Settings,
+    *,
+    identifier: str,
+    persistent: bool,
+    will: aiomqtt.Will | None = None,
+    manual_ack: bool = False,
 ) -> aiomqtt.Client:
-    """An MQTT v5 client for the configured broker."""
+    """An MQTT v5 client for the configured broker; with `manual_ack`, QoS 1 messages are
+    acknowledged only when the service has processed them."""
     address = BrokerAddress.from_url(settings.mqtt_url)
     properties = None
     if persistent:
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = _SESSION_EXPIRY_S
-    return aiomqtt.Client(
+    client = aiomqtt.Client(
         address.host,
         address.port,
         username=address.username,
@@ -77,6 +85,9 @@ def new_client(
         max_inflight_messages=200,
         socket_options=NO_DELAY,
     )
+    if manual_ack:
+        client._client.manual_ack_set(True)
+    return client
 
 
 @dataclass(frozen=True)
@@ -132,7 +143,10 @@ class MqttLink:
         backoff = 0.1
         while not self._closed.is_set():
             client = new_client(
-                self._settings, identifier=self._settings.mqtt_client_id, persistent=True
+                self._settings,
+                identifier=self._settings.mqtt_client_id,
+                persistent=True,
+                manual_ack=True,
             )
             try:
                 async with client:
@@ -172,14 +186,33 @@ class MqttLink:
             await self._dispatch(message)
         raise aiomqtt.MqttError("the message stream ended")
 
+    def _acknowledge_when_done(
+        self, message: aiomqtt.Message, processing: asyncio.Task[None] | None
+    ) -> None:
+        client = self._client
+        if message.qos == 0 or client is None:
+            return
+        if processing is None:
+            _ack(client, message)
+        else:
+            # A task finished after a reconnect acks on the old client: harmless, since the broker
+            # redelivers to the new session and the call id makes the repeat change nothing.
+            processing.add_done_callback(lambda _: _ack(client, message))
+
     async def _dispatch(self, message: aiomqtt.Message) -> None:
         for route in self._routes:
             if message.topic.matches(route.match):
                 try:
-                    await route.handler(message)
+                    processing = await route.handler(message)
+                    self._acknowledge_when_done(message, processing)
                 except Exception:
                     # One message must never stop the link; the handler's own errors are logged.
                     logger.exception(
                         "route_failed", extra={"fields": {"topic": message.topic.value}}
                     )
                 return
+
+
+def _ack(client: aiomqtt.Client, message: aiomqtt.Message) -> None:
+    # aiomqtt has no manual-acknowledgement API; paho, underneath, does.
+    client._client.ack(message.mid, message.qos)

@@ -36,8 +36,15 @@ class Settings(BaseSettings):
     caller_data_retention_s: int = Field(default=30 * 24 * 3600, gt=0)
     # A pending incident older than this raises the queue alarm (the IOPC found one left 10 h).
     queue_alarm_age_s: float = Field(default=20 * 60, gt=0)
+    # A tasking not acknowledged by the MDT within this long is escalated to the next unit.
+    ack_timeout_s: float = Field(default=30.0, gt=0)
+    ack_check_interval_s: float = Field(default=1.0, gt=0)
+    # MDT passwords derive from this (cad/broker_security.py); the same on broker and simulator.
+    mdt_credential_secret: str = "development-only-mdt-secret"
     network_timeout_s: float = Field(default=5.0, gt=0)
     reconnect_max_backoff_s: float = Field(default=10.0, gt=0)
+    # On SIGTERM, messages in flight get this long to finish before the process exits.
+    shutdown_grace_s: float = Field(default=10.0, gt=0)
     log_level: str = "INFO"
 
     @field_validator("topic_root")

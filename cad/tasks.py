@@ -18,12 +18,13 @@ class TaskPool:
         self._slots = asyncio.Semaphore(limit)
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def spawn(self, work: Coroutine[Any, Any, None], *, name: str) -> None:
+    async def spawn(self, work: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:
         """Start `work` once a slot is free (back-pressure on the caller while all are busy)."""
         await self._slots.acquire()
         task = asyncio.create_task(self._run(work, name), name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _run(self, work: Coroutine[Any, Any, None], name: str) -> None:
         try:
@@ -34,10 +35,13 @@ class TaskPool:
         finally:
             self._slots.release()
 
-    async def drain(self) -> None:
-        """Wait for every running task to finish."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+    async def drain(self, *, within_s: float) -> None:
+        """Wait for the running tasks to finish; cancel what is left after `within_s`."""
+        if self._tasks:
+            _, late = await asyncio.wait(list(self._tasks), timeout=within_s)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     @property
     def running(self) -> int:

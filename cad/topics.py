@@ -16,8 +16,9 @@ class Topics:
         return f"{self.root}/calls/in"
 
     def calls_in_shared(self, group: str) -> str:
-        """The shared-subscription filter through which replicas split the call events."""
-        return f"$share/{group}/{self.calls_in}"
+        """The shared-subscription filter through which replicas split the call events; with no
+        group, a plain subscription (one replica, and a broker that keeps it across a crash)."""
+        return f"$share/{group}/{self.calls_in}" if group else self.calls_in
 
     @property
     def deadletter(self) -> str:

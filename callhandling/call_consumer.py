@@ -20,8 +20,7 @@ from callhandling.intake import CallIntake
 
 logger = logging.getLogger("cad.calls")
 
-# Redis may be restarting: keep trying a call for this long before recording it as unprocessed.
-_RETRY_FOR_S = 30.0
+_MAX_RETRY_DELAY_S = 2.0
 
 
 class CallEventConsumer:
@@ -44,33 +43,32 @@ class CallEventConsumer:
         self._max_payload_bytes = max_payload_bytes
         self._pool = pool
 
-    async def handle(self, message: aiomqtt.Message) -> None:
-        """Route handler: parse now, do the work in the pool."""
+    async def handle(self, message: aiomqtt.Message) -> asyncio.Task[None]:
+        """Route handler: parse now, do the work in the pool; the task acknowledges the message."""
         payload = payload_bytes(message.payload)
         topic = message.topic.value
         parsed = parse_payload(CallEvent, payload, max_bytes=self._max_payload_bytes)
         if isinstance(parsed, Rejection):
-            await self._pool.spawn(self._reject(topic, payload, parsed.reason), name="reject")
-        else:
-            await self._pool.spawn(self._accept(topic, payload, parsed), name=parsed.call_id)
+            return await self._pool.spawn(
+                self._reject(topic, payload, parsed.reason), name="reject"
+            )
+        return await self._pool.spawn(self._accept(parsed), name=parsed.call_id)
 
     async def _reject(self, topic: str, payload: bytes, reason: str) -> None:
         await reject(
             self._redis, self._publisher, self._topics, topic=topic, payload=payload, reason=reason
         )
 
-    async def _accept(self, topic: str, payload: bytes, event: CallEvent) -> None:
+    async def _accept(self, event: CallEvent) -> None:
+        # While Redis is away the call stays unacknowledged at the broker and is retried here;
+        # the full pool then stops the link reading, so the rest queue at the broker, not here.
         actor = f"mqtt:{event.source.value}"
-        delay, waited = 0.05, 0.0
+        delay = 0.05
         while True:
             try:
                 await self._intake.accept(event, actor=actor)
                 return
-            except RedisError as exc:
-                if waited >= _RETRY_FOR_S:
-                    await self._reject(topic, payload, f"unprocessed: Redis unavailable ({exc})")
-                    return
+            except (RedisError, OSError) as exc:
                 log(logger, logging.WARNING, "call_retry", call_id=event.call_id, error=str(exc))
                 await asyncio.sleep(delay)
-                waited += delay
-                delay = min(delay * 2, 2.0)
+                delay = min(delay * 2, _MAX_RETRY_DELAY_S)

@@ -18,6 +18,7 @@ from cad.tasks import TaskPool
 from cad.topics import Topics
 from callhandling.call_consumer import CallEventConsumer
 from callhandling.intake import CallIntake
+from dispatch.ack_watch import AckWatch
 from dispatch.avl import AvlBatcher
 from dispatch.dispatcher import Dispatcher
 from dispatch.mdt_consumer import MdtConsumer
@@ -57,6 +58,11 @@ class Runtime:
             self.redis, self.scripts, self.link, self.topics, self.dispatcher, self.avl,
             max_payload_bytes=settings.max_payload_bytes, pool=self.pool,
         )  # fmt: skip
+        self.acks = AckWatch(
+            self.redis, self.scripts, self.dispatcher, self.link, self.topics,
+            catalogue=self.catalogue, timeout_s=settings.ack_timeout_s,
+            interval_s=settings.ack_check_interval_s,
+        )  # fmt: skip
         t = self.topics
         routes += [
             Route(t.calls_in_shared(settings.mqtt_share_group), t.calls_in, 1, calls.handle),
@@ -65,6 +71,7 @@ class Runtime:
         ]
         self._link_task: asyncio.Task[None] | None = None
         self._avl_task: asyncio.Task[None] | None = None
+        self._ack_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Load the gazetteer, then run the MQTT link and the AVL writer in the background."""
@@ -72,6 +79,7 @@ class Runtime:
         await asyncio.to_thread(load_gazetteer)
         self._link_task = asyncio.create_task(self.link.run(), name="mqtt-link")
         self._avl_task = asyncio.create_task(self.avl.run(), name="avl-writer")
+        self._ack_task = asyncio.create_task(self.acks.run(), name="ack-watch")
         log(
             logger,
             logging.INFO,
@@ -84,7 +92,9 @@ class Runtime:
     async def stop(self) -> None:
         """Stop taking messages, finish the ones in flight, then close the clients."""
         self.link.stop_receiving()
-        await self.pool.drain()
+        await _cancel(self._ack_task)
+        # A call cut short here was never acknowledged: the broker gives it to the next run.
+        await self.pool.drain(within_s=self.settings.shutdown_grace_s)
         self.link.close()
         if self._link_task is not None:
             try:
