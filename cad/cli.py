@@ -27,6 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--units-per-area", type=int, default=24, help="simulated units in each of the 12 BCUs"
     )
+    demo.add_argument(
+        "--time-scale", type=float, default=240.0, help="simulated seconds per real second"
+    )
+    bench = sub.add_parser("bench", help="load-test the dispatch core against same-run baselines")
+    bench.add_argument("--quick", action="store_true", help="fewer, shorter runs: under a minute")
+    bench.add_argument("--json", type=Path, default=None, help="write the results (and plots) here")
     units = sub.add_parser("units", help="the unit registry").add_subparsers(
         dest="units_command", required=True
     )
@@ -53,8 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             rate_per_s=args.rate,
             seed=args.seed,
             units_per_area=args.units_per_area,
+            time_scale=args.time_scale,
         )
         return uvloop.run(run_demo(options))
+    if args.command == "bench":
+        configure_logging(settings.log_level)
+        from cad.bench.command import bench_command
+
+        return bench_command(quick=args.quick, json_path=args.json)
     if args.command == "units":
         from cad.units_command import load_units
 

@@ -15,7 +15,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 SCHEMA_VERSION: Final = 1
 
 Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
-Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)]
+# Redis geo indexes hold latitudes within +-85.05112878 (Web Mercator): nothing beyond is mappable.
+Latitude = Annotated[float, Field(ge=-85.05112878, le=85.05112878, allow_inf_nan=False)]
 Callsign = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
 
 
@@ -47,6 +48,10 @@ class UnitStatus(StrEnum):
     ON_SCENE = "on_scene"
     BUSY = "busy"
     OFF_DUTY = "off_duty"
+    # Set by the service, never reported: a tasking went unacknowledged (dispatch/acks.py).
+    UNRESPONSIVE = "unresponsive"
+    # The MDT's last will, published by the broker when its connection died.
+    LINK_LOST = "link_lost"
 
 
 class _Payload(BaseModel):

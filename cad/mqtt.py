@@ -18,6 +18,7 @@ import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from cad.broker_security import redact_url
 from cad.logs import log
 from cad.settings import Settings
 
@@ -154,7 +155,8 @@ class MqttLink:
                         await client.subscribe(route.subscription, qos=route.qos)
                     self._client = client
                     self._connected.set()
-                    log(logger, logging.INFO, "mqtt_connected", url=self._settings.mqtt_url)
+                    url = redact_url(self._settings.mqtt_url)
+                    log(logger, logging.INFO, "mqtt_connected", url=url)
                     backoff = 0.1
                     if await self._receive_until_stopped(client):
                         await self._closed.wait()

@@ -7,6 +7,7 @@ here ever touches a server it did not start.
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
 import shutil
 import signal
@@ -17,6 +18,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from cad.broker_security import (
+    SERVICE_USER,
+    BrokerCredentials,
+    acl_text,
+    security_conf,
+    write_password_file,
+)
 
 LOOPBACK = "127.0.0.1"
 
@@ -61,6 +70,8 @@ class EmbeddedServer:
     workdir: Path
     argv: list[str]
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    # The service's user and password, put into `url` when the server demands a login.
+    login: tuple[str, str] | None = field(default=None, repr=False)
 
     def start(self, timeout_s: float = 10.0) -> None:
         """Start the process and wait until it accepts connections."""
@@ -91,6 +102,11 @@ class EmbeddedServer:
         except subprocess.TimeoutExpired:
             self.kill()
 
+    def reload(self) -> None:
+        """SIGHUP: mosquitto re-reads its password and ACL files without dropping clients."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGHUP)
+
     def restart(self) -> None:
         """Start again on the same port and directory (after `kill` or `stop`)."""
         self.stop()
@@ -99,7 +115,8 @@ class EmbeddedServer:
     @property
     def url(self) -> str:
         scheme = "redis" if self.name == "redis" else "mqtt"
-        return f"{scheme}://{LOOPBACK}:{self.port}" + ("/0" if scheme == "redis" else "")
+        login = f"{self.login[0]}:{self.login[1]}@" if self.login else ""
+        return f"{scheme}://{login}{LOOPBACK}:{self.port}" + ("/0" if scheme == "redis" else "")
 
 
 def redis_server(workdir: Path, *, appendfsync: str = "everysec") -> EmbeddedServer:
@@ -116,7 +133,8 @@ def redis_server(workdir: Path, *, appendfsync: str = "everysec") -> EmbeddedSer
 
 MOSQUITTO_CONF = """\
 listener {port} {host}
-allow_anonymous true
+# Started as root, mosquitto would switch to user `mosquitto`, who cannot read our private files.
+user {user}
 persistence true
 persistence_location {workdir}/
 autosave_interval 1
@@ -130,23 +148,48 @@ log_dest file {workdir}/mosquitto.log
 """
 
 
-def mosquitto(workdir: Path) -> EmbeddedServer:
-    """A mosquitto broker with persistence, listening only on loopback."""
+def mosquitto(
+    workdir: Path,
+    *,
+    credentials: BrokerCredentials | None = None,
+    acl_root: str = "cad",
+    units: tuple[str, ...] = (),
+) -> EmbeddedServer:
+    """A mosquitto broker with persistence, listening only on loopback; with `credentials`, it
+    demands a login and applies the ACL for `acl_root` (`url` then carries the service's login),
+    else it lets anyone in."""
     port = free_port()
     conf = workdir / "mosquitto.conf"
-    conf.write_text(MOSQUITTO_CONF.format(port=port, host=LOOPBACK, workdir=workdir))
-    return EmbeddedServer("mosquitto", port, workdir, [_find_binary("mosquitto"), "-c", str(conf)])
+    text = MOSQUITTO_CONF.format(port=port, host=LOOPBACK, workdir=workdir, user=getpass.getuser())
+    login = None
+    if credentials is None:
+        text += "allow_anonymous true\n"
+    else:
+        passwd, acl = workdir / "passwd", workdir / "acl"
+        write_password_file(passwd, credentials.service_users() | credentials.unit_users(units))
+        acl.write_text(acl_text(acl_root))
+        text += security_conf(passwd, acl)
+        login = (SERVICE_USER, credentials.service_password)
+    conf.write_text(text)
+    argv = [_find_binary("mosquitto"), "-c", str(conf)]
+    return EmbeddedServer("mosquitto", port, workdir, argv, login=login)
 
 
 @contextlib.contextmanager
-def embedded_servers(base: Path | None = None) -> Iterator[tuple[EmbeddedServer, EmbeddedServer]]:
-    """Start a redis-server and a mosquitto in a temporary directory; stop both on exit."""
+def embedded_servers(
+    base: Path | None = None,
+    *,
+    credentials: BrokerCredentials | None = None,
+    units: tuple[str, ...] = (),
+) -> Iterator[tuple[EmbeddedServer, EmbeddedServer]]:
+    """Start a redis-server and a mosquitto in a temporary directory; stop both on exit.
+    With `credentials`, the broker demands logins for the service and these units."""
     with tempfile.TemporaryDirectory(prefix="cad-servers-", dir=base) as tmp:
         root = Path(tmp)
         (root / "redis").mkdir()
         (root / "mosquitto").mkdir()
         redis = redis_server(root / "redis")
-        broker = mosquitto(root / "mosquitto")
+        broker = mosquitto(root / "mosquitto", credentials=credentials, units=units)
         try:
             redis.start()
             broker.start()

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     # A shared subscription lets several service replicas split the call events between them.
     mqtt_share_group: str = "cad"
     max_payload_bytes: int = Field(default=16 * 1024, ge=256)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # GEOSEARCH cost grows with the members inside the radius, so search near first and widen.
     search_radii_m: tuple[int, ...] = (1_000, 3_000, 8_000, 20_000, 60_000)
     # A unit whose last AVL fix is older than this is stale: not recommended, and said so.

@@ -17,6 +17,7 @@ from callhandling import (
     ops_routes,
     unit_routes,
 )
+from callhandling.body_limit import BodyLimitMiddleware
 from callhandling.geo_api import router as geo_router
 from callhandling.idempotency import IdempotencyMiddleware
 from callhandling.live.routes import router as live_router
@@ -52,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(geo_router)
     app.include_router(live_router)
     app.add_middleware(IdempotencyMiddleware)
+    # Added last, so it runs first: nothing reads a body before its size is known to be sane.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     _install_error_handlers(app)
     return app
 

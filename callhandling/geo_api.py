@@ -80,7 +80,7 @@ def locate(
 def describe_location(lon: float, lat: float, radius_m: float | None) -> LocateResponse:
     """The point's location, and its uncertainty circle's when it has a radius."""
     gazetteer = load_gazetteer()
-    if radius_m is None:
+    if not radius_m:  # no circle, or one of no size: a point
         return LocateResponse(
             point=PointLocationOut.model_validate(gazetteer.locate(lon, lat)), circle=None
         )

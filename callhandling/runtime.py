@@ -9,6 +9,7 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from cad.broker_security import redact_url
 from cad.incident_types import load_catalogue
 from cad.logs import log
 from cad.mqtt import MqttLink, Route
@@ -85,7 +86,7 @@ class Runtime:
             logging.INFO,
             "runtime_started",
             redis=self.settings.redis_url,
-            mqtt=self.settings.mqtt_url,
+            mqtt=redact_url(self.settings.mqtt_url),
             topic_root=self.settings.topic_root,
         )
 

@@ -142,7 +142,7 @@ async def claim_units(
         args=[ref, now_ms, actor, reason, len(picks), *triples],
     )  # fmt: skip
     if outcome == ClaimOutcome.REJECTED:
-        return ClaimResult(ClaimOutcome.REJECTED, reason=f"{first}: {second}")
+        return ClaimResult(ClaimOutcome.REJECTED, reason=f"{first}: {second}" if first else second)
     if outcome == ClaimOutcome.MISSING:
         return ClaimResult(ClaimOutcome.MISSING, reason=f"no incident {ref}")
     return ClaimResult(ClaimOutcome.CLAIMED, _units(first, "", second))

@@ -26,6 +26,7 @@ from dispatch.claims import (
     claim_units,
 )
 from dispatch.incident_store import read_incident
+from dispatch.mutual_aid import borrow_plan
 from dispatch.recommendation import Recommendation, plan_with_preemption
 from dispatch.scripts import DispatchScripts
 from dispatch.taskings import build_tasking, send_tasking
@@ -62,11 +63,18 @@ class Dispatcher:
         self._stale_fix_ms = int(stale_fix_s * 1000)
 
     async def dispatch(
-        self, incident: IncidentRecord, *, actor: str, preempt: bool = True, force: bool = False
+        self,
+        incident: IncidentRecord,
+        *,
+        actor: str,
+        preempt: bool = True,
+        force: bool = False,
+        borrow: bool = True,
     ) -> ClaimResult:
         """Claim the plan's nearest units when the grade is dispatched automatically (or when a
         dispatcher `force`s it), else queue. An Immediate incident whose plan cannot be met from
-        available units takes units from lower-grade incidents not yet on scene (`preempt`)."""
+        available units takes units from lower-grade incidents not yet on scene (`preempt`); a
+        plan its own area still cannot meet is borrowed from the nearest other areas (`borrow`)."""
         auto = force or incident.grade in AUTO_DISPATCH_GRADES
         now_ms = int(time.time() * 1000)
         claim = await claim_nearest(
@@ -87,6 +95,9 @@ class Dispatcher:
             claim = await self._preempt(incident, actor=actor) or claim
         elif claim.outcome is ClaimOutcome.CLAIMED:
             await self._send_all(incident, claim)
+        # Cross-BCU dispatch (dispatch/mutual_aid.py): only once the own area has nothing left.
+        if claim.outcome is ClaimOutcome.QUEUED and auto and borrow:
+            claim = await self._borrow(incident, actor=actor, now_ms=now_ms) or claim
         return claim
 
     async def recommendation(self, incident: IncidentRecord) -> Recommendation:
@@ -126,8 +137,9 @@ class Dispatcher:
             incident = await read_incident(self._redis, area, ref)
             if incident is None or incident.grade not in AUTO_DISPATCH_GRADES:
                 continue
-            # A plan this unit cannot meet must not hold up the incidents behind it.
-            claim = await self.dispatch(incident, actor=actor, preempt=False)
+            # A plan this unit cannot meet must not hold up the incidents behind it; the queue
+            # was offered to other areas when each incident was first dispatched.
+            claim = await self.dispatch(incident, actor=actor, preempt=False, borrow=False)
             sent += claim.outcome is ClaimOutcome.CLAIMED
         return sent
 
@@ -163,6 +175,18 @@ class Dispatcher:
         for pick in picks:
             if pick.from_ref is not None:
                 await self._notify_preempted(pick.from_ref, pick.callsign, incident.ref)
+        return claim
+
+    async def _borrow(
+        self, incident: IncidentRecord, *, actor: str, now_ms: int
+    ) -> ClaimResult | None:
+        claim = await borrow_plan(
+            self._redis, self._scripts, incident=incident,
+            plan=self._catalogue.plan_for(incident.incident_type), radii_m=self._radii_m,
+            stale_before_ms=now_ms - self._stale_fix_ms, now_ms=now_ms, actor=actor,
+        )  # fmt: skip
+        if claim is not None:
+            await self._send_all(incident, claim)
         return claim
 
     async def _grades(self, area: str, refs: list[str]) -> dict[str, int]:

@@ -1,4 +1,8 @@
-"""The MDT side of MQTT: status reports (applied in order per unit) and AVL positions."""
+"""The MDT side of MQTT: status reports (applied in order per unit) and AVL positions.
+
+A report of `en_route` naming the unit's tasking is its acknowledgement (dispatch/acks.py); the
+broker publishes an MDT's last will, `link_lost`, on the same topic when its connection dies.
+"""
 
 from __future__ import annotations
 
@@ -100,6 +104,7 @@ class MdtConsumer:
                 status=report.status,
                 now_ms=int(time.time() * 1000),
                 actor=f"mdt:{callsign}",
+                tasking_id=report.tasking_id,
             )
         if not change.applied:
             reply = {
@@ -108,6 +113,8 @@ class MdtConsumer:
                 "reason": change.reason,
                 "current": change.previous,
             }
+            if report.tasking_id is not None:
+                reply["tasking_id"] = report.tasking_id
             await self._publisher.publish(
                 self._topics.status_reply(callsign), json.dumps(reply).encode(), qos=1
             )
@@ -128,6 +135,7 @@ class MdtConsumer:
             incident_ref=change.incident_ref,
             status=report.status.value,
             previous=change.previous,
+            tasking_id=report.tasking_id,
         )
         if report.status is UnitStatus.AVAILABLE:
             await self._dispatcher.serve_pending(area, actor="auto:pending")

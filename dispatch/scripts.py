@@ -29,6 +29,14 @@ class DispatchScripts:
     claim_units: AsyncScript
     set_unit_status: AsyncScript
     register_unit: AsyncScript
+    # Unacknowledged taskings (dispatch/acks.py).
+    escalate_tasking: AsyncScript
+    # Cross-BCU dispatch (dispatch/mutual_aid.py): a saga of one-slot steps.
+    lend_units: AsyncScript
+    attach_borrowed: AsyncScript
+    return_lent: AsyncScript
+    lent_unit_status: AsyncScript
+    borrowed_unit_status: AsyncScript
 
 
 def register_scripts(redis: Redis) -> DispatchScripts:

@@ -8,8 +8,9 @@ from redis.asyncio import Redis
 
 from cad.events import UnitStatus
 from cad.keys import AreaKeys
+from dispatch.lent_status import apply_lent_status, borrowing_area
 from dispatch.scripts import DispatchScripts
-from dispatch.status import ALLOWED_FROM, INCIDENT_STATUS_AFTER
+from dispatch.status import ALLOWED_FROM, INCIDENT_STATUS_AFTER, tasking_refusal
 
 # The unit's incident can change between our read and the script (a claim, a release): re-read.
 _MAX_ATTEMPTS = 5
@@ -34,35 +35,62 @@ async def apply_status(
     status: UnitStatus,
     now_ms: int,
     actor: str,
+    tasking_id: str | None = None,
 ) -> StatusChange:
-    """Move the unit to `status` if its current status allows it; update its incident too."""
+    """Move the unit to `status` if its current status allows it; update its incident too.
+    A report naming a `tasking_id` is refused unless that is the unit's current tasking."""
     keys = AreaKeys(area)
     allowed = sorted(ALLOWED_FROM[status])
     for _ in range(_MAX_ATTEMPTS):
-        ref = await redis.hget(keys.unit_incident, callsign) or ""
-        outcome, previous, detail = await scripts.set_unit_status(
-            keys=[
-                keys.unit_status,
-                keys.unit_incident,
-                keys.positions,
-                keys.available,
-                keys.incident(ref),
-                keys.audit,
-                keys.unit_since,
-                keys.unit_by,
-            ],
-            args=[
-                callsign,
-                status.value,
-                now_ms,
-                actor,
-                ref,
-                INCIDENT_STATUS_AFTER.get(status, ""),
-                *allowed,
-            ],
-        )
+        # One snapshot of incident and tasking: the script re-checks the incident, and a unit's
+        # tasking changes only together with its incident (a claim) or its status (a release).
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.hget(keys.unit_incident, callsign)
+            pipe.hget(keys.unit_tasking, callsign)
+            pipe.hget(keys.unit_status, callsign)
+            ref_or_none, tasking, current = await pipe.execute()
+        ref = ref_or_none or ""
+        refusal = tasking_refusal(status, tasking_id, tasking if ref else None)
+        if refusal:
+            return StatusChange(False, current, ref or None, refusal)
+        home = await borrowing_area(redis, area=area, ref=ref)
+        if home is not None:
+            # Lent to another area (dispatch/mutual_aid.py): its incident lives in that slot.
+            outcome, previous, detail = await apply_lent_status(
+                scripts, area=area, home_area=home, ref=ref, callsign=callsign, status=status,
+                now_ms=now_ms, actor=actor,
+            )  # fmt: skip
+        else:
+            outcome, previous, detail = await _set_status(
+                scripts, keys, callsign=callsign, status=status, ref=ref, now_ms=now_ms,
+                actor=actor, allowed=allowed,
+            )  # fmt: skip
         if outcome == "ok":
             return StatusChange(True, previous, detail or None)
         if outcome == "rejected":
             return StatusChange(False, previous or None, ref or None, detail)
     return StatusChange(False, None, None, "the unit's assignment kept changing; try again")
+
+
+async def _set_status(
+    scripts: DispatchScripts,
+    keys: AreaKeys,
+    *,
+    callsign: str,
+    status: UnitStatus,
+    ref: str,
+    now_ms: int,
+    actor: str,
+    allowed: list[UnitStatus],
+) -> tuple[str, str, str]:
+    outcome, previous, detail = await scripts.set_unit_status(
+        keys=[
+            keys.unit_status, keys.unit_incident, keys.positions, keys.available,
+            keys.incident(ref), keys.audit, keys.unit_since, keys.unit_by,
+        ],
+        args=[
+            callsign, status.value, now_ms, actor, ref, INCIDENT_STATUS_AFTER.get(status, ""),
+            *allowed,
+        ],
+    )  # fmt: skip
+    return outcome, previous, detail

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the redis-server and mosquitto binaries from Debian's packages when they are missing.
+# Installs the redis-server and mosquitto binaries (and chromium for the live map's browser test)
+# from Debian's packages when they are missing.
 # It only installs: the demo and the tests start their own servers on free loopback ports.
 set -euo pipefail
 missing=()
@@ -7,6 +8,8 @@ command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missi
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+# The live map's browser test drives Debian's headless Chromium (browser downloads do not work).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing from Debian's packages: ${missing[*]}"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from cad.broker_security import ANY_PREFIX, development_credentials
 from cad.servers import EmbeddedServer, mosquitto, redis_server
 from cad.settings import Settings, get_settings
 from dispatch.scripts import DispatchScripts, register_scripts
@@ -23,10 +24,20 @@ def redis_proc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedSer
     server.stop()
 
 
+# Every test's topic root is `test-{unique}/cad`: the ACL is written for any such prefix.
+TEST_ACL_ROOT = f"{ANY_PREFIX}cad"
+TEST_MDT_SECRET = "test-mdt-secret"
+
+
 @pytest.fixture(scope="session")
 def broker_proc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
-    """A mosquitto broker for the whole test session."""
-    server = mosquitto(tmp_path_factory.mktemp("mosquitto"))
+    """A mosquitto broker for the whole test session, with a password file and the ACL; its
+    `url` logs in as the service."""
+    server = mosquitto(
+        tmp_path_factory.mktemp("mosquitto"),
+        credentials=development_credentials(TEST_MDT_SECRET),
+        acl_root=TEST_ACL_ROOT,
+    )
     server.start()
     yield server
     server.stop()
@@ -42,6 +53,7 @@ def settings(redis_proc: EmbeddedServer, broker_proc: EmbeddedServer) -> Setting
         topic_root=f"test-{unique}/cad",
         mqtt_client_id=f"cad-test-{unique}",
         network_timeout_s=3.0,
+        mdt_credential_secret=TEST_MDT_SECRET,
     )
 
 

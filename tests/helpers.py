@@ -39,11 +39,15 @@ async def _true(value: bool) -> bool:
     return value
 
 
-def mqtt_client(settings: Settings, identifier: str) -> aiomqtt.Client:
-    """A plain MQTT v5 client on the test broker (a gateway, an MDT, an observer)."""
+def mqtt_client(
+    settings: Settings, identifier: str, *, login: tuple[str, str] | None = None
+) -> aiomqtt.Client:
+    """A plain MQTT v5 client on the test broker (a gateway, an MDT, an observer); it logs in
+    as the service unless given another `login` (a unit's callsign and password)."""
     address = BrokerAddress.from_url(settings.mqtt_url)
+    username, password = login or (address.username, address.password)
     return aiomqtt.Client(
-        address.host, address.port, identifier=identifier,
+        address.host, address.port, identifier=identifier, username=username, password=password,
         protocol=aiomqtt.ProtocolVersion.V5, timeout=5, socket_options=NO_DELAY,
     )  # fmt: skip
 

@@ -1,80 +1,74 @@
-"""Simulated MDTs for the demo: receive taskings, acknowledge, drive, attend, clear. Seeded.
+"""The fleet simulator: one MQTT client per unit, each with its own login and last will.
 
-One MQTT client stands in for the whole fleet here; issue 6's fleet simulator gives every unit
-its own client and credentials.
+The demo and load tests both run it. Deterministic with a seed: each unit draws its reaction
+and on-scene times from its own generator, seeded by the fleet seed and its callsign.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
-import time
-from collections.abc import Callable
+import contextlib
 
-import aiomqtt
-
-from cad.events import StatusReport, Tasking, UnitStatus, utcnow
-from cad.payloads import Rejection, parse_payload
+from cad.broker_security import BrokerCredentials
+from cad.demo.sim_unit import FleetTally, SimPace, SimulatedMdt, TaskingSeen
 from cad.topics import Topics
+from dispatch.units import Unit
 
-# Simulated minutes pass this many times faster than real ones, so a short demo shows whole jobs.
-TIME_SCALE = 60.0
-_ON_SCENE_S = (10 * 60, 40 * 60)
+# Connecting hundreds of MDTs at once is fine for mosquitto, but give up on a broker that is down.
+_CONNECT_WITHIN_S = 30.0
+
+
+def _ignore(_callsign: str, _tasking: object, _arrived: float) -> None:
+    return None
 
 
 class SimulatedFleet:
-    """Acts as every unit's MDT: acknowledges taskings and works each job through to clear."""
+    """Every unit's MDT, in one asyncio process."""
 
     def __init__(
         self,
-        client: aiomqtt.Client,
-        topics: Topics,
+        units: list[Unit],
+        credentials: BrokerCredentials,
         *,
+        mqtt_url: str,
+        topics: Topics,
         seed: int,
-        on_tasking: Callable[[str, Tasking, float], None],
+        time_scale: float,
+        on_tasking: TaskingSeen = _ignore,
     ) -> None:
-        self._client = client
-        self._topics = topics
-        self._rng = random.Random(seed)
-        self._on_tasking = on_tasking
-        self._jobs: set[asyncio.Task[None]] = set()
-        self.cleared = 0
+        # A moving unit reports every 5 simulated seconds, but not more than twice a real second.
+        pace = SimPace(time_scale=time_scale, avl_every_s=max(5.0 / time_scale, 0.5))
+        self.tally = FleetTally()
+        self.mdts = [
+            SimulatedMdt(
+                unit,
+                credentials.unit_password(unit.callsign),
+                mqtt_url=mqtt_url,
+                topics=topics,
+                seed=seed,
+                pace=pace,
+                tally=self.tally,
+                on_tasking=on_tasking,
+            )
+            for unit in units
+        ]
+        self._tasks: list[asyncio.Task[None]] = []
 
-    async def run(self) -> None:
-        """Receive taskings until cancelled."""
-        await self._client.subscribe(f"{self._topics.root}/units/+/tasking", qos=1)
-        async for message in self._client.messages:
-            arrived = time.perf_counter()
-            callsign = self._topics.callsign_of(message.topic.value)
-            payload = message.payload if isinstance(message.payload, bytes) else b""
-            tasking = parse_payload(Tasking, payload, max_bytes=1 << 20)
-            if callsign is None or isinstance(tasking, Rejection):
-                continue
-            self._on_tasking(callsign, tasking, arrived)
-            job = asyncio.create_task(self._work(callsign, tasking))
-            self._jobs.add(job)
-            job.add_done_callback(self._jobs.discard)
+    @property
+    def cleared(self) -> int:
+        """Jobs the fleet has cleared so far."""
+        return self.tally.cleared
 
-    async def _work(self, callsign: str, tasking: Tasking) -> None:
-        await asyncio.sleep(self._rng.uniform(0.2, 1.0))
-        await self._report(callsign, UnitStatus.EN_ROUTE, tasking)
-        await asyncio.sleep(tasking.eta_s / TIME_SCALE)
-        await self._report(callsign, UnitStatus.ON_SCENE, tasking)
-        await asyncio.sleep(self._rng.uniform(*_ON_SCENE_S) / TIME_SCALE)
-        await self._report(callsign, UnitStatus.AVAILABLE, tasking)
-        self.cleared += 1
-
-    async def _report(self, callsign: str, status: UnitStatus, tasking: Tasking) -> None:
-        report = StatusReport(
-            status=status, ts=utcnow(), tasking_id=tasking.tasking_id,
-            incident_ref=tasking.incident_ref,
-        )  # fmt: skip
-        await self._client.publish(
-            self._topics.status(callsign), report.model_dump_json().encode(), qos=1
-        )
+    async def start(self) -> None:
+        """Connect every MDT; return once all are connected and subscribed."""
+        self._tasks = [asyncio.create_task(m.run(), name=m.unit.callsign) for m in self.mdts]
+        async with asyncio.timeout(_CONNECT_WITHIN_S):
+            await asyncio.gather(*(m.connected.wait() for m in self.mdts))
 
     async def stop(self) -> None:
-        """Abandon the jobs in progress (the demo is ending)."""
-        for job in list(self._jobs):
-            job.cancel()
-        await asyncio.gather(*self._jobs, return_exceptions=True)
+        """Disconnect every MDT cleanly (no last wills: the fleet is going off duty)."""
+        for task in self._tasks:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []

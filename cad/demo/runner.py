@@ -9,29 +9,35 @@ import os
 import signal
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiomqtt
+from redis.asyncio import Redis
 
+from cad.broker_security import GATEWAY_USER, BrokerCredentials, development_credentials
 from cad.demo.calls import call_stream
 from cad.demo.fleet import build_fleet
 from cad.demo.mdt_sim import SimulatedFleet
 from cad.demo.summary import collect_counts, print_summary
 from cad.events import Tasking
+from cad.keys import AreaKeys, GlobalKeys
 from cad.logs import JsonFormatter
-from cad.mqtt import new_client
+from cad.mqtt import NO_DELAY, BrokerAddress
 from cad.redis_client import open_redis
 from cad.servers import embedded_servers, free_port
 from cad.service import server_for
 from cad.settings import Settings, get_settings
 from cad.topics import Topics
 from dispatch.scripts import register_scripts
-from dispatch.units import register_unit
+from dispatch.units import Unit, register_unit
 
 _PROGRESS_EVERY_S = 5.0
-_SETTLE_S = 3.0
+# After the last call, jobs in progress get this long (real time) to be cleared and closed.
+_DRAIN_MAX_S = 25.0
+_DRAIN_POLL_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,8 @@ class DemoOptions:
     rate_per_s: float
     seed: int
     units_per_area: int
+    # Simulated seconds per real second: at 240, a 20-minute job takes 5 s of the demo.
+    time_scale: float = 240.0
 
 
 @dataclass
@@ -58,13 +66,18 @@ class LatencyBook:
 
 
 @contextlib.asynccontextmanager
-async def _servers(workdir: Path) -> AsyncIterator[Settings]:
-    """The configured servers, or our own embedded ones when none are configured."""
+async def _servers(
+    workdir: Path, credentials: BrokerCredentials, fleet: list[Unit]
+) -> AsyncIterator[Settings]:
+    """The configured servers (whose broker must know these credentials), or our own embedded
+    ones, the broker with a password file for the service and every unit, and the ACL."""
     if os.environ.get("CAD_REDIS_URL") and os.environ.get("CAD_MQTT_URL"):
         yield get_settings()
         return
-    with embedded_servers(workdir) as (redis, broker):
-        print(f"started redis-server (AOF) at {redis.url} and mosquitto at {broker.url}")
+    callsigns = tuple(u.callsign for u in fleet)
+    with embedded_servers(workdir, credentials=credentials, units=callsigns) as (redis, broker):
+        print(f"started redis-server (AOF) at {redis.url} and mosquitto (ACL, logins) on "
+              f"port {broker.port}")  # fmt: skip
         yield get_settings(redis_url=redis.url, mqtt_url=broker.url, http_port=free_port())
 
 
@@ -82,7 +95,9 @@ async def run_demo(options: DemoOptions) -> int:
     """Run the demo; exit status 0 when calls were turned into taskings."""
     workdir = Path(tempfile.mkdtemp(prefix="cad-demo-"))
     log_path = _setup_logging(workdir)
-    async with _servers(workdir) as settings:
+    fleet = build_fleet(options.units_per_area, options.seed)
+    credentials = development_credentials(get_settings().mdt_credential_secret)
+    async with _servers(workdir, credentials, fleet) as settings:
         server = server_for(settings)
         serving = asyncio.create_task(server.serve())
         while not server.started:
@@ -91,35 +106,65 @@ async def run_demo(options: DemoOptions) -> int:
             await asyncio.sleep(0.05)
         api = f"http://{settings.http_host}:{settings.http_port}"
         print(f"service up: API {api}  (OpenAPI at {api}/docs); JSON logs in {log_path}")
+        print(f"live operations map: {api}/  (open it in a browser)")
         redis = open_redis(settings)
         scripts = register_scripts(redis)
-        fleet = build_fleet(options.units_per_area, options.seed)
         now_ms = int(time.time() * 1000)
         for unit in fleet:
             await register_unit(redis, scripts, unit, now_ms=now_ms, actor="demo")
         print(f"registered {len(fleet)} units in {len({u.area for u in fleet})} BCUs")
         topics = Topics(settings.topic_root)
         book = LatencyBook()
-        mdt_client = new_client(settings, identifier="demo-mdt-fleet", persistent=False)
-        caller_client = new_client(settings, identifier="demo-call-gateway", persistent=False)
-        async with mdt_client, caller_client:
-            sim = SimulatedFleet(
-                mdt_client, topics, seed=options.seed, on_tasking=book.tasking_arrived
-            )
-            sim_task = asyncio.create_task(sim.run())
-            await asyncio.sleep(0.3)  # let the fleet's subscription land before the first call
+        sim = SimulatedFleet(
+            fleet, credentials, mqtt_url=settings.mqtt_url, topics=topics, seed=options.seed,
+            time_scale=options.time_scale, on_tasking=book.tasking_arrived,
+        )  # fmt: skip
+        await sim.start()
+        print(f"{len(fleet)} MDTs connected, each with its own login and last will; "
+              f"simulated time runs {options.time_scale:g}x")  # fmt: skip
+        async with _gateway_client(settings, credentials) as caller_client:
             published = await _publish_calls(caller_client, topics, options, book, sim)
-            await asyncio.sleep(_SETTLE_S)
-            counts = await collect_counts(redis, published, book.latencies_ms, sim.cleared)
-            sim_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sim_task
-            await sim.stop()
+        await _drain(redis)
+        counts = await collect_counts(redis, published, book.latencies_ms, sim.cleared)
+        by_status = Counter(await _statuses(redis))
+        await sim.stop()
         print_summary(counts)
+        print(f"incidents closed (whole life cycle): {by_status['closed']} of {counts.incidents}")
+        print("incidents by status: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())))
         await redis.aclose()
         server.should_exit = True
         await serving
     return 0 if counts.taskings > 0 else 1
+
+
+def _gateway_client(settings: Settings, credentials: BrokerCredentials) -> aiomqtt.Client:
+    """The call gateway's client: its own login, which may publish call events and no more."""
+    address = BrokerAddress.from_url(settings.mqtt_url)
+    return aiomqtt.Client(
+        address.host, address.port, username=GATEWAY_USER,
+        password=credentials.gateway_password, identifier="demo-call-gateway",
+        protocol=aiomqtt.ProtocolVersion.V5, timeout=settings.network_timeout_s,
+        socket_options=NO_DELAY,
+    )  # fmt: skip
+
+
+async def _drain(redis: Redis) -> None:
+    """Wait (bounded) until no incident is still being worked."""
+    for _ in range(int(_DRAIN_MAX_S / _DRAIN_POLL_S)):
+        if not await _open_incidents(redis):
+            return
+        await asyncio.sleep(_DRAIN_POLL_S)
+
+
+async def _statuses(redis: Redis) -> list[str]:
+    statuses: list[str] = []
+    async for ref, area in redis.hscan_iter(GlobalKeys().incident_area):
+        statuses.append(await redis.hget(AreaKeys(area).incident(ref), "status") or "")
+    return statuses
+
+
+async def _open_incidents(redis: Redis) -> int:
+    return sum(s in ("dispatched", "en_route", "on_scene") for s in await _statuses(redis))
 
 
 async def _publish_calls(

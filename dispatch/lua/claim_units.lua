@@ -29,6 +29,11 @@ local ref, now, actor, reason = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('EXISTS', KEYS[7]) == 0 then
   return {'missing', '', '', ''}
 end
+local open = {new = true, pending = true, dispatched = true, en_route = true, on_scene = true}
+local target_status = redis.call('HGET', KEYS[7], 'status') or ''
+if not open[target_status] then
+  return {'rejected', '', 'the incident is ' .. target_status .. ', not open', ''}
+end
 local target_rank = rank(redis.call('HGET', KEYS[7], 'grade'))
 local n = tonumber(ARGV[5])
 local seen = {}
@@ -50,6 +55,10 @@ for i = 1, n do
     if status ~= 'assigned' and status ~= 'en_route' then
       return {'rejected', callsign, 'cannot be pre-empted when ' .. (status or 'unknown'), ''}
     end
+    if redis.call('EXISTS', KEYS[9 + i]) == 0 then
+      -- A unit lent to another area's incident (dispatch/mutual_aid.py) is not ours to take.
+      return {'rejected', callsign, from .. ' is not an incident of this area', ''}
+    end
     if rank(redis.call('HGET', KEYS[9 + i], 'grade')) <= target_rank then
       return {'rejected', callsign, from .. ' is not of a lower grade', ''}
     end
@@ -69,7 +78,12 @@ for i = 1, n do
       'taskings', table.concat(old_taskings, ','))
     redis.call('XADD', KEYS[9], '*', 'type', 'unit_preempted', 'ref', from, 'callsign', callsign,
       'to_ref', ref, 'actor', actor, 'reason', reason, 'ts_ms', now)
-    if #old_units == 0 then
+    -- The units field keeps units that have been and gone: count those still committed to it.
+    local committed = 0
+    for _, other in ipairs(old_units) do
+      if redis.call('HGET', KEYS[3], other) == from then committed = committed + 1 end
+    end
+    if committed == 0 then
       -- Back to the queue at the front of its own grade.
       local score = rank(redis.call('HGET', old, 'grade')) * WEIGHT
       redis.call('HSET', old, 'status', 'pending')
@@ -92,8 +106,13 @@ for i = 1, n do
   picked_taskings[#picked_taskings + 1] = tasking
   froms[#froms + 1] = from
 end
-redis.call('HSET', KEYS[7], 'status', 'dispatched', 'units', table.concat(units, ','),
+redis.call('HSET', KEYS[7], 'units', table.concat(units, ','),
   'taskings', table.concat(taskings, ','))
+-- A unit added to an incident already under way (a backup, a replacement) does not undo its
+-- progress: only a waiting incident becomes dispatched.
+if target_status == 'new' or target_status == 'pending' then
+  redis.call('HSET', KEYS[7], 'status', 'dispatched')
+end
 redis.call('HSETNX', KEYS[7], 'dispatched_ms', now)
 redis.call('ZREM', KEYS[8], ref)
 return {'claimed', table.concat(picked, ','), table.concat(picked_taskings, ','),

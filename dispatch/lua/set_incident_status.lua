@@ -23,6 +23,11 @@ if not allowed then
 end
 local ref = ARGV[1]
 if target ~= 'pending' then
+  -- Units lent by another area are committed there, where this slot cannot look: their list here.
+  local lent = redis.call('HGET', KEYS[1], 'borrowed') or ''
+  if lent ~= '' then
+    return {'rejected', status, 'units still committed: ' .. lent}
+  end
   for callsign in string.gmatch(redis.call('HGET', KEYS[1], 'units') or '', '[^,]+') do
     if redis.call('HGET', KEYS[2], callsign) == ref then
       return {'rejected', status, 'units still committed: ' .. callsign}

@@ -50,7 +50,9 @@ end
 if ref ~= '' and ARGV[6] ~= '' then
   local set_to = ARGV[6]
   if clears then
-    -- The incident stays open while any of its other units is still committed to it.
+    -- The incident stays open while any of its other units is still committed to it, here or,
+    -- lent by another area, there (its `borrowed` list: dispatch/mutual_aid.py).
+    if (redis.call('HGET', KEYS[5], 'borrowed') or '') ~= '' then set_to = '' end
     for other in string.gmatch(redis.call('HGET', KEYS[5], 'units') or '', '[^,]+') do
       if redis.call('HGET', KEYS[2], other) == ref then set_to = '' end
     end

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
+from cad.broker_security import MONITOR_USER, SERVICE_USER, acl_text
+from cad.mqtt import BrokerAddress
 from cad.settings import Settings
 
 
@@ -40,7 +42,8 @@ def test_the_service_runs_cad_serve_with_settings_the_code_reads(compose: dict[s
     fields = {f"CAD_{name.upper()}" for name in Settings.model_fields}
     assert set(cad["environment"]) <= fields
     assert cad["environment"]["CAD_REDIS_URL"].startswith("redis://redis:")
-    assert cad["environment"]["CAD_MQTT_URL"].startswith("mqtt://mosquitto:")
+    broker = BrokerAddress.from_url(cad["environment"]["CAD_MQTT_URL"])
+    assert (broker.host, broker.username) == ("mosquitto", SERVICE_USER)
     port = cad["environment"]["CAD_HTTP_PORT"]
     assert f"127.0.0.1:{port}:{port}" in cad["ports"]
 
@@ -60,6 +63,24 @@ def test_mosquitto_uses_the_config_in_the_repo(compose: dict[str, Any], repo_roo
     for path in mounted:
         assert (repo_root / path).is_file(), path
     assert "mosquitto-data" in compose["volumes"]
+
+
+def test_mosquitto_demands_logins_and_applies_the_generated_acl(
+    compose: dict[str, Any], repo_root: Path
+) -> None:
+    deploy = repo_root / "deploy" / "mosquitto"
+    conf = (deploy / "mosquitto.conf").read_text().splitlines()
+    assert "allow_anonymous false" in conf
+    mounts = dict(v.split(":")[:2] for v in compose["services"]["mosquitto"]["volumes"])
+    for directive in ("password_file", "acl_file"):
+        (target,) = [line.split()[1] for line in conf if line.startswith(directive + " ")]
+        source = next(src for src, dst in mounts.items() if dst == target)
+        assert (repo_root / source).is_file(), directive
+    assert (deploy / "acl").read_text() == acl_text("cad")
+    users = {line.split(":")[0] for line in (deploy / "passwd").read_text().splitlines()}
+    assert {SERVICE_USER, MONITOR_USER} <= users
+    healthcheck = compose["services"]["mosquitto"]["healthcheck"]["test"]
+    assert healthcheck[healthcheck.index("-u") + 1] == MONITOR_USER
 
 
 def test_ports_are_published_on_loopback_only(compose: dict[str, Any]) -> None:

@@ -165,3 +165,11 @@ async def test_an_idempotency_key_replays_the_first_answer(client: httpx.AsyncCl
     assert other.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
     bad = await client.post("/v1/calls", json=call_body("i3"), headers={"Idempotency-Key": "a b"})
     assert bad.status_code == 422
+
+
+async def test_an_oversized_body_is_refused_with_413(client: httpx.AsyncClient) -> None:
+    body = call_body("big", kind="asb")
+    body["text"] = "x" * 70_000
+    response = await client.post("/v1/calls", json=body)
+    assert response.status_code == 413
+    assert response.json()["detail"][0] == {"loc": ["body"], "msg": "larger than 65536 bytes"}

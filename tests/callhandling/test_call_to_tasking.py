@@ -177,13 +177,13 @@ async def test_an_illegal_status_report_is_refused_on_the_reply_topic(
     topics = Topics(settings.topic_root)
     async with running_runtime(settings), mqtt_client(settings, "mdt") as mdt:
         await mdt.subscribe(topics.status_reply("CW50"), qos=1)
-        report = StatusReport(status=UnitStatus.ON_SCENE, ts=datetime.now(UTC))
+        report = StatusReport(status=UnitStatus.AVAILABLE, ts=datetime.now(UTC))
         await mdt.publish(topics.status("CW50"), report.model_dump_json(), qos=1)
         reply = json.loads(await _payload(mdt))
     assert reply == {
-        "status": "on_scene",
+        "status": "available",
         "accepted": False,
-        "reason": "illegal transition available -> on_scene",
+        "reason": "illegal transition available -> available",
         "current": "available",
     }
     assert await redis.hget(AreaKeys("CW").unit_status, "CW50") == "available"

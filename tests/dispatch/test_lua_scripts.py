@@ -203,11 +203,15 @@ async def test_illegal_status_is_refused_and_changes_nothing(
 ) -> None:
     await _add_units(redis, scripts, 1)
     change = await apply_status(
-        redis, scripts, area=AREA, callsign="CW00", status=UnitStatus.ON_SCENE, now_ms=1, actor="m"
+        redis, scripts, area=AREA, callsign="CW00", status=UnitStatus.AVAILABLE, now_ms=1, actor="m"
     )
     assert not change.applied
     assert change.previous == "available"
-    assert "illegal transition available -> on_scene" in change.reason
+    assert "illegal transition available -> available" in change.reason
+    nowhere = await apply_status(
+        redis, scripts, area=AREA, callsign="CW00", status=UnitStatus.ON_SCENE, now_ms=1, actor="m"
+    )
+    assert nowhere.reason == "status: on_scene with no tasking to work"
     assert await redis.hget(AreaKeys(AREA).unit_status, "CW00") == "available"
 
 

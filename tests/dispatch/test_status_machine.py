@@ -20,6 +20,12 @@ LEGAL = {
     (S.AVAILABLE, S.OFF_DUTY),
     (S.BUSY, S.OFF_DUTY),
     (S.OFF_DUTY, S.AVAILABLE),
+    # Issue 6: an unresponsive unit comes back by reporting; a lost link is regained by any report.
+    (S.UNRESPONSIVE, S.AVAILABLE),
+    (S.UNRESPONSIVE, S.OFF_DUTY),
+    *((lost, S.LINK_LOST) for lost in (S.AVAILABLE, S.ASSIGNED, S.EN_ROUTE, S.ON_SCENE, S.BUSY)),
+    (S.UNRESPONSIVE, S.LINK_LOST),
+    *((S.LINK_LOST, back) for back in (S.AVAILABLE, S.EN_ROUTE, S.ON_SCENE, S.BUSY)),
 }
 
 

@@ -27,7 +27,7 @@ def test_json_lines(tmp_path: Path) -> None:
     assert [e.line for e in errors] == [4, 5, 6, 7]
     assert "not valid JSON" in errors[0].reason
     assert errors[1].reason.startswith("callsign: String should match pattern")
-    assert errors[2].reason.startswith("base_lat: Input should be less than or equal to 90")
+    assert errors[2].reason.startswith("base_lat: Input should be less than or equal to 85.05")
     assert errors[3].reason == "expected a JSON object"
 
 

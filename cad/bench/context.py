@@ -1,0 +1,64 @@
+"""What every service scenario shares: the servers, the running service, the fleet, the plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+from cad.bench.fleet import FleetUnit
+from cad.bench.redis_claims import ClaimLoad
+
+
+def bench_root(name: str) -> str:
+    """A topic root of the bench's own, `{name}/cad`: a broker ACL written for `+/cad` admits it."""
+    return f"{name}/cad"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The size of every scenario: `quick` (under a minute) or the full run."""
+
+    runs: int
+    claims: ClaimLoad
+    rtt_pings: int
+    rtt_flood: int
+    fleet: int
+    rates: tuple[float, ...]
+    rate_run_s: float
+    burst_calls: int
+    http_run_s: float
+    http_concurrency: int
+    avl_rounds: int
+
+
+QUICK = Plan(
+    runs=3, claims=ClaimLoad(units=1500, claims=600, concurrency=16), rtt_pings=200,
+    rtt_flood=5000, fleet=1000, rates=(200.0, 1000.0), rate_run_s=0.2, burst_calls=100,
+    http_run_s=0.4, http_concurrency=8, avl_rounds=2,
+)  # fmt: skip
+FULL = Plan(
+    runs=3, claims=ClaimLoad(units=10000, claims=4000, concurrency=16), rtt_pings=1000,
+    rtt_flood=20000, fleet=5000, rates=(200.0, 500.0, 1000.0), rate_run_s=2.0, burst_calls=1500,
+    http_run_s=2.0, http_concurrency=8, avl_rounds=4,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Context:
+    """The servers' URLs, the service's topic root and HTTP port, the fleet and the work dir."""
+
+    redis: Redis
+    redis_url: str
+    mqtt_url: str
+    root: str
+    http_port: int
+    fleet: list[FleetUnit]
+    workdir: Path
+    plan: Plan
+    seed: int = 999
+
+    def fleet_rows(self) -> list[tuple[str, float, float]]:
+        """The fleet as the AVL generator takes it."""
+        return [(u.callsign, u.lon, u.lat) for u in self.fleet]

@@ -1,0 +1,166 @@
+"""`cad bench`: servers (embedded unless configured), the service in its own process, then every
+scenario in a fixed order, each the median of several runs beside its same-run baseline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import logging
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from redis.asyncio import Redis
+
+from cad.bench import broker_rtt, redis_claims
+from cad.bench.avl_bench import run_avl
+from cad.bench.context import FULL, QUICK, Context, Plan, bench_root
+from cad.bench.e2e import run_burst, run_latency
+from cad.bench.fleet import bench_fleet, register_fleet
+from cad.bench.http_bench import run_http
+from cad.bench.machine import describe_machine
+from cad.bench.procs import Child, http_ready
+from cad.bench.results import Scenario
+from cad.bench.stats import median_of
+from cad.logs import log
+from cad.servers import LOOPBACK, embedded_servers, free_port
+from cad.settings import get_settings
+
+logger = logging.getLogger("cad.bench")
+CLAIM_RATIO_TARGET = 0.7
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What the operator asked for."""
+
+    quick: bool
+
+
+@contextlib.contextmanager
+def _servers(workdir: Path) -> Iterator[tuple[str, str]]:
+    """The configured servers (CAD_REDIS_URL and CAD_MQTT_URL), or embedded ones."""
+    if os.environ.get("CAD_REDIS_URL") and os.environ.get("CAD_MQTT_URL"):
+        settings = get_settings()
+        yield settings.redis_url, settings.mqtt_url
+        return
+    with embedded_servers(workdir) as (redis, broker):
+        yield redis.url, broker.url
+
+
+async def _claims(redis: Redis, plan: Plan) -> tuple[Scenario, Scenario]:
+    settings = get_settings()
+    bare = [
+        await redis_claims.bare_run(redis, settings, plan.claims, 7 + i) for i in range(plan.runs)
+    ]
+    ours = [
+        await redis_claims.dispatch_run(redis, settings, plan.claims, 7 + i)
+        for i in range(plan.runs)
+    ]
+    raw = Scenario("1", "raw Redis: bare GEOSEARCH + claim Lua", measured=median_of(bare))
+    raw.target = "baseline"
+    raw.notes.append(f"{plan.claims.concurrency} concurrent claimers, {plan.claims.units} units")
+    claim = Scenario("2", "dispatch.claims.claim_nearest vs (1)", median_of(ours), median_of(bare))
+    claim.target = f"throughput >= {CLAIM_RATIO_TARGET}x the bare claim"
+    claim.met = (claim.ratio or 0.0) >= CLAIM_RATIO_TARGET
+    return raw, claim
+
+
+def _rtt(mqtt_url: str, plan: Plan) -> Scenario:
+    runs = [
+        broker_rtt.run(mqtt_url, pings=plan.rtt_pings, flood=plan.rtt_flood)
+        for _ in range(plan.runs)
+    ]
+    scenario = Scenario("3", "raw broker: paho publish -> subscribe (QoS 1)")
+    scenario.measured = median_of([f for f, _ in runs])
+    floods = sorted(rate for _, rate in runs)
+    scenario.extra["qos0_flood_msgs_per_s"] = round(floods[len(floods) // 2], 1)
+    scenario.target = "baseline"
+    scenario.notes.append(
+        f"one message in flight; QoS 0 flood {scenario.extra['qos0_flood_msgs_per_s']}/s"
+    )
+    return scenario
+
+
+@contextlib.asynccontextmanager
+async def running_service(
+    redis_url: str, mqtt_url: str, workdir: Path
+) -> AsyncIterator[tuple[str, int]]:
+    """`cad serve` in its own process with its own topic root and HTTP port."""
+    unique = uuid.uuid4().hex[:8]
+    root, port = bench_root(f"bench-{unique}"), free_port()
+    env = {
+        "CAD_REDIS_URL": redis_url, "CAD_MQTT_URL": mqtt_url, "CAD_TOPIC_ROOT": root,
+        "CAD_HTTP_HOST": LOOPBACK, "CAD_HTTP_PORT": str(port),
+        "CAD_MQTT_CLIENT_ID": f"bench-service-{unique}", "CAD_MQTT_SHARE_GROUP": f"bench{unique}",
+        # Random synthetic calls must each open an incident: duplicate search and scoring still
+        # run for every call, only the automatic link is never taken.
+        "CAD_AUTO_LINK_SCORE": "1.0",
+    }  # fmt: skip
+    service = await Child.start("cad.cli", argv=("serve",), env=env, log=workdir / "service.log")
+    try:
+        await http_ready(LOOPBACK, port, "/readyz", 60)
+        yield root, port
+    finally:
+        await service.stop()
+
+
+def _geo() -> Scenario | None:
+    if importlib.util.find_spec("geo.bench") is None:
+        return None
+    from geo.bench import run_geo_bench
+
+    scenario = Scenario("7", "geo: locate, circles, distances (geo.bench)")
+    scenario.extra = dict(run_geo_bench(quick=True))
+    scenario.target = "reported (geo owns its targets)"
+    return scenario
+
+
+def _lap(stage: str, started: float) -> None:
+    log(logger, logging.INFO, "bench_stage", stage=stage, at_s=round(time.monotonic() - started, 1))
+
+
+async def run_bench(options: BenchOptions) -> dict[str, Any]:
+    """Run every scenario; the results as the JSON document."""
+    plan = QUICK if options.quick else FULL
+    workdir = Path(tempfile.mkdtemp(prefix="cad-bench-"))
+    started = time.monotonic()
+    scenarios: list[Scenario] = []
+    with _servers(workdir) as (redis_url, mqtt_url):
+        redis = Redis.from_url(redis_url, decode_responses=True)
+        try:
+            scenarios += await _claims(redis, plan)
+            _lap("claims", started)
+            scenarios.append(_rtt(mqtt_url, plan))
+            _lap("broker", started)
+            fleet = bench_fleet(f"BF{uuid.uuid4().hex[:4]}-", plan.fleet, 4242)
+            await register_fleet(redis, fleet)
+            async with running_service(redis_url, mqtt_url, workdir) as (root, port):
+                _lap("service_up", started)
+                ctx = Context(redis, redis_url, mqtt_url, root, port, fleet, workdir, plan)
+                # The scenario that can swamp the service (AVL from the whole fleet) runs last.
+                scenarios.append(await run_burst(ctx))
+                _lap("burst", started)
+                scenarios.append(await run_http(ctx))
+                _lap("http", started)
+                scenarios.append(await run_avl(ctx))
+                _lap("avl", started)
+                scenarios.append(await run_latency(ctx))
+                _lap("latency", started)
+        finally:
+            await redis.aclose()
+    geo = _geo()
+    if geo is not None:
+        scenarios.append(geo)
+    elapsed = time.monotonic() - started
+    log(logger, logging.INFO, "bench_finished", seconds=round(elapsed, 1), workdir=str(workdir))
+    return {
+        "quick": options.quick, "seconds": round(elapsed, 1), "machine": describe_machine(),
+        "workdir": str(workdir), "scenarios": [s.as_dict() for s in scenarios],
+    }  # fmt: skip

@@ -1,0 +1,149 @@
+"""What the map shows, read straight from the dispatch core's Redis keys, in compact rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from redis.asyncio import Redis
+
+from cad.keys import AreaKeys, GlobalKeys
+
+# Fields of an audit entry that name an incident (a pre-emption names two).
+REF_FIELDS = ("ref", "from_ref", "to_ref")
+# Statuses after which an incident leaves the map.
+FINAL_STATUSES = frozenset({"closed", "cancelled", "referred"})
+# The incident fields the map needs; the caller's hashed number and the like stay in Redis.
+_INCIDENT_FIELDS = (
+    "ref", "area", "status", "grade", "incident_type", "source", "lon", "lat", "radius_m",
+    "received_ms", "created_ms", "dispatched_ms", "units", "call_count",
+)  # fmt: skip
+_NUMBERS = frozenset({"lon", "lat", "radius_m"})
+_INTEGERS = frozenset({"received_ms", "created_ms", "dispatched_ms", "call_count"})
+
+Row = dict[str, Any]
+
+
+async def known_areas(redis: Redis) -> set[str]:
+    """Every dispatch area that holds units or incidents."""
+    return set(await redis.smembers(GlobalKeys().areas))
+
+
+async def stream_heads(redis: Redis, areas: Iterable[str]) -> dict[str, str]:
+    """The id of the newest audit entry of each area ('0-0' for an empty stream)."""
+    names = sorted(areas)
+    async with redis.pipeline(transaction=False) as pipe:
+        for area in names:
+            pipe.xrevrange(AreaKeys(area).audit, count=1)
+        newest = await pipe.execute()
+    return {area: (last[0][0] if last else "0-0") for area, last in zip(names, newest, strict=True)}
+
+
+async def read_units(redis: Redis, area: str, callsigns: list[str] | None = None) -> list[Row]:
+    """The area's units (or the named ones): callsign, type, status, position, last fix, ref."""
+    keys = AreaKeys(area)
+    names = sorted(await redis.hkeys(keys.units)) if callsigns is None else callsigns
+    if not names:
+        return []
+    async with redis.pipeline(transaction=False) as pipe:
+        for key in (keys.units, keys.unit_status, keys.unit_fix, keys.unit_incident):
+            pipe.hmget(key, names)
+        pipe.geopos(keys.positions, *names)
+        records, statuses, fixes, refs, positions = await pipe.execute()
+    rows = []
+    for i, callsign in enumerate(names):
+        if records[i] is None:
+            continue
+        position = positions[i]
+        rows.append({
+            "callsign": callsign,
+            "area": area,
+            "unit_type": json.loads(records[i]).get("unit_type"),
+            "status": statuses[i] or "unknown",
+            "lon": round(position[0], 6) if position else None,
+            "lat": round(position[1], 6) if position else None,
+            "fix_ms": int(fixes[i]) if fixes[i] else None,
+            "ref": refs[i] or None,
+        })  # fmt: skip
+    return rows
+
+
+async def read_incidents(redis: Redis, area: str, refs: Iterable[str]) -> list[Row]:
+    """The named incidents of an area that exist, in the map's fields."""
+    names = list(dict.fromkeys(refs))
+    if not names:
+        return []
+    keys = AreaKeys(area)
+    async with redis.pipeline(transaction=False) as pipe:
+        for ref in names:
+            pipe.hmget(keys.incident(ref), _INCIDENT_FIELDS)
+            pipe.zscore(keys.pending, ref)
+        stored = await pipe.execute()
+    rows = []
+    for values, score in zip(stored[::2], stored[1::2], strict=True):
+        if values[0] is not None:
+            # The queue's own score, so that the page orders the queue exactly as the core does.
+            rows.append(incident_row(values) | {"queue_score": score})
+    return rows
+
+
+def incident_row(values: list[str | None]) -> Row:
+    """One incident from its hash values in `_INCIDENT_FIELDS` order; '' means absent."""
+    row: Row = {}
+    for name, value in zip(_INCIDENT_FIELDS, values, strict=True):
+        if value is None or value == "":
+            row[name] = [] if name == "units" else None
+        elif name in _NUMBERS:
+            row[name] = float(value)
+        elif name in _INTEGERS:
+            row[name] = int(value)
+        elif name == "units":
+            row[name] = value.split(",")
+        else:
+            row[name] = value
+    return row
+
+
+async def open_incidents(redis: Redis, area: str) -> list[Row]:
+    """The area's open incidents: the open set, the queue, and those units are committed to."""
+    keys = AreaKeys(area)
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.zrange(keys.open_incidents, 0, -1)
+        pipe.zrange(keys.pending, 0, -1)
+        pipe.hvals(keys.unit_incident)
+        listed, pending, committed = await pipe.execute()
+    rows = await read_incidents(redis, area, [*pending, *listed, *committed])
+    return [row for row in rows if row["status"] not in FINAL_STATUSES]
+
+
+async def pending_queue(redis: Redis, area: str) -> list[tuple[str, float]]:
+    """The area's queue as the dispatch core orders it: grade first, then age."""
+    entries: list[tuple[str, float]] = await redis.zrange(
+        AreaKeys(area).pending, 0, -1, withscores=True
+    )
+    return entries
+
+
+async def snapshot(redis: Redis, *, stale_fix_s: float, now_ms: int) -> Row:
+    """Everything the map draws, and the cursor its event stream should resume from."""
+    areas = await known_areas(redis)
+    # The cursor is taken before the state: entries in between are replayed, never missed.
+    cursor = await stream_heads(redis, areas)
+    units: list[Row] = []
+    incidents: list[Row] = []
+    queue: list[Row] = []
+    for area in sorted(areas):
+        units += await read_units(redis, area)
+        incidents += await open_incidents(redis, area)
+        queue += [{"ref": r, "score": s} for r, s in await pending_queue(redis, area)]
+    # Across areas the scores compare the same way: grade rank first, then creation time.
+    queue.sort(key=lambda q: q["score"])
+    return {
+        "now_ms": now_ms,
+        "stale_fix_s": stale_fix_s,
+        "cursor": cursor,
+        "units": units,
+        "incidents": incidents,
+        "queue": [q["ref"] for q in queue],
+    }

@@ -1,0 +1,59 @@
+// What the page knows: units and incidents by key, the selection, and the shared helpers.
+export const GRADE_COLOUR = { I: "#ff3b3b", S: "#ffb020", E: "#4d8dff", R: "#9aa4b2" };
+export const GRADE_RANK = { I: 0, S: 1, E: 2, R: 3 };
+export const TARGET_MS = { I: 15 * 60000, S: 60 * 60000 };
+export const UNIT_COLOUR = {
+  available: "#2ecc71", assigned: "#00d0ff", en_route: "#b57bff", on_scene: "#ffffff",
+  busy: "#c08457", off_duty: "#4b5563",
+};
+export const FINAL = new Set(["closed", "cancelled", "referred"]);
+// As the service's queue alarm (CAD_QUEUE_ALARM_AGE_S, 20 minutes by default).
+const QUEUE_ALARM_S = 20 * 60;
+// A unit silent this many times the stale threshold has most likely lost its data link.
+const LOST_FACTOR = 4;
+
+// Also `window.cadLive`: the browser tests read the page's state and timings from it.
+export const live = {
+  units: new Map(), incidents: new Map(), incMarkers: new Map(),
+  selected: null, skewMs: 0, staleMs: 90000, chronology: [],
+  stats: { snapshotMs: 0, events: 0, applyMs: [], frameGaps: [], renderMs: [], movesMs: [] },
+};
+window.cadLive = live;
+
+export const $ = (id) => document.getElementById(id);
+export const now = () => Date.now() + live.skewMs;
+export const path = (ref) => encodeURIComponent(ref);
+export const esc = (s) => String(s == null ? "" : s).replace(/[&<>"']/g,
+  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+export const hms = (ms) => new Date(ms).toLocaleTimeString("en-GB", { hour12: false });
+export function mmss(s) {
+  if (s == null) return "–";
+  const a = Math.abs(Math.round(s));
+  const t = Math.floor(a / 60) + ":" + String(a % 60).padStart(2, "0");
+  return s < 0 ? "-" + t : t;
+}
+
+export function unitState(u) {
+  if (u.fix_ms == null) return "ok";
+  const age = now() - u.fix_ms;
+  if (age > live.staleMs * LOST_FACTOR) return "lost";
+  return age > live.staleMs ? "stale" : "ok";
+}
+
+export function attended(i) {
+  if (i.status === "on_scene") return true;
+  return (i.units || []).some((c) => (live.units.get(c) || {}).status === "on_scene");
+}
+
+export function clock(i) {
+  const target = TARGET_MS[i.grade];
+  if (i.received_ms == null) return { text: "–", cls: "done" };
+  if (attended(i)) return { text: "attended", cls: "done" };
+  if (!target) {
+    // No attendance target (E, R, ungraded): show how long it has waited, counting up.
+    const waited = (now() - i.received_ms) / 1000;
+    return { text: "+" + mmss(waited), cls: waited > QUEUE_ALARM_S ? "near" : "done" };
+  }
+  const left = (i.received_ms + target - now()) / 1000;
+  return { text: mmss(left), cls: left < 0 ? "breach" : left < 180 ? "near" : "ok" };
+}

@@ -1,0 +1,147 @@
+"""A pure Python reference model of one dispatch area: unit statuses, claims, releases.
+
+It mirrors what claim_plan.lua, claim_units.lua and set_unit_status.lua promise, one operation
+at a time, so that the property tests can compare the real Redis with it after every step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cad.events import UnitStatus
+from cad.incident_types import Requirement
+from dispatch.status import ALLOWED_FROM, INCIDENT_STATUS_AFTER, WORKS_TASKING
+
+RANK = {"I": 0, "S": 1, "E": 2, "R": 3}
+# A unit committed to an incident is at work on it, or out of touch (its last will) while at it.
+MAY_BE_COMMITTED = frozenset(
+    {UnitStatus.ASSIGNED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.LINK_LOST}
+)
+PREEMPTIBLE = frozenset({UnitStatus.ASSIGNED, UnitStatus.EN_ROUTE})
+
+
+@dataclass
+class ModelUnit:
+    """A unit: its capabilities, its place in distance order, its status and commitment."""
+
+    callsign: str
+    capabilities: frozenset[str]
+    status: UnitStatus = UnitStatus.AVAILABLE
+    incident: str | None = None
+
+
+@dataclass
+class ModelIncident:
+    """An incident: its grade, status and the units its hash lists (released ones stay listed)."""
+
+    ref: str
+    grade: str
+    status: str = "new"
+    units: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AreaModel:
+    """The whole area; `units` is ordered nearest to the scene first."""
+
+    units: list[ModelUnit]
+    incidents: dict[str, ModelIncident]
+
+    def unit(self, callsign: str) -> ModelUnit:
+        """The unit called `callsign`."""
+        return next(u for u in self.units if u.callsign == callsign)
+
+    @property
+    def pending(self) -> set[str]:
+        """The refs the pending queue must hold."""
+        return {r for r, i in self.incidents.items() if i.status == "pending"}
+
+    @property
+    def available(self) -> set[str]:
+        """The callsigns the available geo set must hold."""
+        return {u.callsign for u in self.units if u.status is UnitStatus.AVAILABLE}
+
+    def claim_nearest(self, ref: str, plan: tuple[Requirement, ...]) -> tuple[str, list[str]]:
+        """The outcome and callsigns claim_plan.lua gives: nearest first, all or none."""
+        incident = self.incidents[ref]
+        if incident.units:
+            return "already", list(incident.units)
+        picks: list[str] = []
+        for req in plan:
+            fits = [
+                u.callsign for u in self.units
+                if u.status is UnitStatus.AVAILABLE and u.callsign not in picks
+                and set(req.capabilities) <= u.capabilities
+            ]  # fmt: skip
+            if len(fits) < req.count:
+                if incident.status != "pending":
+                    incident.status = "pending"
+                return "queued", []
+            picks.extend(fits[: req.count])
+        if not picks:
+            return "queued", []
+        for callsign in picks:
+            self._commit(callsign, ref)
+        incident.units = picks
+        incident.status = "dispatched"
+        return "claimed", picks
+
+    def claim_units(self, ref: str, picks: list[tuple[str, str | None]]) -> str:
+        """What claim_units.lua answers ('claimed' or 'rejected'), applying it when claimed."""
+        target = self.incidents[ref]
+        if target.status not in ("new", "pending", "dispatched", "en_route", "on_scene"):
+            return "rejected"  # units go only to an open incident
+        seen: set[str] = set()
+        for callsign, from_ref in picks:
+            unit = self.unit(callsign)
+            if callsign in seen:
+                return "rejected"
+            seen.add(callsign)
+            if from_ref is None:
+                if unit.status is not UnitStatus.AVAILABLE:
+                    return "rejected"
+            elif (
+                unit.incident != from_ref
+                or unit.status not in PREEMPTIBLE
+                or RANK[self.incidents[from_ref].grade] <= RANK[target.grade]
+            ):
+                return "rejected"
+        for callsign, from_ref in picks:
+            if from_ref is not None:
+                old = self.incidents[from_ref]
+                old.units = [c for c in old.units if c != callsign]
+                if not any(self.unit(c).incident == from_ref for c in old.units):
+                    old.status = "pending"
+            self._commit(callsign, ref)
+            target.units.append(callsign)
+        if target.status in ("new", "pending"):
+            target.status = "dispatched"  # a unit added to a job under way leaves its progress
+        return "claimed"
+
+    def report(self, callsign: str, status: UnitStatus) -> bool:
+        """Apply a reported status as set_unit_status.lua does; False when it is refused."""
+        unit = self.unit(callsign)
+        if unit.status not in ALLOWED_FROM[status]:
+            return False
+        if status in WORKS_TASKING and unit.incident is None:
+            return False  # en route or on scene to nothing: refused (dispatch/status.py)
+        ref = unit.incident
+        unit.status = status
+        after = INCIDENT_STATUS_AFTER.get(status, "")
+        clears = after == "closed"
+        if clears:
+            unit.incident = None
+        if ref is None or not after:
+            return True
+        incident = self.incidents[ref]
+        if clears and any(self.unit(c).incident == ref for c in incident.units):
+            return True  # another unit is still committed: the incident stays open
+        if after == "en_route" and incident.status == "on_scene":
+            return True
+        incident.status = after
+        return True
+
+    def _commit(self, callsign: str, ref: str) -> None:
+        unit = self.unit(callsign)
+        unit.status = UnitStatus.ASSIGNED
+        unit.incident = ref
