@@ -49,7 +49,8 @@ class CallHandler(FastHttpUser):
             if response.status_code != 201:
                 response.failure(f"status {response.status_code}: {response.text[:200]}")
                 return None
-            ref: str = response.json()["incident"]["ref"]
+            # CallRecorded: the incident view holds the incident record, which holds the ref.
+            ref: str = response.json()["incident"]["incident"]["ref"]
             return ref
 
     @task(3)

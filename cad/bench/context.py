@@ -31,17 +31,19 @@ class Plan:
     http_run_s: float
     http_concurrency: int
     avl_rounds: int
+    # Scenario 8 (issue 5's recommendation) runs at a fixed 1,000/s for this long.
+    recommend_s: float = 0.2
 
 
 QUICK = Plan(
-    runs=3, claims=ClaimLoad(units=1500, claims=600, concurrency=16), rtt_pings=200,
-    rtt_flood=5000, fleet=1000, rates=(200.0, 1000.0), rate_run_s=0.2, burst_calls=100,
+    runs=3, claims=ClaimLoad(units=1000, claims=500, concurrency=16), rtt_pings=200,
+    rtt_flood=3000, fleet=1000, rates=(200.0, 1000.0), rate_run_s=0.2, burst_calls=100,
     http_run_s=0.4, http_concurrency=8, avl_rounds=2,
 )  # fmt: skip
 FULL = Plan(
     runs=3, claims=ClaimLoad(units=10000, claims=4000, concurrency=16), rtt_pings=1000,
     rtt_flood=20000, fleet=5000, rates=(200.0, 500.0, 1000.0), rate_run_s=2.0, burst_calls=1500,
-    http_run_s=2.0, http_concurrency=8, avl_rounds=4,
+    http_run_s=2.0, http_concurrency=8, avl_rounds=4, recommend_s=2.0,
 )  # fmt: skip
 
 

@@ -23,9 +23,10 @@ from cad.bench.calls import bench_calls
 
 _DRAIN_S = 5.0
 # A call that is queued (no unit free near it) never gets a tasking: stop waiting after a lull.
-_LULL_S = 1.0
-# assigned -> on_scene -> available: the shortest legal way back to available.
-_STAND_DOWN = ("on_scene", "available")
+_LULL_S = 0.5
+# en_route naming the tasking is its acknowledgement: without it the service escalates the
+# tasking to another unit after CAD_ACK_TIMEOUT_S. Then on scene, then free again.
+_STAND_DOWN = ("en_route", "on_scene", "available")
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,11 @@ def run(config: LoadConfig) -> dict[str, Any]:
     client = paho_link.connect(config.url, f"bench-load-{uuid.uuid4().hex[:8]}", threaded=False)
     book = TaskingBook(config.root)
     client.on_message = book.on_message
+    subscribed: list[bool] = []
+    client.on_subscribe = lambda *_: subscribed.append(True)
     client.subscribe(f"{config.root}/units/+/tasking", qos=1)
-    _pump(client, time.perf_counter() + 0.3)  # the SUBACK, before the first call counts
+    # The SUBACK, before the first call counts.
+    _pump(client, time.perf_counter() + _DRAIN_S, lambda: bool(subscribed))
     calls = bench_calls(config.prefix, config.calls, config.seed)
     topic = f"{config.root}/calls/in"
     process = psutil.Process()
@@ -124,7 +128,7 @@ def run(config: LoadConfig) -> dict[str, Any]:
 
 
 def _stand_down(client: paho.Client, root: str, book: TaskingBook) -> None:
-    """As each MDT: on scene, then available, so the next run finds the fleet free."""
+    """As each MDT: acknowledge, attend, clear, so the next run finds the fleet free."""
     infos = []
     for callsign, tasking_id, ref in book.taskings:
         for status in _STAND_DOWN:

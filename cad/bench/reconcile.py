@@ -17,8 +17,9 @@ from cad.deadletter import DEADLETTER_STREAM
 from cad.keys import AreaKeys
 from dispatch.areas import dispatch_area
 
-# Statuses that end a unit's commitment to its incident.
-_RELEASING = {"available", "busy", "off_duty"}
+# Statuses that end a unit's commitment to its incident (`unresponsive`: an unacknowledged
+# tasking was escalated to another unit).
+_RELEASING = {"available", "busy", "off_duty", "unresponsive"}
 _PAGE = 5000
 
 
@@ -90,7 +91,10 @@ def _doubles(entries: list[dict[str, str]]) -> list[str]:
                 found.append(f"{ref} holds {sorted(holders)} and {callsign}")
             unit_on[callsign] = ref
             holders.add(callsign)
-        elif (kind == "unit_status" and e.get("status") in _RELEASING) or kind == "unit_preempted":
+        elif (kind == "unit_status" and e.get("status") in _RELEASING) or kind in (
+            "unit_preempted",
+            "tasking_unacknowledged",
+        ):
             was = unit_on.pop(callsign, None)
             if was is not None:
                 units_of.get(was, set()).discard(callsign)

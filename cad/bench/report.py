@@ -93,7 +93,9 @@ def plot(doc: dict[str, Any], directory: Path) -> list[Path]:
                 ax.plot(offered, [p[side][q] for p in s["points"]], style, color=colour,
                         marker="o", label=label)  # fmt: skip
         ax.set_xlabel("offered call events/s")
-        ax.set_ylabel("call -> tasking (ms)")
+        ax.set_ylabel("call -> tasking (ms, log)")
+        # The bare pipeline and the service differ by orders of magnitude under load.
+        ax.set_yscale("log")
         ax.set_title(s["title"], fontsize=9)
         ax.legend(fontsize=7, ncol=2)
         ax.grid(alpha=0.3)

@@ -26,6 +26,7 @@ from cad.bench.fleet import bench_fleet, register_fleet
 from cad.bench.http_bench import run_http
 from cad.bench.machine import describe_machine
 from cad.bench.procs import Child, http_ready
+from cad.bench.recommendation import run_recommendation
 from cad.bench.results import Scenario
 from cad.bench.stats import median_of
 from cad.logs import log
@@ -141,6 +142,12 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
             _lap("broker", started)
             fleet = bench_fleet(f"BF{uuid.uuid4().hex[:4]}-", plan.fleet, 4242)
             await register_fleet(redis, fleet)
+            scenarios.append(
+                await run_recommendation(
+                    redis_url, fleet_size=len(fleet), seconds=plan.recommend_s, runs=plan.runs
+                )
+            )
+            _lap("recommendation", started)
             async with running_service(redis_url, mqtt_url, workdir) as (root, port):
                 _lap("service_up", started)
                 ctx = Context(redis, redis_url, mqtt_url, root, port, fleet, workdir, plan)

@@ -52,8 +52,9 @@ def _status(callsign: str, status: str) -> dict[str, str]:
         ([_assigned("U1", "A"), _status("U1", "on_scene"), _assigned("U1", "B")], 1),
         ([_assigned("U1", "A"), _assigned("U2", "A")], 1),
         ([_assigned("U1", "A"), _assigned("U2", "B")], 0),
+        ([_assigned("U1", "A"), _status("U1", "unresponsive"), _assigned("U2", "A")], 0),
     ],
-    ids=["released-first", "still-committed", "incident-two-units", "separate"],
+    ids=["released-first", "still-committed", "incident-two-units", "separate", "escalated"],
 )
 def test_the_audit_walk_finds_overlapping_commitments(
     entries: list[dict[str, str]], doubles: int
