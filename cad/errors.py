@@ -18,3 +18,19 @@ class ConflictError(CadError):
 
 class UnavailableError(CadError):
     """A server the service depends on (Redis, the broker) does not answer."""
+
+
+class AuthenticationError(CadError):
+    """The request carries no valid bearer token (missing, expired, badly signed)."""
+
+
+class ForbiddenError(CadError):
+    """The token is valid but its roles do not include one the endpoint allows."""
+
+
+class RateLimitedError(CadError):
+    """The client has used up its request allowance; it may try again after `retry_after_s`."""
+
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -30,6 +30,8 @@ Handler = Callable[[aiomqtt.Message], Awaitable["asyncio.Task[None] | None"]]
 
 # paho leaves Nagle's algorithm on: with delayed ACKs that costs ~40 ms a small message.
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
+# Taskings awaiting their PUBACK beyond this are worth a warning (the broker lets 200 be in flight).
+_PENDING_PUBLISHES_WARN = 200
 # A persistent session survives a restart of the service for an hour: call events queue meanwhile.
 _SESSION_EXPIRY_S = 3600
 
@@ -40,20 +42,32 @@ class MqttUnavailableError(RuntimeError):
 
 @dataclass(frozen=True)
 class BrokerAddress:
-    """Where the broker is, parsed from `CAD_MQTT_URL` (mqtt://user:password@host:port)."""
+    """Where the broker is, parsed from `CAD_MQTT_URL` (mqtt[s]://user:password@host:port)."""
 
     host: str
     port: int
     username: str | None
     password: str | None
+    tls: bool = False
 
     @classmethod
     def from_url(cls, url: str) -> BrokerAddress:
-        """Parse an `mqtt://` URL."""
+        """Parse an `mqtt://` URL, or `mqtts://` (TLS, port 8883 unless given)."""
         parts = urlsplit(url)
-        if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
-            raise ValueError(f"not an mqtt:// URL: {url!r}")
-        return cls(parts.hostname, parts.port or 1883, parts.username, parts.password)
+        tls = parts.scheme in ("mqtts", "ssl")
+        if parts.scheme not in ("mqtt", "tcp", "mqtts", "ssl") or not parts.hostname:
+            raise ValueError(f"not an mqtt:// or mqtts:// URL: {redact_url(url)!r}")
+        port = parts.port or (8883 if tls else 1883)
+        return cls(parts.hostname, port, parts.username, parts.password, tls)
+
+
+def tls_parameters(settings: Settings) -> aiomqtt.TLSParameters:
+    """The broker's CA to trust (the system's without one) and a client certificate if set."""
+    return aiomqtt.TLSParameters(
+        ca_certs=str(settings.mqtt_tls_ca_file) if settings.mqtt_tls_ca_file else None,
+        certfile=str(settings.mqtt_tls_cert_file) if settings.mqtt_tls_cert_file else None,
+        keyfile=str(settings.mqtt_tls_key_file) if settings.mqtt_tls_key_file else None,
+    )
 
 
 def new_client(
@@ -85,6 +99,7 @@ def new_client(
         will=will,
         max_inflight_messages=200,
         socket_options=NO_DELAY,
+        tls_params=tls_parameters(settings) if address.tls else None,
     )
     if manual_ack:
         client._client.manual_ack_set(True)
@@ -149,6 +164,9 @@ class MqttLink:
                 persistent=True,
                 manual_ack=True,
             )
+            # A burst has dozens of taskings awaiting their PUBACK: that is normal, not a warning
+            # a line (aiomqtt warns past 10 by default).
+            client.pending_calls_threshold = _PENDING_PUBLISHES_WARN
             try:
                 async with client:
                     for route in self._routes:

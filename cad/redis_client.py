@@ -2,17 +2,54 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
+from typing import Any
+
+import redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from cad.settings import Settings
+
+# Connections one service process holds at most; its message handlers are bounded to the same.
+MAX_CONNECTIONS = 64
 
 
 def open_redis(settings: Settings) -> Redis:
     """An asyncio Redis client for the configured URL."""
-    return Redis.from_url(
+    # Blocking: a burst waits for a free connection instead of failing "Too many connections".
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=settings.network_timeout_s,
+        decode_responses=True,
+        socket_timeout=settings.network_timeout_s,
+        socket_connect_timeout=settings.network_timeout_s,
+        health_check_interval=30,
+        **tls_options(settings),
+    )
+    return Redis.from_pool(pool)
+
+
+def open_sync_redis(settings: Settings) -> redis.Redis:
+    """A blocking Redis client for the same URL, for processes without an event loop (AVL)."""
+    return redis.Redis.from_url(
         settings.redis_url,
         decode_responses=True,
         socket_timeout=settings.network_timeout_s,
         socket_connect_timeout=settings.network_timeout_s,
         health_check_interval=30,
+        **tls_options(settings),
     )
+
+
+def tls_options(settings: Settings) -> dict[str, Any]:
+    """redis-py's TLS arguments for a `rediss://` URL (none for `redis://`, which rejects them)."""
+    if not settings.redis_url.startswith("rediss://"):
+        return {}
+    options: dict[str, Any] = {"ssl_cert_reqs": "required"}
+    if settings.redis_tls_ca_file is not None:
+        options["ssl_ca_certs"] = str(settings.redis_tls_ca_file)
+    if settings.redis_tls_cert_file is not None:
+        options["ssl_certfile"] = str(settings.redis_tls_cert_file)
+    if settings.redis_tls_key_file is not None:
+        options["ssl_keyfile"] = str(settings.redis_tls_key_file)
+    return options

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -28,6 +29,18 @@ from cad.broker_security import (
 )
 
 LOOPBACK = "127.0.0.1"
+REDIS_SERVICE_USER = "cad-service"
+# What the service runs: data, streams, scripts, pub/sub; not KEYS, FLUSH*, CONFIG, INFO, ACL...
+REDIS_SERVICE_COMMANDS = ("+@all", "-@dangerous")
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """A server's certificate, its key and the CA that signed it (PEM files)."""
+
+    ca: Path
+    cert: Path
+    key: Path
 
 
 class ServerStartError(RuntimeError):
@@ -72,6 +85,7 @@ class EmbeddedServer:
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     # The service's user and password, put into `url` when the server demands a login.
     login: tuple[str, str] | None = field(default=None, repr=False)
+    tls: bool = False
 
     def start(self, timeout_s: float = 10.0) -> None:
         """Start the process and wait until it accepts connections."""
@@ -114,21 +128,52 @@ class EmbeddedServer:
 
     @property
     def url(self) -> str:
-        scheme = "redis" if self.name == "redis" else "mqtt"
+        scheme = ("redis" if self.name == "redis" else "mqtt") + ("s" if self.tls else "")
         login = f"{self.login[0]}:{self.login[1]}@" if self.login else ""
-        return f"{scheme}://{login}{LOOPBACK}:{self.port}" + ("/0" if scheme == "redis" else "")
+        db = "/0" if self.name == "redis" else ""
+        return f"{scheme}://{login}{LOOPBACK}:{self.port}{db}"
 
 
-def redis_server(workdir: Path, *, appendfsync: str = "everysec") -> EmbeddedServer:
-    """A redis-server with AOF on, listening only on loopback."""
+def redis_acl(password: str, *, extra: tuple[str, ...] = ()) -> str:
+    """The ACL file: `default` off, the service user with its password and its commands."""
+    rules = " ".join([*REDIS_SERVICE_COMMANDS, *extra])
+    # `default` is off, so nobody can log in as it, but keeps every permission: Redis 7.0 loads
+    # the AOF as `default` and checks each MULTI/EXEC against its ACL, so a `default` without
+    # permissions silently drops every transaction (every Lua script's effects) on restart.
+    return f"user default off ~* &* +@all\nuser {REDIS_SERVICE_USER} on >{password} ~* &* {rules}\n"
+
+
+def redis_server(
+    workdir: Path,
+    *,
+    appendfsync: str = "everysec",
+    tls: TlsFiles | None = None,
+    acl_extra: tuple[str, ...] = (),
+) -> EmbeddedServer:
+    """A redis-server with AOF on, listening only on loopback, that admits only the service
+    user (a fresh random password, carried by `url`); with `tls`, it speaks only TLS."""
     port = free_port()
+    password = secrets.token_urlsafe(24)
+    # In a file, not on the command line: every local user can read a process's arguments.
+    acl = workdir / "users.acl"
+    acl.write_text(redis_acl(password, extra=acl_extra))
+    acl.chmod(0o600)
     argv = [
         _find_binary("redis-server"),
-        "--port", str(port), "--bind", LOOPBACK, "--dir", str(workdir),
+        "--bind", LOOPBACK, "--dir", str(workdir), "--aclfile", str(acl),
         "--appendonly", "yes", "--appendfsync", appendfsync, "--save", "",
         "--protected-mode", "yes", "--databases", "64",
     ]  # fmt: skip
-    return EmbeddedServer("redis", port, workdir, argv)
+    if tls is None:
+        argv += ["--port", str(port)]
+    else:
+        argv += [
+            "--port", "0", "--tls-port", str(port), "--tls-cert-file", str(tls.cert),
+            "--tls-key-file", str(tls.key), "--tls-ca-cert-file", str(tls.ca),
+            "--tls-auth-clients", "optional",
+        ]  # fmt: skip
+    login = (REDIS_SERVICE_USER, password)
+    return EmbeddedServer("redis", port, workdir, argv, login=login, tls=tls is not None)
 
 
 MOSQUITTO_CONF = """\
@@ -154,13 +199,16 @@ def mosquitto(
     credentials: BrokerCredentials | None = None,
     acl_root: str = "cad",
     units: tuple[str, ...] = (),
+    tls: TlsFiles | None = None,
 ) -> EmbeddedServer:
     """A mosquitto broker with persistence, listening only on loopback; with `credentials`, it
     demands a login and applies the ACL for `acl_root` (`url` then carries the service's login),
-    else it lets anyone in."""
+    else it lets anyone in; with `tls`, its listener speaks only TLS."""
     port = free_port()
     conf = workdir / "mosquitto.conf"
     text = MOSQUITTO_CONF.format(port=port, host=LOOPBACK, workdir=workdir, user=getpass.getuser())
+    if tls is not None:
+        text += f"cafile {tls.ca}\ncertfile {tls.cert}\nkeyfile {tls.key}\n"
     login = None
     if credentials is None:
         text += "allow_anonymous true\n"
@@ -172,7 +220,7 @@ def mosquitto(
         login = (SERVICE_USER, credentials.service_password)
     conf.write_text(text)
     argv = [_find_binary("mosquitto"), "-c", str(conf)]
-    return EmbeddedServer("mosquitto", port, workdir, argv, login=login)
+    return EmbeddedServer("mosquitto", port, workdir, argv, login=login, tls=tls is not None)
 
 
 @contextlib.contextmanager

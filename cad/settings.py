@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,7 +47,33 @@ class Settings(BaseSettings):
     reconnect_max_backoff_s: float = Field(default=10.0, gt=0)
     # On SIGTERM, messages in flight get this long to finish before the process exits.
     shutdown_grace_s: float = Field(default=10.0, gt=0)
+    # AVL ingest processes the service runs beside itself (0: this process ingests no AVL).
+    avl_workers: int = Field(default=1, ge=0, le=32)
     log_level: str = "INFO"
+    # JSON log lines go to this file (appended, shared by the AVL workers) instead of stderr.
+    log_file: Path | None = None
+    # Only "development" accepts the HS256 development secret; unset, the safe choice applies.
+    environment: Literal["development", "staging", "production"] = "production"
+    # Token verification: a JWKS (file or URL) or a PEM public key from the identity provider.
+    auth_jwks_file: Path | None = None
+    auth_jwks_url: str | None = None
+    auth_public_key_file: Path | None = None
+    # HS256 shared secret for `cad token`: development only (refused in any other environment).
+    auth_dev_secret: str | None = None
+    auth_issuer: str | None = None
+    auth_audience: str | None = None
+    auth_roles_claim: str = "roles"
+    auth_leeway_s: float = Field(default=30.0, ge=0)
+    # Per client (token subject, or IP address without one): sustained rate and burst.
+    rate_limit_per_s: float = Field(default=200.0, gt=0)
+    rate_limit_burst: int = Field(default=400, ge=1)
+    # TLS for rediss:// and mqtts:// URLs: the CA to trust, and a client certificate if demanded.
+    redis_tls_ca_file: Path | None = None
+    redis_tls_cert_file: Path | None = None
+    redis_tls_key_file: Path | None = None
+    mqtt_tls_ca_file: Path | None = None
+    mqtt_tls_cert_file: Path | None = None
+    mqtt_tls_key_file: Path | None = None
 
     @field_validator("topic_root")
     @classmethod
@@ -62,6 +89,18 @@ class Settings(BaseSettings):
         if not value or any(r <= 0 for r in value) or list(value) != sorted(value):
             raise ValueError("search radii must be positive and ascending")
         return value
+
+    @model_validator(mode="after")
+    def _dev_secret_only_in_development(self) -> Settings:
+        if self.auth_dev_secret and self.environment != "development":
+            raise ValueError(
+                "auth_dev_secret: the HS256 development secret is refused outside "
+                f"CAD_ENVIRONMENT=development (here {self.environment!r}); configure "
+                "CAD_AUTH_JWKS_FILE, CAD_AUTH_JWKS_URL or CAD_AUTH_PUBLIC_KEY_FILE"
+            )
+        if self.auth_dev_secret is not None and len(self.auth_dev_secret) < 32:
+            raise ValueError("auth_dev_secret: use at least 32 characters (HS256 key length)")
+        return self
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -49,6 +49,10 @@ class Topics:
     def all_avl(self) -> str:
         return f"{self.root}/units/+/avl"
 
+    def all_avl_shared(self, group: str) -> str:
+        """Every unit's AVL as a shared subscription: the AVL workers split the fixes."""
+        return f"$share/{group}/{self.all_avl}"
+
     def callsign_of(self, topic: str) -> str | None:
         """The callsign in a `{root}/units/{callsign}/...` topic, or None for any other topic."""
         parts = topic.split("/")

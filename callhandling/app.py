@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from cad.errors import ConflictError, NotFoundError, UnavailableError
+from cad.errors import (
+    AuthenticationError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    UnavailableError,
+)
 from cad.settings import Settings, get_settings
 from callhandling import (
     call_routes,
@@ -17,11 +25,16 @@ from callhandling import (
     ops_routes,
     unit_routes,
 )
+from callhandling.auth_deps import ANY_ROLE, auth_state, describe_roles, require
 from callhandling.body_limit import BodyLimitMiddleware
 from callhandling.geo_api import router as geo_router
 from callhandling.idempotency import IdempotencyMiddleware
 from callhandling.live.routes import router as live_router
+from callhandling.rate_limit import retry_after_header
 from callhandling.runtime import Runtime
+
+# The only routes anyone may call without a token: probes, and the map page (not its data).
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/"})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,8 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(call_routes.router)
     app.include_router(unit_routes.router)
     app.include_router(ops_routes.router)
-    app.include_router(geo_router)
+    # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.
+    app.include_router(geo_router, dependencies=[Depends(require(*ANY_ROLE))])
     app.include_router(live_router)
+    app.state.auth = auth_state(settings)
+    _describe_roles(app)
     app.add_middleware(IdempotencyMiddleware)
     # Added last, so it runs first: nothing reads a body before its size is known to be sane.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -71,3 +87,40 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": str(exc)}, status_code=code)
 
         app.add_exception_handler(error_type, handler)
+
+    async def unauthenticated(_: Request, exc: Exception) -> JSONResponse:
+        # RFC 6750: a missing or bad token is answered with the scheme the client must use.
+        challenge = 'Bearer realm="cad", error="invalid_token"'
+        return JSONResponse(
+            {"detail": f"unauthenticated: {exc}"},
+            status_code=401,
+            headers={"WWW-Authenticate": challenge},
+        )
+
+    async def forbidden(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": f"forbidden: {exc}"}, status_code=403)
+
+    async def throttled(_: Request, exc: Exception) -> JSONResponse:
+        wait_s = exc.retry_after_s if isinstance(exc, RateLimitedError) else 1.0
+        return JSONResponse(
+            {"detail": str(exc)},
+            status_code=429,
+            headers={"Retry-After": retry_after_header(wait_s)},
+        )
+
+    app.add_exception_handler(AuthenticationError, unauthenticated)
+    app.add_exception_handler(ForbiddenError, forbidden)
+    app.add_exception_handler(RateLimitedError, throttled)
+
+
+def _describe_roles(app: FastAPI) -> None:
+    """Append who may call each route to its OpenAPI description (once, when first built)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            describe_roles(build(), OPEN_PATHS)
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import aiomqtt
 from redis.asyncio import Redis
@@ -12,6 +13,7 @@ from redis.exceptions import RedisError
 from cad.deadletter import reject
 from cad.events import CallEvent
 from cad.logs import log
+from cad.metrics import ServiceMetrics
 from cad.payloads import Rejection, parse_payload
 from cad.publisher import Publisher
 from cad.tasks import TaskPool, payload_bytes
@@ -35,6 +37,7 @@ class CallEventConsumer:
         *,
         max_payload_bytes: int,
         pool: TaskPool,
+        metrics: ServiceMetrics,
     ) -> None:
         self._intake = intake
         self._redis = redis
@@ -42,6 +45,7 @@ class CallEventConsumer:
         self._topics = topics
         self._max_payload_bytes = max_payload_bytes
         self._pool = pool
+        self._metrics = metrics
 
     async def handle(self, message: aiomqtt.Message) -> asyncio.Task[None]:
         """Route handler: parse now, do the work in the pool; the task acknowledges the message."""
@@ -64,9 +68,13 @@ class CallEventConsumer:
         # the full pool then stops the link reading, so the rest queue at the broker, not here.
         actor = f"mqtt:{event.source.value}"
         delay = 0.05
+        started = time.perf_counter()
         while True:
             try:
-                await self._intake.accept(event, actor=actor)
+                result = await self._intake.accept(event, actor=actor)
+                self._metrics.observe_call(
+                    "mqtt", result.outcome.value, time.perf_counter() - started
+                )
                 return
             except (RedisError, OSError) as exc:
                 log(logger, logging.WARNING, "call_retry", call_id=event.call_id, error=str(exc))

@@ -6,6 +6,7 @@ import time
 
 from fastapi import APIRouter, Query
 
+from callhandling.auth_deps import CallHandling
 from callhandling.clocks import clocks
 from callhandling.deps import RuntimeDep
 from callhandling.geo_api import describe_location
@@ -16,6 +17,7 @@ router = APIRouter(prefix="/v1/calls", tags=["calls"])
 
 @router.post("", status_code=201)
 async def record_call(
+    caller: CallHandling,
     call: CallIn,
     runtime: RuntimeDep,
     auto_link: bool = Query(
@@ -27,7 +29,9 @@ async def record_call(
     Without `auto_link` a call opens its own incident and the handler links it if it is a
     duplicate (`POST /v1/incidents/{ref}/links`). Replaying a call_id changes nothing.
     """
-    result = await runtime.intake.accept(call, actor="api:call_handler", auto_link=auto_link)
+    started = time.perf_counter()
+    result = await runtime.intake.accept(call, actor=caller.actor, auto_link=auto_link)
+    runtime.metrics.observe_call("http", result.outcome.value, time.perf_counter() - started)
     loc = call.location
     claim = result.claim
     return CallRecorded(

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cad.errors import ConflictError
 from cad.events import Callsign
+from callhandling.auth_deps import Dispatching, Reading
 from callhandling.deps import IncidentDep, RuntimeDep
 from dispatch.claims import ClaimOutcome
 
@@ -71,7 +72,9 @@ class DispatchOut(BaseModel):
 
 
 @router.get("/{ref:path}/recommendation", responses={404: {}})
-async def get_recommendation(incident: IncidentDep, runtime: RuntimeDep) -> RecommendationOut:
+async def get_recommendation(
+    _: Reading, incident: IncidentDep, runtime: RuntimeDep
+) -> RecommendationOut:
     """Units for the incident's response plan by ETA, and why each other near unit is not."""
     result = await runtime.dispatcher.recommendation(incident)
     return RecommendationOut(
@@ -84,10 +87,10 @@ async def get_recommendation(incident: IncidentDep, runtime: RuntimeDep) -> Reco
 
 @router.post("/{ref:path}/dispatch", responses={404: {}, 409: {}})
 async def dispatch_incident(
-    body: DispatchIn, incident: IncidentDep, runtime: RuntimeDep
+    caller: Dispatching, body: DispatchIn, incident: IncidentDep, runtime: RuntimeDep
 ) -> DispatchOut:
     """Send the recommended units, or the named ones (audited with the reason)."""
-    actor = "api:dispatcher"
+    actor = caller.actor
     if body.callsigns:
         claim = await runtime.dispatcher.dispatch_named(
             incident, tuple(body.callsigns), actor=actor, reason=f"override: {body.reason}"

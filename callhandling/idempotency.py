@@ -14,6 +14,8 @@ HEADER = b"idempotency-key"
 _VALID_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 # While the first request is still running, a retry is told so rather than run in parallel.
 _IN_PROGRESS_TTL_S = 60
+# Refused before any work was done: a retry with a (new) token must run for real.
+_NOT_KEPT = frozenset({401, 403, 429})
 
 
 class IdempotencyMiddleware:
@@ -35,7 +37,8 @@ class IdempotencyMiddleware:
         parts = [scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b"")]
         fingerprint = hashlib.sha256(b"\0".join([*parts, body])).hexdigest()
         redis = scope["app"].state.runtime.redis
-        store = f"cad:idempotency:{key}"
+        # Keys are per token: nobody replays another's answer, nor one refused for lack of a token.
+        store = f"cad:idempotency:{_holder(scope)}:{key}"
         claimed = await redis.set(
             store, json.dumps({"fingerprint": fingerprint}), nx=True, ex=_IN_PROGRESS_TTL_S
         )
@@ -58,7 +61,7 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_body, capture)
         finally:
-            if captured["status"] < 500:
+            if captured["status"] < 500 and captured["status"] not in _NOT_KEPT:
                 record = {
                     "fingerprint": fingerprint,
                     "status": captured["status"],
@@ -76,6 +79,14 @@ def _key_of(scope: Scope) -> str | None:
         if name == HEADER:
             return str(value.decode("latin-1"))
     return None
+
+
+def _holder(scope: Scope) -> str:
+    """A short digest of the request's Authorization header (the token), never the token."""
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            return hashlib.sha256(value).hexdigest()[:16]
+    return "anonymous"
 
 
 async def _read_body(receive: Receive) -> bytes:

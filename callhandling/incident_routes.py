@@ -8,6 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 
 from cad.incident_record import IncidentRecord
+from callhandling.auth_deps import CallHandling, Dispatching, Reading
 from callhandling.clocks import TARGET_S, Clocks, clocks
 from callhandling.deps import IncidentDep, RuntimeDep
 from callhandling.grading import GradeDecision
@@ -44,6 +45,7 @@ async def _clocks(runtime: Runtime, incident: IncidentRecord, *, predict: bool) 
 
 @router.get("")
 async def list_incidents(
+    _: Reading,
     runtime: RuntimeDep,
     status: Literal["pending", "open"] = Query(
         default="open", description="pending: the queue, by grade then age"
@@ -69,50 +71,54 @@ async def list_incidents(
 
 @router.post("/{ref:path}/grade", responses={404: {}, 409: {}})
 async def grade_incident(
-    decision: GradeDecision, incident: IncidentDep, runtime: RuntimeDep
+    caller: CallHandling, decision: GradeDecision, incident: IncidentDep, runtime: RuntimeDep
 ) -> IncidentView:
     """Grade with THRIVE; overriding the suggested grade needs a reason; every grade is kept."""
-    updated = await _service(runtime).grade(incident, decision, actor="api:call_handler")
+    updated = await _service(runtime).grade(incident, decision, actor=caller.actor)
     return IncidentView(incident=updated, clocks=await _clocks(runtime, updated, predict=True))
 
 
 @router.post("/{ref:path}/links", responses={404: {}, 409: {}})
-async def link_call(body: LinkIn, incident: IncidentDep, runtime: RuntimeDep) -> dict[str, str]:
+async def link_call(
+    caller: CallHandling, body: LinkIn, incident: IncidentDep, runtime: RuntimeDep
+) -> dict[str, str]:
     """Link a call to this incident; linking never dispatches anything."""
-    outcome = await _service(runtime).link(incident, body.call_id, actor="api:call_handler")
+    outcome = await _service(runtime).link(incident, body.call_id, actor=caller.actor)
     return {"ref": incident.ref, "call_id": body.call_id, "outcome": outcome}
 
 
 @router.post("/{ref:path}/close", responses={404: {}, 409: {}})
 async def close_incident(
-    body: CloseIn, incident: IncidentDep, runtime: RuntimeDep
+    caller: Dispatching, body: CloseIn, incident: IncidentDep, runtime: RuntimeDep
 ) -> IncidentRecord:
     """Close an open incident with a closing code (409 while units are still committed)."""
     return await _service(runtime).set_status(
-        incident, IncidentStatus.CLOSED, code=body.code, note=body.note, actor="api:dispatcher"
+        incident, IncidentStatus.CLOSED, code=body.code, note=body.note, actor=caller.actor
     )
 
 
 @router.post("/{ref:path}/cancel", responses={404: {}, 409: {}})
 async def cancel_incident(
-    body: EndIn, incident: IncidentDep, runtime: RuntimeDep
+    caller: Dispatching, body: EndIn, incident: IncidentDep, runtime: RuntimeDep
 ) -> IncidentRecord:
     """Cancel an incident nothing was sent to."""
     return await _service(runtime).set_status(
-        incident, IncidentStatus.CANCELLED, code=None, note=body.note, actor="api:dispatcher"
+        incident, IncidentStatus.CANCELLED, code=None, note=body.note, actor=caller.actor
     )
 
 
 @router.post("/{ref:path}/refer", responses={404: {}, 409: {}})
-async def refer_incident(body: EndIn, incident: IncidentDep, runtime: RuntimeDep) -> IncidentRecord:
+async def refer_incident(
+    caller: Dispatching, body: EndIn, incident: IncidentDep, runtime: RuntimeDep
+) -> IncidentRecord:
     """Refer an incident to another agency or service (no police deployment)."""
     return await _service(runtime).set_status(
-        incident, IncidentStatus.REFERRED, code=None, note=body.note, actor="api:call_handler"
+        incident, IncidentStatus.REFERRED, code=None, note=body.note, actor=caller.actor
     )
 
 
 @router.get("/{ref:path}", responses={404: {}})
-async def get_incident(incident: IncidentDep, runtime: RuntimeDep) -> IncidentDetail:
+async def get_incident(_: Reading, incident: IncidentDep, runtime: RuntimeDep) -> IncidentDetail:
     """One incident with its clocks, its calls and its full chronology."""
     service = _service(runtime)
     return IncidentDetail(

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+from redis.exceptions import NoScriptError
 
 from cad.events import CallEvent
-from cad.incident_record import new_incident_fields
+from cad.incident_record import IncidentRecord, new_incident_fields
 from cad.keys import AreaKeys, GlobalKeys
 from callhandling.duplicates import Candidate
 from callhandling.lifecycle import is_open
 from callhandling.refs import format_ref, london_day
-from dispatch.scripts import DispatchScripts
+from dispatch.scripts import DispatchScripts, queue_script, raise_errors, run_pipeline
 
 # A day's sequence counter outlives the day by a margin, then goes.
 _SEQUENCE_TTL_S = 3 * 24 * 3600
@@ -39,6 +44,10 @@ class Recorded:
 
     outcome: Outcome
     ref: str
+    # The incident's hash as the script left it, when the script returned it (a new incident).
+    fields: dict[str, str] | None = None
+    # The answer to what `create_incident`'s `follow` queued, if it ran.
+    followed: Any = None
 
 
 def cli_hash(cli: str | None, salt: str) -> str | None:
@@ -79,16 +88,10 @@ async def next_ref(redis: Redis, now: datetime) -> str:
     """Allocate the next incident reference of the London day."""
     day = london_day(now)
     key = GlobalKeys().ref_sequence(day.strftime("%Y%m%d"))
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, _SEQUENCE_TTL_S)
-        sequence, _ = await pipe.execute()
-    return format_ref(int(sequence), day)
-
-
-async def read_fence(redis: Redis, area: str, lon: float, lat: float) -> str:
-    """The creation fence of the call's cell, read before searching for duplicates."""
-    return str(await redis.get(AreaKeys(area).creation_fence(fence_cells(lon, lat)[0])) or "0")
+    sequence = int(await redis.incr(key))
+    if sequence == 1:  # the day's first incident: the counter goes with the day (plus a margin)
+        await redis.expire(key, _SEQUENCE_TTL_S)
+    return format_ref(sequence, day)
 
 
 async def create_incident(
@@ -101,35 +104,57 @@ async def create_incident(
     actor: str,
     fence: str,
     hashed_cli: str | None,
+    retention_s: int,
+    follow: Callable[[IncidentRecord, Pipeline], None] | None = None,
 ) -> Recorded:
-    """Open an incident for the call, unless it was recorded already or the fence moved."""
+    """Open an incident for the call, unless it was recorded already or the fence moved. In the
+    same round trip, `follow` may queue one command more about the incident as it will be (the
+    dispatch's opening claim); its answer comes back in `Recorded.followed`."""
     keys = AreaKeys(area)
     ref = await next_ref(redis, now)
     incident = {**new_incident_fields(event, area=area), "cli_hashes": hashed_cli or ""}
+    now_ms = int(now.timestamp() * 1000)
     loc = event.location
     fences = [keys.creation_fence(c) for c in fence_cells(loc.lon, loc.lat)]
-    # The directory entries go first so that no incident exists that a lookup cannot find.
     glob = GlobalKeys()
-    async with redis.pipeline(transaction=False) as pipe:
+
+    def queue(pipe: Pipeline) -> None:
+        # The directory entries go first so that no incident exists that a lookup cannot find.
         pipe.hset(glob.incident_area, ref, area)
         pipe.sadd(glob.areas, area)
-        await pipe.execute()
-    code, actual = await scripts.create_incident(
-        keys=[
-            keys.call(event.call_id), keys.incident(ref), keys.audit, keys.open_incidents,
-            keys.incident_calls(ref), *fences,
-        ],
-        args=[
-            ref, int(now.timestamp() * 1000), actor, fence, loc.lon, loc.lat,
-            incident["received_ms"], len(incident), *_flatten(incident),
-            *_flatten(call_fields(event, hashed_cli)),
-        ],
-    )  # fmt: skip
+        queue_script(
+            pipe, scripts.create_incident,
+            keys=[
+                keys.call(event.call_id), keys.incident(ref), keys.audit, keys.open_incidents,
+                keys.incident_calls(ref), *fences,
+            ],
+            args=[
+                ref, now_ms, actor, fence, loc.lon, loc.lat,
+                incident["received_ms"], json.dumps(incident, ensure_ascii=False),
+                json.dumps(call_fields(event, hashed_cli), ensure_ascii=False),
+            ],
+        )  # fmt: skip
+        # Caller data expires with the call record (a no-op when the fence sends the call back).
+        pipe.expire(keys.call(event.call_id), retention_s)
+        if follow is not None:
+            follow(
+                IncidentRecord.from_hash({**incident, "ref": ref, "created_ms": str(now_ms)}), pipe
+            )
+
+    answers = await run_pipeline(redis, scripts, queue, retry_if_unknown=2)
+    raise_errors(answers[:4])
+    answer = answers[2]
+    code, actual = int(answer[0]), answer[1]
     if code != 1:
-        # The ref allocated here names nothing: unlist it (it costs a gap in the sequence).
-        await redis.hdel(GlobalKeys().incident_area, ref)
-    outcome = {1: Outcome.CREATED, 0: Outcome.REPLAYED, 2: Outcome.RETRY}[int(code)]
-    return Recorded(outcome, actual)
+        # The ref allocated here names nothing: unlist it (it costs a gap in the sequence). What
+        # `follow` queued found no incident of that ref, so it did nothing.
+        await redis.hdel(glob.incident_area, ref)
+        return Recorded({0: Outcome.REPLAYED, 2: Outcome.RETRY}[code], actual)
+    followed = answers[4] if follow is not None else None
+    if isinstance(followed, NoScriptError):
+        followed = None  # it never ran: the caller runs it again (now that the scripts are loaded)
+    raise_errors([followed])
+    return Recorded(Outcome.CREATED, actual, _pairs(answer[2]), followed)
 
 
 async def link_call(
@@ -142,38 +167,63 @@ async def link_call(
     now: datetime,
     actor: str,
     hashed_cli: str | None,
+    retention_s: int,
 ) -> Recorded:
     """Link the call to an open incident; RETRY when that incident closed meanwhile."""
     keys = AreaKeys(area)
     fields = call_fields(event, hashed_cli)
-    code, detail = await scripts.link_call(
-        keys=[keys.call(event.call_id), keys.incident(candidate.ref),
-              keys.incident_calls(candidate.ref), keys.audit],
-        args=[
-            candidate.ref, int(now.timestamp() * 1000), actor, candidate.score,
-            "; ".join(candidate.reasons), fields["received_ms"], hashed_cli or "",
-            *_flatten(fields),
-        ],
-    )  # fmt: skip
+
+    def queue(pipe: Pipeline) -> None:
+        queue_script(
+            pipe, scripts.link_call,
+            keys=[keys.call(event.call_id), keys.incident(candidate.ref),
+                  keys.incident_calls(candidate.ref), keys.audit],
+            args=[
+                candidate.ref, int(now.timestamp() * 1000), actor, candidate.score,
+                "; ".join(candidate.reasons), fields["received_ms"], hashed_cli or "",
+                *_flatten(fields),
+            ],
+        )  # fmt: skip
+        pipe.expire(keys.call(event.call_id), retention_s)
+
+    answers = await run_pipeline(redis, scripts, queue, retry_if_unknown=0)
+    raise_errors(answers)
+    code, detail = answers[0]
     outcome = {1: Outcome.LINKED, 0: Outcome.REPLAYED, -1: Outcome.RETRY}[int(code)]
     return Recorded(outcome, candidate.ref if outcome is Outcome.RETRY else detail)
 
 
-async def recorded_ref(redis: Redis, area: str, call_id: str) -> str | None:
-    """The incident a call id already belongs to, if it was recorded."""
-    ref: str | None = await redis.hget(AreaKeys(area).call(call_id), "incident_ref")
-    return ref
+@dataclass(frozen=True)
+class Surroundings:
+    """What a call finds before it is recorded: its own record, its cell's fence, and the open
+    incidents near it as stored."""
+
+    known_ref: str | None
+    fence: str
+    incidents: list[dict[str, str]]
 
 
-async def open_incidents_near(
-    redis: Redis, *, area: str, lon: float, lat: float, radius_m: float
-) -> list[dict[str, str]]:
-    """The open incidents of the area within `radius_m`, as stored; closed ones are dropped."""
+async def look_around(
+    redis: Redis, *, area: str, call_id: str, lon: float, lat: float, radius_m: float
+) -> Surroundings:
+    """The call's incident if it was recorded already, else the fence (read before the search)
+    and the open incidents of the area within `radius_m`: one round trip, two with incidents."""
     keys = AreaKeys(area)
-    refs = await redis.geosearch(
-        keys.open_incidents, longitude=lon, latitude=lat, radius=radius_m, unit="m", sort="ASC",
-        count=50,
-    )  # fmt: skip
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.hget(keys.call(call_id), "incident_ref")
+        pipe.get(keys.creation_fence(fence_cells(lon, lat)[0]))
+        pipe.geosearch(
+            keys.open_incidents, longitude=lon, latitude=lat, radius=radius_m, unit="m",
+            sort="ASC", count=50,
+        )  # fmt: skip
+        known, fence, refs = await pipe.execute()
+    if known is not None:
+        return Surroundings(str(known), "", [])
+    return Surroundings(None, str(fence or "0"), await _open_incidents(redis, keys, refs))
+
+
+async def _open_incidents(redis: Redis, keys: AreaKeys, refs: list[str]) -> list[dict[str, str]]:
+    """The stored incidents of `refs` that are still open; closed ones are dropped."""
     if not refs:
         return []
     async with redis.pipeline(transaction=False) as pipe:
@@ -189,3 +239,8 @@ async def open_incidents_near(
 
 def _flatten(fields: dict[str, str]) -> list[str]:
     return [item for pair in fields.items() for item in pair]
+
+
+def _pairs(flat: list[str]) -> dict[str, str]:
+    """A hash as HGETALL answers it inside Lua: name, value, name, value ..."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))

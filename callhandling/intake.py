@@ -9,27 +9,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from cad.events import CallEvent, utcnow
 from cad.incident_record import IncidentRecord
-from cad.keys import AreaKeys
 from cad.logs import log
 from cad.settings import Settings
 from callhandling.duplicates import CallFacts, Candidate, OpenIncident, rank_candidates
 from callhandling.incidents import (
     Outcome,
+    Surroundings,
     cli_hash,
     create_incident,
     link_call,
-    open_incidents_near,
-    read_fence,
-    recorded_ref,
+    look_around,
 )
 from dispatch.areas import dispatch_area
-from dispatch.claims import ClaimResult
-from dispatch.dispatcher import Dispatcher
+from dispatch.claims import ClaimResult, claimed
+from dispatch.dispatcher import Dispatcher, OpeningClaim
 from dispatch.incident_store import read_incident
 from dispatch.scripts import DispatchScripts
 
@@ -66,53 +66,46 @@ class CallIntake:
         area = dispatch_area(loc.lon, loc.lat)
         hashed = cli_hash(event.cli, self._settings.cli_salt)
         candidates: list[Candidate] = []
+        retention_s = self._settings.caller_data_retention_s
+        opening = _Opening(self._dispatcher, actor)
         for attempt in range(_MAX_ATTEMPTS):
-            known = await recorded_ref(self._redis, area, event.call_id)
-            if known is not None:
-                return await self._replayed(event, area, known)
+            around = await look_around(
+                self._redis, area=area, call_id=event.call_id, lon=loc.lon, lat=loc.lat,
+                radius_m=self._settings.duplicate_search_m,
+            )  # fmt: skip
+            if around.known_ref is not None:
+                return await self._replayed(event, area, around.known_ref)
             # The last attempt creates regardless: a possible duplicate beats a lost call.
             last = attempt == _MAX_ATTEMPTS - 1
-            fence = "" if last else await read_fence(self._redis, area, loc.lon, loc.lat)
-            candidates = await self._candidates(event, area, hashed)
+            candidates = _candidates(event, hashed, around)
             now = utcnow()
             best = candidates[0] if candidates else None
             linkable = best is not None and best.score >= self._settings.auto_link_score
             if auto_link and linkable and not last and best is not None:
                 recorded = await link_call(
                     self._redis, self._scripts, event, area=area, candidate=best, now=now,
-                    actor=actor, hashed_cli=hashed,
+                    actor=actor, hashed_cli=hashed, retention_s=retention_s,
                 )  # fmt: skip
             else:
                 recorded = await create_incident(
                     self._redis, self._scripts, event, area=area, now=now, actor=actor,
-                    fence=fence, hashed_cli=hashed,
+                    fence="" if last else around.fence, hashed_cli=hashed,
+                    retention_s=retention_s, follow=opening.queue,
                 )  # fmt: skip
             if recorded.outcome is not Outcome.RETRY:
                 break
-        await self._redis.expire(
-            AreaKeys(area).call(event.call_id), self._settings.caller_data_retention_s
-        )
         if recorded.outcome is Outcome.REPLAYED:
             return await self._replayed(event, area, recorded.ref)
-        incident = await self._read(area, recorded.ref)
+        if recorded.fields is not None:
+            incident = IncidentRecord.from_hash(recorded.fields)
+        else:
+            incident = await self._read(area, recorded.ref)
         claim = None
         if recorded.outcome is Outcome.CREATED:
-            claim = await self._dispatcher.dispatch(incident, actor=actor)
-            incident = await self._read(area, recorded.ref)
+            claim = await opening.finish(incident, recorded.followed)
+            incident = await self._after(incident, claim)
         self._log(event, incident, recorded.outcome, claim)
         return IntakeResult(incident, recorded.outcome, tuple(candidates[:5]), claim)
-
-    async def _candidates(self, event: CallEvent, area: str, hashed: str | None) -> list[Candidate]:
-        loc = event.location
-        stored = await open_incidents_near(
-            self._redis, area=area, lon=loc.lon, lat=loc.lat,
-            radius_m=self._settings.duplicate_search_m,
-        )  # fmt: skip
-        facts = CallFacts(
-            loc.lon, loc.lat, loc.radius_m, int(event.received_at.timestamp() * 1000),
-            event.incident_type, hashed,
-        )  # fmt: skip
-        return rank_candidates(facts, [_open_incident(r) for r in stored])
 
     async def _replayed(self, event: CallEvent, area: str, ref: str) -> IntakeResult:
         incident = await self._read(area, ref)
@@ -120,8 +113,14 @@ class CallIntake:
         # A replay after a crash between creating and dispatching finishes the dispatch.
         if incident.status == "new" and incident.call_id == event.call_id:
             claim = await self._dispatcher.dispatch(incident, actor="replay")
-            incident = await self._read(area, ref)
+            incident = await self._after(incident, claim)
         return IntakeResult(incident, Outcome.REPLAYED, (), claim)
+
+    async def _after(self, incident: IncidentRecord, claim: ClaimResult) -> IncidentRecord:
+        """The incident as the dispatch left it: from the claim's answer, else read back."""
+        if claim.incident_fields:
+            return IncidentRecord.from_hash(claim.incident_fields)
+        return await self._read(incident.area, incident.ref)
 
     async def _read(self, area: str, ref: str) -> IncidentRecord:
         incident = await read_incident(self._redis, area, ref)
@@ -139,6 +138,37 @@ class CallIntake:
             dispatch=claim.outcome.value if claim else None,
             callsigns=[u.callsign for u in claim.units] if claim else [],
         )  # fmt: skip
+
+
+class _Opening:
+    """A new incident's dispatch, begun in the round trip that creates it (the opening claim
+    rides on `create_incident`'s pipeline) and finished once it has answered."""
+
+    def __init__(self, dispatcher: Dispatcher, actor: str) -> None:
+        self._dispatcher = dispatcher
+        self._actor = actor
+        self._planned: OpeningClaim | None = None
+
+    def queue(self, incident: IncidentRecord, pipe: Pipeline) -> None:
+        self._planned = self._dispatcher.plan(incident, actor=self._actor)
+        self._dispatcher.queue(pipe, self._planned)
+
+    async def finish(self, incident: IncidentRecord, answer: Any) -> ClaimResult:
+        """Send the taskings (or pre-empt, borrow); the whole dispatch if the claim never ran."""
+        if self._planned is None or answer is None:
+            return await self._dispatcher.dispatch(incident, actor=self._actor)
+        return await self._dispatcher.follow_up(
+            incident, self._planned, claimed(answer), actor=self._actor
+        )
+
+
+def _candidates(event: CallEvent, hashed: str | None, around: Surroundings) -> list[Candidate]:
+    loc = event.location
+    facts = CallFacts(
+        loc.lon, loc.lat, loc.radius_m, int(event.received_at.timestamp() * 1000),
+        event.incident_type, hashed,
+    )  # fmt: skip
+    return rank_candidates(facts, [_open_incident(r) for r in around.incidents])
 
 
 def _open_incident(record: dict[str, str]) -> OpenIncident:

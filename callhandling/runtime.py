@@ -12,15 +12,16 @@ from redis.exceptions import RedisError
 from cad.broker_security import redact_url
 from cad.incident_types import load_catalogue
 from cad.logs import log
+from cad.metrics import ServiceMetrics
 from cad.mqtt import MqttLink, Route
-from cad.redis_client import open_redis
+from cad.redis_client import MAX_CONNECTIONS, open_redis
 from cad.settings import Settings
 from cad.tasks import TaskPool
 from cad.topics import Topics
 from callhandling.call_consumer import CallEventConsumer
 from callhandling.intake import CallIntake
 from dispatch.ack_watch import AckWatch
-from dispatch.avl import AvlBatcher
+from dispatch.avl_supervisor import AvlWorkers
 from dispatch.dispatcher import Dispatcher
 from dispatch.mdt_consumer import MdtConsumer
 from dispatch.scripts import DispatchScripts, register_scripts
@@ -28,8 +29,11 @@ from geo import load_gazetteer
 
 logger = logging.getLogger("cad.runtime")
 
-# Enough handlers to keep Redis busy, few enough that a storm queues rather than thrashes.
-_HANDLER_CONCURRENCY = 256
+# Enough handlers to keep Redis busy, few enough that a storm queues (at the broker, once the
+# pool is full) rather than thrashes: no more than there are Redis connections to serve them.
+_HANDLER_CONCURRENCY = MAX_CONNECTIONS
+# Charing Cross, where the gazetteer and the projection are first exercised.
+_WARM_UP_POINT = (-0.1276, 51.5072)
 
 
 class Runtime:
@@ -41,7 +45,9 @@ class Runtime:
         self.redis: Redis = open_redis(settings)
         self.scripts: DispatchScripts = register_scripts(self.redis)
         self.pool = TaskPool(_HANDLER_CONCURRENCY)
-        self.avl = AvlBatcher(self.redis)
+        self.metrics = ServiceMetrics()
+        # AVL has processes of its own: positions never queue ahead of calls on this link.
+        self.avl_workers = AvlWorkers(settings)
         routes: list[Route] = []
         self.link = MqttLink(settings, routes)
         self.catalogue = load_catalogue(settings.incident_types_file)
@@ -53,10 +59,10 @@ class Runtime:
         self.intake = CallIntake(self.redis, self.scripts, self.dispatcher, settings)
         calls = CallEventConsumer(
             self.intake, self.redis, self.link, self.topics,
-            max_payload_bytes=settings.max_payload_bytes, pool=self.pool,
+            max_payload_bytes=settings.max_payload_bytes, pool=self.pool, metrics=self.metrics,
         )  # fmt: skip
         mdts = MdtConsumer(
-            self.redis, self.scripts, self.link, self.topics, self.dispatcher, self.avl,
+            self.redis, self.scripts, self.link, self.topics, self.dispatcher,
             max_payload_bytes=settings.max_payload_bytes, pool=self.pool,
         )  # fmt: skip
         self.acks = AckWatch(
@@ -68,24 +74,26 @@ class Runtime:
         routes += [
             Route(t.calls_in_shared(settings.mqtt_share_group), t.calls_in, 1, calls.handle),
             Route(t.all_status, t.all_status, 1, mdts.handle_status),
-            Route(t.all_avl, t.all_avl, 0, mdts.handle_avl),
         ]
         self._link_task: asyncio.Task[None] | None = None
         self._avl_task: asyncio.Task[None] | None = None
         self._ack_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Load the gazetteer, then run the MQTT link and the AVL writer in the background."""
+        """Load the gazetteer, then run the MQTT link and the AVL workers in the background."""
         # Loading the boundaries takes a moment: do it now, not inside the first call's latency.
-        await asyncio.to_thread(load_gazetteer)
+        gazetteer = await asyncio.to_thread(load_gazetteer)
+        # pyproj's transformer is built once per thread (geo.projection), ~170 ms: build the event
+        # loop's own now, not inside the first call that has an uncertainty circle.
+        gazetteer.locate_circle(*_WARM_UP_POINT, 100.0)
         self._link_task = asyncio.create_task(self.link.run(), name="mqtt-link")
-        self._avl_task = asyncio.create_task(self.avl.run(), name="avl-writer")
+        self._avl_task = asyncio.create_task(self.avl_workers.run(), name="avl-workers")
         self._ack_task = asyncio.create_task(self.acks.run(), name="ack-watch")
         log(
             logger,
             logging.INFO,
             "runtime_started",
-            redis=self.settings.redis_url,
+            redis=redact_url(self.settings.redis_url),
             mqtt=redact_url(self.settings.mqtt_url),
             topic_root=self.settings.topic_root,
         )
@@ -102,7 +110,8 @@ class Runtime:
                 await asyncio.wait_for(self._link_task, self.settings.network_timeout_s)
             except TimeoutError:
                 log(logger, logging.WARNING, "mqtt_close_timed_out")
-        await _cancel(self._avl_task)
+        if self._avl_task is not None:
+            await self.avl_workers.stop(self._avl_task)
         await self.redis.aclose()
         log(logger, logging.INFO, "runtime_stopped")
 

@@ -7,6 +7,7 @@ import time
 from fastapi import APIRouter, Query
 
 from cad.errors import NotFoundError
+from callhandling.auth_deps import Reading, UnitAdmin
 from callhandling.deps import RuntimeDep, stale_before_ms
 from dispatch.unit_store import UnitView, all_areas, find_unit, list_units
 from dispatch.units import Unit, register_unit
@@ -16,6 +17,7 @@ router = APIRouter(prefix="/v1/units", tags=["units"])
 
 @router.get("")
 async def get_units(
+    _: Reading,
     runtime: RuntimeDep,
     area: str | None = Query(default=None, pattern=r"^[A-Za-z0-9_-]{1,16}$"),
     status: str | None = Query(default=None, max_length=32),
@@ -30,7 +32,7 @@ async def get_units(
 
 
 @router.get("/{callsign}", responses={404: {}})
-async def get_unit(callsign: str, runtime: RuntimeDep) -> UnitView:
+async def get_unit(_: Reading, callsign: str, runtime: RuntimeDep) -> UnitView:
     """One unit."""
     view = await find_unit(runtime.redis, callsign, stale_before_ms=stale_before_ms(runtime))
     if view is None:
@@ -39,10 +41,10 @@ async def get_unit(callsign: str, runtime: RuntimeDep) -> UnitView:
 
 
 @router.post("", status_code=201)
-async def post_unit(unit: Unit, runtime: RuntimeDep) -> UnitView:
+async def post_unit(caller: UnitAdmin, unit: Unit, runtime: RuntimeDep) -> UnitView:
     """Register a unit, or update its record without disturbing its current work."""
     await register_unit(
-        runtime.redis, runtime.scripts, unit, now_ms=int(time.time() * 1000), actor="api"
+        runtime.redis, runtime.scripts, unit, now_ms=int(time.time() * 1000), actor=caller.actor
     )
     view = await find_unit(runtime.redis, unit.callsign, stale_before_ms=stale_before_ms(runtime))
     assert view is not None  # just registered

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from cad.events import Grade
 from cad.incident_types import DEFAULT_PLAN, Requirement
@@ -43,6 +44,8 @@ class ClaimResult:
     outcome: ClaimOutcome
     units: tuple[ClaimedUnit, ...] = ()
     reason: str = ""
+    # The incident's hash as the claim left it, when the script returned it (claim_nearest).
+    incident_fields: dict[str, str] | None = field(default=None, compare=False)
 
     @property
     def callsign(self) -> str | None:
@@ -66,6 +69,56 @@ def new_tasking_id() -> str:
     return uuid.uuid4().hex
 
 
+@dataclass(frozen=True)
+class PlannedClaim:
+    """A `claim_plan` call ready to run, alone or queued on a pipeline with other commands."""
+
+    keys: list[str]
+    args: list[str | int | float]
+
+
+def plan_nearest(
+    *,
+    area: str,
+    ref: str,
+    lon: float,
+    lat: float,
+    grade: Grade | None,
+    received_ms: int,
+    radii_m: tuple[int, ...],
+    now_ms: int,
+    actor: str,
+    plan: tuple[Requirement, ...] = DEFAULT_PLAN,
+    min_fix_ms: int = 0,
+) -> PlannedClaim:
+    """The claim of the nearest suitable available units for the whole plan (or the queue)."""
+    keys = AreaKeys(area)
+    capability_keys = [keys.capability(c) for req in plan for c in req.capabilities]
+    shape = [str(v) for req in plan for v in (req.count, len(req.capabilities))]
+    taskings = [new_tasking_id() for req in plan for _ in range(req.count)]
+    return PlannedClaim(
+        keys=[
+            keys.available, keys.unit_status, keys.unit_incident, keys.unit_tasking,
+            keys.unit_fix, keys.unit_since, keys.unit_by, keys.incident(ref), keys.pending,
+            keys.audit, *capability_keys,
+        ],
+        args=[
+            lon, lat, ",".join(str(r) for r in radii_m), ref, now_ms, actor,
+            pending_score(grade, received_ms), min_fix_ms, len(plan), *shape, *taskings,
+        ],
+    )  # fmt: skip
+
+
+def claimed(answer: list[Any]) -> ClaimResult:
+    """What the `claim_plan` script answered."""
+    outcome, callsigns, distances, tasking_ids, fields = answer
+    return ClaimResult(
+        ClaimOutcome(outcome),
+        _units(callsigns, distances, tasking_ids),
+        incident_fields=dict(zip(fields[::2], fields[1::2], strict=True)),
+    )
+
+
 async def claim_nearest(
     scripts: DispatchScripts,
     *,
@@ -82,22 +135,11 @@ async def claim_nearest(
     min_fix_ms: int = 0,
 ) -> ClaimResult:
     """Claim the nearest suitable available units for the whole plan, or queue the incident."""
-    keys = AreaKeys(area)
-    capability_keys = [keys.capability(c) for req in plan for c in req.capabilities]
-    shape = [str(v) for req in plan for v in (req.count, len(req.capabilities))]
-    taskings = [new_tasking_id() for req in plan for _ in range(req.count)]
-    outcome, callsigns, distances, tasking_ids = await scripts.claim_plan(
-        keys=[
-            keys.available, keys.unit_status, keys.unit_incident, keys.unit_tasking,
-            keys.unit_fix, keys.unit_since, keys.unit_by, keys.incident(ref), keys.pending,
-            keys.audit, *capability_keys,
-        ],
-        args=[
-            lon, lat, ",".join(str(r) for r in radii_m), ref, now_ms, actor,
-            pending_score(grade, received_ms), min_fix_ms, len(plan), *shape, *taskings,
-        ],
+    claim = plan_nearest(
+        area=area, ref=ref, lon=lon, lat=lat, grade=grade, received_ms=received_ms,
+        radii_m=radii_m, now_ms=now_ms, actor=actor, plan=plan, min_fix_ms=min_fix_ms,
     )  # fmt: skip
-    return ClaimResult(ClaimOutcome(outcome), _units(callsigns, distances, tasking_ids))
+    return claimed(await scripts.claim_plan(keys=claim.keys, args=claim.args))
 
 
 def _units(callsigns: str, distances: str, tasking_ids: str) -> tuple[ClaimedUnit, ...]:

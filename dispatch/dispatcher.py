@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from cad.events import Grade
 from cad.incident_record import IncidentRecord
@@ -22,13 +24,15 @@ from dispatch.claims import (
     ClaimOutcome,
     ClaimResult,
     NamedPick,
-    claim_nearest,
+    PlannedClaim,
     claim_units,
+    claimed,
+    plan_nearest,
 )
 from dispatch.incident_store import read_incident
 from dispatch.mutual_aid import borrow_plan
 from dispatch.recommendation import Recommendation, plan_with_preemption
-from dispatch.scripts import DispatchScripts
+from dispatch.scripts import DispatchScripts, queue_script
 from dispatch.taskings import build_tasking, send_tasking
 from geo import distance_m
 
@@ -38,6 +42,15 @@ logger = logging.getLogger("cad.dispatch")
 AUTO_DISPATCH_GRADES = frozenset({Grade.IMMEDIATE, Grade.SIGNIFICANT})
 # How far down the pending queue one freed unit looks: the queue is ordered, so the head matters.
 _PENDING_SCAN = 32
+
+
+@dataclass(frozen=True)
+class OpeningClaim:
+    """A dispatch's first step: the claim of the plan's nearest units (or the queue)."""
+
+    claim: PlannedClaim
+    auto: bool
+    now_ms: int
 
 
 class Dispatcher:
@@ -62,6 +75,30 @@ class Dispatcher:
         self._catalogue = catalogue
         self._stale_fix_ms = int(stale_fix_s * 1000)
 
+    def plan(self, incident: IncidentRecord, *, actor: str, force: bool = False) -> OpeningClaim:
+        """The first step of `dispatch`, ready to run alone or on a pipeline (`queue`)."""
+        auto = force or incident.grade in AUTO_DISPATCH_GRADES
+        now_ms = int(time.time() * 1000)
+        claim = plan_nearest(
+            area=incident.area,
+            ref=incident.ref,
+            lon=incident.lon,
+            lat=incident.lat,
+            grade=incident.grade,
+            received_ms=incident.received_ms,
+            radii_m=self._radii_m if auto else (),
+            now_ms=now_ms,
+            actor=actor,
+            plan=self._catalogue.plan_for(incident.incident_type),
+            min_fix_ms=now_ms - self._stale_fix_ms,
+        )
+        return OpeningClaim(claim, auto, now_ms)
+
+    def queue(self, pipe: Pipeline, opening: OpeningClaim) -> None:
+        """Put the opening claim on a pipeline (its answer goes to `follow_up`)."""
+        queue_script(pipe, self._scripts.claim_plan, keys=opening.claim.keys,
+                     args=opening.claim.args)  # fmt: skip
+
     async def dispatch(
         self,
         incident: IncidentRecord,
@@ -75,29 +112,32 @@ class Dispatcher:
         dispatcher `force`s it), else queue. An Immediate incident whose plan cannot be met from
         available units takes units from lower-grade incidents not yet on scene (`preempt`); a
         plan its own area still cannot meet is borrowed from the nearest other areas (`borrow`)."""
-        auto = force or incident.grade in AUTO_DISPATCH_GRADES
-        now_ms = int(time.time() * 1000)
-        claim = await claim_nearest(
-            self._scripts,
-            area=incident.area,
-            ref=incident.ref,
-            lon=incident.lon,
-            lat=incident.lat,
-            grade=incident.grade,
-            received_ms=incident.received_ms,
-            radii_m=self._radii_m if auto else (),
-            now_ms=now_ms,
-            actor=actor,
-            plan=self._catalogue.plan_for(incident.incident_type),
-            min_fix_ms=now_ms - self._stale_fix_ms,
+        opening = self.plan(incident, actor=actor, force=force)
+        planned = opening.claim
+        claim = claimed(await self._scripts.claim_plan(keys=planned.keys, args=planned.args))
+        return await self.follow_up(
+            incident, opening, claim, actor=actor, preempt=preempt, borrow=borrow
         )
+
+    async def follow_up(
+        self,
+        incident: IncidentRecord,
+        opening: OpeningClaim,
+        claim: ClaimResult,
+        *,
+        actor: str,
+        preempt: bool = True,
+        borrow: bool = True,
+    ) -> ClaimResult:
+        """The rest of `dispatch` once the opening claim has answered: send the taskings, or
+        pre-empt, or borrow."""
         if claim.outcome is ClaimOutcome.QUEUED and preempt and incident.grade is Grade.IMMEDIATE:
             claim = await self._preempt(incident, actor=actor) or claim
         elif claim.outcome is ClaimOutcome.CLAIMED:
             await self._send_all(incident, claim)
         # Cross-BCU dispatch (dispatch/mutual_aid.py): only once the own area has nothing left.
-        if claim.outcome is ClaimOutcome.QUEUED and auto and borrow:
-            claim = await self._borrow(incident, actor=actor, now_ms=now_ms) or claim
+        if claim.outcome is ClaimOutcome.QUEUED and opening.auto and borrow:
+            claim = await self._borrow(incident, actor=actor, now_ms=opening.now_ms) or claim
         return claim
 
     async def recommendation(self, incident: IncidentRecord) -> Recommendation:

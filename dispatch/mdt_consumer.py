@@ -1,4 +1,4 @@
-"""The MDT side of MQTT: status reports (applied in order per unit) and AVL positions.
+"""The MDT side of MQTT: status reports, applied in order per unit (AVL: dispatch/avl_worker.py).
 
 A report of `en_route` naming the unit's tasking is its acknowledgement (dispatch/acks.py); the
 broker publishes an MDT's last will, `link_lost`, on the same topic when its connection dies.
@@ -16,13 +16,12 @@ import aiomqtt
 from redis.asyncio import Redis
 
 from cad.deadletter import reject
-from cad.events import AvlFix, StatusReport, UnitStatus
+from cad.events import StatusReport, UnitStatus
 from cad.logs import log
 from cad.payloads import Rejection, parse_payload
 from cad.publisher import Publisher
 from cad.tasks import TaskPool, payload_bytes
 from cad.topics import Topics
-from dispatch.avl import AvlBatcher, PositionFix
 from dispatch.directory import UnitDirectory
 from dispatch.dispatcher import Dispatcher
 from dispatch.scripts import DispatchScripts
@@ -32,7 +31,7 @@ logger = logging.getLogger("cad.mdt")
 
 
 class MdtConsumer:
-    """Handles `cad/units/+/status` and `cad/units/+/avl`."""
+    """Handles `cad/units/+/status`."""
 
     def __init__(
         self,
@@ -41,7 +40,6 @@ class MdtConsumer:
         publisher: Publisher,
         topics: Topics,
         dispatcher: Dispatcher,
-        avl: AvlBatcher,
         *,
         max_payload_bytes: int,
         pool: TaskPool,
@@ -51,7 +49,6 @@ class MdtConsumer:
         self._publisher = publisher
         self._topics = topics
         self._dispatcher = dispatcher
-        self._avl = avl
         self._max_payload_bytes = max_payload_bytes
         self._pool = pool
         self._directory = UnitDirectory(redis)
@@ -71,31 +68,14 @@ class MdtConsumer:
             return
         await self._pool.spawn(self._apply(topic, payload, callsign, parsed), name=callsign)
 
-    async def handle_avl(self, message: aiomqtt.Message) -> None:
-        """Route handler for AVL fixes: parsed here, written by the batcher."""
-        topic, payload = message.topic.value, payload_bytes(message.payload)
-        callsign = self._topics.callsign_of(topic)
-        parsed = parse_payload(AvlFix, payload, max_bytes=self._max_payload_bytes)
-        if callsign is None or isinstance(parsed, Rejection):
-            reason = (
-                "topic: no callsign" if callsign is None else str(getattr(parsed, "reason", ""))
-            )
-            await self._pool.spawn(self._reject(topic, payload, reason), name="reject")
-            return
-        area = await self._directory.area_of(callsign)
-        if area is None:
-            await self._pool.spawn(
-                self._reject(topic, payload, "callsign: unknown unit"), name="reject"
-            )
-            return
-        self._avl.add(PositionFix(area, callsign, parsed))
-
     async def _apply(self, topic: str, payload: bytes, callsign: str, report: StatusReport) -> None:
-        area = await self._directory.area_of(callsign)
-        if area is None:
-            await self._reject(topic, payload, "callsign: unknown unit")
-            return
+        # The lock comes first: a unit's reports must not overtake one another while the first
+        # of them looks up the unit's area (the directory's cache is cold after a start).
         async with self._unit_locks[callsign]:
+            area = await self._directory.area_of(callsign)
+            if area is None:
+                await self._reject(topic, payload, "callsign: unknown unit")
+                return
             change = await apply_status(
                 self._redis,
                 self._scripts,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 
 @cache
@@ -47,3 +51,42 @@ def register_scripts(redis: Redis) -> DispatchScripts:
             for name in DispatchScripts.__annotations__
         }
     )
+
+
+async def run_pipeline(
+    redis: Redis,
+    scripts: DispatchScripts,
+    queue: Callable[[Pipeline], None],
+    *,
+    retry_if_unknown: int,
+) -> list[Any]:
+    """Execute the commands `queue` puts on a pipeline in one round trip and return the answers,
+    errors among them (the caller looks). When Redis had forgotten scripts (NOSCRIPT, after a
+    restart), every script is loaded again; when the one at `retry_if_unknown` was among them,
+    it had no effect, so the whole pipeline runs once more."""
+    for attempt in range(2):
+        async with redis.pipeline(transaction=False) as pipe:
+            queue(pipe)
+            answers: list[Any] = await pipe.execute(raise_on_error=False)
+        if not any(isinstance(a, NoScriptError) for a in answers):
+            break
+        for script in {getattr(scripts, f.name).script for f in fields(scripts)}:
+            await redis.script_load(script)
+        if attempt or not isinstance(answers[retry_if_unknown], NoScriptError):
+            break
+    return answers
+
+
+def raise_errors(answers: Sequence[Any]) -> None:
+    """Raise the first error among a pipeline's answers."""
+    for answer in answers:
+        if isinstance(answer, Exception):
+            raise answer
+
+
+def queue_script(
+    pipe: Pipeline, script: AsyncScript, *, keys: Sequence[str], args: Sequence[str | int | float]
+) -> None:
+    """Queue a script by its SHA alone: redis-py's own script-in-pipeline support asks Redis
+    SCRIPT EXISTS first, a round trip of its own on every execute."""
+    pipe.evalsha(script.sha, len(keys), *keys, *args)

@@ -17,6 +17,7 @@ from typing import Any
 from locust import User, constant, task
 
 from loadtests import mqtt_common
+from loadtests.api_token import api_token
 
 # Units per locust user; with the default 5 s interval one user sends 40 fixes a second.
 UNITS_PER_USER = 200
@@ -28,7 +29,10 @@ _FLEET: list[tuple[str, float, float]] = []
 def _fleet() -> list[tuple[str, float, float]]:
     """The service's units and their last positions, read once per process."""
     if not _FLEET:
-        with urllib.request.urlopen(f"{mqtt_common.HTTP_URL}/v1/units", timeout=30) as reply:
+        request = urllib.request.Request(
+            f"{mqtt_common.HTTP_URL}/v1/units", headers={"Authorization": f"Bearer {api_token()}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as reply:
             for view in json.load(reply):
                 unit = view["unit"]
                 lon = view.get("lon") or unit["base_lon"]

@@ -4,6 +4,8 @@ Two kinds of work: a graded call (dispatched automatically) read back, and the h
 flow for an ungraded call: record it, grade it with THRIVE, then dispatch the recommendation.
 Run headless against a running service, for example:
     locust -f loadtests/http_calls.py --headless -u 50 -r 10 -t 60s --host http://127.0.0.1:8000
+with `CAD_TOKEN` set to a bearer token (call_handler and dispatcher roles), or with the service's
+`CAD_AUTH_DEV_SECRET` so that the users sign development tokens themselves.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from locust import between, task
 from locust.contrib.fasthttp import FastHttpUser
 
 from cad.demo.calls import CALL_MIX, incident_locations
+from loadtests.api_token import api_token
 
 _POINTS = incident_locations()
 _SEQUENCE = itertools.count()
@@ -43,6 +46,11 @@ class CallHandler(FastHttpUser):
     """A call handler recording calls, grading and dispatching."""
 
     wait_time = between(0.05, 0.2)
+
+    def on_start(self) -> None:
+        """Sign in: every request carries the bearer token."""
+        # FastHttpSession puts its `auth_header` on every request that names no other.
+        self.client.auth_header = f"Bearer {api_token()}"
 
     def _record(self, body: dict[str, Any]) -> str | None:
         with self.client.post("/v1/calls", json=body, catch_response=True) as response:

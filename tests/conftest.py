@@ -17,8 +17,9 @@ from dispatch.scripts import DispatchScripts, register_scripts
 
 @pytest.fixture(scope="session")
 def redis_proc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
-    """A redis-server with AOF for the whole test session."""
-    server = redis_server(tmp_path_factory.mktemp("redis"))
+    """A redis-server with AOF for the whole test session; it admits only the service's ACL
+    user, here also allowed FLUSHDB and KEYS for the tests' own housekeeping."""
+    server = redis_server(tmp_path_factory.mktemp("redis"), acl_extra=("+flushdb", "+keys"))
     server.start()
     yield server
     server.stop()
@@ -27,6 +28,8 @@ def redis_proc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedSer
 # Every test's topic root is `test-{unique}/cad`: the ACL is written for any such prefix.
 TEST_ACL_ROOT = f"{ANY_PREFIX}cad"
 TEST_MDT_SECRET = "test-mdt-secret"
+# Signs the tests' bearer tokens (tests/helpers.py `auth_headers`); development only.
+TEST_AUTH_SECRET = "test-only-auth-secret-of-at-least-32-characters"
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +57,11 @@ def settings(redis_proc: EmbeddedServer, broker_proc: EmbeddedServer) -> Setting
         mqtt_client_id=f"cad-test-{unique}",
         network_timeout_s=3.0,
         mdt_credential_secret=TEST_MDT_SECRET,
+        environment="development",
+        auth_dev_secret=TEST_AUTH_SECRET,
+        # The tests drive the API much harder than a person; tests/security sets its own limits.
+        rate_limit_per_s=100_000.0,
+        rate_limit_burst=100_000,
     )
 
 

@@ -11,6 +11,7 @@ import aiomqtt
 
 from cad.mqtt import NO_DELAY, BrokerAddress
 from cad.settings import Settings
+from cad.tokens import Role, issue_dev_token
 from callhandling.runtime import Runtime
 
 
@@ -33,6 +34,23 @@ async def running_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         yield runtime
     finally:
         await runtime.stop()
+
+
+# Every role: by default the tests may call every endpoint.
+ALL_ROLES = tuple(Role)
+
+
+def bearer(settings: Settings, *roles: Role, subject: str = "PC0001", ttl_s: int = 3600) -> str:
+    """A development token for the test's settings (every role unless told)."""
+    assert settings.auth_dev_secret is not None
+    return issue_dev_token(
+        settings.auth_dev_secret, subject=subject, roles=roles or ALL_ROLES, ttl_s=ttl_s
+    )
+
+
+def auth_headers(settings: Settings, *roles: Role, subject: str = "PC0001") -> dict[str, str]:
+    """The Authorization header of a development token (every role unless told)."""
+    return {"Authorization": f"Bearer {bearer(settings, *roles, subject=subject)}"}
 
 
 async def _true(value: bool) -> bool:

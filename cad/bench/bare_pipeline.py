@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import paho.mqtt.client as paho
 import redis
+from paho.mqtt.enums import MQTTProtocolVersion
 
 from cad.bench import paho_link
 from cad.bench.redis_claims import bare_claim_source
@@ -71,7 +72,12 @@ def _count(config: BareConfig, client: paho.Client) -> None:
 def main() -> None:
     """Entry point: serve until SIGTERM."""
     config = BareConfig(**json.loads(sys.stdin.readline()))
-    client = paho_link.connect(config.url, f"bench-bare-{uuid.uuid4().hex[:8]}", threaded=False)
+    # The counter speaks MQTT v3.1.1 like the service's AVL workers: the protocol is not the gap.
+    v311, v5 = MQTTProtocolVersion.MQTTv311, MQTTProtocolVersion.MQTTv5
+    protocol = v311 if config.mode == "count" else v5
+    client = paho_link.connect(
+        config.url, f"bench-bare-{uuid.uuid4().hex[:8]}", threaded=False, protocol=protocol
+    )
     (_dispatch if config.mode == "dispatch" else _count)(config, client)
     stop = [False]
     signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__(0, True))

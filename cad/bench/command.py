@@ -10,9 +10,11 @@ from cad.bench.report import plot, table, write_json
 from cad.bench.runner import BenchOptions, run_bench
 
 
-def bench_command(*, quick: bool, json_path: Path | None) -> int:
+def bench_command(
+    *, quick: bool, json_path: Path | None, only: frozenset[str] = frozenset()
+) -> int:
     """Run the bench; exit status 0 when every run reconciled clean (no lost call, no double)."""
-    doc = uvloop.run(run_bench(BenchOptions(quick=quick)))
+    doc = uvloop.run(run_bench(BenchOptions(quick=quick, only=only)))
     print(table(doc))
     out_dir = json_path.parent if json_path else Path(doc["workdir"])
     if json_path is not None:

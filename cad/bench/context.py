@@ -9,6 +9,16 @@ from redis.asyncio import Redis
 
 from cad.bench.fleet import FleetUnit
 from cad.bench.redis_claims import ClaimLoad
+from cad.tokens import Role, issue_dev_token, new_dev_secret
+
+# One development secret per bench process: the service it starts trusts it, and its HTTP
+# generators sign with it.
+BENCH_AUTH_SECRET = new_dev_secret()
+
+
+def bench_token() -> str:
+    """A call handler's token for the bench's service (an hour: longer than any bench run)."""
+    return issue_dev_token(BENCH_AUTH_SECRET, subject="bench", roles=(Role.CALL_HANDLER,))
 
 
 def bench_root(name: str) -> str:

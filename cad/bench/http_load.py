@@ -31,21 +31,38 @@ class HttpConfig:
     max_requests: int
     concurrency: int
     duration_s: float
+    # A bearer token for the service (the trivial endpoint ignores it).
+    token: str = ""
+    # Above 0, an open loop: request i is due at i / rate and its latency counts from then, so
+    # waiting for a free connection counts too. At 0, each connection posts back to back.
+    rate_per_s: float = 0.0
 
 
 async def _connection(
-    config: HttpConfig, bodies: list[bytes], counter: list[int], stop_at: float, out: dict[str, Any]
+    config: HttpConfig,
+    bodies: list[bytes],
+    counter: list[int],
+    window: tuple[float, float],
+    out: dict[str, Any],
 ) -> None:
     reader, writer = await asyncio.open_connection(config.host, config.port)
     head = (
         f"POST {config.path} HTTP/1.1\r\nHost: {config.host}\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {config.token}\r\n"
     )
     try:
+        begun, stop_at = window
         while time.perf_counter() < stop_at and counter[0] < len(bodies):
+            if config.rate_per_s > 0 and begun + counter[0] / config.rate_per_s > stop_at:
+                break
             i = counter[0]
             counter[0] += 1
             body = bodies[i]
-            started = time.perf_counter()
+            if config.rate_per_s > 0:
+                started = begun + i / config.rate_per_s
+                await asyncio.sleep(max(0.0, started - time.perf_counter()))
+            else:
+                started = time.perf_counter()
             writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
             status_line = await reader.readuntil(b"\r\n")
             headers = await reader.readuntil(b"\r\n\r\n")
@@ -75,9 +92,9 @@ async def run(config: HttpConfig) -> dict[str, Any]:
     process = psutil.Process()
     process.cpu_percent(None)
     started = time.perf_counter()
-    stop_at = started + config.duration_s
+    window = (started, started + config.duration_s)
     await asyncio.gather(
-        *(_connection(config, bodies, counter, stop_at, out) for _ in range(config.concurrency))
+        *(_connection(config, bodies, counter, window, out) for _ in range(config.concurrency))
     )
     out["elapsed_s"] = time.perf_counter() - started
     out["sent"] = counter[0]

@@ -1,4 +1,4 @@
-"""Bare paho clients for the bench's generators and baselines: MQTT v5, Nagle off, connected.
+"""Bare paho clients for the bench's generators and baselines: Nagle off, connected.
 
 Generators and baselines use paho directly (as locust users must), not the service's aiomqtt link.
 """
@@ -21,12 +21,17 @@ class BrokerConnectError(RuntimeError):
     """The broker refused or did not answer the connection in time."""
 
 
-def connect(url: str, client_id: str, *, threaded: bool) -> paho.Client:
-    """A connected MQTT v5 client; `threaded` starts paho's network thread, else call loop()."""
+def connect(
+    url: str,
+    client_id: str,
+    *,
+    threaded: bool,
+    protocol: MQTTProtocolVersion = MQTTProtocolVersion.MQTTv5,
+) -> paho.Client:
+    """A connected client (MQTT v5 unless told); `threaded` starts paho's network thread, else
+    call loop()."""
     address = BrokerAddress.from_url(url)
-    client = paho.Client(
-        CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTProtocolVersion.MQTTv5
-    )
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
     if address.username is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import signal
 import tempfile
@@ -17,19 +16,25 @@ from pathlib import Path
 import aiomqtt
 from redis.asyncio import Redis
 
-from cad.broker_security import GATEWAY_USER, BrokerCredentials, development_credentials
+from cad.broker_security import (
+    GATEWAY_USER,
+    BrokerCredentials,
+    development_credentials,
+    redact_url,
+)
 from cad.demo.calls import call_stream
 from cad.demo.fleet import build_fleet
 from cad.demo.mdt_sim import SimulatedFleet
 from cad.demo.summary import collect_counts, print_summary
 from cad.events import Tasking
 from cad.keys import AreaKeys, GlobalKeys
-from cad.logs import JsonFormatter
+from cad.logs import configure_logging
 from cad.mqtt import NO_DELAY, BrokerAddress
 from cad.redis_client import open_redis
 from cad.servers import embedded_servers, free_port
 from cad.service import server_for
 from cad.settings import Settings, get_settings
+from cad.tokens import Role, issue_dev_token, new_dev_secret
 from cad.topics import Topics
 from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_unit
@@ -38,6 +43,8 @@ _PROGRESS_EVERY_S = 5.0
 # After the last call, jobs in progress get this long (real time) to be cleared and closed.
 _DRAIN_MAX_S = 25.0
 _DRAIN_POLL_S = 0.5
+# The demo's map token: long enough for a long demo, still a development token.
+_TOKEN_TTL_S = 12 * 3600
 
 
 @dataclass(frozen=True)
@@ -76,28 +83,38 @@ async def _servers(
         return
     callsigns = tuple(u.callsign for u in fleet)
     with embedded_servers(workdir, credentials=credentials, units=callsigns) as (redis, broker):
-        print(f"started redis-server (AOF) at {redis.url} and mosquitto (ACL, logins) on "
-              f"port {broker.port}")  # fmt: skip
-        yield get_settings(redis_url=redis.url, mqtt_url=broker.url, http_port=free_port())
+        print(f"started redis-server (AOF) at {redact_url(redis.url)} (ACL user) and mosquitto "
+              f"(ACL, logins) on port {broker.port}")  # fmt: skip
+        # A fresh development secret per run: the demo's tokens are worthless after it ends.
+        yield get_settings(
+            redis_url=redis.url, mqtt_url=broker.url, http_port=free_port(),
+            environment="development", auth_dev_secret=new_dev_secret(),
+        )  # fmt: skip
 
 
-def _setup_logging(workdir: Path) -> Path:
-    path = workdir / "cad-service.log"
-    handler = logging.FileHandler(path)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-    return path
+def _map_address(settings: Settings, api: str) -> str:
+    """The live map's address, with a supervisor's token in the fragment when one can be made."""
+    if not settings.auth_dev_secret:
+        return f"{api}/  (append #token=<a bearer token from your identity provider>)"
+    token = issue_dev_token(
+        settings.auth_dev_secret, subject="demo-supervisor", ttl_s=_TOKEN_TTL_S,
+        roles=(Role.SUPERVISOR, Role.DISPATCHER, Role.CALL_HANDLER),
+        issuer=settings.auth_issuer, audience=settings.auth_audience,
+        roles_claim=settings.auth_roles_claim,
+    )  # fmt: skip
+    return f"{api}/#token={token}"
 
 
 async def run_demo(options: DemoOptions) -> int:
     """Run the demo; exit status 0 when calls were turned into taskings."""
     workdir = Path(tempfile.mkdtemp(prefix="cad-demo-"))
-    log_path = _setup_logging(workdir)
+    log_path = workdir / "cad-service.log"
+    configure_logging("INFO", log_path)
     fleet = build_fleet(options.units_per_area, options.seed)
     credentials = development_credentials(get_settings().mdt_credential_secret)
-    async with _servers(workdir, credentials, fleet) as settings:
+    async with _servers(workdir, credentials, fleet) as servers:
+        # The service's AVL workers are processes of their own: they log to the same file.
+        settings = servers.model_copy(update={"log_file": log_path})
         server = server_for(settings)
         serving = asyncio.create_task(server.serve())
         while not server.started:
@@ -106,7 +123,8 @@ async def run_demo(options: DemoOptions) -> int:
             await asyncio.sleep(0.05)
         api = f"http://{settings.http_host}:{settings.http_port}"
         print(f"service up: API {api}  (OpenAPI at {api}/docs); JSON logs in {log_path}")
-        print(f"live operations map: {api}/  (open it in a browser)")
+        print(f"live operations map: {_map_address(settings, api)}  (open it in a browser)")
+        print("  the token after #token= works for the API too: 'Authorization: Bearer <token>'")
         redis = open_redis(settings)
         scripts = register_scripts(redis)
         now_ms = int(time.time() * 1000)

@@ -13,6 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 from redis.exceptions import RedisError
 
 from cad.logs import log
+from callhandling.auth_deps import StreamReading
 from callhandling.deps import RuntimeDep
 from callhandling.live import cursor, frames
 from callhandling.live.feed import AuditFeed
@@ -39,6 +40,7 @@ _MOVES_OVERLAP_MS = 1_000
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def events(
+    _: StreamReading,
     request: Request,
     runtime: RuntimeDep,
     last_event_id: Annotated[str | None, Header(max_length=4096)] = None,

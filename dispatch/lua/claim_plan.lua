@@ -16,17 +16,19 @@
 -- ARGV[8] oldest acceptable AVL fix (ms; a unit with an older fix is stale and skipped; 0: none)
 -- ARGV[9] number of requirements R; then R pairs (count, number of capability keys);
 -- then one tasking id per unit the plan asks for
--- returns {'claimed', callsigns, distances_m, tasking ids}   (comma separated, plan order)
---         {'already', callsigns, '', tasking ids}          the incident has its units (a replay)
---         {'queued', '', '', ''}                           the plan cannot be met now
---         {'missing', '', '', ''}                          no such incident
+-- returns {'claimed', callsigns, distances_m, tasking ids, fields}  (comma separated, plan order)
+--         {'already', callsigns, '', tasking ids, fields}  the incident has its units (a replay)
+--         {'queued', '', '', '', fields}                   the plan cannot be met now
+--         {'missing', '', '', '', {}}                      no such incident
+-- where fields is the incident's hash as the claim leaves it (HGETALL: name, value ...)
 local status = redis.call('HGET', KEYS[8], 'status')
 if not status then
-  return {'missing', '', '', ''}
+  return {'missing', '', '', '', {}}
 end
 local current = redis.call('HGET', KEYS[8], 'units')
 if current and current ~= '' then
-  return {'already', current, '', redis.call('HGET', KEYS[8], 'taskings') or ''}
+  return {'already', current, '', redis.call('HGET', KEYS[8], 'taskings') or '',
+    redis.call('HGETALL', KEYS[8])}
 end
 local ref, now, min_fix = ARGV[4], ARGV[5], tonumber(ARGV[8])
 local n_req = tonumber(ARGV[9])
@@ -73,12 +75,12 @@ for _ = 1, n_req do
       redis.call('XADD', KEYS[10], '*', 'type', 'incident_queued', 'ref', ref, 'actor', ARGV[6],
         'ts_ms', now)
     end
-    return {'queued', '', '', ''}
+    return {'queued', '', '', '', redis.call('HGETALL', KEYS[8])}
   end
   cap_key = cap_key + n_caps
 end
 if #picks == 0 then
-  return {'queued', '', '', ''}
+  return {'queued', '', '', '', redis.call('HGETALL', KEYS[8])}
 end
 local taskings = {}
 for i, callsign in ipairs(picks) do
@@ -97,4 +99,4 @@ local units, tasking_ids = table.concat(picks, ','), table.concat(taskings, ',')
 redis.call('HSET', KEYS[8], 'status', 'dispatched', 'units', units, 'taskings', tasking_ids,
   'dispatched_ms', now)
 redis.call('ZREM', KEYS[9], ref)
-return {'claimed', units, table.concat(dists, ','), tasking_ids}
+return {'claimed', units, table.concat(dists, ','), tasking_ids, redis.call('HGETALL', KEYS[8])}

@@ -9,9 +9,9 @@
 -- KEYS[7..] the fences of the cells around it (bumped with KEYS[6] when the incident opens)
 -- ARGV[1] ref, ARGV[2] now (ms), ARGV[3] actor, ARGV[4] the fence value the caller read ('' to
 -- create regardless: the caller's last resort when incidents keep opening around it),
--- ARGV[5] lon, ARGV[6] lat, ARGV[7] received (ms), ARGV[8] N incident field pairs,
--- then N name/value pairs for the incident, then name/value pairs for the call record
--- returns {1, ref}          created
+-- ARGV[5] lon, ARGV[6] lat, ARGV[7] received (ms), ARGV[8] the incident's fields and ARGV[9]
+-- the call record's, each a JSON object of strings (two arguments, not dozens, to pack and send)
+-- returns {1, ref, fields}  created; fields: the new incident's hash (HGETALL: name, value ...)
 --         {0, ref}          the call was already recorded (a replay): that incident
 --         {2, ''}           an incident opened nearby meanwhile: search for duplicates again
 local existing = redis.call('HGET', KEYS[1], 'incident_ref')
@@ -22,14 +22,15 @@ if ARGV[4] ~= '' and (redis.call('GET', KEYS[6]) or '0') ~= ARGV[4] then
   return {2, ''}
 end
 local ref, now = ARGV[1], ARGV[2]
-local n = tonumber(ARGV[8])
 local incident = {'ref', ref, 'created_ms', now, 'call_count', 1}
-for i = 9, 8 + n * 2 do
-  incident[#incident + 1] = ARGV[i]
+for name, value in pairs(cjson.decode(ARGV[8])) do
+  incident[#incident + 1] = name
+  incident[#incident + 1] = value
 end
 local call = {'incident_ref', ref, 'linked', 'created'}
-for i = 9 + n * 2, #ARGV do
-  call[#call + 1] = ARGV[i]
+for name, value in pairs(cjson.decode(ARGV[9])) do
+  call[#call + 1] = name
+  call[#call + 1] = value
 end
 redis.call('HSET', KEYS[2], unpack(incident))
 redis.call('HSET', KEYS[1], unpack(call))
@@ -41,4 +42,4 @@ end
 local entry = redis.call('XADD', KEYS[3], '*', 'type', 'incident_created', 'ref', ref,
   'call_id', redis.call('HGET', KEYS[1], 'call_id'), 'actor', ARGV[3], 'ts_ms', now)
 redis.call('HSET', KEYS[2], 'audit_from', entry)
-return {1, ref}
+return {1, ref, redis.call('HGETALL', KEYS[2])}

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 from cad.broker_security import MONITOR_USER, SERVICE_USER, acl_text
 from cad.mqtt import BrokerAddress
-from cad.settings import Settings
+from cad.servers import REDIS_SERVICE_USER, redis_acl
+from cad.settings import Settings, get_settings
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +44,37 @@ def test_the_service_runs_cad_serve_with_settings_the_code_reads(compose: dict[s
     assert cad["command"] == ["cad", "serve"]
     fields = {f"CAD_{name.upper()}" for name in Settings.model_fields}
     assert set(cad["environment"]) <= fields
-    assert cad["environment"]["CAD_REDIS_URL"].startswith("redis://redis:")
+    redis_url = urlsplit(cad["environment"]["CAD_REDIS_URL"])
+    assert (redis_url.hostname, redis_url.username) == ("redis", REDIS_SERVICE_USER)
     broker = BrokerAddress.from_url(cad["environment"]["CAD_MQTT_URL"])
     assert (broker.host, broker.username) == ("mosquitto", SERVICE_USER)
     port = cad["environment"]["CAD_HTTP_PORT"]
     assert f"127.0.0.1:{port}:{port}" in cad["ports"]
+
+
+def test_redis_admits_only_the_service_user_of_the_acl_in_the_repo(
+    compose: dict[str, Any], repo_root: Path
+) -> None:
+    redis, cad = compose["services"]["redis"], compose["services"]["cad"]
+    password = urlsplit(cad["environment"]["CAD_REDIS_URL"]).password
+    assert password is not None
+    acl_path = redis["command"][redis["command"].index("--aclfile") + 1]
+    mounted = {v.split(":")[1]: v.split(":")[0] for v in redis["volumes"] if v.startswith("./")}
+    assert (repo_root / mounted[acl_path]).read_text() == redis_acl(password)
+    check = redis["healthcheck"]["test"]
+    assert check[check.index("--user") + 1] == REDIS_SERVICE_USER
+    assert check[check.index("--pass") + 1] == password
+
+
+def test_the_service_settings_are_valid_as_compose_fills_them_in(compose: dict[str, Any]) -> None:
+    # `${NAME:-default}` is compose's own substitution: with nothing exported, the default.
+    filled = {
+        key.removeprefix("CAD_").lower(): re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value))
+        for key, value in compose["services"]["cad"]["environment"].items()
+    }
+    settings = get_settings(**filled)
+    assert settings.environment == "development"
+    assert settings.auth_dev_secret
 
 
 def test_redis_keeps_an_append_only_file_on_a_volume(compose: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from cad.settings import Settings
 from callhandling.app import create_app
-from tests.helpers import eventually
+from tests.helpers import auth_headers, eventually
 
 
 @pytest.fixture
@@ -28,7 +28,11 @@ async def app(settings: Settings, redis: Redis) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: FastAPI, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the app, holding a token with every role."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://cad.test") as http:
+    headers = auth_headers(settings)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://cad.test", headers=headers
+    ) as http:
         yield http

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from cad.events import CallEvent, CallSource, Location
+from cad.incident_record import IncidentRecord
 from cad.keys import AreaKeys, GlobalKeys
 from callhandling.duplicates import Candidate
-from callhandling.incidents import Outcome, create_incident, link_call, read_fence
-from dispatch.scripts import DispatchScripts
+from callhandling.incidents import Outcome, create_incident, link_call, look_around
+from dispatch.claims import ClaimOutcome, claimed, plan_nearest
+from dispatch.scripts import DispatchScripts, queue_script, script_source
 
 AREA = "CW"
 KEYS = AreaKeys(AREA)
 NOW = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
+RETAIN_S = 3600
+
+
+async def read_fence(redis: Redis, area: str, lon: float, lat: float) -> str:
+    """The fence a call at this point reads before it searches for duplicates."""
+    around = await look_around(redis, area=area, call_id="probe", lon=lon, lat=lat, radius_m=1)
+    return around.fence
 
 
 def event(call_id: str, lon: float = -0.1281, cli: str | None = None) -> CallEvent:
@@ -27,7 +38,15 @@ def event(call_id: str, lon: float = -0.1281, cli: str | None = None) -> CallEve
 
 async def _create(redis: Redis, scripts: DispatchScripts, e: CallEvent, fence: str) -> Outcome:
     recorded = await create_incident(
-        redis, scripts, e, area=AREA, now=NOW, actor="t", fence=fence, hashed_cli=None
+        redis,
+        scripts,
+        e,
+        area=AREA,
+        now=NOW,
+        actor="t",
+        fence=fence,
+        hashed_cli=None,
+        retention_s=RETAIN_S,
     )
     return recorded.outcome
 
@@ -37,12 +56,28 @@ async def test_a_call_opens_one_incident_and_a_replay_finds_it(
 ) -> None:
     fence = await read_fence(redis, AREA, -0.1281, 51.508)
     first = await create_incident(
-        redis, scripts, event("c1"), area=AREA, now=NOW, actor="t", fence=fence, hashed_cli="h"
+        redis,
+        scripts,
+        event("c1"),
+        area=AREA,
+        now=NOW,
+        actor="t",
+        fence=fence,
+        hashed_cli="h",
+        retention_s=RETAIN_S,
     )
     assert first.outcome is Outcome.CREATED
     assert first.ref == "CAD 0001/22NOV26"
     again = await create_incident(
-        redis, scripts, event("c1"), area=AREA, now=NOW, actor="t", fence="whatever", hashed_cli="h"
+        redis,
+        scripts,
+        event("c1"),
+        area=AREA,
+        now=NOW,
+        actor="t",
+        fence="whatever",
+        hashed_cli="h",
+        retention_s=RETAIN_S,
     )
     assert again == type(first)(Outcome.REPLAYED, first.ref)
     assert await redis.hlen(GlobalKeys().incident_area) == 1  # the second ref was unlisted
@@ -78,7 +113,15 @@ async def test_linking_adds_the_call_once_and_only_to_an_open_incident(
     fence = await read_fence(redis, AREA, -0.1281, 51.508)
     ref = (
         await create_incident(
-            redis, scripts, event("x1"), area=AREA, now=NOW, actor="t", fence=fence, hashed_cli="h1"
+            redis,
+            scripts,
+            event("x1"),
+            area=AREA,
+            now=NOW,
+            actor="t",
+            fence=fence,
+            hashed_cli="h1",
+            retention_s=RETAIN_S,
         )
     ).ref
     candidate = Candidate(ref, 0.95, 12.0, ("same place",))
@@ -86,7 +129,7 @@ async def test_linking_adds_the_call_once_and_only_to_an_open_incident(
     async def link(call_id: str, cli_hash: str | None) -> Outcome:
         recorded = await link_call(
             redis, scripts, event(call_id), area=AREA, candidate=candidate, now=NOW, actor="t",
-            hashed_cli=cli_hash,
+            hashed_cli=cli_hash, retention_s=RETAIN_S,
         )  # fmt: skip
         return recorded.outcome
 
@@ -104,3 +147,71 @@ async def test_linking_adds_the_call_once_and_only_to_an_open_incident(
     await redis.hset(KEYS.incident(ref), "status", "closed")
     assert await link("x4", None) is Outcome.RETRY
     assert not await redis.exists(KEYS.call("x4"))
+
+
+async def test_a_call_record_expires_with_its_caller_data(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    await _create(redis, scripts, event("t1"), "0")
+    assert 0 < await redis.ttl(KEYS.call("t1")) <= RETAIN_S
+
+
+async def test_a_new_incident_comes_back_as_stored(redis: Redis, scripts: DispatchScripts) -> None:
+    recorded = await create_incident(
+        redis, scripts, event("f1"), area=AREA, now=NOW, actor="t", fence="0", hashed_cli=None,
+        retention_s=RETAIN_S,
+    )  # fmt: skip
+    assert recorded.fields == await redis.hgetall(KEYS.incident(recorded.ref))
+
+
+async def test_the_scripts_are_loaded_again_after_redis_forgets_them(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    await redis.script_flush()
+    assert await _create(redis, scripts, event("n1"), "0") is Outcome.CREATED
+
+
+async def test_free_text_is_stored_as_given(redis: Redis, scripts: DispatchScripts) -> None:
+    text = 'Zoë said "help" 💥\n\tthen \\ nothing \u2028'
+    call = event("u1").model_copy(update={"text": text})
+    assert await _create(redis, scripts, call, "0") is Outcome.CREATED
+    assert await redis.hget(KEYS.call("u1"), "text") == text
+
+
+def _queue_claim(scripts: DispatchScripts) -> Callable[[IncidentRecord, Pipeline], None]:
+    def follow(incident: IncidentRecord, pipe: Pipeline) -> None:
+        claim = plan_nearest(
+            area=AREA, ref=incident.ref, lon=incident.lon, lat=incident.lat, grade=incident.grade,
+            received_ms=incident.received_ms, radii_m=(1000,), now_ms=1, actor="t",
+        )  # fmt: skip
+        queue_script(pipe, scripts.claim_plan, keys=claim.keys, args=claim.args)
+
+    return follow
+
+
+async def test_the_opening_claim_rides_on_the_creation(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    recorded = await create_incident(
+        redis, scripts, event("o1"), area=AREA, now=NOW, actor="t", fence="0", hashed_cli=None,
+        retention_s=RETAIN_S, follow=_queue_claim(scripts),
+    )  # fmt: skip
+    assert recorded.outcome is Outcome.CREATED
+    claim = claimed(recorded.followed)
+    assert claim.outcome is ClaimOutcome.QUEUED  # no units in this test
+    assert claim.incident_fields == await redis.hgetall(KEYS.incident(recorded.ref))
+
+
+async def test_an_opening_claim_redis_forgot_is_left_to_the_caller(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    await redis.script_flush()
+    await redis.script_load(script_source("create_incident"))
+    recorded = await create_incident(
+        redis, scripts, event("o2"), area=AREA, now=NOW, actor="t", fence="0", hashed_cli=None,
+        retention_s=RETAIN_S, follow=_queue_claim(scripts),
+    )  # fmt: skip
+    assert recorded.outcome is Outcome.CREATED
+    assert recorded.followed is None
+    assert await redis.hget(KEYS.incident(recorded.ref), "status") == "new"
+    assert await redis.script_exists(scripts.claim_plan.sha) == [True]

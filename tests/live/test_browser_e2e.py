@@ -15,7 +15,7 @@ from cad.events import StatusReport, UnitStatus
 from cad.keys import AreaKeys
 from cad.settings import Settings
 from cad.topics import Topics
-from tests.helpers import mqtt_client
+from tests.helpers import auth_headers, bearer, mqtt_client
 
 TRAFALGAR = (-0.1281, 51.5080)  # Westminster: BCU Central West
 
@@ -40,7 +40,9 @@ async def js(page: Page, expression: str) -> Any:
 async def test_the_map_draws_london_and_follows_a_dispatch_live(
     live_url: str, browser: Browser, settings: Settings, redis: Redis, artifacts: Path
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url, timeout=5) as api:
+    async with httpx.AsyncClient(
+        base_url=live_url, timeout=5, headers=auth_headers(settings)
+    ) as api:
         unit = {"callsign": "CW10", "area": "CW", "base_lon": -0.1300, "base_lat": 51.5100}
         assert (await api.post("/v1/units", json=unit)).status_code == 201
     page = await browser.new_page(viewport={"width": 1600, "height": 900})
@@ -49,7 +51,7 @@ async def test_the_map_draws_london_and_follows_a_dispatch_live(
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    await page.goto(live_url + "/")
+    await page.goto(f"{live_url}/#token={bearer(settings)}")
     await page.wait_for_function("window.cadLive && window.cadLive.ready", timeout=15_000)
     assert await js(page, "document.querySelectorAll('path.borough').length") == 33
     assert await js(page, "document.querySelectorAll('path.bcu').length") == 12

@@ -15,11 +15,13 @@ from redis.asyncio import Redis
 
 from cad.events import AvlFix, UnitStatus
 from cad.keys import AreaKeys, GlobalKeys
+from cad.settings import Settings
 from dispatch.avl import PositionFix, record_fixes
 from dispatch.scripts import DispatchScripts
 from dispatch.unit_status import apply_status
 from dispatch.units import Unit, register_unit
 from geo import BCUS
+from tests.helpers import bearer
 
 UNITS, INCIDENTS, BURST = 5_000, 500, 1_000
 WEST, SOUTH, EAST, NORTH = -0.45, 51.33, 0.25, 51.67
@@ -95,13 +97,18 @@ def summary(values: list[float]) -> dict[str, float]:
 
 
 async def test_the_map_stays_responsive_with_5000_units_and_500_incidents(
-    live_url: str, browser: Browser, redis: Redis, scripts: DispatchScripts, artifacts: Path
+    live_url: str,
+    settings: Settings,
+    browser: Browser,
+    redis: Redis,
+    scripts: DispatchScripts,
+    artifacts: Path,
 ) -> None:
     rng = random.Random(8)
     units = await seed_units(redis, scripts, rng)
     await seed_incidents(redis, rng)
     page = await browser.new_page(viewport={"width": 1600, "height": 900})
-    await page.goto(live_url + "/")
+    await page.goto(f"{live_url}/#token={bearer(settings)}")
     await page.wait_for_function("window.cadLive && window.cadLive.ready", timeout=30_000)
     assert await page.evaluate("cadLive.units.size") == UNITS
     await page.wait_for_function(f"cadLive.unitLayer.drawn > {UNITS * 0.95}")

@@ -6,9 +6,11 @@ import httpx
 from redis.asyncio import Redis
 
 from cad.keys import AreaKeys
+from cad.settings import Settings
 from callhandling.live import cursor
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
+from tests.helpers import auth_headers
 from tests.live.sse_client import audit_entries
 
 
@@ -22,12 +24,14 @@ async def ids(redis: Redis, area: str) -> list[str]:
 
 
 async def test_a_reconnect_resumes_after_the_last_event_without_gaps_or_repeats(
-    live_url: str, redis: Redis, scripts: DispatchScripts
+    live_url: str, settings: Settings, redis: Redis, scripts: DispatchScripts
 ) -> None:
     for n, area in enumerate(["CW", "CN", "CW", "CN", "CW"]):
         await register(redis, scripts, f"{area}{n}", area)
     cw, cn = await ids(redis, "CW"), await ids(redis, "CN")
-    async with httpx.AsyncClient(base_url=live_url, timeout=5) as client:
+    async with httpx.AsyncClient(
+        base_url=live_url, timeout=5, headers=auth_headers(settings)
+    ) as client:
         # A client that had seen the first entry of each area gets exactly the rest.
         seen = cursor.encode({"CW": cw[0], "CN": cn[0]})
         rest, last = await audit_entries(client, 3, headers={"Last-Event-ID": seen})
@@ -47,10 +51,12 @@ async def test_a_reconnect_resumes_after_the_last_event_without_gaps_or_repeats(
 
 
 async def test_from_starts_where_a_snapshot_left_off(
-    live_url: str, redis: Redis, scripts: DispatchScripts
+    live_url: str, settings: Settings, redis: Redis, scripts: DispatchScripts
 ) -> None:
     await register(redis, scripts, "CW1", "CW")
-    async with httpx.AsyncClient(base_url=live_url, timeout=5) as client:
+    async with httpx.AsyncClient(
+        base_url=live_url, timeout=5, headers=auth_headers(settings)
+    ) as client:
         snapshot = (await client.get("/v1/live/snapshot")).json()
         assert [u["callsign"] for u in snapshot["units"]] == ["CW1"]
         await register(redis, scripts, "CW2", "CW")
@@ -59,8 +65,12 @@ async def test_from_starts_where_a_snapshot_left_off(
     assert [e["callsign"] for e in entries] == ["CW2"]
 
 
-async def test_a_malformed_cursor_is_a_422_naming_the_field_and_the_problem(live_url: str) -> None:
-    async with httpx.AsyncClient(base_url=live_url, timeout=5) as client:
+async def test_a_malformed_cursor_is_a_422_naming_the_field_and_the_problem(
+    live_url: str, settings: Settings
+) -> None:
+    async with httpx.AsyncClient(
+        base_url=live_url, timeout=5, headers=auth_headers(settings)
+    ) as client:
         bad = await client.get("/v1/events", headers={"Last-Event-ID": "CW=yesterday"})
         assert bad.status_code == 422
         assert bad.json()["detail"][0]["loc"] == ["header", "last-event-id"]

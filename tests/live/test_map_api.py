@@ -9,7 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from cad.settings import Settings
 from callhandling.live.boundaries import boundaries_geojson
+from tests.helpers import auth_headers
 
 
 def call(call_id: str, kind: str, grade: str, east_km: float, age_s: int = 0) -> dict[str, Any]:
@@ -35,9 +37,11 @@ async def record(client: httpx.AsyncClient, body: dict[str, Any]) -> str:
 
 
 async def test_the_snapshot_orders_the_queue_as_the_core_does_and_keeps_private_fields_out(
-    live_url: str,
+    live_url: str, settings: Settings
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        base_url=live_url, timeout=10, headers=auth_headers(settings)
+    ) as client:
         old_e = await record(client, call("q-1", "theft_report", "E", 0, age_s=120))
         s = await record(client, call("q-2", "concern_for_welfare", "S", 4))  # no unit: it waits
         new_e = await record(client, call("q-3", "theft_report", "E", 8))
@@ -57,8 +61,12 @@ async def test_the_snapshot_orders_the_queue_as_the_core_does_and_keeps_private_
     assert kpis["i_within_target_pct"] is None
 
 
-async def test_the_chronology_lists_an_incidents_entries_and_linked_calls(live_url: str) -> None:
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as client:
+async def test_the_chronology_lists_an_incidents_entries_and_linked_calls(
+    live_url: str, settings: Settings
+) -> None:
+    async with httpx.AsyncClient(
+        base_url=live_url, timeout=10, headers=auth_headers(settings)
+    ) as client:
         ref = await record(client, call("c-1", "theft_report", "E", 0))
         await record(client, call("c-2", "theft_report", "E", 6))  # another incident's entries
         url = f"/v1/live/incidents/{ref}/chronology"
@@ -86,17 +94,23 @@ async def test_the_chronology_lists_an_incidents_entries_and_linked_calls(live_u
     ],
 )
 async def test_the_page_and_its_vendored_assets_are_served(
-    live_url: str, path: str, kind: str
+    live_url: str, settings: Settings, path: str, kind: str
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as client:
+    async with httpx.AsyncClient(
+        base_url=live_url, timeout=10, headers=auth_headers(settings)
+    ) as client:
         response = await client.get(path)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(kind)
 
 
 @pytest.mark.parametrize("name", ["../app.py", "index.html", "LEAFLET-LICENSE.txt", "nope.js"])
-async def test_nothing_else_is_served_from_the_package(live_url: str, name: str) -> None:
-    async with httpx.AsyncClient(base_url=live_url, timeout=10) as client:
+async def test_nothing_else_is_served_from_the_package(
+    live_url: str, settings: Settings, name: str
+) -> None:
+    async with httpx.AsyncClient(
+        base_url=live_url, timeout=10, headers=auth_headers(settings)
+    ) as client:
         response = await client.get(f"/live/static/{name}")
     assert response.status_code == 404
 

@@ -1,7 +1,7 @@
 // The live operations map: a snapshot first, then every change as a server-sent event.
 import { drawBoundaries, moveUnits, putIncident, putUnit, restyleStale } from "./layers.js";
 import { changed, renderChronology, renderLists, showKpis, tick } from "./panels.js";
-import { $, live } from "./state.js";
+import { $, api, live, token } from "./state.js";
 
 // Fixes written while the snapshot was being read are sent again rather than missed.
 const MOVES_OVERLAP_MS = 2000;
@@ -45,7 +45,10 @@ function connect(cursor, since) {
   // The browser resends the last event id on every reconnect, which the server prefers to
   // `from`: `from` only matters until the first event arrives.
   const from = Object.entries(cursor).map(([area, id]) => `${area}=${id}`).join(",");
-  const source = new EventSource(`/v1/events?from=${encodeURIComponent(from)}&moves_since=${since}`);
+  // EventSource cannot set headers: this one endpoint also takes the token as `access_token`.
+  const query = `from=${encodeURIComponent(from)}&moves_since=${since}`
+    + `&access_token=${encodeURIComponent(token)}`;
+  const source = new EventSource(`/v1/events?${query}`);
   source.onopen = () => linkState("live", true);
   source.onerror = () => linkState("reconnecting", false);
   source.addEventListener("audit", (e) => {
@@ -76,8 +79,11 @@ function watchFrames() {
 async function start() {
   const t0 = performance.now();
   const [geojson, snap] = await Promise.all([
-    fetch("/v1/live/boundaries").then((r) => r.json()),
-    fetch("/v1/live/snapshot").then((r) => r.json()),
+    api("/v1/live/boundaries").then((r) => r.json()),
+    api("/v1/live/snapshot").then((r) => {
+      if (!r.ok) throw new Error(`snapshot ${r.status} (open the address the demo printed)`);
+      return r.json();
+    }),
   ]);
   drawBoundaries(geojson);
   live.skewMs = snap.now_ms - Date.now();

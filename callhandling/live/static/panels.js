@@ -1,6 +1,8 @@
 // Beside the map: the queue, the open incidents, the selected incident and the KPI strip.
 import { highlight } from "./layers.js";
-import { $, GRADE_RANK, TARGET_MS, attended, clock, esc, hms, live, mmss, now, path } from "./state.js";
+import {
+  $, GRADE_RANK, TARGET_MS, api, attended, clock, esc, hms, live, mmss, now, path,
+} from "./state.js";
 
 const LIST_LIMIT = 100;
 // The lists are redrawn at most every LIST_GAP_MS: laying out hundreds of rows is the
@@ -86,9 +88,9 @@ export async function select(ref) {
   renderDetail();
   changed();
   const [chrono, advice] = await Promise.all([
-    fetch(`/v1/live/incidents/${path(ref)}/chronology`).then((r) => (r.ok ? r.json() : null)),
+    api(`/v1/live/incidents/${path(ref)}/chronology`).then((r) => (r.ok ? r.json() : null)),
     // Shown only when the recommendation endpoint answers.
-    fetch(`/v1/incidents/${path(ref)}/recommendation`).then((r) => (r.ok ? r.json() : null))
+    api(`/v1/incidents/${path(ref)}/recommendation`).then((r) => (r.ok ? r.json() : null))
       .catch(() => null),
   ]);
   if (live.selected !== ref) return;
@@ -142,7 +144,7 @@ function showAdvice(ref, advice) {
   button.onclick = async () => {
     button.disabled = true;
     // The same endpoint, and the same authentication, as every other client.
-    const r = await fetch(`/v1/incidents/${path(ref)}/dispatch`, {
+    const r = await api(`/v1/incidents/${path(ref)}/dispatch`, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
     });
     const body = await r.json().catch(() => ({}));

@@ -57,3 +57,28 @@ export function clock(i) {
   const left = (i.received_ms + target - now()) / 1000;
   return { text: mmss(left), cls: left < 0 ? "breach" : left < 180 ? "near" : "ok" };
 }
+
+// The bearer token arrives once in the URL fragment (`/#token=...`: a fragment never reaches the
+// server or its logs), then stays in this tab's session storage and leaves the address bar.
+const TOKEN_KEY = "cad.token";
+function takeToken() {
+  const given = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (given) {
+    sessionStorage.setItem(TOKEN_KEY, given);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TOKEN_KEY) || "";
+}
+export const token = takeToken();
+
+// Every API call carries the token; a 401 or 403 says so on the page instead of failing quietly.
+export async function api(url, init = {}) {
+  const headers = { ...(init.headers || {}), Authorization: `Bearer ${token}` };
+  const r = await fetch(url, { ...init, headers });
+  if (r.status === 401 || r.status === 403) {
+    const body = await r.clone().json().catch(() => ({}));
+    const link = document.getElementById("link");
+    if (link) { link.textContent = `not signed in: ${body.detail || r.status}`; link.className = "link down"; }
+  }
+  return r;
+}

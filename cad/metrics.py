@@ -1,0 +1,104 @@
+"""Prometheus metrics of one service process: what it did (counters, latencies) and, read from
+Redis at scrape time, the operational state every replica shares (units, queue, incidents)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from redis.asyncio import Redis
+
+from cad.deadletter import DEADLETTER_STREAM
+from cad.keys import AreaKeys, GlobalKeys
+
+# Call intake is milliseconds when healthy and seconds when Redis is struggling: cover both.
+_INTAKE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+@dataclass(frozen=True)
+class AreaState:
+    """What Redis holds for one dispatch area, as counts."""
+
+    area: str
+    units_by_status: dict[str, int]
+    pending: int
+    open_incidents: int
+
+
+def count_statuses(statuses: list[str]) -> dict[str, int]:
+    """How many units hold each status."""
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+class ServiceMetrics:
+    """The metrics of one process, in a registry of its own (several apps may share a process)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.calls = Counter(
+            "cad_calls", "Calls taken in, by channel and what became of them",
+            ["channel", "outcome"], registry=self.registry,
+        )  # fmt: skip
+        self.intake_seconds = Histogram(
+            "cad_call_intake_seconds",
+            "From a call reaching the service to its incident recorded and dispatched",
+            ["channel"], buckets=_INTAKE_BUCKETS, registry=self.registry,
+        )  # fmt: skip
+        self.units = Gauge(
+            "cad_units", "Units by dispatch area and status (from Redis)",
+            ["area", "status"], registry=self.registry,
+        )  # fmt: skip
+        self.pending = Gauge(
+            "cad_pending_incidents", "Incidents waiting for a unit, by dispatch area (from Redis)",
+            ["area"], registry=self.registry,
+        )  # fmt: skip
+        self.open_incidents = Gauge(
+            "cad_open_incidents", "Open incidents by dispatch area (from Redis)",
+            ["area"], registry=self.registry,
+        )  # fmt: skip
+        self.dead_letter_records = Gauge(
+            "cad_dead_letter_records", "Dead-letter records held in Redis (all replicas)",
+            registry=self.registry,
+        )  # fmt: skip
+
+    def set_state(self, areas: list[AreaState], dead_letter_records: int) -> None:
+        """Replace the Redis-derived gauges with a fresh reading."""
+        for gauge in (self.units, self.pending, self.open_incidents):
+            gauge.clear()
+        for state in areas:
+            for status, count in state.units_by_status.items():
+                self.units.labels(area=state.area, status=status).set(count)
+            self.pending.labels(area=state.area).set(state.pending)
+            self.open_incidents.labels(area=state.area).set(state.open_incidents)
+        self.dead_letter_records.set(dead_letter_records)
+
+    def observe_call(self, channel: str, outcome: str, seconds: float) -> None:
+        """Count one call taken in and how long its intake took."""
+        self.calls.labels(channel=channel, outcome=outcome).inc()
+        self.intake_seconds.labels(channel=channel).observe(seconds)
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric."""
+        return generate_latest(self.registry)
+
+
+async def read_state(redis: Redis) -> tuple[list[AreaState], int]:
+    """Every area's unit statuses, queue and open incidents, in two round trips."""
+    areas = sorted(await redis.smembers(GlobalKeys().areas))
+    async with redis.pipeline(transaction=False) as pipe:
+        for area in areas:
+            keys = AreaKeys(area)
+            pipe.hvals(keys.unit_status)
+            pipe.zcard(keys.pending)
+            pipe.zcard(keys.open_incidents)
+        pipe.xlen(DEADLETTER_STREAM)
+        replies = await pipe.execute()
+    states = [
+        AreaState(area, count_statuses(replies[3 * i]), int(replies[3 * i + 1]),
+                  int(replies[3 * i + 2]))
+        for i, area in enumerate(areas)
+    ]  # fmt: skip
+    return states, int(replies[-1])

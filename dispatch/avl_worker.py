@@ -1,0 +1,189 @@
+"""The AVL ingest process: a plain paho client on the shared AVL subscription, batching fixes
+into pipelined Redis writes, so positions never queue ahead of calls on the service's link.
+
+Run as `python -m dispatch.avl_worker INDEX` with the pickled settings on stdin (the service's
+`AvlWorkers` does this); it reconnects with backoff, exits when its parent dies, and drains its
+batch on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import select
+import signal
+import socket
+import ssl
+import sys
+import time
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+
+from cad.broker_security import redact_url
+from cad.logs import configure_logging, log
+from cad.mqtt import NO_DELAY, BrokerAddress, tls_parameters
+from cad.redis_client import open_sync_redis
+from cad.settings import Settings
+from cad.topics import Topics
+from dispatch.avl_ingest import AvlIngest
+
+logger = logging.getLogger("cad.avl")
+
+SHARE_GROUP = "avl"
+# Idle wake-ups: how soon a SIGTERM or the parent's death is noticed.
+_IDLE_S = 0.05
+# Messages read per wake-up before the batch and the keepalive get a look in.
+_READ_BURST = 500
+
+
+class LinkError(RuntimeError):
+    """The broker refused the worker or did not answer in time."""
+
+
+class AvlWorker:
+    """One AVL ingest process: connect, subscribe, read and write batches until stopped."""
+
+    def __init__(self, settings: Settings, index: int) -> None:
+        self._settings = settings
+        self._topics = Topics(settings.topic_root)
+        self._ingest = AvlIngest(
+            open_sync_redis(settings), self._topics, max_payload_bytes=settings.max_payload_bytes
+        )
+        self._client_id = f"{settings.mqtt_client_id}-avl{index}"
+        self._parent = os.getppid()
+        self._stopping = False
+
+    def stop(self, *_: object) -> None:
+        """Ask the loop to finish its batch and return (a signal handler)."""
+        self._stopping = True
+
+    def _running(self) -> bool:
+        # A parent that died leaves us adopted: stop rather than ingest for nobody.
+        return not self._stopping and os.getppid() == self._parent
+
+    def run(self) -> None:
+        """Ingest until stopped, reconnecting with backoff."""
+        backoff = 0.1
+        while self._running():
+            client = self._new_client()
+            try:
+                self._connect(client)
+            except (OSError, LinkError) as exc:
+                log(logger, logging.WARNING, "mqtt_disconnected", error=str(exc), retry_s=backoff)
+                self._sleep(backoff)
+                backoff = min(backoff * 2, self._settings.reconnect_max_backoff_s)
+                continue
+            backoff = 0.1
+            log(logger, logging.INFO, "avl_worker_connected", client_id=self._client_id,
+                url=redact_url(self._settings.mqtt_url))  # fmt: skip
+            self._pump(client)
+            self._flush(client)
+            client.disconnect()
+        log(logger, logging.INFO, "avl_worker_stopped", written=self._ingest.written)
+
+    def _new_client(self) -> paho.Client:
+        # MQTT v3.1.1: v5 builds a Properties object for every incoming PUBLISH (a third of the
+        # cost of AVL); positions are QoS 0 and perishable, so a clean session is enough.
+        client = paho.Client(
+            CallbackAPIVersion.VERSION2, client_id=self._client_id,
+            protocol=MQTTProtocolVersion.MQTTv311, clean_session=True,
+        )  # fmt: skip
+        address = BrokerAddress.from_url(self._settings.mqtt_url)
+        if address.username is not None:
+            client.username_pw_set(address.username, address.password)
+        if address.tls:  # the same CA and client certificate as the service's own link
+            tls = tls_parameters(self._settings)
+            client.tls_set(ca_certs=tls.ca_certs, certfile=tls.certfile, keyfile=tls.keyfile)
+        client.on_message = self._on_message
+        return client
+
+    def _on_message(self, _c: paho.Client, _u: object, message: paho.MQTTMessage) -> None:
+        self._ingest.add(message.topic, bytes(message.payload))
+
+    def _connect(self, client: paho.Client) -> None:
+        address = BrokerAddress.from_url(self._settings.mqtt_url)
+        state: dict[str, Any] = {}
+        client.on_connect = lambda _c, _u, _f, reason, _p: state.setdefault("reason", reason)
+        client.connect(address.host, address.port, keepalive=15)
+        sock = client.socket()
+        if isinstance(sock, socket.socket):
+            for level, option, value in NO_DELAY:
+                sock.setsockopt(level, option, value)
+        deadline = time.monotonic() + self._settings.network_timeout_s
+        while "reason" not in state:
+            if time.monotonic() > deadline or not self._running():
+                raise LinkError("no CONNACK in time")
+            client.loop(0.05)
+        if state["reason"].is_failure:
+            raise LinkError(f"broker refused {self._client_id}: {state['reason']}")
+        client.subscribe(self._topics.all_avl_shared(SHARE_GROUP), qos=0)
+
+    def _pump(self, client: paho.Client) -> None:
+        """Read, batch and write until stopped or the link drops."""
+        sock = client.socket()
+        next_misc = time.monotonic() + 1.0
+        while self._running() and sock is not None:
+            now = time.monotonic()
+            due = self._ingest.wait_s(now)
+            timeout = _IDLE_S if due is None else min(due, _IDLE_S)
+            writers = [sock] if client.want_write() else []
+            buffered = _buffered(sock)
+            readable, writable, _ = select.select([sock], writers, [], 0 if buffered else timeout)
+            if (readable or buffered) and not self._read(client, sock):
+                return
+            if writable and client.loop_write() != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                return
+            now = time.monotonic()
+            if self._ingest.wait_s(now) == 0.0:
+                self._flush(client)
+            if now >= next_misc:
+                next_misc = now + 1.0
+                if client.loop_misc() != MQTTErrorCode.MQTT_ERR_SUCCESS:  # keepalive pings
+                    return
+
+    def _read(self, client: paho.Client, sock: paho.SocketLike) -> bool:
+        # paho reads one packet per call: keep reading while the socket has more.
+        for _ in range(_READ_BURST):
+            if client.loop_read() != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                log(logger, logging.WARNING, "mqtt_disconnected", error="connection lost",
+                    retry_s=0.1)  # fmt: skip
+                return False
+            if self._ingest.wait_s(time.monotonic()) == 0.0:
+                return True
+            if not _buffered(sock) and not select.select([sock], [], [], 0)[0]:
+                return True
+        return True
+
+    def _flush(self, client: paho.Client) -> None:
+        for letter in self._ingest.flush():
+            client.publish(self._topics.deadletter, letter.model_dump_json(), qos=1)
+            log(logger, logging.WARNING, "message_rejected", topic=letter.topic,
+                reason=letter.reason)  # fmt: skip
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while self._running() and time.monotonic() < deadline:
+            time.sleep(min(_IDLE_S, seconds))
+
+
+def _buffered(sock: paho.SocketLike) -> bool:
+    # TLS decrypts ahead: records already read off the socket are invisible to select().
+    return isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
+
+
+def main() -> None:
+    """Entry point: settings from the parent on stdin, ingest until SIGTERM."""
+    # Pickled, not read from the environment: the parent's settings may carry overrides.
+    settings: Settings = pickle.loads(sys.stdin.buffer.read())
+    configure_logging(settings.log_level, settings.log_file)
+    worker = AvlWorker(settings, int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    signal.signal(signal.SIGTERM, worker.stop)
+    signal.signal(signal.SIGINT, worker.stop)
+    worker.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""The AVL worker process against the session's real broker and Redis: fixes published on MQTT
+land in Redis, bad ones become dead letters without stopping it, and SIGTERM stops it cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pickle
+import signal
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiomqtt
+import psutil
+import pytest
+from redis.asyncio import Redis
+
+from cad.broker_security import development_credentials
+from cad.deadletter import DEADLETTER_STREAM
+from cad.keys import AreaKeys
+from cad.mqtt import new_client
+from cad.servers import mosquitto
+from cad.settings import Settings
+from cad.topics import Topics
+from dispatch.avl_supervisor import AvlWorkers
+from dispatch.scripts import DispatchScripts
+from dispatch.units import Unit, register_unit
+from tests.conftest import TEST_ACL_ROOT
+from tests.helpers import eventually, mqtt_client
+from tests.security.certs import make_tls_files
+
+KEYS = AreaKeys("CW")
+UNIT = Unit(callsign="AV01", area="CW", base_lon=-0.13, base_lat=51.51)
+
+
+def fix(lon: float, lat: float, ts: datetime) -> bytes:
+    return json.dumps({"lon": lon, "lat": lat, "ts": ts.isoformat()}).encode()
+
+
+async def start_worker(settings: Settings) -> asyncio.subprocess.Process:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "dispatch.avl_worker", "0",
+        stdin=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None
+    proc.stdin.write(pickle.dumps(settings))
+    await proc.stdin.drain()
+    proc.stdin.close()
+    return proc
+
+
+@pytest.fixture
+async def worker(settings: Settings) -> AsyncIterator[asyncio.subprocess.Process]:
+    proc = await start_worker(settings)
+    yield proc
+    if proc.returncode is None:
+        proc.kill()
+        await proc.wait()
+
+
+async def land(
+    redis: Redis, gateway: aiomqtt.Client, topics: Topics, ts: datetime, lon: float
+) -> None:
+    """Publish the fix until it is stored: QoS 0 before the worker has subscribed is lost."""
+    stamp = str(int(ts.timestamp() * 1000))
+
+    async def stored() -> bool:
+        if await redis.hget(KEYS.unit_fix, UNIT.callsign) == stamp:
+            return True
+        await gateway.publish(topics.avl(UNIT.callsign), fix(lon, 51.52, ts), qos=0)
+        return False
+
+    await eventually(stored, within_s=10)
+
+
+async def test_fixes_on_mqtt_land_in_redis(
+    settings: Settings, redis: Redis, scripts: DispatchScripts,
+    worker: asyncio.subprocess.Process,
+) -> None:  # fmt: skip
+    await register_unit(redis, scripts, UNIT, now_ms=1, actor="test")
+    topics = Topics(settings.topic_root)
+    async with mqtt_client(settings, "avl-gw") as gateway:
+        await land(redis, gateway, topics, datetime.now(UTC), lon=-0.12)
+    (position,) = await redis.geopos(KEYS.positions, UNIT.callsign)
+    (available,) = await redis.geopos(KEYS.available, UNIT.callsign)
+    assert position is not None
+    assert available is not None
+    assert round(position[0], 4) == round(available[0], 4) == -0.12
+
+
+async def test_a_malformed_fix_is_dead_lettered_and_the_worker_goes_on(
+    settings: Settings, redis: Redis, scripts: DispatchScripts,
+    worker: asyncio.subprocess.Process,
+) -> None:  # fmt: skip
+    await register_unit(redis, scripts, UNIT, now_ms=1, actor="test")
+    topics = Topics(settings.topic_root)
+    now = datetime.now(UTC)
+    async with mqtt_client(settings, "avl-gw") as gateway:
+        await land(redis, gateway, topics, now, lon=-0.12)
+        await gateway.publish(topics.avl(UNIT.callsign), b'{"lon": "west"', qos=0)
+        await gateway.publish(topics.avl("NOBODY"), fix(-0.1, 51.5, now), qos=0)
+        await gateway.publish(topics.avl(UNIT.callsign), fix(-0.1, 91.0, now), qos=0)
+        await land(redis, gateway, topics, now + timedelta(seconds=1), lon=-0.11)
+        await eventually(lambda: _letters(redis, 3))
+    reasons = [json.loads(f["letter"])["reason"] for _, f in await redis.xrange(DEADLETTER_STREAM)]
+    assert any(r.startswith("payload: not valid JSON") for r in reasons)
+    assert "callsign: unknown unit" in reasons
+    assert any(r.startswith("lat") for r in reasons)
+    assert worker.returncode is None
+
+
+async def test_sigterm_stops_the_worker_cleanly(
+    settings: Settings, redis: Redis, scripts: DispatchScripts,
+    worker: asyncio.subprocess.Process,
+) -> None:  # fmt: skip
+    await register_unit(redis, scripts, UNIT, now_ms=1, actor="test")
+    async with mqtt_client(settings, "avl-gw") as gateway:
+        await land(redis, gateway, Topics(settings.topic_root), datetime.now(UTC), lon=-0.12)
+    worker.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(worker.wait(), 5) == 0
+    assert worker.stderr is not None
+    events = [json.loads(line)["event"] for line in (await worker.stderr.read()).splitlines()]
+    assert events[-1] == "avl_worker_stopped"
+
+
+async def test_the_service_restarts_a_worker_that_dies(
+    settings: Settings, redis: Redis, scripts: DispatchScripts
+) -> None:
+    await register_unit(redis, scripts, UNIT, now_ms=1, actor="test")
+    workers = AvlWorkers(settings.model_copy(update={"avl_workers": 1}))
+    running = asyncio.create_task(workers.run())
+    topics = Topics(settings.topic_root)
+    try:
+        async with mqtt_client(settings, "avl-gw") as gateway:
+            await land(redis, gateway, topics, datetime.now(UTC), lon=-0.12)
+            (first,) = workers.pids
+            os.kill(first, signal.SIGKILL)
+            await eventually(lambda: _restarted(workers, first), within_s=10)
+            await land(redis, gateway, topics, datetime.now(UTC) + timedelta(seconds=1), lon=-0.11)
+    finally:
+        await workers.stop(running)
+    assert workers.running == 0
+
+
+async def test_a_worker_whose_parent_dies_exits(settings: Settings) -> None:
+    # A stand-in parent starts the worker, says its pid, then dies without a word to it.
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _ORPHANING_PARENT, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await parent.communicate(pickle.dumps(settings))
+    worker = psutil.Process(int(out))
+    await eventually(lambda: _gone(worker), within_s=5)
+
+
+_ORPHANING_PARENT = """
+import subprocess, sys, time
+worker = subprocess.Popen(
+    [sys.executable, "-m", "dispatch.avl_worker", "0"], stdin=subprocess.PIPE,
+    stderr=subprocess.DEVNULL,
+)
+worker.stdin.write(sys.stdin.buffer.read())
+worker.stdin.close()
+time.sleep(0.5)
+print(worker.pid)
+"""
+
+
+async def _gone(process: psutil.Process) -> bool:
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+async def test_the_worker_reaches_a_broker_over_tls(
+    settings: Settings, redis: Redis, scripts: DispatchScripts, tmp_path: Path
+) -> None:
+    await register_unit(redis, scripts, UNIT, now_ms=1, actor="test")
+    tls = make_tls_files(tmp_path)
+    (tmp_path / "mosquitto").mkdir()
+    broker = mosquitto(
+        tmp_path / "mosquitto", credentials=development_credentials("tls"), tls=tls,
+        acl_root=TEST_ACL_ROOT,
+    )  # fmt: skip
+    broker.start()
+    try:
+        over_tls = settings.model_copy(update={"mqtt_url": broker.url, "mqtt_tls_ca_file": tls.ca})
+        proc = await start_worker(over_tls)
+        try:
+            async with new_client(over_tls, identifier="avl-tls-gw", persistent=False) as gateway:
+                await land(redis, gateway, Topics(settings.topic_root), datetime.now(UTC), -0.12)
+        finally:
+            proc.kill()
+            await proc.wait()
+    finally:
+        broker.stop()
+
+
+async def test_the_service_stops_a_worker_that_is_still_starting(settings: Settings) -> None:
+    workers = AvlWorkers(settings.model_copy(update={"avl_workers": 2}))
+    running = asyncio.create_task(workers.run())
+    await asyncio.sleep(0)  # the workers are being spawned, not yet running
+    await asyncio.wait_for(workers.stop(running), 10)
+    assert workers.running == 0
+
+
+async def _restarted(workers: AvlWorkers, old: int) -> bool:
+    return workers.running == 1 and workers.pids != [old]
+
+
+async def _letters(redis: Redis, n: int) -> bool:
+    return int(await redis.xlen(DEADLETTER_STREAM)) >= n
