@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import aiomqtt
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
 from cad.broker_security import redact_url
 from cad.logs import log
@@ -32,8 +30,6 @@ Handler = Callable[[aiomqtt.Message], Awaitable["asyncio.Task[None] | None"]]
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 # Taskings awaiting their PUBACK beyond this are worth a warning (the broker lets 200 be in flight).
 _PENDING_PUBLISHES_WARN = 200
-# A persistent session survives a restart of the service for an hour: call events queue meanwhile.
-_SESSION_EXPIRY_S = 3600
 
 
 class MqttUnavailableError(RuntimeError):
@@ -78,22 +74,20 @@ def new_client(
     will: aiomqtt.Will | None = None,
     manual_ack: bool = False,
 ) -> aiomqtt.Client:
-    """An MQTT v5 client for the configured broker; with `manual_ack`, QoS 1 messages are
+    """An MQTT 3.1.1 client for the configured broker; with `manual_ack`, QoS 1 messages are
     acknowledged only when the service has processed them."""
     address = BrokerAddress.from_url(settings.mqtt_url)
-    properties = None
-    if persistent:
-        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        properties.SessionExpiryInterval = _SESSION_EXPIRY_S
     client = aiomqtt.Client(
         address.host,
         address.port,
         username=address.username,
         password=address.password,
         identifier=identifier,
-        protocol=aiomqtt.ProtocolVersion.V5,
-        clean_start=not persistent,
-        properties=properties,
+        # 3.1.1, not v5: paho builds a v5 Properties object for every PUBLISH it receives, the
+        # largest single cost of the service's receive loop, and the service uses no v5 feature
+        # but session expiry, which the broker bounds instead (persistent_client_expiration).
+        protocol=aiomqtt.ProtocolVersion.V311,
+        clean_session=not persistent,
         timeout=settings.network_timeout_s,
         keepalive=15,
         will=will,

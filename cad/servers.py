@@ -185,6 +185,8 @@ persistence_location {workdir}/
 autosave_interval 1
 # A dispatch service and its MDTs need deeper queues than mosquitto's defaults (1000 and 20).
 max_queued_messages 100000
+# A 3.1.1 session (the service's own) never expires by itself: end one an hour after it left.
+persistent_client_expiration 1h
 max_inflight_messages 200
 max_packet_size 1048576
 # Taskings are small and urgent: without this, Nagle and delayed ACKs add ~40 ms a message.

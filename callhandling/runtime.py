@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -100,19 +101,19 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop taking messages, finish the ones in flight, then close the clients."""
+        grace, network = self.settings.shutdown_grace_s, self.settings.network_timeout_s
         self.link.stop_receiving()
-        await _cancel(self._ack_task)
+        await shutdown_step("ack_watch", _cancel(self._ack_task), network)
         # A call cut short here was never acknowledged: the broker gives it to the next run.
-        await self.pool.drain(within_s=self.settings.shutdown_grace_s)
+        await shutdown_step("drain", self.pool.drain(within_s=grace), grace + network)
         self.link.close()
         if self._link_task is not None:
-            try:
-                await asyncio.wait_for(self._link_task, self.settings.network_timeout_s)
-            except TimeoutError:
-                log(logger, logging.WARNING, "mqtt_close_timed_out")
+            await shutdown_step("mqtt_close", self._link_task, network)
         if self._avl_task is not None:
-            await self.avl_workers.stop(self._avl_task)
-        await self.redis.aclose()
+            await shutdown_step(
+                "avl_workers", self.avl_workers.stop(self._avl_task), grace + network
+            )
+        await shutdown_step("redis_close", self.redis.aclose(), network)
         log(logger, logging.INFO, "runtime_stopped")
 
     async def readiness(self) -> dict[str, bool]:
@@ -122,6 +123,19 @@ class Runtime:
         except (RedisError, OSError, TimeoutError):
             redis_ok = False
         return {"redis": redis_ok, "mqtt": self.link.connected}
+
+
+async def shutdown_step(name: str, work: Awaitable[None], within_s: float) -> None:
+    """One step of shutdown, given up (and said so) after `within_s`: SIGTERM must end the
+    process even if one client will not let go; what was cut short is redelivered."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=within_s)
+    if not done:
+        task.cancel()
+        log(logger, logging.WARNING, "shutdown_step_timed_out", step=name, after_s=within_s)
+        return
+    if not task.cancelled() and task.exception() is not None:
+        log(logger, logging.WARNING, "shutdown_step_failed", step=name, error=str(task.exception()))
 
 
 async def _cancel(task: asyncio.Task[None] | None) -> None:

@@ -44,7 +44,7 @@ class ClaimResult:
     outcome: ClaimOutcome
     units: tuple[ClaimedUnit, ...] = ()
     reason: str = ""
-    # The incident's hash as the claim left it, when the script returned it (claim_nearest).
+    # The incident's hash as the claim left it, when the script returned it (claim_plan.lua).
     incident_fields: dict[str, str] | None = field(default=None, compare=False)
 
     @property
@@ -119,26 +119,8 @@ def claimed(answer: list[Any]) -> ClaimResult:
     )
 
 
-async def claim_nearest(
-    scripts: DispatchScripts,
-    *,
-    area: str,
-    ref: str,
-    lon: float,
-    lat: float,
-    grade: Grade | None,
-    received_ms: int,
-    radii_m: tuple[int, ...],
-    now_ms: int,
-    actor: str,
-    plan: tuple[Requirement, ...] = DEFAULT_PLAN,
-    min_fix_ms: int = 0,
-) -> ClaimResult:
-    """Claim the nearest suitable available units for the whole plan, or queue the incident."""
-    claim = plan_nearest(
-        area=area, ref=ref, lon=lon, lat=lat, grade=grade, received_ms=received_ms,
-        radii_m=radii_m, now_ms=now_ms, actor=actor, plan=plan, min_fix_ms=min_fix_ms,
-    )  # fmt: skip
+async def claim_nearest(scripts: DispatchScripts, claim: PlannedClaim) -> ClaimResult:
+    """Run a planned claim on its own: the units for the whole plan, or the incident queued."""
     return claimed(await scripts.claim_plan(keys=claim.keys, args=claim.args))
 
 

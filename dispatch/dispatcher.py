@@ -143,7 +143,7 @@ class Dispatcher:
     async def recommendation(self, incident: IncidentRecord) -> Recommendation:
         """The units the plan would take now, and why each other near unit would not go."""
         return await recommend_for(
-            self._redis,
+            self._scripts,
             area=incident.area,
             lon=incident.lon,
             lat=incident.lat,
@@ -185,7 +185,7 @@ class Dispatcher:
 
     async def _preempt(self, incident: IncidentRecord, *, actor: str) -> ClaimResult | None:
         candidates = await gather_candidates(
-            self._redis, area=incident.area, lon=incident.lon, lat=incident.lat,
+            self._scripts, area=incident.area, lon=incident.lon, lat=incident.lat,
             radius_m=self._radii_m[-1],
         )  # fmt: skip
         refs = sorted({c.incident_ref for c in candidates if c.incident_ref})

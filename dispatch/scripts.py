@@ -33,6 +33,8 @@ class DispatchScripts:
     claim_units: AsyncScript
     set_unit_status: AsyncScript
     register_unit: AsyncScript
+    # Read only: a recommendation's candidates in one round trip (dispatch/candidates.py).
+    unit_candidates: AsyncScript
     # Unacknowledged taskings (dispatch/acks.py).
     escalate_tasking: AsyncScript
     # Cross-BCU dispatch (dispatch/mutual_aid.py): a saga of one-slot steps.

@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from cad.broker_security import ANY_PREFIX, development_credentials
 from cad.servers import EmbeddedServer, mosquitto, redis_server
 from cad.settings import Settings, get_settings
 from dispatch.scripts import DispatchScripts, register_scripts
+from tests.helpers import running_app
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +86,10 @@ def scripts(redis: Redis) -> DispatchScripts:
 def repo_root() -> Path:
     """The repository checkout."""
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def app(settings: Settings, redis: Redis) -> AsyncIterator[FastAPI]:
+    """The whole app against the session servers, its lifespan running, its MQTT link up."""
+    async with running_app(settings) as application:
+        yield application

@@ -1,4 +1,4 @@
-"""Shared test helpers: a running service runtime, MQTT clients, and waiting for a condition."""
+"""Shared test helpers: a running runtime or app, clients (HTTP, MQTT), tokens, and waiting."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiomqtt
+import httpx
+from fastapi import FastAPI
 
 from cad.mqtt import NO_DELAY, BrokerAddress
 from cad.settings import Settings
 from cad.tokens import Role, issue_dev_token
+from callhandling.app import create_app
 from callhandling.runtime import Runtime
 
 
@@ -51,6 +54,28 @@ def bearer(settings: Settings, *roles: Role, subject: str = "PC0001", ttl_s: int
 def auth_headers(settings: Settings, *roles: Role, subject: str = "PC0001") -> dict[str, str]:
     """The Authorization header of a development token (every role unless told)."""
     return {"Authorization": f"Bearer {bearer(settings, *roles, subject=subject)}"}
+
+
+@contextlib.asynccontextmanager
+async def running_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The whole app, its lifespan running and its MQTT link up."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        runtime: Runtime = application.state.runtime
+        await eventually(lambda: _true(runtime.link.connected))
+        yield application
+
+
+@contextlib.asynccontextmanager
+async def asgi_client(
+    app: FastAPI, headers: dict[str, str] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client calling the app in process, sending `headers` with every request."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://cad.test", headers=headers
+    ) as http:
+        yield http
 
 
 async def _true(value: bool) -> bool:

@@ -17,6 +17,7 @@ from cad.keys import AreaKeys
 from cad.settings import get_settings
 from dispatch.areas import dispatch_area
 from dispatch.candidates import recommend_for
+from dispatch.scripts import register_scripts
 
 RATE_PER_S = 1_000.0
 TARGET_P99_MS = 2.0
@@ -57,6 +58,7 @@ async def run_recommendation(
 
 async def _measure(redis: Redis, *, fleet_size: int, seconds: float, runs: int) -> Scenario:
     settings = get_settings()
+    scripts = register_scripts(redis)
     plan = load_catalogue().plan_for("violence")
     points = [(lon, lat, dispatch_area(lon, lat)) for lon, lat in london_points(2_000, 77)]
     count = int(RATE_PER_S * seconds)
@@ -66,7 +68,7 @@ async def _measure(redis: Redis, *, fleet_size: int, seconds: float, runs: int) 
     async def recommend(i: int) -> object:
         lon, lat, area = points[i % len(points)]
         return await recommend_for(
-            redis, area=area, lon=lon, lat=lat, plan=plan, radii_m=settings.search_radii_m,
+            scripts, area=area, lon=lon, lat=lat, plan=plan, radii_m=settings.search_radii_m,
             stale_before_ms=stale_before,
         )  # fmt: skip
 

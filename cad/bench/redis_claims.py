@@ -22,7 +22,7 @@ from cad.bench.stats import Figures, figures
 from cad.events import Grade
 from cad.keys import AreaKeys, GlobalKeys
 from cad.settings import Settings
-from dispatch.claims import claim_nearest
+from dispatch.claims import claim_nearest, plan_nearest
 from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_unit
 
@@ -120,10 +120,10 @@ async def dispatch_run(redis: Redis, settings: Settings, load: ClaimLoad, seed: 
 
     async def claim(i: int) -> object:
         lon, lat = targets[i]
-        return await claim_nearest(
-            scripts, area=area, ref=f"R{i}", lon=lon, lat=lat, grade=Grade.IMMEDIATE,
+        return await claim_nearest(scripts, plan_nearest(
+            area=area, ref=f"R{i}", lon=lon, lat=lat, grade=Grade.IMMEDIATE,
             received_ms=now_ms, radii_m=settings.search_radii_m, now_ms=now_ms, actor="bench",
-        )  # fmt: skip
+        ))  # fmt: skip
 
     try:
         latencies, elapsed, cpu = await _drive(claim, load)

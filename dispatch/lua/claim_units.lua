@@ -25,6 +25,18 @@ local function without(list, item)
   end
   return kept
 end
+-- An incident's units and taskings are parallel lists; a unit named again for an incident it
+-- once served replaces its old entry, so each unit stands once, beside its own tasking.
+local function without_unit(units, taskings, callsign)
+  local kept_units, kept_taskings = {}, {}
+  for i, unit in ipairs(units) do
+    if unit ~= callsign then
+      kept_units[#kept_units + 1] = unit
+      kept_taskings[#kept_taskings + 1] = taskings[i]
+    end
+  end
+  return kept_units, kept_taskings
+end
 local ref, now, actor, reason = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('EXISTS', KEYS[7]) == 0 then
   return {'missing', '', '', ''}
@@ -100,6 +112,7 @@ for i = 1, n do
   redis.call('HSET', KEYS[6], callsign, actor)
   redis.call('XADD', KEYS[9], '*', 'type', 'unit_assigned', 'ref', ref, 'callsign', callsign,
     'tasking_id', tasking, 'actor', actor, 'reason', reason, 'from_ref', from, 'ts_ms', now)
+  units, taskings = without_unit(units, taskings, callsign)
   units[#units + 1] = callsign
   taskings[#taskings + 1] = tasking
   picked[#picked + 1] = callsign

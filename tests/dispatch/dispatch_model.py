@@ -113,7 +113,8 @@ class AreaModel:
                 if not any(self.unit(c).incident == from_ref for c in old.units):
                     old.status = "pending"
             self._commit(callsign, ref)
-            target.units.append(callsign)
+            # Named again for an incident it once served: the unit's old entry gives way.
+            target.units = [c for c in target.units if c != callsign] + [callsign]
         if target.status in ("new", "pending"):
             target.status = "dispatched"  # a unit added to a job under way leaves its progress
         return "claimed"

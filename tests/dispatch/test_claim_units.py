@@ -107,3 +107,26 @@ async def test_preemption_refuses_equal_grades_and_units_on_scene(
     assert on_scene.reason == "U2: cannot be pre-empted when on_scene"
     stale = await _claim(scripts, "I2", NamedPick("U2", from_ref="I1"))
     assert stale.reason == "U2: no longer committed to I1"
+
+
+async def test_a_unit_named_again_for_an_incident_it_served_stands_once_beside_its_tasking(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    """Found by the property test: a unit back on an incident it had cleared from was listed
+    twice, and pre-empting it then left the incident a tasking more than it had units."""
+    await _units(redis, scripts, "U1", "U2")
+    await _incident(redis, "N8", "S")
+    await _incident(redis, "N9", "I")
+    await _claim(scripts, "N8", NamedPick("U1"), NamedPick("U2"))
+    for status in (UnitStatus.ON_SCENE, UnitStatus.AVAILABLE):
+        await apply_status(
+            redis, scripts, area=AREA, callsign="U1", status=status, now_ms=60, actor="mdt"
+        )
+    again = await _claim(scripts, "N8", NamedPick("U1"))
+    incident = await redis.hgetall(KEYS.incident("N8"))
+    assert incident["units"] == "U2,U1"
+    assert incident["taskings"].split(",")[1] == again.units[0].tasking_id
+    await _claim(scripts, "N9", NamedPick("U1", from_ref="N8"))
+    left = await redis.hgetall(KEYS.incident("N8"))
+    assert left["units"] == "U2"
+    assert len(left["taskings"].split(",")) == 1

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from cad.events import Grade, UnitStatus
 from cad.keys import AreaKeys
 from cad.settings import Settings
-from dispatch.claims import ClaimOutcome, ClaimResult, claim_nearest
+from dispatch.claims import ClaimOutcome, ClaimResult, claim_nearest, plan_nearest
 from dispatch.scripts import DispatchScripts, register_scripts
 from dispatch.unit_status import apply_status
 from dispatch.units import Unit, register_unit
@@ -38,10 +38,10 @@ async def _add_incident(redis: Redis, ref: str, grade: str = "I") -> None:
 
 
 async def _claim(scripts: DispatchScripts, ref: str, radii: tuple[int, ...] = RADII) -> ClaimResult:
-    return await claim_nearest(
-        scripts, area=AREA, ref=ref, lon=TRAFALGAR[0], lat=TRAFALGAR[1], grade=Grade.IMMEDIATE,
+    return await claim_nearest(scripts, plan_nearest(
+        area=AREA, ref=ref, lon=TRAFALGAR[0], lat=TRAFALGAR[1], grade=Grade.IMMEDIATE,
         received_ms=1000, radii_m=radii, now_ms=2000, actor="test",
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 async def test_claim_takes_the_nearest_available_unit(
@@ -130,15 +130,17 @@ async def test_100_concurrent_claims_for_10_units(
             *(
                 claim_nearest(
                     per_client[i % len(per_client)],
-                    area=AREA,
-                    ref=ref,
-                    lon=TRAFALGAR[0],
-                    lat=TRAFALGAR[1],
-                    grade=Grade.IMMEDIATE,
-                    received_ms=i,
-                    radii_m=RADII,
-                    now_ms=2000,
-                    actor=f"claimer-{i % 8}",
+                    plan_nearest(
+                        area=AREA,
+                        ref=ref,
+                        lon=TRAFALGAR[0],
+                        lat=TRAFALGAR[1],
+                        grade=Grade.IMMEDIATE,
+                        received_ms=i,
+                        radii_m=RADII,
+                        now_ms=2000,
+                        actor=f"claimer-{i % 8}",
+                    ),
                 )
                 for i, ref in enumerate(refs)
             )

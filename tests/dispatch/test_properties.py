@@ -14,7 +14,7 @@ from cad.events import Grade, UnitStatus
 from cad.incident_types import DEFAULT_PLAN, Requirement
 from cad.keys import AreaKeys
 from cad.servers import EmbeddedServer
-from dispatch.claims import NamedPick, claim_nearest, claim_units
+from dispatch.claims import NamedPick, claim_nearest, claim_units, plan_nearest
 from dispatch.scripts import DispatchScripts, register_scripts
 from dispatch.unit_status import apply_status
 from dispatch.units import Unit, register_unit
@@ -106,11 +106,11 @@ async def _step(redis: Redis, scripts: DispatchScripts, model: AreaModel, op: Op
         await _report(redis, scripts, model, op.callsign, UnitStatus.AVAILABLE)
     elif isinstance(op, Claim):
         expected, expected_units = model.claim_nearest(op.ref, op.plan)
-        result = await claim_nearest(
-            scripts, area=AREA, ref=op.ref, lon=SCENE[0], lat=SCENE[1],
+        result = await claim_nearest(scripts, plan_nearest(
+            area=AREA, ref=op.ref, lon=SCENE[0], lat=SCENE[1],
             grade=Grade(model.incidents[op.ref].grade), received_ms=1, radii_m=(300, 5_000),
             now_ms=10, actor="prop", plan=op.plan,
-        )  # fmt: skip
+        ))  # fmt: skip
         assert (result.outcome.value, [u.callsign for u in result.units]) == (
             expected,
             expected_units,
@@ -147,6 +147,10 @@ async def _check(redis: Redis, model: AreaModel) -> None:
     assert all(statuses[c] in MAY_BE_COMMITTED for c in committed)
     assert {c for c, s in statuses.items() if s == UnitStatus.ASSIGNED} <= set(committed)
     assert all(c in listed[r] for c, r in committed.items())
+    # Each listed unit stands once, beside its own tasking (claimed() pairs them up).
+    for ref, incident in incidents.items():
+        assert len(set(listed[ref])) == len(listed[ref]), incident
+        assert len([t for t in incident.get("taskings", "").split(",") if t]) == len(listed[ref])
     assert pending == {r for r, i in incidents.items() if i["status"] == "pending"}
     assert not any(r in pending for r in committed.values())
     # And the exact state the model predicts.

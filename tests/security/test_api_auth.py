@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from cad.settings import Settings
 from cad.tokens import Role
 from callhandling.app import create_app
-from tests.helpers import auth_headers, bearer, eventually
+from tests.helpers import asgi_client, auth_headers, bearer, running_app
 
 NO_REF = quote("CAD 0001/01JAN25", safe="")
 CALL_HANDLING = {Role.CALL_HANDLER, Role.SUPERVISOR}
@@ -191,17 +191,8 @@ async def rsa_app_client(
             "auth_issuer": "https://idp.example", "auth_audience": "cad",
         }
     )  # fmt: skip
-    application = create_app(configured)
-    async with application.router.lifespan_context(application):
-        runtime = application.state.runtime
-
-        async def linked() -> bool:
-            return bool(runtime.link.connected)
-
-        await eventually(linked)
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cad.test") as http:
-            yield http, key
+    async with running_app(configured) as application, asgi_client(application) as http:
+        yield http, key
 
 
 async def test_a_jwks_file_verifies_the_identity_providers_tokens(
