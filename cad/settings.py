@@ -20,8 +20,10 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
     mqtt_client_id: str = "cad-service"
-    # A shared subscription lets several service replicas split the call events between them.
-    mqtt_share_group: str = "cad"
+    # Replicas set a group to split the call events between them ($share/{group}/...). One
+    # process subscribes plainly: mosquitto 2.0 restores a plain subscription after a crash of
+    # the broker but not a shared one, and calls published before the service is back are lost.
+    mqtt_share_group: str = ""
     max_payload_bytes: int = Field(default=16 * 1024, ge=256)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # GEOSEARCH cost grows with the members inside the radius, so search near first and widen.

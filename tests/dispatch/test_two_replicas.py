@@ -41,7 +41,7 @@ def replicas(settings: Settings) -> Iterator[list[str]]:
         env.update(
             CAD_REDIS_URL=settings.redis_url, CAD_MQTT_URL=settings.mqtt_url,
             CAD_TOPIC_ROOT=settings.topic_root, CAD_HTTP_PORT=str(port),
-            CAD_MQTT_CLIENT_ID=f"{settings.mqtt_client_id}-replica{n}",
+            CAD_MQTT_CLIENT_ID=f"{settings.mqtt_client_id}-replica{n}", CAD_MQTT_SHARE_GROUP="cad",
             # Every call here is its own incident: only an exact repeat would count as one.
             CAD_AUTO_LINK_SCORE="1.0", CAD_LOG_LEVEL="WARNING",
         )  # fmt: skip

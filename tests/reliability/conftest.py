@@ -75,8 +75,8 @@ def service(fault_settings: Settings, tmp_path: Path) -> Iterator[ServiceProcess
         CAD_REDIS_URL=fault_settings.redis_url, CAD_MQTT_URL=fault_settings.mqtt_url,
         CAD_TOPIC_ROOT=fault_settings.topic_root, CAD_MQTT_CLIENT_ID=fault_settings.mqtt_client_id,
         CAD_HTTP_PORT=str(fault_settings.http_port), CAD_LOG_LEVEL="INFO",
-        # mosquitto 2.0 does not bring a shared subscription back after a crash (docs/reliability
-        # .md): a single replica on mosquitto subscribes plainly, and survives the broker's crash.
+        # The default, said out loud: mosquitto 2.0 does not bring a shared subscription back
+        # after a crash (docs/reliability.md), so one replica subscribes plainly and loses none.
         CAD_MQTT_SHARE_GROUP="",
     )  # fmt: skip
     proc = ServiceProcess(env, tmp_path / "service.log")
