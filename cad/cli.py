@@ -12,7 +12,7 @@ import uvloop
 
 from cad.logs import configure_logging
 from cad.settings import Settings, get_settings
-from cad.tokens import Role, issue_dev_token
+from cad.tokens import Role, dev_token_for
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,12 +76,7 @@ def _token(settings: Settings, subject: str, roles: list[str], ttl_s: int) -> in
             file=sys.stderr,
         )
         return 2
-    token = issue_dev_token(
-        settings.auth_dev_secret, subject=subject, roles=[Role(r) for r in roles],
-        ttl_s=ttl_s, issuer=settings.auth_issuer, audience=settings.auth_audience,
-        roles_claim=settings.auth_roles_claim,
-    )  # fmt: skip
-    print(token)
+    print(dev_token_for(settings, subject=subject, roles=[Role(r) for r in roles], ttl_s=ttl_s))
     return 0
 
 

@@ -17,28 +17,26 @@ def open_redis(settings: Settings) -> Redis:
     """An asyncio Redis client for the configured URL."""
     # Blocking: a burst waits for a free connection instead of failing "Too many connections".
     pool = BlockingConnectionPool.from_url(
-        settings.redis_url,
-        max_connections=MAX_CONNECTIONS,
-        timeout=settings.network_timeout_s,
-        decode_responses=True,
-        socket_timeout=settings.network_timeout_s,
-        socket_connect_timeout=settings.network_timeout_s,
-        health_check_interval=30,
-        **tls_options(settings),
-    )
+        settings.redis_url, max_connections=MAX_CONNECTIONS, timeout=settings.network_timeout_s,
+        **_client_options(settings),
+    )  # fmt: skip
     return Redis.from_pool(pool)
 
 
 def open_sync_redis(settings: Settings) -> redis.Redis:
     """A blocking Redis client for the same URL, for processes without an event loop (AVL)."""
-    return redis.Redis.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        socket_timeout=settings.network_timeout_s,
-        socket_connect_timeout=settings.network_timeout_s,
-        health_check_interval=30,
+    return redis.Redis.from_url(settings.redis_url, **_client_options(settings))
+
+
+def _client_options(settings: Settings) -> dict[str, Any]:
+    # Both clients alike: decoded strings, a timeout on every network call, TLS when asked.
+    return {
+        "decode_responses": True,
+        "socket_timeout": settings.network_timeout_s,
+        "socket_connect_timeout": settings.network_timeout_s,
+        "health_check_interval": 30,
         **tls_options(settings),
-    )
+    }
 
 
 def tls_options(settings: Settings) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from enum import StrEnum
 
 import jwt
 
+from cad.settings import Settings
+
 DEV_ALGORITHM = "HS256"
 DEV_ISSUER = "cad-dev"
 
@@ -50,3 +52,15 @@ def issue_dev_token(
     if audience:
         claims["aud"] = audience
     return jwt.encode(claims, secret, algorithm=DEV_ALGORITHM)
+
+
+def dev_token_for(settings: Settings, *, subject: str, roles: Iterable[Role], ttl_s: int) -> str:
+    """A development token the service with these settings accepts (its secret, issuer,
+    audience and roles claim); ValueError when the settings hold no development secret."""
+    if not settings.auth_dev_secret:
+        raise ValueError("no development secret (CAD_AUTH_DEV_SECRET) in these settings")
+    return issue_dev_token(
+        settings.auth_dev_secret, subject=subject, roles=roles, ttl_s=ttl_s,
+        issuer=settings.auth_issuer, audience=settings.auth_audience,
+        roles_claim=settings.auth_roles_claim,
+    )  # fmt: skip

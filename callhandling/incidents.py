@@ -21,7 +21,13 @@ from cad.keys import AreaKeys, GlobalKeys
 from callhandling.duplicates import Candidate
 from callhandling.lifecycle import is_open
 from callhandling.refs import format_ref, london_day
-from dispatch.scripts import DispatchScripts, queue_script, raise_errors, run_pipeline
+from dispatch.scripts import (
+    DispatchScripts,
+    hash_answer,
+    queue_script,
+    raise_errors,
+    run_pipeline,
+)
 
 # A day's sequence counter outlives the day by a margin, then goes.
 _SEQUENCE_TTL_S = 3 * 24 * 3600
@@ -154,7 +160,7 @@ async def create_incident(
     if isinstance(followed, NoScriptError):
         followed = None  # it never ran: the caller runs it again (now that the scripts are loaded)
     raise_errors([followed])
-    return Recorded(Outcome.CREATED, actual, _pairs(answer[2]), followed)
+    return Recorded(Outcome.CREATED, actual, hash_answer(answer[2]), followed)
 
 
 async def link_call(
@@ -239,8 +245,3 @@ async def _open_incidents(redis: Redis, keys: AreaKeys, refs: list[str]) -> list
 
 def _flatten(fields: dict[str, str]) -> list[str]:
     return [item for pair in fields.items() for item in pair]
-
-
-def _pairs(flat: list[str]) -> dict[str, str]:
-    """A hash as HGETALL answers it inside Lua: name, value, name, value ..."""
-    return dict(zip(flat[::2], flat[1::2], strict=True))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline as AsyncPipeline
 from redis.client import Pipeline
 
@@ -39,10 +38,3 @@ def queue_fixes(pipe: Pipeline | AsyncPipeline, fixes: Sequence[PositionFix]) ->
         # XX: only a unit already in the available set moves there; a claimed one stays out.
         pipe.geoadd(keys.available, members, xx=True)
         pipe.hset(keys.unit_fix, mapping=stamps)
-
-
-async def record_fixes(redis: Redis, fixes: Sequence[PositionFix]) -> None:
-    """Store a batch of fixes in one round trip."""
-    async with redis.pipeline(transaction=False) as pipe:
-        queue_fixes(pipe, fixes)
-        await pipe.execute()

@@ -13,18 +13,17 @@ import os
 import pickle
 import select
 import signal
-import socket
 import ssl
 import sys
 import time
-from typing import Any
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.enums import MQTTErrorCode, MQTTProtocolVersion
 
+from cad import paho_link
 from cad.broker_security import redact_url
 from cad.logs import configure_logging, log
-from cad.mqtt import NO_DELAY, BrokerAddress, tls_parameters
+from cad.mqtt import tls_parameters
 from cad.redis_client import open_sync_redis
 from cad.settings import Settings
 from cad.topics import Topics
@@ -39,10 +38,6 @@ _IDLE_S = 0.05
 _READ_BURST = 500
 
 
-class LinkError(RuntimeError):
-    """The broker refused the worker or did not answer in time."""
-
-
 class AvlWorker:
     """One AVL ingest process: connect, subscribe, read and write batches until stopped."""
 
@@ -53,6 +48,8 @@ class AvlWorker:
             open_sync_redis(settings), self._topics, max_payload_bytes=settings.max_payload_bytes
         )
         self._client_id = f"{settings.mqtt_client_id}-avl{index}"
+        # Used only with an mqtts:// URL: the same CA and client certificate as the service's.
+        self._tls = tls_parameters(settings)
         self._parent = os.getppid()
         self._stopping = False
 
@@ -68,10 +65,9 @@ class AvlWorker:
         """Ingest until stopped, reconnecting with backoff."""
         backoff = 0.1
         while self._running():
-            client = self._new_client()
             try:
-                self._connect(client)
-            except (OSError, LinkError) as exc:
+                client = self._connect()
+            except (OSError, paho_link.BrokerConnectError) as exc:
                 log(logger, logging.WARNING, "mqtt_disconnected", error=str(exc), retry_s=backoff)
                 self._sleep(backoff)
                 backoff = min(backoff * 2, self._settings.reconnect_max_backoff_s)
@@ -84,42 +80,20 @@ class AvlWorker:
             client.disconnect()
         log(logger, logging.INFO, "avl_worker_stopped", written=self._ingest.written)
 
-    def _new_client(self) -> paho.Client:
+    def _connect(self) -> paho.Client:
         # MQTT v3.1.1: v5 builds a Properties object for every incoming PUBLISH (a third of the
         # cost of AVL); positions are QoS 0 and perishable, so a clean session is enough.
-        client = paho.Client(
-            CallbackAPIVersion.VERSION2, client_id=self._client_id,
-            protocol=MQTTProtocolVersion.MQTTv311, clean_session=True,
+        client = paho_link.connect(
+            self._settings.mqtt_url, self._client_id, threaded=False,
+            protocol=MQTTProtocolVersion.MQTTv311, tls=self._tls, keepalive=15,
+            timeout_s=self._settings.network_timeout_s, still_wanted=self._running,
         )  # fmt: skip
-        address = BrokerAddress.from_url(self._settings.mqtt_url)
-        if address.username is not None:
-            client.username_pw_set(address.username, address.password)
-        if address.tls:  # the same CA and client certificate as the service's own link
-            tls = tls_parameters(self._settings)
-            client.tls_set(ca_certs=tls.ca_certs, certfile=tls.certfile, keyfile=tls.keyfile)
         client.on_message = self._on_message
+        client.subscribe(self._topics.all_avl_shared(SHARE_GROUP), qos=0)
         return client
 
     def _on_message(self, _c: paho.Client, _u: object, message: paho.MQTTMessage) -> None:
         self._ingest.add(message.topic, bytes(message.payload))
-
-    def _connect(self, client: paho.Client) -> None:
-        address = BrokerAddress.from_url(self._settings.mqtt_url)
-        state: dict[str, Any] = {}
-        client.on_connect = lambda _c, _u, _f, reason, _p: state.setdefault("reason", reason)
-        client.connect(address.host, address.port, keepalive=15)
-        sock = client.socket()
-        if isinstance(sock, socket.socket):
-            for level, option, value in NO_DELAY:
-                sock.setsockopt(level, option, value)
-        deadline = time.monotonic() + self._settings.network_timeout_s
-        while "reason" not in state:
-            if time.monotonic() > deadline or not self._running():
-                raise LinkError("no CONNACK in time")
-            client.loop(0.05)
-        if state["reason"].is_failure:
-            raise LinkError(f"broker refused {self._client_id}: {state['reason']}")
-        client.subscribe(self._topics.all_avl_shared(SHARE_GROUP), qos=0)
 
     def _pump(self, client: paho.Client) -> None:
         """Read, batch and write until stopped or the link drops."""

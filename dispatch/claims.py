@@ -10,7 +10,7 @@ from typing import Any
 from cad.events import Grade
 from cad.incident_types import DEFAULT_PLAN, Requirement
 from cad.keys import AreaKeys
-from dispatch.scripts import DispatchScripts
+from dispatch.scripts import DispatchScripts, hash_answer
 
 # Pending incidents are ordered by grade, then age: score = rank * 10^13 + the call time (ms).
 GRADE_RANK = {Grade.IMMEDIATE: 0, Grade.SIGNIFICANT: 1, Grade.EXTENDED: 2, Grade.REFERRED: 3}
@@ -115,7 +115,7 @@ def claimed(answer: list[Any]) -> ClaimResult:
     return ClaimResult(
         ClaimOutcome(outcome),
         _units(callsigns, distances, tasking_ids),
-        incident_fields=dict(zip(fields[::2], fields[1::2], strict=True)),
+        incident_fields=hash_answer(fields),
     )
 
 

@@ -25,8 +25,8 @@ from dispatch.claims import (
     ClaimResult,
     NamedPick,
     PlannedClaim,
+    claim_nearest,
     claim_units,
-    claimed,
     plan_nearest,
 )
 from dispatch.incident_store import read_incident
@@ -113,8 +113,7 @@ class Dispatcher:
         available units takes units from lower-grade incidents not yet on scene (`preempt`); a
         plan its own area still cannot meet is borrowed from the nearest other areas (`borrow`)."""
         opening = self.plan(incident, actor=actor, force=force)
-        planned = opening.claim
-        claim = claimed(await self._scripts.claim_plan(keys=planned.keys, args=planned.args))
+        claim = await claim_nearest(self._scripts, opening.claim)
         return await self.follow_up(
             incident, opening, claim, actor=actor, preempt=preempt, borrow=borrow
         )

@@ -86,6 +86,11 @@ def raise_errors(answers: Sequence[Any]) -> None:
             raise answer
 
 
+def hash_answer(flat: Sequence[str]) -> dict[str, str]:
+    """A hash as a script answers it (HGETALL inside Lua): name, value, name, value ..."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
 def queue_script(
     pipe: Pipeline, script: AsyncScript, *, keys: Sequence[str], args: Sequence[str | int | float]
 ) -> None:

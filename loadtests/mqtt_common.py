@@ -14,7 +14,7 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
-from cad.bench import paho_link
+from cad import paho_link
 from cad.topics import Topics
 
 MQTT_URL = os.environ.get("CAD_MQTT_URL", "mqtt://127.0.0.1:1883")

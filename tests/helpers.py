@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from cad.mqtt import NO_DELAY, BrokerAddress
 from cad.settings import Settings
-from cad.tokens import Role, issue_dev_token
+from cad.tokens import Role, dev_token_for
 from callhandling.app import create_app
 from callhandling.runtime import Runtime
 
@@ -45,10 +45,7 @@ ALL_ROLES = tuple(Role)
 
 def bearer(settings: Settings, *roles: Role, subject: str = "PC0001", ttl_s: int = 3600) -> str:
     """A development token for the test's settings (every role unless told)."""
-    assert settings.auth_dev_secret is not None
-    return issue_dev_token(
-        settings.auth_dev_secret, subject=subject, roles=roles or ALL_ROLES, ttl_s=ttl_s
-    )
+    return dev_token_for(settings, subject=subject, roles=roles or ALL_ROLES, ttl_s=ttl_s)
 
 
 def auth_headers(settings: Settings, *roles: Role, subject: str = "PC0001") -> dict[str, str]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import psutil
 
-from cad.bench import paho_link
+from cad import paho_link
 
 # Fixes go out in small batches every tick: a steady stream, not one spike a second.
 _TICK_S = 0.01

@@ -19,7 +19,7 @@ import paho.mqtt.client as paho
 import redis
 from paho.mqtt.enums import MQTTProtocolVersion
 
-from cad.bench import paho_link
+from cad import paho_link
 from cad.bench.redis_claims import bare_claim_source
 
 

@@ -9,7 +9,7 @@ import uuid
 import paho.mqtt.client as paho
 import psutil
 
-from cad.bench import paho_link
+from cad import paho_link
 from cad.bench.context import bench_root
 from cad.bench.stats import Figures, figures
 

@@ -18,7 +18,7 @@ from typing import Any
 import paho.mqtt.client as paho
 import psutil
 
-from cad.bench import paho_link
+from cad import paho_link
 from cad.bench.calls import bench_calls
 
 _DRAIN_S = 5.0

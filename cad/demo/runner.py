@@ -34,7 +34,7 @@ from cad.redis_client import open_redis
 from cad.servers import embedded_servers, free_port
 from cad.service import server_for
 from cad.settings import Settings, get_settings
-from cad.tokens import Role, issue_dev_token, new_dev_secret
+from cad.tokens import Role, dev_token_for, new_dev_secret
 from cad.topics import Topics
 from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_unit
@@ -96,11 +96,9 @@ def _map_address(settings: Settings, api: str) -> str:
     """The live map's address, with a supervisor's token in the fragment when one can be made."""
     if not settings.auth_dev_secret:
         return f"{api}/  (append #token=<a bearer token from your identity provider>)"
-    token = issue_dev_token(
-        settings.auth_dev_secret, subject="demo-supervisor", ttl_s=_TOKEN_TTL_S,
+    token = dev_token_for(
+        settings, subject="demo-supervisor", ttl_s=_TOKEN_TTL_S,
         roles=(Role.SUPERVISOR, Role.DISPATCHER, Role.CALL_HANDLER),
-        issuer=settings.auth_issuer, audience=settings.auth_audience,
-        roles_claim=settings.auth_roles_claim,
     )  # fmt: skip
     return f"{api}/#token={token}"
 

@@ -12,7 +12,7 @@ from cad.events import CallEvent, CallSource, Location
 from cad.incident_record import IncidentRecord
 from cad.keys import AreaKeys, GlobalKeys
 from callhandling.duplicates import Candidate
-from callhandling.incidents import Outcome, create_incident, link_call, look_around
+from callhandling.incidents import Outcome, Recorded, create_incident, link_call, look_around
 from dispatch.claims import ClaimOutcome, claimed, plan_nearest
 from dispatch.scripts import DispatchScripts, queue_script, script_source
 
@@ -36,49 +36,29 @@ def event(call_id: str, lon: float = -0.1281, cli: str | None = None) -> CallEve
     )  # fmt: skip
 
 
-async def _create(redis: Redis, scripts: DispatchScripts, e: CallEvent, fence: str) -> Outcome:
-    recorded = await create_incident(
-        redis,
-        scripts,
-        e,
-        area=AREA,
-        now=NOW,
-        actor="t",
-        fence=fence,
-        hashed_cli=None,
-        retention_s=RETAIN_S,
-    )
-    return recorded.outcome
+async def _create(
+    redis: Redis,
+    scripts: DispatchScripts,
+    e: CallEvent,
+    fence: str = "0",
+    *,
+    hashed_cli: str | None = None,
+    follow: Callable[[IncidentRecord, Pipeline], None] | None = None,
+) -> Recorded:
+    return await create_incident(
+        redis, scripts, e, area=AREA, now=NOW, actor="t", fence=fence, hashed_cli=hashed_cli,
+        retention_s=RETAIN_S, follow=follow,
+    )  # fmt: skip
 
 
 async def test_a_call_opens_one_incident_and_a_replay_finds_it(
     redis: Redis, scripts: DispatchScripts
 ) -> None:
     fence = await read_fence(redis, AREA, -0.1281, 51.508)
-    first = await create_incident(
-        redis,
-        scripts,
-        event("c1"),
-        area=AREA,
-        now=NOW,
-        actor="t",
-        fence=fence,
-        hashed_cli="h",
-        retention_s=RETAIN_S,
-    )
+    first = await _create(redis, scripts, event("c1"), fence, hashed_cli="h")
     assert first.outcome is Outcome.CREATED
     assert first.ref == "CAD 0001/22NOV26"
-    again = await create_incident(
-        redis,
-        scripts,
-        event("c1"),
-        area=AREA,
-        now=NOW,
-        actor="t",
-        fence="whatever",
-        hashed_cli="h",
-        retention_s=RETAIN_S,
-    )
+    again = await _create(redis, scripts, event("c1"), "whatever", hashed_cli="h")
     assert again == type(first)(Outcome.REPLAYED, first.ref)
     assert await redis.hlen(GlobalKeys().incident_area) == 1  # the second ref was unlisted
     call = await redis.hgetall(KEYS.call("c1"))
@@ -97,13 +77,15 @@ async def test_the_fence_sends_a_racing_call_back_to_look_for_duplicates(
     redis: Redis, scripts: DispatchScripts
 ) -> None:
     fence = await read_fence(redis, AREA, -0.1281, 51.508)
-    assert await _create(redis, scripts, event("a"), fence) is Outcome.CREATED
+    assert (await _create(redis, scripts, event("a"), fence)).outcome is Outcome.CREATED
     # A call that read the fence before "a" opened its incident must search again ...
-    assert await _create(redis, scripts, event("b", lon=-0.1282), fence) is Outcome.RETRY
+    assert (await _create(redis, scripts, event("b", lon=-0.1282), fence)).outcome is Outcome.RETRY
     # ... and so must one in the neighbouring cell; one far away need not.
-    assert await _create(redis, scripts, event("c", lon=-0.1281 + 0.02), fence) is Outcome.RETRY
+    assert (
+        await _create(redis, scripts, event("c", lon=-0.1281 + 0.02), fence)
+    ).outcome is Outcome.RETRY
     far = await read_fence(redis, AREA, -0.2, 51.508)
-    assert await _create(redis, scripts, event("d", lon=-0.2), far) is Outcome.CREATED
+    assert (await _create(redis, scripts, event("d", lon=-0.2), far)).outcome is Outcome.CREATED
     assert not await redis.exists(KEYS.call("b"))
 
 
@@ -111,19 +93,7 @@ async def test_linking_adds_the_call_once_and_only_to_an_open_incident(
     redis: Redis, scripts: DispatchScripts
 ) -> None:
     fence = await read_fence(redis, AREA, -0.1281, 51.508)
-    ref = (
-        await create_incident(
-            redis,
-            scripts,
-            event("x1"),
-            area=AREA,
-            now=NOW,
-            actor="t",
-            fence=fence,
-            hashed_cli="h1",
-            retention_s=RETAIN_S,
-        )
-    ).ref
+    ref = (await _create(redis, scripts, event("x1"), fence, hashed_cli="h1")).ref
     candidate = Candidate(ref, 0.95, 12.0, ("same place",))
 
     async def link(call_id: str, cli_hash: str | None) -> Outcome:
@@ -157,10 +127,7 @@ async def test_a_call_record_expires_with_its_caller_data(
 
 
 async def test_a_new_incident_comes_back_as_stored(redis: Redis, scripts: DispatchScripts) -> None:
-    recorded = await create_incident(
-        redis, scripts, event("f1"), area=AREA, now=NOW, actor="t", fence="0", hashed_cli=None,
-        retention_s=RETAIN_S,
-    )  # fmt: skip
+    recorded = await _create(redis, scripts, event("f1"))
     assert recorded.fields == await redis.hgetall(KEYS.incident(recorded.ref))
 
 
@@ -168,13 +135,13 @@ async def test_the_scripts_are_loaded_again_after_redis_forgets_them(
     redis: Redis, scripts: DispatchScripts
 ) -> None:
     await redis.script_flush()
-    assert await _create(redis, scripts, event("n1"), "0") is Outcome.CREATED
+    assert (await _create(redis, scripts, event("n1"), "0")).outcome is Outcome.CREATED
 
 
 async def test_free_text_is_stored_as_given(redis: Redis, scripts: DispatchScripts) -> None:
     text = 'Zoë said "help" 💥\n\tthen \\ nothing \u2028'
     call = event("u1").model_copy(update={"text": text})
-    assert await _create(redis, scripts, call, "0") is Outcome.CREATED
+    assert (await _create(redis, scripts, call, "0")).outcome is Outcome.CREATED
     assert await redis.hget(KEYS.call("u1"), "text") == text
 
 
@@ -192,10 +159,7 @@ def _queue_claim(scripts: DispatchScripts) -> Callable[[IncidentRecord, Pipeline
 async def test_the_opening_claim_rides_on_the_creation(
     redis: Redis, scripts: DispatchScripts
 ) -> None:
-    recorded = await create_incident(
-        redis, scripts, event("o1"), area=AREA, now=NOW, actor="t", fence="0", hashed_cli=None,
-        retention_s=RETAIN_S, follow=_queue_claim(scripts),
-    )  # fmt: skip
+    recorded = await _create(redis, scripts, event("o1"), follow=_queue_claim(scripts))
     assert recorded.outcome is Outcome.CREATED
     claim = claimed(recorded.followed)
     assert claim.outcome is ClaimOutcome.QUEUED  # no units in this test
@@ -207,10 +171,7 @@ async def test_an_opening_claim_redis_forgot_is_left_to_the_caller(
 ) -> None:
     await redis.script_flush()
     await redis.script_load(script_source("create_incident"))
-    recorded = await create_incident(
-        redis, scripts, event("o2"), area=AREA, now=NOW, actor="t", fence="0", hashed_cli=None,
-        retention_s=RETAIN_S, follow=_queue_claim(scripts),
-    )  # fmt: skip
+    recorded = await _create(redis, scripts, event("o2"), follow=_queue_claim(scripts))
     assert recorded.outcome is Outcome.CREATED
     assert recorded.followed is None
     assert await redis.hget(KEYS.incident(recorded.ref), "status") == "new"

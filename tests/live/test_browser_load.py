@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from cad.events import AvlFix, UnitStatus
 from cad.keys import AreaKeys, GlobalKeys
 from cad.settings import Settings
-from dispatch.avl import PositionFix, record_fixes
+from dispatch.avl import PositionFix, queue_fixes
 from dispatch.scripts import DispatchScripts
 from dispatch.unit_status import apply_status
 from dispatch.units import Unit, register_unit
@@ -56,6 +56,13 @@ async def seed_units(redis: Redis, scripts: DispatchScripts, rng: random.Random)
     await record_fixes(redis, [fix(u, u.base_lon, u.base_lat, now - timedelta(seconds=a))
                                for u, a in zip(units, ages, strict=True)])  # fmt: skip
     return units
+
+
+async def record_fixes(redis: Redis, fixes: list[PositionFix]) -> None:
+    """Write fixes as the AVL worker does, in one pipelined round trip."""
+    async with redis.pipeline(transaction=False) as pipe:
+        queue_fixes(pipe, fixes)
+        await pipe.execute()
 
 
 def fix(unit: Unit, lon: float, lat: float, ts: datetime) -> PositionFix:

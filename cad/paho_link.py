@@ -1,14 +1,16 @@
-"""Bare paho clients for the bench's generators and baselines: Nagle off, connected.
-
-Generators and baselines use paho directly (as locust users must), not the service's aiomqtt link.
+"""Bare paho clients, Nagle off, connected: for the AVL worker (dispatch/avl_worker.py), whose
+cost per message matters, and for the bench's and locust's generators, which run outside
+asyncio (locust on gevent). The service's own link is aiomqtt (cad/mqtt.py).
 """
 
 from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
+import aiomqtt
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
@@ -27,15 +29,24 @@ def connect(
     *,
     threaded: bool,
     protocol: MQTTProtocolVersion = MQTTProtocolVersion.MQTTv5,
+    tls: aiomqtt.TLSParameters | None = None,
+    keepalive: int = 30,
+    timeout_s: float = _CONNECT_TIMEOUT_S,
+    still_wanted: Callable[[], bool] = lambda: True,
 ) -> paho.Client:
-    """A connected client (MQTT v5 unless told); `threaded` starts paho's network thread, else
-    call loop()."""
+    """A connected client (MQTT v5 unless told, a clean session); `threaded` starts paho's
+    network thread, else call loop(). An `mqtts://` URL needs `tls`. The wait for CONNACK gives
+    up after `timeout_s`, or as soon as `still_wanted()` is false."""
     address = BrokerAddress.from_url(url)
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
     if address.username is not None:
         client.username_pw_set(address.username, address.password)
+    if address.tls:
+        options = tls or aiomqtt.TLSParameters()
+        client.tls_set(ca_certs=options.ca_certs, certfile=options.certfile,
+                       keyfile=options.keyfile)  # fmt: skip
     state: dict[str, Any] = {}
 
     def on_connect(c: paho.Client, _u: object, _f: object, reason: Any, _p: object = None) -> None:
@@ -47,18 +58,20 @@ def connect(
         state["reason"] = reason
 
     client.on_connect = on_connect
-    client.connect(address.host, address.port, keepalive=30)
+    client.connect(address.host, address.port, keepalive=keepalive)
     if threaded:
         client.loop_start()
-    deadline = time.monotonic() + _CONNECT_TIMEOUT_S
+    deadline = time.monotonic() + timeout_s
     while "reason" not in state:
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or not still_wanted():
+            close(client, threaded=threaded)
             raise BrokerConnectError(f"no CONNACK from {address.host}:{address.port}")
         if threaded:
             time.sleep(0.005)
         else:
             client.loop(0.05)
     if state["reason"].is_failure:
+        close(client, threaded=threaded)
         raise BrokerConnectError(f"broker refused {client_id}: {state['reason']}")
     return client
 
