@@ -70,6 +70,10 @@ class AreaKeys:
         """Geo set: the positions of the units that may be dispatched now."""
         return f"{self.tag}:available"
 
+    def packing(self, geo_set: str) -> str:
+        """Geo set: the scratch copy of one of the area's geo sets while it is re-packed."""
+        return f"{geo_set}:packing"
+
     @property
     def pending(self) -> str:
         """Sorted set: incidents waiting for a unit, ordered by grade then age."""

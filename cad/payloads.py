@@ -25,6 +25,13 @@ def parse_payload(model: type[M], payload: bytes, *, max_bytes: int) -> M | Reje
     if len(payload) > max_bytes:
         return Rejection(f"payload: {len(payload)} bytes exceeds the limit of {max_bytes}")
     try:
+        # pydantic's own JSON parser, in one pass: half the cost of json.loads and then
+        # model_validate for a valid fix or call, and nearly every message is valid.
+        return model.model_validate_json(payload)
+    except ValidationError:
+        pass
+    # Refused: parse again the slow way, which says precisely what is wrong with it.
+    try:
         document = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         return Rejection(f"payload: not valid JSON ({exc})")

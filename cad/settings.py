@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # A tasking not acknowledged by the MDT within this long is escalated to the next unit.
     ack_timeout_s: float = Field(default=30.0, gt=0)
     ack_check_interval_s: float = Field(default=1.0, gt=0)
+    # How often every area's geo sets are re-packed (dispatch/geo_sets.py); each area's pass
+    # blocks Redis for about a millisecond per thousand of its units.
+    geo_compact_interval_s: float = Field(default=600.0, gt=0)
     # MDT passwords derive from this (cad/broker_security.py); the same on broker and simulator.
     mdt_credential_secret: str = "development-only-mdt-secret"
     network_timeout_s: float = Field(default=5.0, gt=0)

@@ -10,7 +10,7 @@ from cad.redis_client import open_redis
 from cad.settings import Settings
 from dispatch.scripts import register_scripts
 from dispatch.unit_file import parse_unit_file
-from dispatch.units import register_unit
+from dispatch.units import register_fleet
 
 
 async def load_units(settings: Settings, path: Path) -> int:
@@ -22,8 +22,7 @@ async def load_units(settings: Settings, path: Path) -> int:
     try:
         scripts = register_scripts(redis)
         now_ms = int(time.time() * 1000)
-        for unit in units:
-            await register_unit(redis, scripts, unit, now_ms=now_ms, actor="cli:units-load")
+        await register_fleet(redis, scripts, units, now_ms=now_ms, actor="cli:units-load")
     finally:
         await redis.aclose()
     print(f"registered {len(units)} units, refused {len(errors)} rows")

@@ -13,7 +13,9 @@ from callhandling.runtime import Runtime
 from dispatch.incident_store import find_incident
 
 
-def _runtime(request: Request) -> Runtime:
+# async, though it awaits nothing: FastAPI runs a plain `def` dependency in its thread pool, a
+# thread hop (and a GIL hand-over) on every request.
+async def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 

@@ -24,6 +24,7 @@ from callhandling.intake import CallIntake
 from dispatch.ack_watch import AckWatch
 from dispatch.avl_supervisor import AvlWorkers
 from dispatch.dispatcher import Dispatcher
+from dispatch.geo_sets import GeoSetCompactor
 from dispatch.mdt_consumer import MdtConsumer
 from dispatch.scripts import DispatchScripts, register_scripts
 from geo import load_gazetteer
@@ -71,6 +72,9 @@ class Runtime:
             catalogue=self.catalogue, timeout_s=settings.ack_timeout_s,
             interval_s=settings.ack_check_interval_s,
         )  # fmt: skip
+        self.geo_compactor = GeoSetCompactor(
+            self.redis, self.scripts, interval_s=settings.geo_compact_interval_s
+        )
         t = self.topics
         routes += [
             Route(t.calls_in_shared(settings.mqtt_share_group), t.calls_in, 1, calls.handle),
@@ -79,6 +83,7 @@ class Runtime:
         self._link_task: asyncio.Task[None] | None = None
         self._avl_task: asyncio.Task[None] | None = None
         self._ack_task: asyncio.Task[None] | None = None
+        self._compact_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Load the gazetteer, then run the MQTT link and the AVL workers in the background."""
@@ -90,6 +95,7 @@ class Runtime:
         self._link_task = asyncio.create_task(self.link.run(), name="mqtt-link")
         self._avl_task = asyncio.create_task(self.avl_workers.run(), name="avl-workers")
         self._ack_task = asyncio.create_task(self.acks.run(), name="ack-watch")
+        self._compact_task = asyncio.create_task(self.geo_compactor.run(), name="geo-compaction")
         log(
             logger,
             logging.INFO,
@@ -104,6 +110,7 @@ class Runtime:
         grace, network = self.settings.shutdown_grace_s, self.settings.network_timeout_s
         self.link.stop_receiving()
         await shutdown_step("ack_watch", _cancel(self._ack_task), network)
+        await shutdown_step("geo_compaction", _cancel(self._compact_task), network)
         # A call cut short here was never acknowledged: the broker gives it to the next run.
         await shutdown_step("drain", self.pool.drain(within_s=grace), grace + network)
         self.link.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import pickle
 import signal
 import sys
@@ -46,7 +47,7 @@ class AvlWorkers:
         backoff = 0.5
         while not self._stopping.is_set():
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "dispatch.avl_worker", str(index),
+                sys.executable, "-m", "dispatch.avl_worker", str(index), str(os.getpid()),
                 stdin=asyncio.subprocess.PIPE,
             )  # fmt: skip
             self._procs[index] = proc

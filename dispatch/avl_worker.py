@@ -1,9 +1,9 @@
 """The AVL ingest process: a plain paho client on the shared AVL subscription, batching fixes
 into pipelined Redis writes, so positions never queue ahead of calls on the service's link.
 
-Run as `python -m dispatch.avl_worker INDEX` with the pickled settings on stdin (the service's
-`AvlWorkers` does this); it reconnects with backoff, exits when its parent dies, and drains its
-batch on SIGTERM.
+Run as `python -m dispatch.avl_worker INDEX PARENT_PID` with the pickled settings on stdin (the
+service's `AvlWorkers` does this); it reconnects with backoff, exits when its parent dies, and
+drains its batch on SIGTERM.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ _READ_BURST = 500
 class AvlWorker:
     """One AVL ingest process: connect, subscribe, read and write batches until stopped."""
 
-    def __init__(self, settings: Settings, index: int) -> None:
+    def __init__(self, settings: Settings, index: int, parent_pid: int) -> None:
         self._settings = settings
         self._topics = Topics(settings.topic_root)
         self._ingest = AvlIngest(
@@ -50,7 +50,9 @@ class AvlWorker:
         self._client_id = f"{settings.mqtt_client_id}-avl{index}"
         # Used only with an mqtts:// URL: the same CA and client certificate as the service's.
         self._tls = tls_parameters(settings)
-        self._parent = os.getppid()
+        # Told, not read with getppid(): a parent that died while this process was starting
+        # would leave it adopted before it could look, and it would never notice.
+        self._parent = parent_pid
         self._stopping = False
 
     def stop(self, *_: object) -> None:
@@ -153,7 +155,7 @@ def main() -> None:
     # Pickled, not read from the environment: the parent's settings may carry overrides.
     settings: Settings = pickle.loads(sys.stdin.buffer.read())
     configure_logging(settings.log_level, settings.log_file)
-    worker = AvlWorker(settings, int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    worker = AvlWorker(settings, int(sys.argv[1]), int(sys.argv[2]))
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)
     worker.run()

@@ -33,6 +33,8 @@ class DispatchScripts:
     claim_units: AsyncScript
     set_unit_status: AsyncScript
     register_unit: AsyncScript
+    # Re-packs an area's geo sets (dispatch/geo_sets.py).
+    compact_geo: AsyncScript
     # Read only: a recommendation's candidates in one round trip (dispatch/candidates.py).
     unit_candidates: AsyncScript
     # Unacknowledged taskings (dispatch/acks.py).

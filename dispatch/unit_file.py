@@ -28,14 +28,23 @@ def parse_unit_file(path: Path) -> tuple[list[Unit], list[UnitFileError]]:
     rows = _csv_rows(text) if path.suffix.lower() == ".csv" else _json_rows(text)
     units: list[Unit] = []
     errors: list[UnitFileError] = []
+    first_line: dict[str, int] = {}
     for line, row in rows:
         if isinstance(row, str):
             errors.append(UnitFileError(line, row))
             continue
         try:
-            units.append(Unit.model_validate(row))
+            unit = Unit.model_validate(row)
         except ValidationError as exc:
             errors.append(UnitFileError(line, describe_validation_error(exc)))
+            continue
+        # Units are registered side by side: a second row for a unit is a mistake, not an edit.
+        if unit.callsign in first_line:
+            reason = f"callsign: {unit.callsign} is already on line {first_line[unit.callsign]}"
+            errors.append(UnitFileError(line, reason))
+            continue
+        first_line[unit.callsign] = line
+        units.append(unit)
     return units, errors
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated
 
@@ -11,7 +13,11 @@ from redis.asyncio import Redis
 from cad.events import Callsign, Latitude, Longitude, UnitStatus
 from cad.incident_types import Capability
 from cad.keys import AreaKeys, GlobalKeys
+from dispatch.geo_sets import compact_geo_sets
 from dispatch.scripts import DispatchScripts
+
+# Units registered at once when a whole fleet is loaded: a short queue of scripts, not thousands.
+_FLEET_BATCH = 50
 
 
 class UnitType(StrEnum):
@@ -64,3 +70,19 @@ async def register_unit(
         pipe.sadd(glob.areas, unit.area)
         await pipe.execute()
     return UnitStatus(status)
+
+
+async def register_fleet(
+    redis: Redis, scripts: DispatchScripts, units: Sequence[Unit], *, now_ms: int, actor: str
+) -> list[UnitStatus]:
+    """Register many units, a batch at a time, then re-pack their areas' geo sets."""
+    statuses: list[UnitStatus] = []
+    for i in range(0, len(units), _FLEET_BATCH):
+        statuses += await asyncio.gather(
+            *(
+                register_unit(redis, scripts, u, now_ms=now_ms, actor=actor)
+                for u in units[i : i + _FLEET_BATCH]
+            )
+        )
+    await compact_geo_sets(redis, scripts, {u.area for u in units})
+    return statuses

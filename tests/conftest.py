@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from cad.broker_security import ANY_PREFIX, development_credentials
+from cad.redis_client import open_redis
 from cad.servers import EmbeddedServer, mosquitto, redis_server
 from cad.settings import Settings, get_settings
 from dispatch.scripts import DispatchScripts, register_scripts
@@ -69,8 +70,8 @@ def settings(redis_proc: EmbeddedServer, broker_proc: EmbeddedServer) -> Setting
 
 @pytest.fixture
 async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    """A client on a flushed database."""
-    client: Redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    """The service's kind of client (cad.redis_client), on a flushed database."""
+    client = open_redis(settings)
     await client.flushdb()
     yield client
     await client.aclose()

@@ -1,8 +1,7 @@
-"""The bench fleet: units at seeded points over London, registered through `register_unit`."""
+"""The bench fleet: units at seeded points over London, registered through `register_fleet`."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 
@@ -11,10 +10,8 @@ from redis.asyncio import Redis
 from cad.bench.calls import london_points
 from cad.keys import AreaKeys
 from dispatch.areas import dispatch_area
-from dispatch.scripts import DispatchScripts, register_scripts
-from dispatch.units import Unit, register_unit
-
-_BATCH = 50
+from dispatch.scripts import register_scripts
+from dispatch.units import Unit, register_fleet
 
 
 @dataclass(frozen=True)
@@ -35,23 +32,12 @@ def bench_fleet(prefix: str, n: int, seed: int) -> list[FleetUnit]:
     ]
 
 
-async def register_fleet(redis: Redis, fleet: list[FleetUnit]) -> None:
-    """Register every unit (a new unit starts available at its position)."""
-    scripts: DispatchScripts = register_scripts(redis)
-    now_ms = int(time.time() * 1000)
-    for i in range(0, len(fleet), _BATCH):
-        await asyncio.gather(
-            *(
-                register_unit(
-                    redis,
-                    scripts,
-                    Unit(callsign=u.callsign, area=u.area, base_lon=u.lon, base_lat=u.lat),
-                    now_ms=now_ms,
-                    actor="bench",
-                )
-                for u in fleet[i : i + _BATCH]
-            )
-        )
+async def register_bench_fleet(redis: Redis, fleet: list[FleetUnit]) -> None:
+    """Register every unit as `cad units load` does (a new unit starts available there)."""
+    units = [Unit(callsign=u.callsign, area=u.area, base_lon=u.lon, base_lat=u.lat) for u in fleet]
+    await register_fleet(
+        redis, register_scripts(redis), units, now_ms=int(time.time() * 1000), actor="bench"
+    )
 
 
 async def available_count(redis: Redis, fleet: list[FleetUnit]) -> int:

@@ -7,13 +7,14 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 
 from cad.bench.calls import london_points
 from cad.bench.results import Scenario
 from cad.bench.stats import Figures, figures, median_of
 from cad.incident_types import load_catalogue
 from cad.keys import AreaKeys
+from cad.redis_client import open_redis
 from cad.settings import get_settings
 from dispatch.areas import dispatch_area
 from dispatch.candidates import recommend_for
@@ -46,14 +47,13 @@ async def run_recommendation(
     redis_url: str, *, fleet_size: int, seconds: float, runs: int
 ) -> Scenario:
     """Recommendations for incidents at seeded London points, paced at 1,000 a second."""
-    # A late call must wait for a connection, not fail: the queueing is part of the latency.
-    pool = BlockingConnectionPool.from_url(redis_url, max_connections=64, decode_responses=True)
-    redis = Redis(connection_pool=pool)
+    # The service's client: a late call waits for a connection (the queueing is part of the
+    # latency) rather than failing.
+    redis = open_redis(get_settings().model_copy(update={"redis_url": redis_url}))
     try:
         return await _measure(redis, fleet_size=fleet_size, seconds=seconds, runs=runs)
     finally:
         await redis.aclose()
-        await pool.disconnect()
 
 
 async def _measure(redis: Redis, *, fleet_size: int, seconds: float, runs: int) -> Scenario:

@@ -24,11 +24,10 @@ from cad.keys import AreaKeys, GlobalKeys
 from cad.settings import Settings
 from dispatch.claims import claim_nearest, plan_nearest
 from dispatch.scripts import register_scripts
-from dispatch.units import Unit, register_unit
+from dispatch.units import Unit, register_fleet
 
 # A box over inner London: units and claims spread over ~15 x 12 km, as in one busy BCU.
 _BOX = (-0.22, -0.02, 51.45, 51.56)
-_REGISTER_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -105,13 +104,7 @@ async def dispatch_run(redis: Redis, settings: Settings, load: ClaimLoad, seed: 
         Unit(callsign=f"B{n}", area=area, base_lon=lon, base_lat=lat)
         for n, (lon, lat) in enumerate(_points(load.units, seed))
     ]
-    for i in range(0, len(fleet), _REGISTER_BATCH):
-        await asyncio.gather(
-            *(
-                register_unit(redis, scripts, u, now_ms=now_ms, actor="bench")
-                for u in fleet[i : i + _REGISTER_BATCH]
-            )
-        )
+    await register_fleet(redis, scripts, fleet, now_ms=now_ms, actor="bench")
     targets = _points(load.claims, seed + 1)
     async with redis.pipeline(transaction=False) as pipe:
         for i in range(load.claims):

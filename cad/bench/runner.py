@@ -22,7 +22,7 @@ from cad.bench import broker_rtt, redis_claims
 from cad.bench.avl_bench import run_avl
 from cad.bench.context import BENCH_AUTH_SECRET, FULL, QUICK, Context, Plan, bench_root
 from cad.bench.e2e import run_burst, run_latency
-from cad.bench.fleet import bench_fleet, register_fleet
+from cad.bench.fleet import bench_fleet, register_bench_fleet
 from cad.bench.http_bench import run_http
 from cad.bench.machine import describe_machine
 from cad.bench.procs import Child, http_ready
@@ -30,6 +30,7 @@ from cad.bench.recommendation import run_recommendation
 from cad.bench.results import Scenario
 from cad.bench.stats import median_of
 from cad.logs import log
+from cad.redis_client import open_redis
 from cad.servers import LOOPBACK, embedded_servers, free_port
 from cad.settings import get_settings
 
@@ -143,7 +144,8 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
     started = time.monotonic()
     scenarios: list[Scenario] = []
     with _servers(workdir) as (redis_url, mqtt_url):
-        redis = Redis.from_url(redis_url, decode_responses=True)
+        # The service's own kind of client: claims and recommendations are measured as it runs them.
+        redis = open_redis(get_settings().model_copy(update={"redis_url": redis_url}))
         try:
             if options.wants("1", "2"):
                 scenarios += await _claims(redis, plan)
@@ -152,7 +154,7 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
                 scenarios.append(_rtt(mqtt_url, plan))
                 _lap("broker", started)
             fleet = bench_fleet(f"BF{uuid.uuid4().hex[:4]}-", plan.fleet, 4242)
-            await register_fleet(redis, fleet)
+            await register_bench_fleet(redis, fleet)
             if options.wants("8"):
                 scenarios.append(
                     await run_recommendation(

@@ -37,7 +37,7 @@ from cad.settings import Settings, get_settings
 from cad.tokens import Role, dev_token_for, new_dev_secret
 from cad.topics import Topics
 from dispatch.scripts import register_scripts
-from dispatch.units import Unit, register_unit
+from dispatch.units import Unit, register_fleet
 
 _PROGRESS_EVERY_S = 5.0
 # After the last call, jobs in progress get this long (real time) to be cleared and closed.
@@ -126,8 +126,7 @@ async def run_demo(options: DemoOptions) -> int:
         redis = open_redis(settings)
         scripts = register_scripts(redis)
         now_ms = int(time.time() * 1000)
-        for unit in fleet:
-            await register_unit(redis, scripts, unit, now_ms=now_ms, actor="demo")
+        await register_fleet(redis, scripts, fleet, now_ms=now_ms, actor="demo")
         print(f"registered {len(fleet)} units in {len({u.area for u in fleet})} BCUs")
         topics = Topics(settings.topic_root)
         book = LatencyBook()

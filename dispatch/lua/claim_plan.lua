@@ -21,15 +21,16 @@
 --         {'queued', '', '', '', fields}                   the plan cannot be met now
 --         {'missing', '', '', '', {}}                      no such incident
 -- where fields is the incident's hash as the claim leaves it (HGETALL: name, value ...)
-local status = redis.call('HGET', KEYS[8], 'status')
+local incident = redis.call('HMGET', KEYS[8], 'status', 'units')
+local status, current = incident[1], incident[2]
 if not status then
   return {'missing', '', '', '', {}}
 end
-local current = redis.call('HGET', KEYS[8], 'units')
 if current and current ~= '' then
   return {'already', current, '', redis.call('HGET', KEYS[8], 'taskings') or '',
     redis.call('HGETALL', KEYS[8])}
 end
+local MIN_WINDOW = 8
 local ref, now, min_fix = ARGV[4], ARGV[5], tonumber(ARGV[8])
 local n_req = tonumber(ARGV[9])
 local chosen, picks, dists = {}, {}, {}
@@ -55,18 +56,25 @@ for _ = 1, n_req do
   arg = arg + 2
   -- GEOSEARCH cost grows with the members inside the radius: a small circle first, then wider.
   for radius in string.gmatch(ARGV[3], '[^,]+') do
-    if need == 0 then break end
-    local found = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],
-      'BYRADIUS', radius, 'm', 'ASC', 'WITHDIST')
-    for _, hit in ipairs(found) do
-      if need == 0 then break end
-      if suitable(hit[1], cap_key, n_caps) then
-        chosen[hit[1]] = true
-        picks[#picks + 1] = hit[1]
-        dists[#dists + 1] = hit[2]
-        need = need - 1
+    -- Turning every member of a dense circle into Lua tables costs as much as the search: read
+    -- the nearest few, and more only while those were all unsuitable.
+    local window = math.max(MIN_WINDOW, need * 4)
+    while need > 0 do
+      local found = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],
+        'BYRADIUS', radius, 'm', 'ASC', 'COUNT', window, 'WITHDIST')
+      for _, hit in ipairs(found) do
+        if need == 0 then break end
+        if suitable(hit[1], cap_key, n_caps) then
+          chosen[hit[1]] = true
+          picks[#picks + 1] = hit[1]
+          dists[#dists + 1] = hit[2]
+          need = need - 1
+        end
       end
+      if #found < window then break end
+      window = window * 4
     end
+    if need == 0 then break end
   end
   if need > 0 then
     if status ~= 'pending' then

@@ -42,7 +42,7 @@ def fix(lon: float, lat: float, ts: datetime) -> bytes:
 
 async def start_worker(settings: Settings) -> asyncio.subprocess.Process:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "dispatch.avl_worker", "0",
+        sys.executable, "-m", "dispatch.avl_worker", "0", str(os.getpid()),
         stdin=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stdin is not None
@@ -145,10 +145,13 @@ async def test_the_service_restarts_a_worker_that_dies(
     assert workers.running == 0
 
 
-async def test_a_worker_whose_parent_dies_exits(settings: Settings) -> None:
-    # A stand-in parent starts the worker, says its pid, then dies without a word to it.
+@pytest.mark.parametrize("lives_s", [0.5, 0.0], ids=["after-starting", "while-starting"])
+async def test_a_worker_whose_parent_dies_exits(settings: Settings, lives_s: float) -> None:
+    # A stand-in parent starts the worker, says its pid, then dies without a word to it: after
+    # the worker is up, or before its interpreter has even started (it is adopted before it
+    # could ask who its parent is).
     parent = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _ORPHANING_PARENT, stdin=asyncio.subprocess.PIPE,
+        sys.executable, "-c", _ORPHANING_PARENT, str(lives_s), stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, _ = await parent.communicate(pickle.dumps(settings))
@@ -157,14 +160,14 @@ async def test_a_worker_whose_parent_dies_exits(settings: Settings) -> None:
 
 
 _ORPHANING_PARENT = """
-import subprocess, sys, time
+import os, subprocess, sys, time
 worker = subprocess.Popen(
-    [sys.executable, "-m", "dispatch.avl_worker", "0"], stdin=subprocess.PIPE,
+    [sys.executable, "-m", "dispatch.avl_worker", "0", str(os.getpid())], stdin=subprocess.PIPE,
     stderr=subprocess.DEVNULL,
 )
 worker.stdin.write(sys.stdin.buffer.read())
 worker.stdin.close()
-time.sleep(0.5)
+time.sleep(float(sys.argv[1]))
 print(worker.pid)
 """
 

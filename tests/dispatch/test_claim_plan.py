@@ -137,3 +137,19 @@ async def test_the_incident_closes_when_its_last_unit_clears(
     assert incident["on_scene_ms"] == "20000"
     assert await redis.hget(keys.unit_since, "B") == "20000"
     assert await redis.hget(keys.unit_by, "B") == "t"
+
+
+async def test_suitable_units_behind_many_nearer_unsuitable_ones_are_still_found(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    # The script reads the nearest few members of a circle at a time: forty nearer units without
+    # the capability must widen the window, not hide the two that have it (or send them out of
+    # order).
+    for n in range(40):
+        await _unit(redis, scripts, f"IRV{n}", 50 + n * 8, {"response"})
+    await _unit(redis, scripts, "ARV2", 480, {"response", "firearms"}, UnitType.ARV)
+    await _unit(redis, scripts, "ARV1", 460, {"response", "firearms"}, UnitType.ARV)
+    await _incident(redis, "P9")
+    result = await _claim(scripts, "P9", (FIREARMS_2, RESPONSE))
+    assert result.outcome is ClaimOutcome.CLAIMED
+    assert [u.callsign for u in result.units] == ["ARV1", "ARV2", "IRV0"]

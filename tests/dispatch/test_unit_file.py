@@ -46,3 +46,17 @@ def test_csv(tmp_path: Path) -> None:
     assert len(errors) == 1
     assert errors[0].line == 4
     assert errors[0].reason.startswith("unit_type: Input should be")
+
+
+def test_a_unit_listed_twice_is_refused_on_its_second_row(tmp_path: Path) -> None:
+    path = tmp_path / "units.csv"
+    path.write_text(
+        "callsign,area,base_lon,base_lat\n"
+        "CN01,CN,-0.12,51.54\n"
+        "CN02,CN,-0.11,51.55\n"
+        "CN01,CN,-0.13,51.56\n"
+    )
+    units, errors = parse_unit_file(path)
+    assert [u.callsign for u in units] == ["CN01", "CN02"]
+    assert units[0].base_lon == -0.12
+    assert [(e.line, e.reason) for e in errors] == [(4, "callsign: CN01 is already on line 2")]

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from cad.bench import redis_claims
 from cad.bench.context import Context, Plan
 from cad.bench.e2e import run_burst, run_latency
-from cad.bench.fleet import bench_fleet, register_fleet
+from cad.bench.fleet import bench_fleet, register_bench_fleet
 from cad.bench.reconcile import _doubles
 from cad.bench.redis_claims import ClaimLoad
 from cad.bench.report import plot, table, write_json
@@ -66,7 +66,7 @@ async def test_tiny_end_to_end_run_reconciles_clean_and_reports(
     redis: Redis, settings: Settings, tmp_path: Path
 ) -> None:
     fleet = bench_fleet("T", TINY.fleet, seed=3)
-    await register_fleet(redis, fleet)
+    await register_bench_fleet(redis, fleet)
     async with running_service(settings.redis_url, settings.mqtt_url, tmp_path) as (root, port):
         ctx = Context(
             redis, settings.redis_url, settings.mqtt_url, root, port, fleet, tmp_path, TINY
