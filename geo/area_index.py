@@ -57,6 +57,8 @@ class AreaIndex:
         shapely.prepare(pieces)
         self._tree = shapely.STRtree(pieces)
         self._pieces_bng = geometry_to_bng(pieces)
+        shapely.prepare(self._pieces_bng)
+        self._piece_m2: FloatArray = shapely.area(self._pieces_bng)
         self._tree_bng = shapely.STRtree(self._pieces_bng)
         self._cell_owner: IntArray = np.full(self._nx * self._ny, -1, dtype=np.int32)
         self._cells: list[tuple[bool, tuple[_Entry, ...]]] = [(False, ())] * (self._nx * self._ny)
@@ -122,7 +124,15 @@ class AreaIndex:
     def overlap_m2(self, region_bng: Any) -> FloatArray:
         """Square metres of a BNG region inside each area, indexed like the areas."""
         hits = self._tree_bng.query(region_bng, predicate="intersects")
-        areas = shapely.area(shapely.intersection(self._pieces_bng[hits], region_bng))
+        pieces = self._pieces_bng[hits]
+        # Most regions are small AML circles: a piece holding the whole region, or lying wholly
+        # inside it, needs no intersection (prepared tests are a fraction of its cost).
+        holds = shapely.contains(pieces, region_bng)
+        inside = ~holds & shapely.within(pieces, region_bng)
+        rest = ~(holds | inside)
+        areas = np.where(holds, float(shapely.area(region_bng)), self._piece_m2[hits])
+        if rest.any():
+            areas[rest] = shapely.area(shapely.intersection(pieces[rest], region_bng))
         overlap: FloatArray = np.bincount(
             self._piece_owner[hits], weights=areas, minlength=self.size
         ).astype(np.float64)
