@@ -27,10 +27,11 @@ def open_redis(settings: Settings) -> Redis:
     return Redis.from_pool(pool)
 
 
-class _HiredisPacking:
+class _HiredisPacker:
     # redis-py's asyncio connections pack commands in Python, about 2 µs an argument (a claim
-    # sends 25); its blocking client already packs with hiredis's C packer. Same bytes.
-    def pack_command(self, *args: Any) -> list[bytes]:
+    # sends 25); its blocking client packs with hiredis but first looks at every argument in a
+    # generator of its own (an AVL batch sends eight arguments a fix). Same bytes, one C call.
+    def pack(self, *args: Any) -> list[bytes]:
         name = args[0]
         if isinstance(name, str) and " " in name:
             # redis-py spells some commands as one string ("SCRIPT LOAD"): Redis wants two words.
@@ -39,6 +40,14 @@ class _HiredisPacking:
             return [hiredis.pack_command(args)]
         except TypeError as error:
             raise DataError(str(error)) from error
+
+
+_PACKER = _HiredisPacker()
+
+
+class _HiredisPacking:
+    def pack_command(self, *args: Any) -> list[bytes]:
+        return _PACKER.pack(*args)
 
 
 # redis-py is untyped here (pyproject.toml): its classes are Any to mypy.
@@ -58,7 +67,9 @@ _HIREDIS_PACKED: dict[type[AbstractConnection], type[AbstractConnection]] = {
 
 def open_sync_redis(settings: Settings) -> redis.Redis:
     """A blocking Redis client for the same URL, for processes without an event loop (AVL)."""
-    return redis.Redis.from_url(settings.redis_url, **_client_options(settings))
+    return redis.Redis.from_url(
+        settings.redis_url, command_packer=_PACKER, **_client_options(settings)
+    )
 
 
 def _client_options(settings: Settings) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The service's Redis client packs commands with hiredis: the same bytes as redis-py's own."""
+"""The service's Redis clients pack commands with one hiredis call: the bytes redis-py packs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from redis.asyncio import Redis
 from redis.asyncio.connection import Connection
 from redis.exceptions import DataError
 
-from cad.redis_client import open_redis
+from cad.redis_client import open_redis, open_sync_redis
 from cad.settings import Settings
 
 COMMANDS = [
@@ -22,10 +22,11 @@ COMMANDS = [
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[str(c[0]) for c in COMMANDS])
 def test_the_service_packs_exactly_what_redis_py_packs(command: tuple[object, ...]) -> None:
-    service = open_redis(Settings(redis_url="redis://127.0.0.1:1/0"))
-    ours = service.connection_pool.make_connection()
-    theirs = Connection()
-    assert b"".join(ours.pack_command(*command)) == b"".join(theirs.pack_command(*command))
+    settings = Settings(redis_url="redis://127.0.0.1:1/0")
+    theirs = b"".join(Connection().pack_command(*command))
+    for client in (open_redis(settings), open_sync_redis(settings)):
+        ours = client.connection_pool.make_connection()
+        assert b"".join(ours.pack_command(*command)) == theirs
 
 
 def test_a_value_redis_cannot_hold_is_refused_as_redis_py_refuses_it() -> None:
