@@ -85,7 +85,7 @@ class _ClaimFrame:
     keys: AreaKeys
     unit_keys: tuple[str, ...]
     queue_keys: tuple[str, ...]
-    shape: tuple[str | int, ...]
+    shape: tuple[int, ...]
     units: int
 
 
