@@ -27,7 +27,7 @@ TARGET_P99_MS = 2.0
 async def _paced(call: Callable[[int], Awaitable[object]], *, count: int) -> Figures:
     """Start `count` calls at RATE_PER_S (open loop: a late call waits, and that counts)."""
     latencies: list[float] = []
-    running: set[asyncio.Task[None]] = set()
+    started_calls: list[asyncio.Task[None]] = []
 
     async def one(i: int, due: float) -> None:
         await call(i)
@@ -43,10 +43,8 @@ async def _paced(call: Callable[[int], Awaitable[object]], *, count: int) -> Fig
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        task = asyncio.create_task(one(i, due))
-        running.add(task)
-        task.add_done_callback(running.discard)
-    await asyncio.gather(*running)
+        started_calls.append(asyncio.create_task(one(i, due)))
+    await asyncio.gather(*started_calls)
     elapsed = time.perf_counter() - started
     # Generator and recommender share this process: above 90% CPU the figure measures the pacing.
     cpu_pct = 100 * (time.process_time() - cpu_started) / elapsed
