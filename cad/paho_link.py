@@ -17,10 +17,42 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from cad.mqtt import NO_DELAY, BrokerAddress
 
 _CONNECT_TIMEOUT_S = 10.0
+# One recv() holds hundreds of small PUBLISH packets under a flood.
+_READ_AHEAD_BYTES = 65_536
 
 
 class BrokerConnectError(RuntimeError):
     """The broker refused or did not answer the connection in time."""
+
+
+class ReadAheadClient(paho.Client):
+    """A paho client that reads the socket 64 KiB at a time. paho asks for each packet in three
+    recv() calls (type, length, rest), one system call each; these are served from memory.
+    Whoever runs its loop must ask `has_read_ahead()` before waiting on the socket: packets
+    already read do not make it readable."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ahead = b""
+        self._ahead_at = 0
+        self._ahead_of: object = None
+
+    def has_read_ahead(self) -> bool:
+        """Whether bytes already read off the socket wait to be handled."""
+        return self._ahead_of is self._sock and self._ahead_at < len(self._ahead)
+
+    def _sock_recv(self, bufsize: int) -> bytes:
+        if self._ahead_of is not self._sock:
+            # A new connection (paho reconnects in place): nothing read from the old one is its.
+            self._ahead, self._ahead_at, self._ahead_of = b"", 0, self._sock
+        if self._ahead_at >= len(self._ahead):
+            chunk = super()._sock_recv(_READ_AHEAD_BYTES)
+            if len(chunk) <= bufsize:
+                return chunk
+            self._ahead, self._ahead_at = chunk, 0
+        data = self._ahead[self._ahead_at : self._ahead_at + bufsize]
+        self._ahead_at += len(data)
+        return data
 
 
 def connect(
@@ -33,12 +65,14 @@ def connect(
     keepalive: int = 30,
     timeout_s: float = _CONNECT_TIMEOUT_S,
     still_wanted: Callable[[], bool] = lambda: True,
+    kind: type[paho.Client] = paho.Client,
 ) -> paho.Client:
-    """A connected client (MQTT v5 unless told, a clean session); `threaded` starts paho's
-    network thread, else call loop(). An `mqtts://` URL needs `tls`. The wait for CONNACK gives
-    up after `timeout_s`, or as soon as `still_wanted()` is false."""
+    """A connected client of class `kind` (MQTT v5 unless told, a clean session); `threaded`
+    starts paho's network thread, else call loop() (or, for a `ReadAheadClient`, a loop of
+    one's own). An `mqtts://` URL needs `tls`. The wait for CONNACK gives up after `timeout_s`,
+    or as soon as `still_wanted()` is false."""
     address = BrokerAddress.from_url(url)
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
+    client = kind(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
     if address.username is not None:

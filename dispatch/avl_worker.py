@@ -89,6 +89,7 @@ class AvlWorker:
             self._settings.mqtt_url, self._client_id, threaded=False,
             protocol=MQTTProtocolVersion.MQTTv311, tls=self._tls, keepalive=15,
             timeout_s=self._settings.network_timeout_s, still_wanted=self._running,
+            kind=paho_link.ReadAheadClient,
         )  # fmt: skip
         client.on_message = self._on_message
         client.subscribe(self._topics.all_avl_shared(SHARE_GROUP), qos=0)
@@ -106,7 +107,7 @@ class AvlWorker:
             due = self._ingest.wait_s(now)
             timeout = _IDLE_S if due is None else min(due, _IDLE_S)
             writers = [sock] if client.want_write() else []
-            buffered = _buffered(sock)
+            buffered = _buffered(client, sock)
             readable, writable, _ = select.select([sock], writers, [], 0 if buffered else timeout)
             if (readable or buffered) and not self._read(client, sock):
                 return
@@ -129,7 +130,7 @@ class AvlWorker:
                 return False
             if self._ingest.wait_s(time.monotonic()) == 0.0:
                 return True
-            if not _buffered(sock) and not select.select([sock], [], [], 0)[0]:
+            if not _buffered(client, sock) and not select.select([sock], [], [], 0)[0]:
                 return True
         return True
 
@@ -145,9 +146,11 @@ class AvlWorker:
             time.sleep(min(_IDLE_S, seconds))
 
 
-def _buffered(sock: paho.SocketLike) -> bool:
-    # TLS decrypts ahead: records already read off the socket are invisible to select().
-    return isinstance(sock, ssl.SSLSocket) and sock.pending() > 0
+def _buffered(client: paho.Client, sock: paho.SocketLike) -> bool:
+    # Bytes already read off the socket are invisible to select(): the client's read-ahead, and
+    # the TLS records it decrypted ahead.
+    ahead = isinstance(client, paho_link.ReadAheadClient) and client.has_read_ahead()
+    return ahead or (isinstance(sock, ssl.SSLSocket) and sock.pending() > 0)
 
 
 def main() -> None:

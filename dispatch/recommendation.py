@@ -55,16 +55,15 @@ def recommend(
     plan: tuple[Requirement, ...], candidates: list[Candidate], *, stale_before_ms: int
 ) -> Recommendation:
     """Fill each requirement with the nearest suitable available unit (ETA grows with distance)."""
-    ordered = sorted(candidates, key=lambda c: c.distance_m)
+    ordered = sorted(candidates, key=_distance)
+    needs = [frozenset(r.capabilities) for r in plan]
+    usable = [c for c in ordered if _usable(c, stale_before_ms)]
+    total = sum(r.count for r in plan)
     chosen: list[Choice] = []
     taken: set[str] = set()
     complete = True
-    for index, requirement in enumerate(plan):
-        need = set(requirement.capabilities)
-        fits = [
-            c for c in ordered
-            if c.callsign not in taken and _usable(c, stale_before_ms) and need <= c.capabilities
-        ]  # fmt: skip
+    for index, (requirement, need) in enumerate(zip(plan, needs, strict=True)):
+        fits = [c for c in usable if c.callsign not in taken and need <= c.capabilities]
         for candidate in fits[: requirement.count]:
             taken.add(candidate.callsign)
             chosen.append(
@@ -74,18 +73,22 @@ def recommend(
                     candidate.distance_m,
                     eta_seconds(candidate.distance_m),
                     f"nearest available with {'+'.join(sorted(need))} "
-                    f"({len(chosen) + 1} of {sum(r.count for r in plan)})",
+                    f"({len(chosen) + 1} of {total})",
                 )
             )
         complete = complete and len(fits) >= requirement.count
     passed = tuple(
         Passed(
-            c.callsign, c.distance_m, eta_seconds(c.distance_m), _why_not(c, plan, stale_before_ms)
+            c.callsign, c.distance_m, eta_seconds(c.distance_m), _why_not(c, needs, stale_before_ms)
         )
         for c in ordered
         if c.callsign not in taken
     )
     return Recommendation(tuple(chosen), passed, complete)
+
+
+def _distance(candidate: Candidate) -> float:
+    return candidate.distance_m
 
 
 def _usable(candidate: Candidate, stale_before_ms: int) -> bool:
@@ -97,15 +100,15 @@ def _stale(candidate: Candidate, stale_before_ms: int) -> bool:
     return candidate.fix_ms is not None and candidate.fix_ms < stale_before_ms
 
 
-def _why_not(candidate: Candidate, plan: tuple[Requirement, ...], stale_before_ms: int) -> str:
+def _why_not(candidate: Candidate, needs: list[frozenset[str]], stale_before_ms: int) -> str:
     if candidate.status != UnitStatus.AVAILABLE:
         committed = f" to {candidate.incident_ref}" if candidate.incident_ref else ""
         return f"not available: {candidate.status}{committed}"
     if _stale(candidate, stale_before_ms):
         age_s = (stale_before_ms - (candidate.fix_ms or 0)) // 1000
         return f"stale: last AVL fix older than the limit by {age_s}s"
-    if not any(set(r.capabilities) <= candidate.capabilities for r in plan):
-        wanted = sorted({c for r in plan for c in r.capabilities} - candidate.capabilities)
+    if not any(need <= candidate.capabilities for need in needs):
+        wanted = sorted(frozenset().union(*needs) - candidate.capabilities)
         return f"lacks capability: {', '.join(wanted)}"
     return "further than the units chosen"
 

@@ -17,6 +17,7 @@ import psutil
 import uvloop
 
 from cad.bench.calls import bench_calls
+from cad.bench.pacing import start_when_due
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,7 @@ async def _connection(
             counter[0] += 1
             body = bodies[i]
             if config.rate_per_s > 0:
-                started = begun + i / config.rate_per_s
-                await asyncio.sleep(max(0.0, started - time.perf_counter()))
+                started = await start_when_due(begun + i / config.rate_per_s)
             else:
                 started = time.perf_counter()
             writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)

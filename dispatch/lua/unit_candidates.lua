@@ -11,14 +11,25 @@
 --         registry record, incident ref ('' where Redis holds none)
 local hits = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],
   'BYRADIUS', ARGV[3], 'm', 'ASC', 'COUNT', ARGV[4], 'WITHDIST')
+if #hits == 0 then
+  return {}
+end
+local names = {}
+for i, hit in ipairs(hits) do
+  names[i] = hit[1]
+end
+-- One HMGET a hash rather than one HGET a unit and hash: the calls out of Lua, not the reads,
+-- were most of this script's time.
+local columns = {}
+for k = 2, 5 do
+  columns[k] = redis.call('HMGET', KEYS[k], unpack(names))
+end
 local out = {}
-for _, hit in ipairs(hits) do
-  local name = hit[1]
-  out[#out + 1] = name
+for i, hit in ipairs(hits) do
+  out[#out + 1] = hit[1]
   out[#out + 1] = hit[2]
-  out[#out + 1] = redis.call('HGET', KEYS[2], name) or ''
-  out[#out + 1] = redis.call('HGET', KEYS[3], name) or ''
-  out[#out + 1] = redis.call('HGET', KEYS[4], name) or ''
-  out[#out + 1] = redis.call('HGET', KEYS[5], name) or ''
+  for k = 2, 5 do
+    out[#out + 1] = columns[k][i] or ''
+  end
 end
 return out

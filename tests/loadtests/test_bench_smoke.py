@@ -6,6 +6,7 @@ Never a timed assertion: the figures depend on the machine; only their presence 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from cad.bench import redis_claims
 from cad.bench.context import Context, Plan
 from cad.bench.e2e import run_burst, run_latency
 from cad.bench.fleet import bench_fleet, register_bench_fleet
+from cad.bench.pacing import start_when_due
 from cad.bench.reconcile import _doubles
 from cad.bench.redis_claims import ClaimLoad
 from cad.bench.report import plot, table, write_json
@@ -35,6 +37,15 @@ async def test_bare_and_dispatch_claims_claim_every_time(redis: Redis, settings:
     assert bare.rate_per_s > 0
     assert ours.p99_ms >= ours.p50_ms
     assert await redis.keys("cad:{BN*") == []  # the throwaway area is gone
+
+
+async def test_a_late_start_counts_from_its_due_time_and_an_early_one_from_its_start() -> None:
+    overdue = time.perf_counter() - 0.5
+    assert await start_when_due(overdue) == overdue  # the half second waited counts
+    due = time.perf_counter() + 0.02
+    counted_from = await start_when_due(due)
+    # Never from a moment after the due time: a wake-up late by the timer's grain would count.
+    assert counted_from <= due
 
 
 def _assigned(callsign: str, ref: str) -> dict[str, str]:
