@@ -18,8 +18,8 @@ from redis.exceptions import NoScriptError
 from cad.events import CallEvent
 from cad.incident_record import IncidentRecord, new_incident_fields
 from cad.keys import AreaKeys, GlobalKeys
-from callhandling.duplicates import Candidate
-from callhandling.lifecycle import is_open
+from callhandling.duplicates import Candidate, OpenIncident
+from callhandling.lifecycle import OPEN
 from callhandling.refs import format_ref, london_day
 from dispatch.scripts import (
     DispatchScripts,
@@ -206,11 +206,18 @@ class Surroundings:
 
     known_ref: str | None
     fence: str
-    incidents: list[dict[str, str]]
+    incidents: list[OpenIncident]
 
 
 async def look_around(
-    redis: Redis, *, area: str, call_id: str, lon: float, lat: float, radius_m: float
+    redis: Redis,
+    scripts: DispatchScripts,
+    *,
+    area: str,
+    call_id: str,
+    lon: float,
+    lat: float,
+    radius_m: float,
 ) -> Surroundings:
     """The call's incident if it was recorded already, else the fence (read before the search)
     and the open incidents of the area within `radius_m`: one round trip, two with incidents."""
@@ -225,22 +232,37 @@ async def look_around(
         known, fence, refs = await pipe.execute()
     if known is not None:
         return Surroundings(str(known), "", [])
-    return Surroundings(None, str(fence or "0"), await _open_incidents(redis, keys, refs))
+    return Surroundings(None, str(fence or "0"), await _open_incidents(scripts, keys, refs))
 
 
-async def _open_incidents(redis: Redis, keys: AreaKeys, refs: list[str]) -> list[dict[str, str]]:
-    """The stored incidents of `refs` that are still open; closed ones are dropped."""
+_OPEN_STATUSES = ",".join(sorted(OPEN))
+
+
+async def _open_incidents(
+    scripts: DispatchScripts, keys: AreaKeys, refs: list[str]
+) -> list[OpenIncident]:
+    """The incidents of `refs` that are still open, as duplicate scoring needs them."""
     if not refs:
         return []
-    async with redis.pipeline(transaction=False) as pipe:
-        for ref in refs:
-            pipe.hgetall(keys.incident(ref))
-        records = await pipe.execute()
-    closed = [ref for ref, r in zip(refs, records, strict=True) if not is_open(r.get("status", ""))]
-    if closed:
-        # The open set is tidied lazily: a closed incident is dropped the first time it is seen.
-        await redis.zrem(keys.open_incidents, *closed)
-    return [r for r in records if is_open(r.get("status", ""))]
+    flat = await scripts.open_incident_facts(
+        keys=[keys.open_incidents, *(keys.incident(ref) for ref in refs)],
+        args=[_OPEN_STATUSES, *refs],
+    )
+    return [_open_incident(*row) for row in zip(*[iter(flat)] * 7, strict=True)]
+
+
+def _open_incident(
+    ref: str, lon: str, lat: str, radius_m: str, received_ms: str, kind: str, cli_hashes: str
+) -> OpenIncident:
+    return OpenIncident(
+        ref=ref,
+        lon=float(lon),
+        lat=float(lat),
+        radius_m=float(radius_m) if radius_m else None,
+        received_ms=int(received_ms),
+        incident_type=kind or None,
+        cli_hashes=frozenset(h for h in cli_hashes.split(",") if h),
+    )
 
 
 def _flatten(fields: dict[str, str]) -> list[str]:

@@ -18,7 +18,7 @@ from cad.events import CallEvent, utcnow
 from cad.incident_record import IncidentRecord
 from cad.logs import log
 from cad.settings import Settings
-from callhandling.duplicates import CallFacts, Candidate, OpenIncident, rank_candidates
+from callhandling.duplicates import CallFacts, Candidate, rank_candidates
 from callhandling.incidents import (
     Outcome,
     Surroundings,
@@ -70,8 +70,8 @@ class CallIntake:
         opening = _Opening(self._dispatcher, actor)
         for attempt in range(_MAX_ATTEMPTS):
             around = await look_around(
-                self._redis, area=area, call_id=event.call_id, lon=loc.lon, lat=loc.lat,
-                radius_m=self._settings.duplicate_search_m,
+                self._redis, self._scripts, area=area, call_id=event.call_id, lon=loc.lon,
+                lat=loc.lat, radius_m=self._settings.duplicate_search_m,
             )  # fmt: skip
             if around.known_ref is not None:
                 return await self._replayed(event, area, around.known_ref)
@@ -168,16 +168,4 @@ def _candidates(event: CallEvent, hashed: str | None, around: Surroundings) -> l
         loc.lon, loc.lat, loc.radius_m, int(event.received_at.timestamp() * 1000),
         event.incident_type, hashed,
     )  # fmt: skip
-    return rank_candidates(facts, [_open_incident(r) for r in around.incidents])
-
-
-def _open_incident(record: dict[str, str]) -> OpenIncident:
-    return OpenIncident(
-        ref=record["ref"],
-        lon=float(record["lon"]),
-        lat=float(record["lat"]),
-        radius_m=float(record["radius_m"]) if record.get("radius_m") else None,
-        received_ms=int(record["received_ms"]),
-        incident_type=record.get("incident_type") or None,
-        cli_hashes=frozenset(h for h in record.get("cli_hashes", "").split(",") if h),
-    )
+    return rank_candidates(facts, around.incidents)

@@ -37,6 +37,8 @@ class DispatchScripts:
     compact_geo: AsyncScript
     # Read only: a recommendation's candidates in one round trip (dispatch/candidates.py).
     unit_candidates: AsyncScript
+    # The open incidents near a new call, as duplicate scoring needs them (callhandling).
+    open_incident_facts: AsyncScript
     # Unacknowledged taskings (dispatch/acks.py).
     escalate_tasking: AsyncScript
     # Cross-BCU dispatch (dispatch/mutual_aid.py): a saga of one-slot steps.

@@ -14,7 +14,7 @@ from cad.keys import AreaKeys, GlobalKeys
 from callhandling.duplicates import Candidate
 from callhandling.incidents import Outcome, Recorded, create_incident, link_call, look_around
 from dispatch.claims import ClaimOutcome, claimed, plan_nearest
-from dispatch.scripts import DispatchScripts, queue_script, script_source
+from dispatch.scripts import DispatchScripts, queue_script, register_scripts, script_source
 
 AREA = "CW"
 KEYS = AreaKeys(AREA)
@@ -24,7 +24,10 @@ RETAIN_S = 3600
 
 async def read_fence(redis: Redis, area: str, lon: float, lat: float) -> str:
     """The fence a call at this point reads before it searches for duplicates."""
-    around = await look_around(redis, area=area, call_id="probe", lon=lon, lat=lat, radius_m=1)
+    scripts = register_scripts(redis)
+    around = await look_around(
+        redis, scripts, area=area, call_id="probe", lon=lon, lat=lat, radius_m=1
+    )
     return around.fence
 
 
@@ -176,3 +179,31 @@ async def test_an_opening_claim_redis_forgot_is_left_to_the_caller(
     assert recorded.followed is None
     assert await redis.hget(KEYS.incident(recorded.ref), "status") == "new"
     assert await redis.script_exists(scripts.claim_plan.sha) == [True]
+
+
+async def test_the_open_incidents_near_a_call_come_with_their_scoring_facts(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    """`open_incident_facts.lua` directly: open ones answered, closed and vanished ones dropped."""
+    await redis.hset(KEYS.incident("A"), mapping={
+        "status": "dispatched", "lon": "-0.1", "lat": "51.5", "radius_m": "", "grade": "I",
+        "received_ms": "1000", "incident_type": "violence", "cli_hashes": "h1,h2",
+    })  # fmt: skip
+    await redis.hset(KEYS.incident("B"), mapping={
+        "status": "closed", "lon": "-0.2", "lat": "51.5", "received_ms": "2000",
+    })  # fmt: skip
+    await redis.hset(KEYS.incident("C"), mapping={
+        "status": "new", "lon": "-0.3", "lat": "51.6", "radius_m": "250.0", "received_ms": "3000",
+    })  # fmt: skip
+    for ref, lon in (("A", -0.1), ("B", -0.2), ("C", -0.3), ("GONE", -0.4)):
+        await redis.geoadd(KEYS.open_incidents, (lon, 51.5, ref))
+    refs = ["A", "B", "GONE", "C"]
+    flat = await scripts.open_incident_facts(
+        keys=[KEYS.open_incidents, *(KEYS.incident(r) for r in refs)],
+        args=["dispatched,en_route,new,on_scene,pending", *refs],
+    )
+    assert flat == [
+        "A", "-0.1", "51.5", "", "1000", "violence", "h1,h2",
+        "C", "-0.3", "51.6", "250.0", "3000", "", "",
+    ]  # fmt: skip
+    assert set(await redis.zrange(KEYS.open_incidents, 0, -1)) == {"A", "C"}
