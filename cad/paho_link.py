@@ -71,6 +71,9 @@ def connect(
     starts paho's network thread, else call loop() (or, for a `ReadAheadClient`, a loop of
     one's own). An `mqtts://` URL needs `tls`. The wait for CONNACK gives up after `timeout_s`,
     or as soon as `still_wanted()` is false."""
+    if threaded and issubclass(kind, ReadAheadClient):
+        # paho's thread waits on the socket alone and would sit on packets already read.
+        raise ValueError("a ReadAheadClient needs a loop of its own, not paho's thread")
     address = BrokerAddress.from_url(url)
     client = kind(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
     client.max_inflight_messages_set(1000)

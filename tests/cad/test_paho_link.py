@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+import pytest
 from paho.mqtt.enums import MQTTErrorCode, MQTTProtocolVersion
 
 from cad import paho_link
@@ -40,6 +41,12 @@ def test_a_burst_is_read_ahead_and_every_message_arrives_in_order(settings: Sett
     assert got == [f"{i:06d}".encode() for i in range(BURST)]
     # Most packets came from memory, not from a system call each.
     assert served_from_memory > BURST // 2
+
+
+def test_a_read_ahead_client_is_refused_paho_s_own_thread(settings: Settings) -> None:
+    with pytest.raises(ValueError, match="loop of its own"):
+        paho_link.connect(settings.mqtt_url, "ra-threaded", threaded=True,
+                          kind=paho_link.ReadAheadClient)  # fmt: skip
 
 
 def _pump(client: paho_link.ReadAheadClient, *, until: Callable[[], bool], for_s: float) -> int:
