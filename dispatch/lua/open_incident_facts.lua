@@ -1,5 +1,5 @@
 -- What duplicate scoring needs of the open incidents near a call, in one call: a pipeline of one
--- HMGET an incident cost the client far more than the reads cost Redis. An incident found
+-- command an incident cost the client far more than the reads cost Redis. An incident found
 -- closed (or whose hash is gone) is dropped from the open set, which is tidied lazily.
 -- KEYS[1] open incidents geo set  cad:{area}:open
 -- KEYS[2..] incident hashes       cad:{area}:incident:{ref}, one for each ref below
