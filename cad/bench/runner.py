@@ -28,7 +28,7 @@ from cad.bench.machine import describe_machine
 from cad.bench.procs import Child, http_ready
 from cad.bench.recommendation import run_recommendation
 from cad.bench.results import Scenario
-from cad.bench.stats import median_of
+from cad.bench.stats import Figures, median_of
 from cad.logs import log
 from cad.redis_client import open_redis
 from cad.servers import LOOPBACK, embedded_servers, free_port
@@ -64,13 +64,13 @@ def _servers(workdir: Path) -> Iterator[tuple[str, str]]:
 
 async def _claims(redis: Redis, plan: Plan) -> tuple[Scenario, Scenario]:
     settings = get_settings()
-    bare = [
-        await redis_claims.bare_run(redis, settings, plan.claims, 7 + i) for i in range(plan.runs)
-    ]
-    ours = [
-        await redis_claims.dispatch_run(redis, settings, plan.claims, 7 + i)
-        for i in range(plan.runs)
-    ]
+    bare: list[Figures] = []
+    ours: list[Figures] = []
+    # Taken in turns, so a slower spell of a shared machine (or Redis rewriting its AOF) falls on
+    # both sides alike rather than on whichever ran last.
+    for i in range(plan.runs):
+        bare.append(await redis_claims.bare_run(redis, settings, plan.claims, 7 + i))
+        ours.append(await redis_claims.dispatch_run(redis, settings, plan.claims, 7 + i))
     raw = Scenario("1", "raw Redis: bare GEOSEARCH + claim Lua", measured=median_of(bare))
     raw.target = "baseline"
     raw.notes.append(f"{plan.claims.concurrency} concurrent claimers, {plan.claims.units} units")

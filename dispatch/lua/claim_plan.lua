@@ -30,13 +30,29 @@ if current and current ~= '' then
   return {'already', current, '', redis.call('HGET', KEYS[8], 'taskings') or '',
     redis.call('HGETALL', KEYS[8])}
 end
-local MIN_WINDOW = 8
 local ref, now, min_fix = ARGV[4], ARGV[5], tonumber(ARGV[8])
 local n_req = tonumber(ARGV[9])
 local chosen, picks, dists = {}, {}, {}
 local cap_key, arg = 11, 10
+local fleet = redis.call('HLEN', KEYS[2])
+-- Turning the members GEOSEARCH finds into Lua tables costs more than the search itself: read
+-- only as many as should hold `need` units with the capabilities, were the holders spread among
+-- the available as among the whole fleet, and one more in case one is stale. 0: no unit holds
+-- one of the capabilities, so no search can meet the requirement.
+local function first_window(need, first_cap, n_caps)
+  local holders = fleet
+  for c = first_cap, first_cap + n_caps - 1 do
+    holders = math.min(holders, redis.call('SCARD', KEYS[c]))
+  end
+  if holders == 0 then return 0 end
+  return math.ceil((need + 1) * fleet / holders)
+end
 local function suitable(callsign, first_cap, n_caps)
   if chosen[callsign] then return false end
+  -- Capabilities first: for a rare one, most members fail there, in one call.
+  for c = first_cap, first_cap + n_caps - 1 do
+    if redis.call('SISMEMBER', KEYS[c], callsign) == 0 then return false end
+  end
   if redis.call('HGET', KEYS[2], callsign) ~= 'available' then
     -- A member whose status says otherwise is stale in the set: drop it.
     redis.call('ZREM', KEYS[1], callsign)
@@ -46,35 +62,37 @@ local function suitable(callsign, first_cap, n_caps)
     local fix = tonumber(redis.call('HGET', KEYS[5], callsign) or '0')
     if fix > 0 and fix < min_fix then return false end
   end
-  for c = first_cap, first_cap + n_caps - 1 do
-    if redis.call('SISMEMBER', KEYS[c], callsign) == 0 then return false end
-  end
   return true
 end
 for _ = 1, n_req do
   local need, n_caps = tonumber(ARGV[arg]), tonumber(ARGV[arg + 1])
   arg = arg + 2
+  local window = first_window(need, cap_key, n_caps)
+  -- A wider circle or window finds the nearer members again: each is judged once.
+  local judged = {}
   -- GEOSEARCH cost grows with the members inside the radius: a small circle first, then wider.
   for radius in string.gmatch(ARGV[3], '[^,]+') do
-    -- Turning every member of a dense circle into Lua tables costs as much as the search: read
-    -- the nearest few, and more only while those were all unsuitable.
-    local window = math.max(MIN_WINDOW, need * 4)
-    while need > 0 do
+    while need > 0 and window > 0 do
       local found = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],
         'BYRADIUS', radius, 'm', 'ASC', 'COUNT', window, 'WITHDIST')
       for _, hit in ipairs(found) do
         if need == 0 then break end
-        if suitable(hit[1], cap_key, n_caps) then
-          chosen[hit[1]] = true
-          picks[#picks + 1] = hit[1]
-          dists[#dists + 1] = hit[2]
-          need = need - 1
+        local callsign = hit[1]
+        if not judged[callsign] then
+          judged[callsign] = true
+          if suitable(callsign, cap_key, n_caps) then
+            chosen[callsign] = true
+            picks[#picks + 1] = callsign
+            dists[#dists + 1] = hit[2]
+            need = need - 1
+          end
         end
       end
+      -- Fewer than asked for: the circle holds no more, so the next radius.
       if #found < window then break end
       window = window * 4
     end
-    if need == 0 then break end
+    if need == 0 or window == 0 then break end
   end
   if need > 0 then
     if status ~= 'pending' then

@@ -153,3 +153,22 @@ async def test_suitable_units_behind_many_nearer_unsuitable_ones_are_still_found
     result = await _claim(scripts, "P9", (FIREARMS_2, RESPONSE))
     assert result.outcome is ClaimOutcome.CLAIMED
     assert [u.callsign for u in result.units] == ["ARV1", "ARV2", "IRV0"]
+
+
+async def test_the_window_widens_when_the_capable_units_are_mostly_busy(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    # The first window is sized by the capability's share of the whole fleet (8 in 48 here):
+    # with seven of the eight committed, it holds only nearer units without it, and must widen.
+    for n in range(40):
+        await _unit(redis, scripts, f"IRV{n}", 50 + n * 8, {"response"})
+    for n in range(8):
+        await _unit(redis, scripts, f"ARV{n}", 600 + n * 10, {"response", "firearms"}, UnitType.ARV)
+    keys = AreaKeys(AREA)
+    for n in range(7):
+        await redis.zrem(keys.available, f"ARV{n}")
+        await redis.hset(keys.unit_status, f"ARV{n}", UnitStatus.ASSIGNED.value)
+    await _incident(redis, "P10")
+    only_one = Requirement(capabilities=("firearms",), count=1)
+    result = await _claim(scripts, "P10", (only_one,))
+    assert [u.callsign for u in result.units] == ["ARV7"]
