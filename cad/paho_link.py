@@ -25,11 +25,15 @@ class BrokerConnectError(RuntimeError):
     """The broker refused or did not answer the connection in time."""
 
 
-class ReadAheadClient(paho.Client):
-    """A paho client that reads the socket 64 KiB at a time. paho asks for each packet in three
-    recv() calls (type, length, rest), one system call each; these are served from memory.
-    Whoever runs its loop must ask `has_read_ahead()` before waiting on the socket: packets
-    already read do not make it readable."""
+class SingleLoopClient(paho.Client):
+    """A paho client run by its owner's loop alone, never paho's thread, for a flood of messages.
+
+    It reads the socket 64 KiB at a time: paho asks for each packet in three recv() calls (type,
+    length, rest), one system call each; these are served from memory. Whoever runs its loop
+    must ask `has_read_ahead()` before waiting on the socket: packets already read do not make
+    it readable. It hands every message straight to `on_message`: with no second thread, paho's
+    two callback locks guard nothing, and with per-topic callbacks refused, paho's topic
+    matcher would find none."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,6 +58,15 @@ class ReadAheadClient(paho.Client):
         self._ahead_at += len(data)
         return data
 
+    def message_callback_add(self, sub: str, callback: paho.CallbackOnMessage) -> None:
+        """Refused: every message goes to `on_message`."""
+        raise TypeError("a SingleLoopClient hands every message to on_message, whatever its topic")
+
+    def _handle_on_message(self, message: paho.MQTTMessage) -> None:
+        on_message = self.on_message
+        if on_message is not None:
+            on_message(self, self._userdata, message)
+
 
 def connect(
     url: str,
@@ -68,12 +81,12 @@ def connect(
     kind: type[paho.Client] = paho.Client,
 ) -> paho.Client:
     """A connected client of class `kind` (MQTT v5 unless told, a clean session); `threaded`
-    starts paho's network thread, else call loop() (or, for a `ReadAheadClient`, a loop of
+    starts paho's network thread, else call loop() (or, for a `SingleLoopClient`, a loop of
     one's own). An `mqtts://` URL needs `tls`. The wait for CONNACK gives up after `timeout_s`,
     or as soon as `still_wanted()` is false."""
-    if threaded and issubclass(kind, ReadAheadClient):
+    if threaded and issubclass(kind, SingleLoopClient):
         # paho's thread waits on the socket alone and would sit on packets already read.
-        raise ValueError("a ReadAheadClient needs a loop of its own, not paho's thread")
+        raise ValueError("a SingleLoopClient needs a loop of its own, not paho's thread")
     address = BrokerAddress.from_url(url)
     client = kind(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
     client.max_inflight_messages_set(1000)

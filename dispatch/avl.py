@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from redis.asyncio.client import Pipeline as AsyncPipeline
 from redis.client import Pipeline
@@ -12,9 +12,8 @@ from cad.events import AvlFix
 from cad.keys import AreaKeys
 
 
-@dataclass(frozen=True)
-class PositionFix:
-    """One unit's fix, with the area that holds the unit."""
+class PositionFix(NamedTuple):
+    """One unit's fix, with the area that holds the unit (a tuple: a batch makes thousands)."""
 
     area: str
     callsign: str

@@ -83,15 +83,15 @@ class AvlWorker:
             client.disconnect()
         log(logger, logging.INFO, "avl_worker_stopped", written=self._ingest.written)
 
-    def _connect(self) -> paho_link.ReadAheadClient:
+    def _connect(self) -> paho_link.SingleLoopClient:
         # MQTT v3.1.1: v5 builds a Properties object for every incoming PUBLISH (a third of the
         # cost of AVL); positions are QoS 0 and perishable, so a clean session is enough.
-        # `kind` makes it a ReadAheadClient; connect() is typed for every kind of client.
-        client = cast(paho_link.ReadAheadClient, paho_link.connect(
+        # `kind` makes it a SingleLoopClient; connect() is typed for every kind of client.
+        client = cast(paho_link.SingleLoopClient, paho_link.connect(
             self._settings.mqtt_url, self._client_id, threaded=False,
             protocol=MQTTProtocolVersion.MQTTv311, tls=self._tls, keepalive=15,
             timeout_s=self._settings.network_timeout_s, still_wanted=self._running,
-            kind=paho_link.ReadAheadClient,
+            kind=paho_link.SingleLoopClient,
         ))  # fmt: skip
         client.on_message = self._on_message
         client.subscribe(self._topics.all_avl_shared(SHARE_GROUP), qos=0)
@@ -100,7 +100,7 @@ class AvlWorker:
     def _on_message(self, _c: paho.Client, _u: object, message: paho.MQTTMessage) -> None:
         self._ingest.add(message.topic, bytes(message.payload))
 
-    def _pump(self, client: paho_link.ReadAheadClient) -> None:
+    def _pump(self, client: paho_link.SingleLoopClient) -> None:
         """Read, batch and write until stopped or the link drops."""
         sock = client.socket()
         next_misc = time.monotonic() + 1.0
@@ -123,7 +123,7 @@ class AvlWorker:
                 if client.loop_misc() != MQTTErrorCode.MQTT_ERR_SUCCESS:  # keepalive pings
                     return
 
-    def _read(self, client: paho_link.ReadAheadClient, sock: paho.SocketLike) -> bool:
+    def _read(self, client: paho_link.SingleLoopClient, sock: paho.SocketLike) -> bool:
         # paho reads one packet per call: keep reading while the socket has more.
         for _ in range(_READ_BURST):
             if client.loop_read() != MQTTErrorCode.MQTT_ERR_SUCCESS:
@@ -148,7 +148,7 @@ class AvlWorker:
             time.sleep(min(_IDLE_S, seconds))
 
 
-def _buffered(client: paho_link.ReadAheadClient, sock: paho.SocketLike) -> bool:
+def _buffered(client: paho_link.SingleLoopClient, sock: paho.SocketLike) -> bool:
     # Bytes already read off the socket are invisible to select(): the client's read-ahead, and
     # the TLS records it decrypted ahead.
     return client.has_read_ahead() or (isinstance(sock, ssl.SSLSocket) and sock.pending() > 0)

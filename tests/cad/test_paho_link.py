@@ -1,5 +1,6 @@
-"""The read-ahead paho client against the session's real broker: a burst arrives whole and in
-order, most of it served from memory rather than read off the socket packet by packet."""
+"""The single-loop paho client against the session's real broker: a burst arrives whole and in
+order at `on_message`, most of it served from memory rather than read off the socket packet by
+packet."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from paho.mqtt.enums import MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 
 from cad import paho_link
 from cad.settings import Settings
@@ -21,9 +22,9 @@ def test_a_burst_is_read_ahead_and_every_message_arrives_in_order(settings: Sett
     topic = f"{settings.topic_root}/units/RA1/avl"
     reader = paho_link.connect(
         settings.mqtt_url, f"ra-reader-{uuid.uuid4().hex[:6]}", threaded=False,
-        protocol=MQTTProtocolVersion.MQTTv311, kind=paho_link.ReadAheadClient,
+        protocol=MQTTProtocolVersion.MQTTv311, kind=paho_link.SingleLoopClient,
     )  # fmt: skip
-    assert isinstance(reader, paho_link.ReadAheadClient)
+    assert isinstance(reader, paho_link.SingleLoopClient)
     writer = paho_link.connect(settings.mqtt_url, f"ra-writer-{uuid.uuid4().hex[:6]}",
                                threaded=True)  # fmt: skip
     got: list[bytes] = []
@@ -46,10 +47,16 @@ def test_a_burst_is_read_ahead_and_every_message_arrives_in_order(settings: Sett
 def test_a_read_ahead_client_is_refused_paho_s_own_thread(settings: Settings) -> None:
     with pytest.raises(ValueError, match="loop of its own"):
         paho_link.connect(settings.mqtt_url, "ra-threaded", threaded=True,
-                          kind=paho_link.ReadAheadClient)  # fmt: skip
+                          kind=paho_link.SingleLoopClient)  # fmt: skip
 
 
-def _pump(client: paho_link.ReadAheadClient, *, until: Callable[[], bool], for_s: float) -> int:
+def test_a_single_loop_client_refuses_per_topic_callbacks() -> None:
+    client = paho_link.SingleLoopClient(CallbackAPIVersion.VERSION2, client_id="ra-cb")
+    with pytest.raises(TypeError, match="on_message"):
+        client.message_callback_add("cad/units/+/avl", lambda _c, _u, _m: None)
+
+
+def _pump(client: paho_link.SingleLoopClient, *, until: Callable[[], bool], for_s: float) -> int:
     """Read like the AVL worker; how many packets came from what was read ahead."""
     sock = client.socket()
     assert sock is not None
