@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -49,10 +49,11 @@ class TokenPolicy:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who the token says the caller is."""
+    """Who the token says the caller is, and until when (its `exp`, epoch seconds) if told."""
 
     subject: str
     roles: frozenset[Role]
+    expires_s: float | None = field(default=None, compare=False)
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -116,7 +117,12 @@ def _principal(claims: dict[str, Any], roles_claim: str) -> Principal:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject.strip() or len(subject) > 128:
         raise AuthenticationError("the 'sub' claim must be a non-empty string")
-    return Principal(subject=subject, roles=parse_roles(claims.get(roles_claim)))
+    expires = claims.get("exp")
+    return Principal(
+        subject=subject,
+        roles=parse_roles(claims.get(roles_claim)),
+        expires_s=float(expires) if isinstance(expires, int | float) else None,
+    )
 
 
 def parse_roles(value: object) -> frozenset[Role]:

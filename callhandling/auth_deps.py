@@ -25,6 +25,7 @@ from callhandling.auth import (
 )
 from callhandling.auth_keys import KeySource, key_source
 from callhandling.rate_limit import RateLimiter
+from callhandling.token_cache import VerifiedTokens
 
 # Only here so that OpenAPI shows the bearer scheme and, as its "scopes", the roles each route
 # admits (OpenAPI 3.1: role names for a non-OAuth scheme); `bearer_token` parses the header.
@@ -53,6 +54,7 @@ class AuthState:
     keys: KeySource
     policy: TokenPolicy
     limiter: RateLimiter
+    verified: VerifiedTokens
 
 
 def auth_state(settings: Settings) -> AuthState:
@@ -64,7 +66,7 @@ def auth_state(settings: Settings) -> AuthState:
         leeway_s=settings.auth_leeway_s,
     )
     limiter = RateLimiter(rate_per_s=settings.rate_limit_per_s, burst=settings.rate_limit_burst)
-    return AuthState(key_source(settings), policy, limiter)
+    return AuthState(key_source(settings), policy, limiter, VerifiedTokens())
 
 
 async def _authenticate(request: Request, query_token: str | None = None) -> Principal:
@@ -74,9 +76,12 @@ async def _authenticate(request: Request, query_token: str | None = None) -> Pri
         token = bearer_token(request.headers.get("authorization")) or query_token
         if token is None:
             raise AuthenticationError("missing bearer token (Authorization: Bearer <token>)")
-        if not state.keys.configured:
-            raise AuthenticationError("no token verification key is configured on the server")
-        principal = verify_token(token, await state.keys.ring(_kid(token)), state.policy)
+        principal = state.verified.get(token, time.time())
+        if principal is None:
+            if not state.keys.configured:
+                raise AuthenticationError("no token verification key is configured on the server")
+            principal = verify_token(token, await state.keys.ring(_kid(token)), state.policy)
+            state.verified.put(token, principal, time.time())
     except AuthenticationError:
         # Refused requests are limited by address: guessing tokens must not be free.
         state.limiter.check(f"ip:{request.client.host if request.client else 'unknown'}", now_s)

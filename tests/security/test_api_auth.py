@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -19,7 +16,7 @@ from redis.asyncio import Redis
 from cad.settings import Settings
 from cad.tokens import Role
 from callhandling.app import create_app
-from tests.helpers import asgi_client, auth_headers, bearer, running_app
+from tests.helpers import auth_headers, bearer
 
 NO_REF = quote("CAD 0001/01JAN25", safe="")
 CALL_HANDLING = {Role.CALL_HANDLER, Role.SUPERVISOR}
@@ -174,25 +171,6 @@ async def test_an_idempotency_key_never_replays_across_tokens(
     again = await anon.post("/v1/calls", json=call, headers=key)
     assert again.status_code == 401  # and the answer is not handed to someone without one
     assert "idempotent-replayed" not in again.headers
-
-
-@pytest.fixture
-async def rsa_app_client(
-    settings: Settings, redis: Redis, tmp_path: Path
-) -> AsyncIterator[tuple[httpx.AsyncClient, rsa.RSAPrivateKey]]:
-    """The app trusting only an identity provider's JWKS file (one RS256 key, kid "idp-1")."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
-    path = tmp_path / "jwks.json"
-    path.write_text(json.dumps({"keys": [{**jwk, "kid": "idp-1", "alg": "RS256", "use": "sig"}]}))
-    configured = settings.model_copy(
-        update={
-            "auth_dev_secret": None, "auth_jwks_file": path, "environment": "production",
-            "auth_issuer": "https://idp.example", "auth_audience": "cad",
-        }
-    )  # fmt: skip
-    async with running_app(configured) as application, asgi_client(application) as http:
-        yield http, key
 
 
 async def test_a_jwks_file_verifies_the_identity_providers_tokens(
