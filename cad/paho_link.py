@@ -12,17 +12,23 @@ from typing import Any
 
 import aiomqtt
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 
 from cad.mqtt import NO_DELAY, BrokerAddress
 
 _CONNECT_TIMEOUT_S = 10.0
 # One recv() holds hundreds of small PUBLISH packets under a flood.
 _READ_AHEAD_BYTES = 65_536
+# A PUBLISH's QoS, in the first byte of its fixed header.
+_QOS_BITS = 0x06
 
 
 class BrokerConnectError(RuntimeError):
     """The broker refused or did not answer the connection in time."""
+
+
+# What a SingleLoopClient hands its owner of each message: the topic and the payload.
+PayloadCallback = Callable[[str, bytes], None]
 
 
 class SingleLoopClient(paho.Client):
@@ -31,15 +37,18 @@ class SingleLoopClient(paho.Client):
     It reads the socket 64 KiB at a time: paho asks for each packet in three recv() calls (type,
     length, rest), one system call each; these are served from memory. Whoever runs its loop
     must ask `has_read_ahead()` before waiting on the socket: packets already read do not make
-    it readable. It hands every message straight to `on_message`: with no second thread, paho's
-    two callback locks guard nothing, and with per-topic callbacks refused, paho's topic
-    matcher would find none."""
+    it readable. It hands each message's topic and payload to `on_payload`; paho's `on_message`
+    and per-topic callbacks are refused. A QoS 0 PUBLISH in MQTT 3.1.1, which is all a flood of
+    positions is, is decoded here: paho builds a message object for it, with a
+    `threading.Condition` no one waits on, and takes two callback locks that guard nothing on a
+    client with one thread."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._ahead = b""
         self._ahead_at = 0
         self._ahead_of: object = None
+        self.on_payload: PayloadCallback | None = None
 
     def has_read_ahead(self) -> bool:
         """Whether bytes already read off the socket wait to be handled."""
@@ -58,14 +67,47 @@ class SingleLoopClient(paho.Client):
         self._ahead_at += len(data)
         return data
 
+    @property
+    def on_message(self) -> paho.CallbackOnMessage | None:
+        """Never set: messages go to `on_payload`."""
+        return None
+
+    @on_message.setter
+    def on_message(self, func: paho.CallbackOnMessage | None) -> None:
+        if func is not None:
+            raise TypeError("a SingleLoopClient hands every message to on_payload(topic, payload)")
+
     def message_callback_add(self, sub: str, callback: paho.CallbackOnMessage) -> None:
-        """Refused: every message goes to `on_message`."""
-        raise TypeError("a SingleLoopClient hands every message to on_message, whatever its topic")
+        """Refused: every message goes to `on_payload`."""
+        raise TypeError("a SingleLoopClient hands every message to on_payload(topic, payload)")
+
+    def _handle_publish(self) -> MQTTErrorCode:
+        command, packet = self._in_packet["command"], self._in_packet["packet"]
+        if command & _QOS_BITS or self._protocol == MQTTProtocolVersion.MQTTv5:
+            # Acknowledged, or carrying properties: paho's own way, ending in _handle_on_message.
+            return super()._handle_publish()
+        # QoS 0 in 3.1.1: the topic's length (2 bytes), the topic, the payload; no answer owed.
+        length = int.from_bytes(packet[:2], "big")
+        if length == 0 or len(packet) < 2 + length:
+            return MQTTErrorCode.MQTT_ERR_PROTOCOL
+        try:
+            topic = packet[2 : 2 + length].decode("utf-8")
+        except UnicodeDecodeError:
+            # MQTT topics are UTF-8, and brokers check: such a message is dropped, as below.
+            return MQTTErrorCode.MQTT_ERR_SUCCESS
+        self._deliver(topic, bytes(packet[2 + length :]))
+        return MQTTErrorCode.MQTT_ERR_SUCCESS
 
     def _handle_on_message(self, message: paho.MQTTMessage) -> None:
-        on_message = self.on_message
-        if on_message is not None:
-            on_message(self, self._userdata, message)
+        try:
+            topic = message.topic
+        except UnicodeDecodeError:
+            return
+        self._deliver(topic, bytes(message.payload))
+
+    def _deliver(self, topic: str, payload: bytes) -> None:
+        if self.on_payload is not None:
+            self.on_payload(topic, payload)
 
 
 def connect(

@@ -93,12 +93,9 @@ class AvlWorker:
             timeout_s=self._settings.network_timeout_s, still_wanted=self._running,
             kind=paho_link.SingleLoopClient,
         ))  # fmt: skip
-        client.on_message = self._on_message
+        client.on_payload = self._ingest.add
         client.subscribe(self._topics.all_avl_shared(SHARE_GROUP), qos=0)
         return client
-
-    def _on_message(self, _c: paho.Client, _u: object, message: paho.MQTTMessage) -> None:
-        self._ingest.add(message.topic, bytes(message.payload))
 
     def _pump(self, client: paho_link.SingleLoopClient) -> None:
         """Read, batch and write until stopped or the link drops."""

@@ -1,6 +1,6 @@
-"""The single-loop paho client against the session's real broker: a burst arrives whole and in
-order at `on_message`, most of it served from memory rather than read off the socket packet by
-packet."""
+"""The single-loop paho client against the session's real broker: a QoS 0 burst arrives whole
+and in order at `on_payload`, most of it served from memory rather than read off the socket
+packet by packet; QoS 1 arrives there too, and paho's own callbacks are refused."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_a_burst_is_read_ahead_and_every_message_arrives_in_order(settings: Sett
     writer = paho_link.connect(settings.mqtt_url, f"ra-writer-{uuid.uuid4().hex[:6]}",
                                threaded=True)  # fmt: skip
     got: list[bytes] = []
-    reader.on_message = lambda _c, _u, message: got.append(bytes(message.payload))
+    reader.on_payload = lambda _topic, payload: got.append(payload)
     reader.subscribe(topic, qos=0)
     _pump(reader, until=lambda: False, for_s=0.3)  # the SUBACK
     try:
@@ -50,10 +50,36 @@ def test_a_read_ahead_client_is_refused_paho_s_own_thread(settings: Settings) ->
                           kind=paho_link.SingleLoopClient)  # fmt: skip
 
 
-def test_a_single_loop_client_refuses_per_topic_callbacks() -> None:
+def test_qos_1_messages_reach_on_payload_too(settings: Settings) -> None:
+    topic = f"{settings.topic_root}/units/RA2/avl"
+    reader = paho_link.connect(
+        settings.mqtt_url, f"ra-reader-{uuid.uuid4().hex[:6]}", threaded=False,
+        protocol=MQTTProtocolVersion.MQTTv311, kind=paho_link.SingleLoopClient,
+    )  # fmt: skip
+    assert isinstance(reader, paho_link.SingleLoopClient)
+    writer = paho_link.connect(settings.mqtt_url, f"ra-writer-{uuid.uuid4().hex[:6]}",
+                               threaded=True)  # fmt: skip
+    got: list[tuple[str, bytes]] = []
+    reader.on_payload = lambda topic, payload: got.append((topic, payload))
+    reader.subscribe(topic, qos=1)
+    _pump(reader, until=lambda: False, for_s=0.3)  # the SUBACK
+    try:
+        for i in range(20):
+            writer.publish(topic, f"{i:03d}".encode(), qos=1)
+        _pump(reader, until=lambda: len(got) >= 20, for_s=10.0)
+    finally:
+        paho_link.close(writer, threaded=True)
+        reader.disconnect()
+    assert got == [(topic, f"{i:03d}".encode()) for i in range(20)]
+
+
+def test_a_single_loop_client_refuses_paho_s_callbacks() -> None:
     client = paho_link.SingleLoopClient(CallbackAPIVersion.VERSION2, client_id="ra-cb")
-    with pytest.raises(TypeError, match="on_message"):
+    with pytest.raises(TypeError, match="on_payload"):
         client.message_callback_add("cad/units/+/avl", lambda _c, _u, _m: None)
+    with pytest.raises(TypeError, match="on_payload"):
+        client.on_message = lambda _c, _u, _m: None
+    assert client.on_message is None
 
 
 def _pump(client: paho_link.SingleLoopClient, *, until: Callable[[], bool], for_s: float) -> int:
