@@ -44,7 +44,7 @@ def test_a_burst_is_read_ahead_and_every_message_arrives_in_order(settings: Sett
     assert served_from_memory > BURST // 2
 
 
-def test_a_read_ahead_client_is_refused_paho_s_own_thread(settings: Settings) -> None:
+def test_a_single_loop_client_is_refused_paho_s_own_thread(settings: Settings) -> None:
     with pytest.raises(ValueError, match="loop of its own"):
         paho_link.connect(settings.mqtt_url, "ra-threaded", threaded=True,
                           kind=paho_link.SingleLoopClient)  # fmt: skip
