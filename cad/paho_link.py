@@ -29,6 +29,7 @@ class BrokerConnectError(RuntimeError):
 
 # What a SingleLoopClient hands its owner of each message: the topic and the payload.
 PayloadCallback = Callable[[str, bytes], None]
+_ON_PAYLOAD_ONLY = "a SingleLoopClient hands every message to on_payload(topic, payload)"
 
 
 class SingleLoopClient(paho.Client):
@@ -75,11 +76,11 @@ class SingleLoopClient(paho.Client):
     @on_message.setter
     def on_message(self, func: paho.CallbackOnMessage | None) -> None:
         if func is not None:
-            raise TypeError("a SingleLoopClient hands every message to on_payload(topic, payload)")
+            raise TypeError(_ON_PAYLOAD_ONLY)
 
     def message_callback_add(self, sub: str, callback: paho.CallbackOnMessage) -> None:
         """Refused: every message goes to `on_payload`."""
-        raise TypeError("a SingleLoopClient hands every message to on_payload(topic, payload)")
+        raise TypeError(_ON_PAYLOAD_ONLY)
 
     def _handle_publish(self) -> MQTTErrorCode:
         command, packet = self._in_packet["command"], self._in_packet["packet"]

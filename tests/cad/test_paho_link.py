@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 
@@ -20,17 +21,8 @@ BURST = 2_000
 
 def test_a_burst_is_read_ahead_and_every_message_arrives_in_order(settings: Settings) -> None:
     topic = f"{settings.topic_root}/units/RA1/avl"
-    reader = paho_link.connect(
-        settings.mqtt_url, f"ra-reader-{uuid.uuid4().hex[:6]}", threaded=False,
-        protocol=MQTTProtocolVersion.MQTTv311, kind=paho_link.SingleLoopClient,
-    )  # fmt: skip
-    assert isinstance(reader, paho_link.SingleLoopClient)
-    writer = paho_link.connect(settings.mqtt_url, f"ra-writer-{uuid.uuid4().hex[:6]}",
-                               threaded=True)  # fmt: skip
     got: list[bytes] = []
-    reader.on_payload = lambda _topic, payload: got.append(payload)
-    reader.subscribe(topic, qos=0)
-    _pump(reader, until=lambda: False, for_s=0.3)  # the SUBACK
+    reader, writer = _subscribed(settings, topic, 0, lambda _topic, payload: got.append(payload))
     try:
         for i in range(BURST):
             writer.publish(topic, f"{i:06d}".encode(), qos=0)
@@ -52,17 +44,8 @@ def test_a_single_loop_client_is_refused_paho_s_own_thread(settings: Settings) -
 
 def test_qos_1_messages_reach_on_payload_too(settings: Settings) -> None:
     topic = f"{settings.topic_root}/units/RA2/avl"
-    reader = paho_link.connect(
-        settings.mqtt_url, f"ra-reader-{uuid.uuid4().hex[:6]}", threaded=False,
-        protocol=MQTTProtocolVersion.MQTTv311, kind=paho_link.SingleLoopClient,
-    )  # fmt: skip
-    assert isinstance(reader, paho_link.SingleLoopClient)
-    writer = paho_link.connect(settings.mqtt_url, f"ra-writer-{uuid.uuid4().hex[:6]}",
-                               threaded=True)  # fmt: skip
     got: list[tuple[str, bytes]] = []
-    reader.on_payload = lambda topic, payload: got.append((topic, payload))
-    reader.subscribe(topic, qos=1)
-    _pump(reader, until=lambda: False, for_s=0.3)  # the SUBACK
+    reader, writer = _subscribed(settings, topic, 1, lambda t, payload: got.append((t, payload)))
     try:
         for i in range(20):
             writer.publish(topic, f"{i:03d}".encode(), qos=1)
@@ -80,6 +63,23 @@ def test_a_single_loop_client_refuses_paho_s_callbacks() -> None:
     with pytest.raises(TypeError, match="on_payload"):
         client.on_message = lambda _c, _u, _m: None
     assert client.on_message is None
+
+
+def _subscribed(
+    settings: Settings, topic: str, qos: int, on_payload: paho_link.PayloadCallback
+) -> tuple[paho_link.SingleLoopClient, paho.Client]:
+    """A single-loop reader subscribed to `topic` (its SUBACK read), and a threaded writer."""
+    reader = paho_link.connect(
+        settings.mqtt_url, f"ra-reader-{uuid.uuid4().hex[:6]}", threaded=False,
+        protocol=MQTTProtocolVersion.MQTTv311, kind=paho_link.SingleLoopClient,
+    )  # fmt: skip
+    assert isinstance(reader, paho_link.SingleLoopClient)
+    writer = paho_link.connect(settings.mqtt_url, f"ra-writer-{uuid.uuid4().hex[:6]}",
+                               threaded=True)  # fmt: skip
+    reader.on_payload = on_payload
+    reader.subscribe(topic, qos=qos)
+    _pump(reader, until=lambda: False, for_s=0.3)
+    return reader, writer
 
 
 def _pump(client: paho_link.SingleLoopClient, *, until: Callable[[], bool], for_s: float) -> int:
