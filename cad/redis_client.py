@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import hiredis
 import redis
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.connection import AbstractConnection, Connection, SSLConnection
-from redis.exceptions import DataError
 
+from cad.multiplexed_redis import MultiplexedRedis
+from cad.redis_packing import HiredisPacker
 from cad.settings import Settings
 
 # Connections one service process holds at most; its message handlers are bounded to the same.
@@ -24,25 +24,10 @@ def open_redis(settings: Settings) -> Redis:
         **_client_options(settings),
     )  # fmt: skip
     pool.connection_class = _HIREDIS_PACKED.get(pool.connection_class, pool.connection_class)
-    return Redis.from_pool(pool)
+    return MultiplexedRedis.from_pool(pool)
 
 
-class _HiredisPacker:
-    # redis-py's asyncio connections pack commands in Python, about 2 µs an argument (a claim
-    # sends 25); its blocking client packs with hiredis but first looks at every argument in a
-    # generator of its own (an AVL batch sends eight arguments a fix). Same bytes, one C call.
-    def pack(self, *args: Any) -> list[bytes]:
-        name = args[0]
-        if isinstance(name, str) and " " in name:
-            # redis-py spells some commands as one string ("SCRIPT LOAD"): Redis wants two words.
-            args = (*name.split(), *args[1:])
-        try:
-            return [hiredis.pack_command(args)]
-        except TypeError as error:
-            raise DataError(str(error)) from error
-
-
-_PACKER = _HiredisPacker()
+_PACKER = HiredisPacker()
 
 
 class _HiredisPacking:

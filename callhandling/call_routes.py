@@ -30,14 +30,17 @@ async def record_call(
     duplicate (`POST /v1/incidents/{ref}/links`). Replaying a call_id changes nothing.
     """
     started = time.perf_counter()
-    result = await runtime.intake.accept(call, actor=caller.actor, auto_link=auto_link)
-    runtime.metrics.observe_call("http", result.outcome.value, time.perf_counter() - started)
     loc = call.location
+    location = describe_location(loc.lon, loc.lat, loc.radius_m)
+    result = await runtime.intake.accept(
+        call, actor=caller.actor, auto_link=auto_link, area=location.point.nearest_bcu
+    )
+    runtime.metrics.observe_call("http", result.outcome.value, time.perf_counter() - started)
     claim = result.claim
     return CallRecorded(
         call_id=call.call_id,
         outcome=result.outcome.value,
-        location=describe_location(loc.lon, loc.lat, loc.radius_m),
+        location=location,
         incident=IncidentView(
             incident=result.incident,
             clocks=clocks(result.incident, now_ms=int(time.time() * 1000), best_eta_s=None),

@@ -7,7 +7,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -93,11 +93,18 @@ def call_fields(event: CallEvent, hashed_cli: str | None) -> dict[str, str]:
 async def next_ref(redis: Redis, now: datetime) -> str:
     """Allocate the next incident reference of the London day."""
     day = london_day(now)
+    async with redis.pipeline(transaction=False) as pipe:
+        _queue_next_ref(pipe, day)
+        sequence, _ = await pipe.execute()
+    return format_ref(int(sequence), day)
+
+
+def _queue_next_ref(pipe: Pipeline, day: date) -> None:
+    """Queue the day's INCR (its answer is the sequence number) and the counter's expiry."""
     key = GlobalKeys().ref_sequence(day.strftime("%Y%m%d"))
-    sequence = int(await redis.incr(key))
-    if sequence == 1:  # the day's first incident: the counter goes with the day (plus a margin)
-        await redis.expire(key, _SEQUENCE_TTL_S)
-    return format_ref(sequence, day)
+    pipe.incr(key)
+    # The day's counter goes with the day (plus a margin); NX: set once, by its first INCR.
+    pipe.expire(key, _SEQUENCE_TTL_S, nx=True)
 
 
 async def create_incident(
@@ -112,12 +119,14 @@ async def create_incident(
     hashed_cli: str | None,
     retention_s: int,
     follow: Callable[[IncidentRecord, Pipeline], None] | None = None,
+    ref: str | None = None,
 ) -> Recorded:
     """Open an incident for the call, unless it was recorded already or the fence moved. In the
     same round trip, `follow` may queue one command more about the incident as it will be (the
-    dispatch's opening claim); its answer comes back in `Recorded.followed`."""
+    dispatch's opening claim); its answer comes back in `Recorded.followed`. `ref` is one
+    allocated already for this call (`look_around`'s), else the next of the day is taken."""
     keys = AreaKeys(area)
-    ref = await next_ref(redis, now)
+    ref = ref or await next_ref(redis, now)
     incident = {**new_incident_fields(event, area=area), "cli_hashes": hashed_cli or ""}
     now_ms = int(now.timestamp() * 1000)
     loc = event.location
@@ -207,6 +216,8 @@ class Surroundings:
     known_ref: str | None
     fence: str
     incidents: list[OpenIncident]
+    # A reference allocated for the call in the same round trip, when it was asked for.
+    reserved_ref: str | None = None
 
 
 async def look_around(
@@ -218,9 +229,12 @@ async def look_around(
     lon: float,
     lat: float,
     radius_m: float,
+    reserve_ref: datetime | None = None,
 ) -> Surroundings:
     """The call's incident if it was recorded already, else the fence (read before the search)
-    and the open incidents of the area within `radius_m`: one round trip, two with incidents."""
+    and the open incidents of the area within `radius_m`: one round trip, two with incidents.
+    With `reserve_ref`, for a call that will open an incident whatever it finds, the second
+    round trip also allocates that day's next reference (a new call's only: no gap on replays)."""
     keys = AreaKeys(area)
     async with redis.pipeline(transaction=False) as pipe:
         pipe.hget(keys.call(call_id), "incident_ref")
@@ -232,23 +246,28 @@ async def look_around(
         known, fence, refs = await pipe.execute()
     if known is not None:
         return Surroundings(str(known), "", [])
-    return Surroundings(None, str(fence or "0"), await _open_incidents(scripts, keys, refs))
+    if not refs:
+        return Surroundings(None, str(fence or "0"), [])
+    day = None if reserve_ref is None else london_day(reserve_ref)
+
+    def queue(pipe: Pipeline) -> None:
+        queue_script(
+            pipe, scripts.open_incident_facts,
+            keys=[keys.open_incidents, *(keys.incident(ref) for ref in refs)],
+            args=[_OPEN_STATUSES, *refs],
+        )  # fmt: skip
+        if day is not None:
+            _queue_next_ref(pipe, day)
+
+    # A rerun after NOSCRIPT (a restarted Redis) takes a second reference: a gap, as a retry's.
+    answers = await run_pipeline(redis, scripts, queue, retry_if_unknown=0)
+    raise_errors(answers)
+    incidents = [_open_incident(*row) for row in zip(*[iter(answers[0])] * 7, strict=True)]
+    reserved = None if day is None else format_ref(int(answers[1]), day)
+    return Surroundings(None, str(fence or "0"), incidents, reserved)
 
 
 _OPEN_STATUSES = ",".join(sorted(OPEN))
-
-
-async def _open_incidents(
-    scripts: DispatchScripts, keys: AreaKeys, refs: list[str]
-) -> list[OpenIncident]:
-    """The incidents of `refs` that are still open, as duplicate scoring needs them."""
-    if not refs:
-        return []
-    flat = await scripts.open_incident_facts(
-        keys=[keys.open_incidents, *(keys.incident(ref) for ref in refs)],
-        args=[_OPEN_STATUSES, *refs],
-    )
-    return [_open_incident(*row) for row in zip(*[iter(flat)] * 7, strict=True)]
 
 
 def _open_incident(

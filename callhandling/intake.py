@@ -60,10 +60,13 @@ class CallIntake:
         self._dispatcher = dispatcher
         self._settings = settings
 
-    async def accept(self, event: CallEvent, *, actor: str, auto_link: bool = True) -> IntakeResult:
-        """Record the call; link it to a likely duplicate or open (and dispatch) an incident."""
+    async def accept(
+        self, event: CallEvent, *, actor: str, auto_link: bool = True, area: str | None = None
+    ) -> IntakeResult:
+        """Record the call; link it to a likely duplicate or open (and dispatch) an incident.
+        `area` is the call's dispatch area, when the caller has located the call already."""
         loc = event.location
-        area = dispatch_area(loc.lon, loc.lat)
+        area = area or dispatch_area(loc.lon, loc.lat)
         hashed = cli_hash(event.cli, self._settings.cli_salt)
         candidates: list[Candidate] = []
         retention_s = self._settings.caller_data_retention_s
@@ -72,6 +75,7 @@ class CallIntake:
             around = await look_around(
                 self._redis, self._scripts, area=area, call_id=event.call_id, lon=loc.lon,
                 lat=loc.lat, radius_m=self._settings.duplicate_search_m,
+                reserve_ref=None if auto_link else utcnow(),
             )  # fmt: skip
             if around.known_ref is not None:
                 return await self._replayed(event, area, around.known_ref)
@@ -90,7 +94,7 @@ class CallIntake:
                 recorded = await create_incident(
                     self._redis, self._scripts, event, area=area, now=now, actor=actor,
                     fence="" if last else around.fence, hashed_cli=hashed,
-                    retention_s=retention_s, follow=opening.queue,
+                    retention_s=retention_s, follow=opening.queue, ref=around.reserved_ref,
                 )  # fmt: skip
             if recorded.outcome is not Outcome.RETRY:
                 break

@@ -12,7 +12,14 @@ from cad.events import CallEvent, CallSource, Location
 from cad.incident_record import IncidentRecord
 from cad.keys import AreaKeys, GlobalKeys
 from callhandling.duplicates import Candidate
-from callhandling.incidents import Outcome, Recorded, create_incident, link_call, look_around
+from callhandling.incidents import (
+    Outcome,
+    Recorded,
+    Surroundings,
+    create_incident,
+    link_call,
+    look_around,
+)
 from dispatch.claims import ClaimOutcome, claimed, plan_nearest
 from dispatch.scripts import DispatchScripts, queue_script, register_scripts, script_source
 
@@ -207,3 +214,27 @@ async def test_the_open_incidents_near_a_call_come_with_their_scoring_facts(
         "C", "-0.3", "51.6", "250.0", "3000", "", "",
     ]  # fmt: skip
     assert set(await redis.zrange(KEYS.open_incidents, 0, -1)) == {"A", "C"}
+
+
+async def test_a_reference_is_reserved_beside_the_facts_only_for_a_new_call(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    async def around(call_id: str, lon: float) -> Surroundings:
+        return await look_around(
+            redis, scripts, area=AREA, call_id=call_id, lon=lon, lat=51.508, radius_m=500,
+            reserve_ref=NOW,
+        )  # fmt: skip
+
+    assert (await around("c1", -0.1281)).reserved_ref is None  # nothing near: none reserved
+    first = await _create(redis, scripts, event("c1"))
+    near = await around("c2", -0.1282)
+    assert [i.ref for i in near.incidents] == [first.ref]
+    assert near.reserved_ref == "CAD 0002/22NOV26"
+    created = await create_incident(
+        redis, scripts, event("c2", lon=-0.1282), area=AREA, now=NOW, actor="t",
+        fence=near.fence, hashed_cli=None, retention_s=RETAIN_S, ref=near.reserved_ref,
+    )  # fmt: skip
+    assert (created.outcome, created.ref) == (Outcome.CREATED, "CAD 0002/22NOV26")
+    replayed = await around("c2", -0.1282)
+    assert (replayed.known_ref, replayed.reserved_ref) == (created.ref, None)
+    assert await redis.get(GlobalKeys().ref_sequence("20261122")) == "2"  # no gap
