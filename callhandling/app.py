@@ -57,10 +57,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="999 calls to graded incidents to atomically dispatched units.",
         lifespan=lifespan,
     )
-    # The incident sub-resources go first: `/v1/incidents/{ref:path}` would swallow them.
+    # Routes are matched in order: the busiest first. The incident sub-resources go before
+    # the incidents: `/v1/incidents/{ref:path}` would swallow them.
+    app.include_router(call_routes.router)
     app.include_router(dispatch_routes.router)
     app.include_router(incident_routes.router)
-    app.include_router(call_routes.router)
     app.include_router(unit_routes.router)
     app.include_router(ops_routes.router)
     # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.

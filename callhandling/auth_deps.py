@@ -98,41 +98,36 @@ def _kid(token: str) -> str | None:
     return kid if isinstance(kid, str) else None
 
 
-async def _from_header(request: Request) -> Principal:
-    return await _authenticate(request)
-
-
-async def _from_header_or_query(
-    request: Request,
-    access_token: Annotated[
-        str | None,
-        Query(max_length=8192, description="the bearer token, for EventSource (no headers)"),
-    ] = None,
-) -> Principal:
-    return await _authenticate(request, access_token)
+_ACCESS_TOKEN = Query(max_length=8192, description="the bearer token, for EventSource (no headers)")
 
 
 def require(*roles: Role, query_token: bool = False) -> Callable[..., Awaitable[Caller]]:
     """A dependency admitting a valid token holding one of `roles`; `query_token` also takes
     `?access_token=` (only for the event stream: a browser's EventSource cannot set headers)."""
-    source = _from_header_or_query if query_token else _from_header
 
-    async def dependency(principal: Principal, credentials: object) -> Caller:
+    # One dependency, not one for the token and one for the roles: FastAPI's solving of each
+    # costs every request more than the token cache's lookup.
+    async def dependency(
+        request: Request, credentials: object, access_token: str | None = None
+    ) -> Caller:
+        principal = await _authenticate(request, access_token)
         return Caller(principal, authorize(principal, roles))
 
-    # Built by hand: the annotations name this call's `source` and `roles`, which a postponed
-    # (string) annotation could not reach.
+    # Built by hand: the annotations name this call's `roles`, which a postponed (string)
+    # annotation could not reach.
     parameter = inspect.Parameter.POSITIONAL_OR_KEYWORD
     scheme = Security(_bearer_scheme, scopes=[r.value for r in roles])
-    who = Annotated[Principal, Depends(source)]
     shown = Annotated[HTTPAuthorizationCredentials | None, scheme]
-    signature = inspect.Signature(
-        [
-            inspect.Parameter("principal", parameter, annotation=who),
-            inspect.Parameter("credentials", parameter, annotation=shown),
-        ],
-        return_annotation=Caller,
-    )
+    parameters = [
+        inspect.Parameter("request", parameter, annotation=Request),
+        inspect.Parameter("credentials", parameter, annotation=shown),
+    ]
+    if query_token:
+        token = Annotated[str | None, _ACCESS_TOKEN]
+        parameters.append(
+            inspect.Parameter("access_token", parameter, default=None, annotation=token)
+        )
+    signature = inspect.Signature(parameters, return_annotation=Caller)
     setattr(dependency, "__signature__", signature)  # noqa: B010  # mypy: no such attribute
     return dependency
 

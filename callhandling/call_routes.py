@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 from callhandling.auth_deps import CallHandling
 from callhandling.clocks import clocks
 from callhandling.deps import RuntimeDep
-from callhandling.geo_api import describe_location
+from callhandling.geo_api import LocateResponse, describe_location
+from callhandling.intake import IntakeResult
 from callhandling.schemas import CallIn, CallRecorded, CandidateOut, DispatchSummary, IncidentView
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
@@ -36,6 +37,13 @@ async def record_call(
         call, actor=caller.actor, auto_link=auto_link, area=location.point.nearest_bcu
     )
     runtime.metrics.observe_call("http", result.outcome.value, time.perf_counter() - started)
+    return recorded_answer(call, location, result, now_ms=int(time.time() * 1000))
+
+
+def recorded_answer(
+    call: CallIn, location: LocateResponse, result: IntakeResult, *, now_ms: int
+) -> CallRecorded:
+    """The answer to a recorded call: where it is, its incident with the clocks, the candidates."""
     claim = result.claim
     return CallRecorded(
         call_id=call.call_id,
@@ -43,7 +51,7 @@ async def record_call(
         location=location,
         incident=IncidentView(
             incident=result.incident,
-            clocks=clocks(result.incident, now_ms=int(time.time() * 1000), best_eta_s=None),
+            clocks=clocks(result.incident, now_ms=now_ms, best_eta_s=None),
         ),
         candidates=[
             CandidateOut(ref=c.ref, score=c.score, distance_m=c.distance_m, reasons=list(c.reasons))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, NamedTuple
 
 from geo import distance_m
 
@@ -29,9 +31,8 @@ class CallFacts:
     cli_hash: str | None
 
 
-@dataclass(frozen=True)
-class OpenIncident:
-    """An open incident as duplicate scoring needs it."""
+class OpenIncident(NamedTuple):
+    """An open incident as duplicate scoring needs it (a call storm brings many)."""
 
     ref: str
     lon: float
@@ -52,38 +53,73 @@ class Candidate:
     reasons: tuple[str, ...]
 
 
-def score_candidate(call: CallFacts, incident: OpenIncident) -> Candidate:
-    """Score one open incident by overlap of location, time, type and caller number."""
+class _Overlap(NamedTuple):
+    """How far one call and one incident agree, before it is put into words."""
+
+    distance_m: float
+    reach_m: float
+    gap_s: float
+    type_match: Literal["unknown", "same", "different"]
+    same_caller: bool
+    score: float
+
+
+_TYPE_SCORES = {"unknown": 0.5, "same": 1.0, "different": 0.0}
+
+
+def _overlap(call: CallFacts, incident: OpenIncident) -> _Overlap:
     distance = distance_m(call.lon, call.lat, incident.lon, incident.lat)
     reach = max(call.radius_m or 0, _MIN_RADIUS_M) + max(incident.radius_m or 0, _MIN_RADIUS_M)
-    reasons: list[str] = []
-    if distance <= reach:
-        location = 1.0
-        reasons.append(f"{distance:.0f} m apart, inside each other's uncertainty ({reach:.0f} m)")
-    else:
-        location = max(0.0, 1.0 - (distance - reach) / _LOCATION_FALLOFF_M)
-        reasons.append(f"{distance:.0f} m apart, beyond the uncertainty ({reach:.0f} m)")
+    beyond = distance - reach
+    location = 1.0 if beyond <= 0 else max(0.0, 1.0 - beyond / _LOCATION_FALLOFF_M)
     gap_s = abs(call.received_ms - incident.received_ms) / 1000
     span = _UNRELATED_AFTER_S - _SAME_TIME_S
     timing = 1.0 if gap_s <= _SAME_TIME_S else max(0.0, 1.0 - (gap_s - _SAME_TIME_S) / span)
-    reasons.append(f"{gap_s / 60:.0f} min apart")
+    type_match: Literal["unknown", "same", "different"]
     if call.incident_type is None or incident.incident_type is None:
-        kind = 0.5
+        type_match = "unknown"
+    else:
+        type_match = "same" if call.incident_type == incident.incident_type else "different"
+    score = (
+        WEIGHTS["location"] * location + WEIGHTS["time"] * timing
+        + WEIGHTS["type"] * _TYPE_SCORES[type_match]
+    )  # fmt: skip
+    same_caller = call.cli_hash is not None and call.cli_hash in incident.cli_hashes and timing > 0
+    if same_caller:
+        score = max(score, SAME_CALLER_SCORE)
+    return _Overlap(distance, reach, gap_s, type_match, same_caller, round(score, 3))
+
+
+def _candidate(call: CallFacts, incident: OpenIncident, overlap: _Overlap) -> Candidate:
+    distance, reach = overlap.distance_m, overlap.reach_m
+    if distance <= reach:
+        reasons = [f"{distance:.0f} m apart, inside each other's uncertainty ({reach:.0f} m)"]
+    else:
+        reasons = [f"{distance:.0f} m apart, beyond the uncertainty ({reach:.0f} m)"]
+    reasons.append(f"{overlap.gap_s / 60:.0f} min apart")
+    if overlap.type_match == "unknown":
         reasons.append("type not known for both")
-    elif call.incident_type == incident.incident_type:
-        kind = 1.0
+    elif overlap.type_match == "same":
         reasons.append(f"same type ({call.incident_type})")
     else:
-        kind = 0.0
         reasons.append(f"different type ({call.incident_type} vs {incident.incident_type})")
-    score = WEIGHTS["location"] * location + WEIGHTS["time"] * timing + WEIGHTS["type"] * kind
-    if call.cli_hash is not None and call.cli_hash in incident.cli_hashes and timing > 0:
-        score = max(score, SAME_CALLER_SCORE)
+    if overlap.same_caller:
         reasons.append("same caller number")
-    return Candidate(incident.ref, round(score, 3), round(distance, 1), tuple(reasons))
+    return Candidate(incident.ref, overlap.score, round(distance, 1), tuple(reasons))
 
 
-def rank_candidates(call: CallFacts, incidents: list[OpenIncident]) -> list[Candidate]:
-    """Every open incident scored against the call, best first (ties: nearest first)."""
-    scored = [score_candidate(call, incident) for incident in incidents]
-    return sorted(scored, key=lambda c: (-c.score, c.distance_m))
+def score_candidate(call: CallFacts, incident: OpenIncident) -> Candidate:
+    """Score one open incident by overlap of location, time, type and caller number."""
+    return _candidate(call, incident, _overlap(call, incident))
+
+
+def rank_candidates(
+    call: CallFacts, incidents: Sequence[OpenIncident], limit: int | None = None
+) -> list[Candidate]:
+    """The open incidents scored against the call, best first (ties: nearest first); the best
+    `limit` of them when given (only those are put into words: a call storm has many)."""
+    overlaps = sorted(
+        ((_overlap(call, incident), incident) for incident in incidents),
+        key=lambda pair: (-pair[0].score, round(pair[0].distance_m, 1)),
+    )
+    return [_candidate(call, incident, overlap) for overlap, incident in overlaps[:limit]]

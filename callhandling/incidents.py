@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -54,6 +54,8 @@ class Recorded:
     fields: dict[str, str] | None = None
     # The answer to what `create_incident`'s `follow` queued, if it ran.
     followed: Any = None
+    # The open incidents of `create_incident`'s `near_refs`, as they were just before it.
+    nearby: tuple[OpenIncident, ...] = ()
 
 
 def cli_hash(cli: str | None, salt: str) -> str | None:
@@ -120,11 +122,13 @@ async def create_incident(
     retention_s: int,
     follow: Callable[[IncidentRecord, Pipeline], None] | None = None,
     ref: str | None = None,
+    near_refs: Sequence[str] = (),
 ) -> Recorded:
     """Open an incident for the call, unless it was recorded already or the fence moved. In the
     same round trip, `follow` may queue one command more about the incident as it will be (the
-    dispatch's opening claim); its answer comes back in `Recorded.followed`. `ref` is one
-    allocated already for this call (`look_around`'s), else the next of the day is taken."""
+    dispatch's opening claim); its answer comes back in `Recorded.followed`, and the open
+    incidents of `near_refs` are read, as they were before it, into `Recorded.nearby`. `ref` is
+    one allocated already for this call (`look_around`'s), else the next of the day is taken."""
     keys = AreaKeys(area)
     ref = ref or await next_ref(redis, now)
     incident = {**new_incident_fields(event, area=area), "cli_hashes": hashed_cli or ""}
@@ -134,6 +138,8 @@ async def create_incident(
     glob = GlobalKeys()
 
     def queue(pipe: Pipeline) -> None:
+        if near_refs:
+            _queue_facts(pipe, scripts, keys, near_refs)
         # The directory entries go first so that no incident exists that a lookup cannot find.
         pipe.hset(glob.incident_area, ref, area)
         pipe.sadd(glob.areas, area)
@@ -146,30 +152,30 @@ async def create_incident(
             args=[
                 ref, now_ms, actor, fence, loc.lon, loc.lat,
                 incident["received_ms"], json.dumps(incident, ensure_ascii=False),
-                json.dumps(call_fields(event, hashed_cli), ensure_ascii=False),
+                json.dumps(call_fields(event, hashed_cli), ensure_ascii=False), retention_s,
             ],
         )  # fmt: skip
-        # Caller data expires with the call record (a no-op when the fence sends the call back).
-        pipe.expire(keys.call(event.call_id), retention_s)
         if follow is not None:
             follow(
                 IncidentRecord.from_hash({**incident, "ref": ref, "created_ms": str(now_ms)}), pipe
             )
 
-    answers = await run_pipeline(redis, scripts, queue, retry_if_unknown=2)
-    raise_errors(answers[:4])
-    answer = answers[2]
+    first = 1 if near_refs else 0  # where the creation's own answers begin
+    answers = await run_pipeline(redis, scripts, queue, retry_if_unknown=first + 2)
+    raise_errors(answers[: first + 3])
+    answer = answers[first + 2]
     code, actual = int(answer[0]), answer[1]
     if code != 1:
         # The ref allocated here names nothing: unlist it (it costs a gap in the sequence). What
         # `follow` queued found no incident of that ref, so it did nothing.
         await redis.hdel(glob.incident_area, ref)
         return Recorded({0: Outcome.REPLAYED, 2: Outcome.RETRY}[code], actual)
-    followed = answers[4] if follow is not None else None
+    followed = answers[first + 3] if follow is not None else None
     if isinstance(followed, NoScriptError):
         followed = None  # it never ran: the caller runs it again (now that the scripts are loaded)
     raise_errors([followed])
-    return Recorded(Outcome.CREATED, actual, hash_answer(answer[2]), followed)
+    nearby = tuple(_open_incidents_of(answers[0])) if near_refs else ()
+    return Recorded(Outcome.CREATED, actual, hash_answer(answer[2]), followed, nearby)
 
 
 async def link_call(
@@ -196,10 +202,9 @@ async def link_call(
             args=[
                 candidate.ref, int(now.timestamp() * 1000), actor, candidate.score,
                 "; ".join(candidate.reasons), fields["received_ms"], hashed_cli or "",
-                *_flatten(fields),
+                retention_s, *_flatten(fields),
             ],
         )  # fmt: skip
-        pipe.expire(keys.call(event.call_id), retention_s)
 
     answers = await run_pipeline(redis, scripts, queue, retry_if_unknown=0)
     raise_errors(answers)
@@ -216,8 +221,11 @@ class Surroundings:
     known_ref: str | None
     fence: str
     incidents: list[OpenIncident]
-    # A reference allocated for the call in the same round trip, when it was asked for.
+    # With `look_around`'s `reserve_ref`: the reference allocated for the call (a replay leaves
+    # it unused, a gap in the sequence), and the refs of the open incidents near it, whose facts
+    # `create_incident` reads (`near_refs`).
     reserved_ref: str | None = None
+    near_refs: tuple[str, ...] = ()
 
 
 async def look_around(
@@ -233,9 +241,10 @@ async def look_around(
 ) -> Surroundings:
     """The call's incident if it was recorded already, else the fence (read before the search)
     and the open incidents of the area within `radius_m`: one round trip, two with incidents.
-    With `reserve_ref`, for a call that will open an incident whatever it finds, the second
-    round trip also allocates that day's next reference (a new call's only: no gap on replays)."""
+    With `reserve_ref`, for a call that opens an incident whatever it finds, the round trip also
+    allocates that day's next reference and the incidents are left for the creation to read."""
     keys = AreaKeys(area)
+    day = None if reserve_ref is None else london_day(reserve_ref)
     async with redis.pipeline(transaction=False) as pipe:
         pipe.hget(keys.call(call_id), "incident_ref")
         pipe.get(keys.creation_fence(fence_cells(lon, lat)[0]))
@@ -243,31 +252,41 @@ async def look_around(
             keys.open_incidents, longitude=lon, latitude=lat, radius=radius_m, unit="m",
             sort="ASC", count=50,
         )  # fmt: skip
-        known, fence, refs = await pipe.execute()
-    if known is not None:
-        return Surroundings(str(known), "", [])
-    if not refs:
-        return Surroundings(None, str(fence or "0"), [])
-    day = None if reserve_ref is None else london_day(reserve_ref)
-
-    def queue(pipe: Pipeline) -> None:
-        queue_script(
-            pipe, scripts.open_incident_facts,
-            keys=[keys.open_incidents, *(keys.incident(ref) for ref in refs)],
-            args=[_OPEN_STATUSES, *refs],
-        )  # fmt: skip
         if day is not None:
             _queue_next_ref(pipe, day)
+        answers = await pipe.execute()
+    known, fence, refs = answers[:3]
+    reserved = None if day is None else format_ref(int(answers[3]), day)
+    if known is not None:
+        return Surroundings(str(known), "", [], reserved)
+    if day is not None or not refs:
+        return Surroundings(None, str(fence or "0"), [], reserved, tuple(refs))
 
-    # A rerun after NOSCRIPT (a restarted Redis) takes a second reference: a gap, as a retry's.
+    def queue(pipe: Pipeline) -> None:
+        _queue_facts(pipe, scripts, keys, refs)
+
     answers = await run_pipeline(redis, scripts, queue, retry_if_unknown=0)
     raise_errors(answers)
-    incidents = [_open_incident(*row) for row in zip(*[iter(answers[0])] * 7, strict=True)]
-    reserved = None if day is None else format_ref(int(answers[1]), day)
-    return Surroundings(None, str(fence or "0"), incidents, reserved)
+    return Surroundings(None, str(fence or "0"), _open_incidents_of(answers[0]))
 
 
 _OPEN_STATUSES = ",".join(sorted(OPEN))
+
+
+def _queue_facts(
+    pipe: Pipeline, scripts: DispatchScripts, keys: AreaKeys, refs: Sequence[str]
+) -> None:
+    """Queue `open_incident_facts` for the incidents of `refs`."""
+    queue_script(
+        pipe, scripts.open_incident_facts,
+        keys=[keys.open_incidents, *(keys.incident(ref) for ref in refs)],
+        args=[_OPEN_STATUSES, *refs],
+    )  # fmt: skip
+
+
+def _open_incidents_of(flat: Sequence[str]) -> list[OpenIncident]:
+    """`open_incident_facts`'s answer, seven entries an incident, as duplicate scoring takes it."""
+    return [_open_incident(*row) for row in zip(*[iter(flat)] * 7, strict=True)]
 
 
 def _open_incident(

@@ -8,6 +8,7 @@ its grade. Linking never dispatches: the incident already has its units or its p
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +19,9 @@ from cad.events import CallEvent, utcnow
 from cad.incident_record import IncidentRecord
 from cad.logs import log
 from cad.settings import Settings
-from callhandling.duplicates import CallFacts, Candidate, rank_candidates
+from callhandling.duplicates import CallFacts, Candidate, OpenIncident, rank_candidates
 from callhandling.incidents import (
     Outcome,
-    Surroundings,
     cli_hash,
     create_incident,
     link_call,
@@ -37,6 +37,8 @@ logger = logging.getLogger("cad.intake")
 
 # Each retry means an incident opened near this call meanwhile: search for duplicates again.
 _MAX_ATTEMPTS = 6
+# The duplicate candidates a call's answer lists, best first.
+_CANDIDATES_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,16 @@ class CallIntake:
                 reserve_ref=None if auto_link else utcnow(),
             )  # fmt: skip
             if around.known_ref is not None:
+                if around.reserved_ref is not None:
+                    # Every gap in the day's sequence can be accounted for.
+                    log(
+                        logger, logging.INFO, "ref_unused", call_id=event.call_id,
+                        incident_ref=around.reserved_ref, reason="call recorded already",
+                    )  # fmt: skip
                 return await self._replayed(event, area, around.known_ref)
             # The last attempt creates regardless: a possible duplicate beats a lost call.
             last = attempt == _MAX_ATTEMPTS - 1
-            candidates = _candidates(event, hashed, around)
+            candidates = _candidates(event, hashed, around.incidents)
             now = utcnow()
             best = candidates[0] if candidates else None
             linkable = best is not None and best.score >= self._settings.auto_link_score
@@ -95,9 +103,12 @@ class CallIntake:
                     self._redis, self._scripts, event, area=area, now=now, actor=actor,
                     fence="" if last else around.fence, hashed_cli=hashed,
                     retention_s=retention_s, follow=opening.queue, ref=around.reserved_ref,
+                    near_refs=around.near_refs,
                 )  # fmt: skip
             if recorded.outcome is not Outcome.RETRY:
                 break
+        if recorded.nearby:
+            candidates = _candidates(event, hashed, recorded.nearby)
         if recorded.outcome is Outcome.REPLAYED:
             return await self._replayed(event, area, recorded.ref)
         if recorded.fields is not None:
@@ -109,7 +120,7 @@ class CallIntake:
             claim = await opening.finish(incident, recorded.followed)
             incident = await self._after(incident, claim)
         self._log(event, incident, recorded.outcome, claim)
-        return IntakeResult(incident, recorded.outcome, tuple(candidates[:5]), claim)
+        return IntakeResult(incident, recorded.outcome, tuple(candidates), claim)
 
     async def _replayed(self, event: CallEvent, area: str, ref: str) -> IntakeResult:
         incident = await self._read(area, ref)
@@ -166,10 +177,12 @@ class _Opening:
         )
 
 
-def _candidates(event: CallEvent, hashed: str | None, around: Surroundings) -> list[Candidate]:
+def _candidates(
+    event: CallEvent, hashed: str | None, incidents: Sequence[OpenIncident]
+) -> list[Candidate]:
     loc = event.location
     facts = CallFacts(
         loc.lon, loc.lat, loc.radius_m, int(event.received_at.timestamp() * 1000),
         event.incident_type, hashed,
     )  # fmt: skip
-    return rank_candidates(facts, around.incidents)
+    return rank_candidates(facts, incidents, limit=_CANDIDATES_SHOWN)

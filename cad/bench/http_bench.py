@@ -1,8 +1,9 @@
 """Scenario 5: `POST /v1/calls` (call recorded, incident created) against a trivial endpoint.
 
-The same generator process posts the same kind of body to the service and to a trivial FastAPI
-endpoint under uvicorn with uvloop and httptools; the calls are ungraded, so each creates an
-incident that waits in the queue without taking a unit.
+The same generator process posts the same kind of body to the service, to a trivial FastAPI
+endpoint under uvicorn with uvloop and httptools, and to the route's framework work alone
+(`framework_floor`); the calls are ungraded, so each creates an incident that waits in the queue
+without taking a unit.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import uuid
 from typing import Any
 
 from cad.bench.calls import bench_calls
-from cad.bench.context import Context, bench_token
+from cad.bench.context import BENCH_AUTH_SECRET, Context, bench_token
 from cad.bench.procs import Child, http_ready, run_child
 from cad.bench.reconcile import reconcile
 from cad.bench.results import Scenario, merge_reconciliations
@@ -51,20 +52,33 @@ async def _reconcile(ctx: Context, result: dict[str, Any], since_ms: int) -> dic
     return (await reconcile(ctx.redis, accepted, since_ms)).as_dict()
 
 
+# The floor's token check trusts the bench's tokens, and never throttles them, as the service's.
+_FLOOR_ENV = {
+    "CAD_ENVIRONMENT": "development", "CAD_AUTH_DEV_SECRET": BENCH_AUTH_SECRET,
+    "CAD_RATE_LIMIT_PER_S": "1000000", "CAD_RATE_LIMIT_BURST": "1000000",
+}  # fmt: skip
+
+
 async def run_http(ctx: Context) -> Scenario:
     """Median of the runs for each endpoint, and the reconciliation of the service's calls."""
-    port = free_port()
+    port, floor_port = free_port(), free_port()
     trivial = await Child.start(
         "cad.bench.trivial_app", argv=(str(port),), log=ctx.workdir / "trivial.log"
     )
+    floor = await Child.start(
+        "cad.bench.framework_floor", argv=(str(floor_port),), env=_FLOOR_ENV,
+        log=ctx.workdir / "floor.log",
+    )  # fmt: skip
     scenario = Scenario("5", "HTTP POST /v1/calls + incident vs trivial endpoint")
     checks, errors = [], 0
     try:
         await http_ready(LOOPBACK, port, "/docs", 30)
-        await _post(ctx, port)  # warm-up, both sides
-        await _post(ctx, ctx.http_port)
+        await http_ready(LOOPBACK, floor_port, "/docs", 60)
+        for warm_up in (port, floor_port, ctx.http_port):
+            await _post(ctx, warm_up)
         svc: list[Figures] = []
         base: list[Figures] = []
+        framework: list[Figures] = []
         paced: list[Figures] = []
         for _ in range(ctx.plan.runs):
             for rate, out in ((0.0, svc), (PACED_RATE_PER_S, paced)):
@@ -74,7 +88,9 @@ async def run_http(ctx: Context) -> Scenario:
                 errors += sum(result["errors"].values())
                 checks.append(await _reconcile(ctx, result, since_ms))
             base.append((await _post(ctx, port))[0])
+            framework.append((await _post(ctx, floor_port))[0])
     finally:
+        await floor.stop()
         await trivial.stop()
     at_rate = median_of(paced)
     scenario.extra[f"paced_{PACED_RATE_PER_S:.0f}_per_s"] = at_rate.as_dict()
@@ -85,9 +101,20 @@ async def run_http(ctx: Context) -> Scenario:
         f"p99 {at_rate.p99_ms:.1f} ms"
     )
     scenario.measured, scenario.baseline = median_of(svc), median_of(base)
+    _describe_floor(scenario, scenario.measured, scenario.baseline, median_of(framework))
     scenario.reconciliation = merge_reconciliations(checks)
     scenario.reconciliation["http_errors"] = errors
     scenario.target = f"throughput >= {RATIO_TARGET}x the trivial endpoint"
     ratio = scenario.ratio
     scenario.met = ratio is not None and ratio >= RATIO_TARGET and errors == 0
     return scenario
+
+
+def _describe_floor(scenario: Scenario, service: Figures, trivial: Figures, floor: Figures) -> None:
+    """The route's framework work alone, as rates and as ratios to either side."""
+    scenario.extra["framework_floor"] = floor.as_dict()
+    scenario.notes.append(
+        f"framework alone (token check, validation, answer; no geo or Redis): "
+        f"{floor.rate_per_s:.0f}/s, {floor.rate_per_s / trivial.rate_per_s:.2f}x the trivial "
+        f"endpoint; the service is {service.rate_per_s / floor.rate_per_s:.2f}x that"
+    )

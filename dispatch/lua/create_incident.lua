@@ -10,7 +10,8 @@
 -- ARGV[1] ref, ARGV[2] now (ms), ARGV[3] actor, ARGV[4] the fence value the caller read ('' to
 -- create regardless: the caller's last resort when incidents keep opening around it),
 -- ARGV[5] lon, ARGV[6] lat, ARGV[7] received (ms), ARGV[8] the incident's fields and ARGV[9]
--- the call record's, each a JSON object of strings (two arguments, not dozens, to pack and send)
+-- the call record's, each a JSON object of strings (two arguments, not dozens, to pack and send),
+-- ARGV[10] how long the call record, which holds the caller's data, is kept (s)
 -- returns {1, ref, fields}  created; fields: the new incident's hash (HGETALL: name, value ...)
 --         {0, ref}          the call was already recorded (a replay): that incident
 --         {2, ''}           an incident opened nearby meanwhile: search for duplicates again
@@ -34,6 +35,8 @@ for name, value in pairs(cjson.decode(ARGV[9])) do
 end
 redis.call('HSET', KEYS[2], unpack(incident))
 redis.call('HSET', KEYS[1], unpack(call))
+-- Here, not after the script: no moment, and no crash, leaves caller data without its expiry.
+redis.call('EXPIRE', KEYS[1], ARGV[10])
 redis.call('ZADD', KEYS[5], ARGV[7], redis.call('HGET', KEYS[1], 'call_id'))
 redis.call('GEOADD', KEYS[4], ARGV[5], ARGV[6], ref)
 for i = 6, #KEYS do

@@ -121,6 +121,7 @@ async def test_linking_adds_the_call_once_and_only_to_an_open_incident(
     assert incident["cli_hashes"] == "h1,h2"
     assert await redis.zcard(KEYS.incident_calls(ref)) == 3
     assert (await redis.hgetall(KEYS.call("x2")))["link_score"] == "0.95"
+    assert 0 < await redis.ttl(KEYS.call("x2")) <= RETAIN_S  # caller data expires, linked too
     linked = [f for _, f in await redis.xrange(KEYS.audit) if f["type"] == "call_linked"]
     assert [f["call_id"] for f in linked] == ["x2", "x3"]
     assert linked[0]["reasons"] == "same place"
@@ -216,25 +217,33 @@ async def test_the_open_incidents_near_a_call_come_with_their_scoring_facts(
     assert set(await redis.zrange(KEYS.open_incidents, 0, -1)) == {"A", "C"}
 
 
-async def test_a_reference_is_reserved_beside_the_facts_only_for_a_new_call(
+async def test_a_call_that_opens_an_incident_regardless_takes_two_round_trips(
     redis: Redis, scripts: DispatchScripts
 ) -> None:
-    async def around(call_id: str, lon: float) -> Surroundings:
+    """The reference comes with the look around; the neighbours' facts with the creation."""
+
+    async def around(call_id: str) -> Surroundings:
         return await look_around(
-            redis, scripts, area=AREA, call_id=call_id, lon=lon, lat=51.508, radius_m=500,
+            redis, scripts, area=AREA, call_id=call_id, lon=-0.1282, lat=51.508, radius_m=500,
             reserve_ref=NOW,
         )  # fmt: skip
 
-    assert (await around("c1", -0.1281)).reserved_ref is None  # nothing near: none reserved
     first = await _create(redis, scripts, event("c1"))
-    near = await around("c2", -0.1282)
-    assert [i.ref for i in near.incidents] == [first.ref]
-    assert near.reserved_ref == "CAD 0002/22NOV26"
+    near = await around("c2")
+    assert (near.reserved_ref, near.near_refs, near.incidents) == (
+        "CAD 0002/22NOV26", (first.ref,), [],
+    )  # fmt: skip
     created = await create_incident(
         redis, scripts, event("c2", lon=-0.1282), area=AREA, now=NOW, actor="t",
         fence=near.fence, hashed_cli=None, retention_s=RETAIN_S, ref=near.reserved_ref,
+        near_refs=near.near_refs,
     )  # fmt: skip
     assert (created.outcome, created.ref) == (Outcome.CREATED, "CAD 0002/22NOV26")
-    replayed = await around("c2", -0.1282)
-    assert (replayed.known_ref, replayed.reserved_ref) == (created.ref, None)
-    assert await redis.get(GlobalKeys().ref_sequence("20261122")) == "2"  # no gap
+    assert [(i.ref, i.incident_type, i.radius_m) for i in created.nearby] == [
+        (first.ref, "violence", 40.0)
+    ]
+    assert created.fields is not None
+    assert created.fields["ref"] == created.ref
+    # A replay finds its incident; the reference it took is left unused, a gap in the sequence.
+    replayed = await around("c2")
+    assert (replayed.known_ref, replayed.reserved_ref) == (created.ref, "CAD 0003/22NOV26")

@@ -62,3 +62,16 @@ def test_ranking_is_best_first_then_nearest() -> None:
     other = OpenIncident("OTHER", -0.2, 51.5, None, T0, "asb", frozenset())
     ranked = rank_candidates(call(), [other, same_score_far, near])
     assert [c.ref for c in ranked] == ["NEAR", "FAR", "OTHER"]
+
+
+def test_a_limited_ranking_is_the_head_of_the_whole_one_with_its_reasons() -> None:
+    east = 15 / 69_000  # 15 m apart, each a minute later than the one before
+    storm = [
+        OpenIncident(f"R{i}", -0.1281 + i * east, 51.5080, 40.0, T0 + i * MIN, kind, frozenset())
+        for i, kind in enumerate(["violence", "asb", None] * 20)
+    ]
+    whole = rank_candidates(call(cli="h9"), storm)
+    head = rank_candidates(call(cli="h9"), storm, limit=5)
+    assert head == whole[:5]
+    by_ref = {i.ref: i for i in storm}
+    assert head == [score_candidate(call(cli="h9"), by_ref[c.ref]) for c in head]
