@@ -81,7 +81,7 @@ class CallIntake:
             )  # fmt: skip
             if around.known_ref is not None:
                 if around.reserved_ref is not None:
-                    # Every gap in the day's sequence can be accounted for.
+                    # Logged, so that this gap in the day's sequence can be accounted for.
                     log(
                         logger, logging.INFO, "ref_unused", call_id=event.call_id,
                         incident_ref=around.reserved_ref, reason="call recorded already",

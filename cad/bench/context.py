@@ -16,6 +16,13 @@ from cad.tokens import Role, issue_dev_token, new_dev_secret
 BENCH_AUTH_SECRET = new_dev_secret()
 
 
+# The service and scenario 5's framework floor trust the bench's tokens and never throttle them.
+BENCH_AUTH_ENV = {
+    "CAD_ENVIRONMENT": "development", "CAD_AUTH_DEV_SECRET": BENCH_AUTH_SECRET,
+    "CAD_RATE_LIMIT_PER_S": "1000000", "CAD_RATE_LIMIT_BURST": "1000000",
+}  # fmt: skip
+
+
 def bench_token() -> str:
     """A call handler's token for the bench's service (an hour: longer than any bench run)."""
     return issue_dev_token(BENCH_AUTH_SECRET, subject="bench", roles=(Role.CALL_HANDLER,))

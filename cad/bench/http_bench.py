@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from cad.bench.calls import bench_calls
-from cad.bench.context import BENCH_AUTH_SECRET, Context, bench_token
+from cad.bench.context import BENCH_AUTH_ENV, Context, bench_token
 from cad.bench.procs import Child, http_ready, run_child
 from cad.bench.reconcile import reconcile
 from cad.bench.results import Scenario, merge_reconciliations
@@ -52,13 +52,6 @@ async def _reconcile(ctx: Context, result: dict[str, Any], since_ms: int) -> dic
     return (await reconcile(ctx.redis, accepted, since_ms)).as_dict()
 
 
-# The floor's token check trusts the bench's tokens, and never throttles them, as the service's.
-_FLOOR_ENV = {
-    "CAD_ENVIRONMENT": "development", "CAD_AUTH_DEV_SECRET": BENCH_AUTH_SECRET,
-    "CAD_RATE_LIMIT_PER_S": "1000000", "CAD_RATE_LIMIT_BURST": "1000000",
-}  # fmt: skip
-
-
 async def run_http(ctx: Context) -> Scenario:
     """Median of the runs for each endpoint, and the reconciliation of the service's calls."""
     port, floor_port = free_port(), free_port()
@@ -66,7 +59,7 @@ async def run_http(ctx: Context) -> Scenario:
         "cad.bench.trivial_app", argv=(str(port),), log=ctx.workdir / "trivial.log"
     )
     floor = await Child.start(
-        "cad.bench.framework_floor", argv=(str(floor_port),), env=_FLOOR_ENV,
+        "cad.bench.framework_floor", argv=(str(floor_port),), env=BENCH_AUTH_ENV,
         log=ctx.workdir / "floor.log",
     )  # fmt: skip
     scenario = Scenario("5", "HTTP POST /v1/calls + incident vs trivial endpoint")

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from cad.bench import broker_rtt, redis_claims
 from cad.bench.avl_bench import run_avl
-from cad.bench.context import BENCH_AUTH_SECRET, FULL, QUICK, Context, Plan, bench_root
+from cad.bench.context import BENCH_AUTH_ENV, FULL, QUICK, Context, Plan, bench_root
 from cad.bench.e2e import run_burst, run_latency
 from cad.bench.fleet import bench_fleet, register_bench_fleet
 from cad.bench.http_bench import run_http
@@ -110,9 +110,7 @@ async def running_service(
         # Random synthetic calls must each open an incident: duplicate search and scoring still
         # run for every call, only the automatic link is never taken.
         "CAD_AUTO_LINK_SCORE": "1.0",
-        # Tokens from the bench's own development secret; its one client is never throttled.
-        "CAD_ENVIRONMENT": "development", "CAD_AUTH_DEV_SECRET": BENCH_AUTH_SECRET,
-        "CAD_RATE_LIMIT_PER_S": "1000000", "CAD_RATE_LIMIT_BURST": "1000000",
+        **BENCH_AUTH_ENV,
     }  # fmt: skip
     service = await Child.start("cad.cli", argv=("serve",), env=env, log=workdir / "service.log")
     try:
