@@ -53,18 +53,19 @@ class Candidate:
     reasons: tuple[str, ...]
 
 
+_TypeMatch = Literal["unknown", "same", "different"]
+_TYPE_SCORES: dict[_TypeMatch, float] = {"unknown": 0.5, "same": 1.0, "different": 0.0}
+
+
 class _Overlap(NamedTuple):
     """How far one call and one incident agree, before it is put into words."""
 
     distance_m: float
     reach_m: float
     gap_s: float
-    type_match: Literal["unknown", "same", "different"]
+    type_match: _TypeMatch
     same_caller: bool
     score: float
-
-
-_TYPE_SCORES = {"unknown": 0.5, "same": 1.0, "different": 0.0}
 
 
 def _overlap(call: CallFacts, incident: OpenIncident) -> _Overlap:
@@ -75,7 +76,7 @@ def _overlap(call: CallFacts, incident: OpenIncident) -> _Overlap:
     gap_s = abs(call.received_ms - incident.received_ms) / 1000
     span = _UNRELATED_AFTER_S - _SAME_TIME_S
     timing = 1.0 if gap_s <= _SAME_TIME_S else max(0.0, 1.0 - (gap_s - _SAME_TIME_S) / span)
-    type_match: Literal["unknown", "same", "different"]
+    type_match: _TypeMatch
     if call.incident_type is None or incident.incident_type is None:
         type_match = "unknown"
     else:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import sys
 import time
 
-import uvicorn
 from fastapi import FastAPI, Query
 
+from cad.bench.trivial_app import serve
 from cad.events import CallEvent, CallSource, Location, utcnow
 from cad.incident_record import IncidentRecord, new_incident_fields
 from cad.settings import Settings, get_settings
@@ -69,11 +69,8 @@ def floor_app(settings: Settings) -> FastAPI:
 
 
 def main() -> None:
-    """Serve on 127.0.0.1:PORT until SIGTERM, as `cad serve` does."""
-    uvicorn.run(
-        floor_app(get_settings()), host="127.0.0.1", port=int(sys.argv[1]), loop="uvloop",
-        http="httptools", log_config=None, access_log=False,
-    )  # fmt: skip
+    """Serve on 127.0.0.1:PORT until SIGTERM, as the trivial endpoint is served."""
+    serve(floor_app(get_settings()), int(sys.argv[1]))
 
 
 if __name__ == "__main__":

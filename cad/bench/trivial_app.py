@@ -20,12 +20,17 @@ async def record(body: dict[str, Any]) -> dict[str, str]:
     return {"call_id": str(body.get("call_id"))}
 
 
-def main() -> None:
-    """Serve on 127.0.0.1:PORT until SIGTERM."""
+def serve(application: FastAPI, port: int) -> None:
+    """Serve on 127.0.0.1:`port` until SIGTERM, with `cad serve`'s loop, parser and logging."""
     uvicorn.run(
-        app, host="127.0.0.1", port=int(sys.argv[1]), loop="uvloop", http="httptools",
+        application, host="127.0.0.1", port=port, loop="uvloop", http="httptools",
         log_config=None, access_log=False,
     )  # fmt: skip
+
+
+def main() -> None:
+    """Serve on 127.0.0.1:PORT until SIGTERM."""
+    serve(app, int(sys.argv[1]))
 
 
 if __name__ == "__main__":
