@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import aiomqtt
@@ -19,6 +21,7 @@ import aiomqtt
 from cad.broker_security import redact_url
 from cad.logs import log
 from cad.settings import Settings
+from cad.waits import wait_until_set
 
 logger = logging.getLogger("cad.mqtt")
 
@@ -30,6 +33,24 @@ Handler = Callable[[aiomqtt.Message], Awaitable["asyncio.Task[None] | None"]]
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 # Taskings awaiting their PUBACK beyond this are worth a warning (the broker lets 200 be in flight).
 _PENDING_PUBLISHES_WARN = 200
+
+
+_T = TypeVar("_T")
+
+
+class Client(aiomqtt.Client):
+    """aiomqtt's client, whose timed waits (CONNACK, PUBACK, SUBACK) let a cancellation through:
+    aiomqtt waits with `asyncio.wait_for`, which on Python 3.11 can swallow one (cad.waits)."""
+
+    # The signature is aiomqtt's own, which calls it with `timeout=`.
+    async def _wait_for(self, fut: Awaitable[_T], timeout: float | None) -> _T:  # noqa: ASYNC109
+        if timeout is None:
+            timeout = self.timeout
+        try:
+            async with asyncio.timeout(None if timeout == math.inf else timeout):
+                return await fut
+        except TimeoutError:
+            raise aiomqtt.MqttError("Operation timed out") from None
 
 
 class MqttUnavailableError(RuntimeError):
@@ -73,11 +94,11 @@ def new_client(
     persistent: bool,
     will: aiomqtt.Will | None = None,
     manual_ack: bool = False,
-) -> aiomqtt.Client:
+) -> Client:
     """An MQTT 3.1.1 client for the configured broker; with `manual_ack`, QoS 1 messages are
     acknowledged only when the service has processed them."""
     address = BrokerAddress.from_url(settings.mqtt_url)
-    client = aiomqtt.Client(
+    client = Client(
         address.host,
         address.port,
         username=address.username,
@@ -124,10 +145,8 @@ class MqttLink:
     async def publish(self, topic: str, payload: bytes, *, qos: int = 1) -> None:
         """Publish, waiting for the link to come up if it is reconnecting."""
         timeout = self._settings.network_timeout_s
-        try:
-            await asyncio.wait_for(self._connected.wait(), timeout)
-        except TimeoutError as exc:
-            raise MqttUnavailableError(f"broker not connected within {timeout}s") from exc
+        if not await wait_until_set(self._connected, timeout):
+            raise MqttUnavailableError(f"broker not connected within {timeout}s")
         assert self._client is not None  # set before _connected, cleared after it
         try:
             await self._client.publish(topic, payload, qos=qos, timeout=timeout)
@@ -178,8 +197,7 @@ class MqttLink:
             finally:
                 self._connected.clear()
                 self._client = None
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closed.wait(), backoff)
+            await wait_until_set(self._closed, backoff)
             backoff = min(backoff * 2, self._settings.reconnect_max_backoff_s)
 
     async def _receive_until_stopped(self, client: aiomqtt.Client) -> bool:

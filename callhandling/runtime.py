@@ -126,7 +126,8 @@ class Runtime:
     async def readiness(self) -> dict[str, bool]:
         """Whether Redis and the broker answer now."""
         try:
-            redis_ok = bool(await asyncio.wait_for(self.redis.ping(), 1.0))
+            async with asyncio.timeout(1.0):
+                redis_ok = bool(await self.redis.ping())
         except (RedisError, OSError, TimeoutError):
             redis_ok = False
         return {"redis": redis_ok, "mqtt": self.link.connected}

@@ -14,6 +14,7 @@ import time
 
 from cad.logs import log
 from cad.settings import Settings
+from cad.waits import wait_until_set
 
 logger = logging.getLogger("cad.avl")
 
@@ -69,8 +70,7 @@ class AvlWorkers:
                 backoff = 0.5
             log(logger, logging.WARNING, "avl_worker_exited", index=index, code=code,
                 retry_s=backoff)  # fmt: skip
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), backoff)
+            await wait_until_set(self._stopping, backoff)
             backoff = min(backoff * 2, self._settings.reconnect_max_backoff_s)
 
     async def stop(self, running: asyncio.Task[None]) -> None:

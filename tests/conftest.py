@@ -11,11 +11,20 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from cad.broker_security import ANY_PREFIX, development_credentials
+from cad.logs import JsonFormatter
 from cad.redis_client import open_redis
 from cad.servers import EmbeddedServer, mosquitto, redis_server
 from cad.settings import Settings, get_settings
 from dispatch.scripts import DispatchScripts, register_scripts
 from tests.helpers import running_app
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A failing test's captured log lines are the service's JSON lines, with their fields (the
+    step, the callsign): the default format shows the event name alone."""
+    logging_plugin = session.config.pluginmanager.get_plugin("logging-plugin")
+    if logging_plugin is not None:
+        logging_plugin.report_handler.setFormatter(JsonFormatter())
 
 
 @pytest.fixture(scope="session")

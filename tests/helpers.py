@@ -11,7 +11,7 @@ import aiomqtt
 import httpx
 from fastapi import FastAPI
 
-from cad.mqtt import NO_DELAY, BrokerAddress
+from cad.mqtt import NO_DELAY, BrokerAddress, Client
 from cad.settings import Settings
 from cad.tokens import Role, dev_token_for
 from callhandling.app import create_app
@@ -81,12 +81,12 @@ async def _true(value: bool) -> bool:
 
 def mqtt_client(
     settings: Settings, identifier: str, *, login: tuple[str, str] | None = None
-) -> aiomqtt.Client:
+) -> Client:
     """A plain MQTT v5 client on the test broker (a gateway, an MDT, an observer); it logs in
     as the service unless given another `login` (a unit's callsign and password)."""
     address = BrokerAddress.from_url(settings.mqtt_url)
     username, password = login or (address.username, address.password)
-    return aiomqtt.Client(
+    return Client(
         address.host, address.port, identifier=identifier, username=username, password=password,
         protocol=aiomqtt.ProtocolVersion.V5, timeout=5, socket_options=NO_DELAY,
     )  # fmt: skip

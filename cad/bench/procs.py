@@ -56,7 +56,8 @@ class Child:
         """The next line the child prints."""
         assert self.proc.stdout is not None
         try:
-            raw = await asyncio.wait_for(self.proc.stdout.readline(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                raw = await self.proc.stdout.readline()
         except TimeoutError as exc:
             raise ChildError(f"{self.name} said nothing within {timeout_s}s") from exc
         if not raw:
@@ -67,8 +68,10 @@ class Child:
         """The JSON the child prints last, once it has exited."""
         assert self.proc.stdout is not None
         try:
-            out = await asyncio.wait_for(self.proc.stdout.read(), timeout_s)
-            code = await asyncio.wait_for(self.proc.wait(), _STOP_WAIT_S)
+            async with asyncio.timeout(timeout_s):
+                out = await self.proc.stdout.read()
+            async with asyncio.timeout(_STOP_WAIT_S):
+                code = await self.proc.wait()
         except TimeoutError as exc:
             await self.stop()
             raise ChildError(f"{self.name} did not finish within {timeout_s}s") from exc
@@ -90,7 +93,8 @@ class Child:
             return
         self.proc.send_signal(signal.SIGTERM)
         try:
-            await asyncio.wait_for(self.proc.wait(), _STOP_WAIT_S)
+            async with asyncio.timeout(_STOP_WAIT_S):
+                await self.proc.wait()
         except TimeoutError:
             self.proc.kill()
             await self.proc.wait()

@@ -7,7 +7,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from cad.events import StatusReport, UnitStatus, utcnow
-from cad.mqtt import NO_DELAY, BrokerAddress
+from cad.mqtt import NO_DELAY, BrokerAddress, Client
 from cad.topics import Topics
 
 # Taskings queue in the broker for an MDT that is away (a tunnel, a dead spot) for up to a day.
@@ -23,14 +23,14 @@ def link_lost_report() -> bytes:
 
 def mdt_client(
     mqtt_url: str, topics: Topics, callsign: str, password: str, *, timeout_s: float = 10.0
-) -> aiomqtt.Client:
+) -> Client:
     """The client of one unit's MDT, logged in as its callsign; it keeps its session (and the
     taskings queued in it) across reconnects, so it subscribes once and never misses one."""
     address = BrokerAddress.from_url(mqtt_url)
     properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
     properties.SessionExpiryInterval = SESSION_EXPIRY_S
     will = aiomqtt.Will(topics.status(callsign), link_lost_report(), qos=1, retain=False)
-    return aiomqtt.Client(
+    return Client(
         address.host, address.port, username=callsign, password=password,
         identifier=f"mdt-{callsign}", protocol=aiomqtt.ProtocolVersion.V5, clean_start=False,
         properties=properties, will=will, keepalive=KEEPALIVE_S, timeout=timeout_s,

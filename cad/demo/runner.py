@@ -29,13 +29,14 @@ from cad.demo.summary import collect_counts, print_summary
 from cad.events import Tasking
 from cad.keys import AreaKeys, GlobalKeys
 from cad.logs import configure_logging
-from cad.mqtt import NO_DELAY, BrokerAddress
+from cad.mqtt import NO_DELAY, BrokerAddress, Client
 from cad.redis_client import open_redis
 from cad.servers import embedded_servers, free_port
 from cad.service import server_for
 from cad.settings import Settings, get_settings
 from cad.tokens import Role, dev_token_for, new_dev_secret
 from cad.topics import Topics
+from cad.waits import wait_until_set
 from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_fleet
 
@@ -152,10 +153,10 @@ async def run_demo(options: DemoOptions) -> int:
     return 0 if counts.taskings > 0 else 1
 
 
-def _gateway_client(settings: Settings, credentials: BrokerCredentials) -> aiomqtt.Client:
+def _gateway_client(settings: Settings, credentials: BrokerCredentials) -> Client:
     """The call gateway's client: its own login, which may publish call events and no more."""
     address = BrokerAddress.from_url(settings.mqtt_url)
-    return aiomqtt.Client(
+    return Client(
         address.host, address.port, username=GATEWAY_USER,
         password=credentials.gateway_password, identifier="demo-call-gateway",
         protocol=aiomqtt.ProtocolVersion.V5, timeout=settings.network_timeout_s,
@@ -217,8 +218,7 @@ async def _publish_calls(
                 f"  t={now - started:5.1f}s calls={published} taskings={len(book.latencies_ms)} "
                 f"cleared={sim.cleared}"
             )
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), max(0.0, started + published * interval - now))
+        await wait_until_set(stop, max(0.0, started + published * interval - now))
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.remove_signal_handler(sig)
     return published

@@ -120,7 +120,8 @@ async def test_sigterm_stops_the_worker_cleanly(
     async with mqtt_client(settings, "avl-gw") as gateway:
         await land(redis, gateway, Topics(settings.topic_root), datetime.now(UTC), lon=-0.12)
     worker.send_signal(signal.SIGTERM)
-    assert await asyncio.wait_for(worker.wait(), 5) == 0
+    async with asyncio.timeout(5):
+        assert await worker.wait() == 0
     assert worker.stderr is not None
     events = [json.loads(line)["event"] for line in (await worker.stderr.read()).splitlines()]
     assert events[-1] == "avl_worker_stopped"
@@ -207,7 +208,8 @@ async def test_the_service_stops_a_worker_that_is_still_starting(settings: Setti
     workers = AvlWorkers(settings.model_copy(update={"avl_workers": 2}))
     running = asyncio.create_task(workers.run())
     await asyncio.sleep(0)  # the workers are being spawned, not yet running
-    await asyncio.wait_for(workers.stop(running), 10)
+    async with asyncio.timeout(10):
+        await workers.stop(running)
     assert workers.running == 0
 
 

@@ -40,7 +40,8 @@ async def live_url(settings: Settings, redis: Redis) -> AsyncIterator[str]:
         await asyncio.sleep(0.05)
     yield f"http://{served.http_host}:{served.http_port}"
     server.should_exit = True
-    await asyncio.wait_for(serving, 20)
+    async with asyncio.timeout(20):
+        await serving
 
 
 def _linked(server: uvicorn.Server) -> bool:

@@ -67,10 +67,12 @@ async def test_every_locust_user_runs_headless_and_reports_to_the_csv(
             "--only-summary", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             env=_env(settings, CAD_HTTP_URL=api),
         )  # fmt: skip
-        output, _ = await asyncio.wait_for(locust.communicate(), 90)
+        async with asyncio.timeout(90):
+            output, _ = await locust.communicate()
     finally:
         service.terminate()
-        await asyncio.wait_for(service.wait(), 30)
+        async with asyncio.timeout(30):
+            await service.wait()
     assert locust.returncode == 0, output.decode()[-3000:]
     rows = _stats(Path(f"{prefix}_stats.csv"))
     # Call-to-tasking is timed end to end: publish on calls/in to the tasking at the MDT.

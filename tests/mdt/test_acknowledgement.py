@@ -98,6 +98,12 @@ async def test_a_silent_unit_of_several_is_replaced_and_the_others_keep_going(
             topics.status("AK40"), report(UnitStatus.EN_ROUTE, first.tasking_id), qos=1
         )
         replacement = await receive_tasking(spare)
+        # The replacement answers too: nothing is left for the watch to escalate, however slow
+        # this machine is to shut the service down.
+        await spare.publish(
+            topics.status("AK42"), report(UnitStatus.EN_ROUTE, replacement.tasking_id), qos=1
+        )
+        await eventually(lambda: _status_is(redis, "AK42", "en_route"))
     assert replacement.incident_ref == first.incident_ref
     incident = await redis.hgetall(KEYS.incident(first.incident_ref))
     assert incident["units"] == "AK40,AK42"

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from cad.broker_security import GATEWAY_USER, development_credentials
 from cad.events import UnitStatus
 from cad.keys import AreaKeys
-from cad.mqtt import BrokerAddress
+from cad.mqtt import BrokerAddress, Client
 from cad.settings import Settings
 from cad.topics import Topics
 from dispatch.scripts import DispatchScripts
@@ -30,7 +30,7 @@ async def test_the_broker_refuses_a_client_without_a_valid_login(
     settings: Settings, login: tuple[str, str] | None
 ) -> None:
     broker = BrokerAddress.from_url(settings.mqtt_url)
-    client = aiomqtt.Client(
+    client = Client(
         broker.host, broker.port, identifier="intruder",
         username=None if login is None else login[0], password=None if login is None else login[1],
         protocol=aiomqtt.ProtocolVersion.V5, timeout=3,

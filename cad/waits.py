@@ -1,0 +1,20 @@
+"""Timed waits that never swallow a cancellation.
+
+On Python 3.11 `asyncio.wait_for` drops a cancellation that arrives in the loop turn its awaitable
+finishes in, returning the result instead (CPython gh-86296, fixed in 3.12): a cancelled watcher
+then runs on through shutdown. `asyncio.timeout` has no such window, so every timed wait uses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+
+async def wait_until_set(event: asyncio.Event, timeout_s: float) -> bool:
+    """Wait at most `timeout_s` for `event`; whether it was set."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True

@@ -1,0 +1,97 @@
+"""A cancelled task stops, whichever loop turn the cancellation lands on: timed waits, and
+publishes through the service's link and its MQTT client, against the session's real broker.
+
+Python 3.11's `asyncio.wait_for` drops a cancellation that lands as its awaitable finishes: a
+cancelled ack watch then ran on through shutdown and escalated a unit it should not have.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import aiomqtt
+
+from cad.mqtt import Client, MqttLink
+from cad.settings import Settings
+from cad.waits import wait_until_set
+from tests.helpers import eventually, mqtt_client
+
+# Enough loop turns to land a cancellation on every step of one publish, several times over.
+TURNS = 60
+
+
+async def _stops_when_cancelled(step: Callable[[], Awaitable[object]], after_turns: int) -> bool:
+    """Run `step` over and over in a task, cancel it after `after_turns`: whether it stopped."""
+
+    async def forever() -> None:
+        while True:
+            await step()
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(forever())
+    for _ in range(after_turns):
+        await asyncio.sleep(0)
+    task.cancel()
+    await asyncio.wait({task}, timeout=0.5)
+    if task.done():
+        return task.cancelled()
+    while not task.done():  # swallowed: end it for good (each try may be swallowed too)
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.1)
+    return False
+
+
+async def test_a_timed_wait_on_a_set_event_passes_every_cancellation_on() -> None:
+    event = asyncio.Event()
+    event.set()
+    stopped = [
+        await _stops_when_cancelled(lambda: wait_until_set(event, 1.0), turns)
+        for turns in range(TURNS)
+    ]
+    assert all(stopped), [t for t, ok in enumerate(stopped) if not ok]
+
+
+async def test_a_timed_wait_says_whether_the_event_was_set() -> None:
+    event = asyncio.Event()
+    assert await wait_until_set(event, 0.01) is False
+    asyncio.get_running_loop().call_later(0.01, event.set)
+    assert await wait_until_set(event, 5.0) is True
+
+
+async def test_a_publish_through_the_link_passes_every_cancellation_on(settings: Settings) -> None:
+    link = MqttLink(settings, routes=[])
+    running = asyncio.create_task(link.run())
+
+    async def connected() -> bool:
+        return link.connected
+
+    try:
+        await eventually(connected)
+        topic = f"{settings.topic_root}/test/cancellation"
+        stopped = [
+            await _stops_when_cancelled(lambda: link.publish(topic, b"x", qos=1), turns)
+            for turns in range(TURNS)
+        ]
+    finally:
+        link.close()
+        await running
+    assert all(stopped), [t for t, ok in enumerate(stopped) if not ok]
+
+
+async def test_a_publish_awaiting_its_puback_passes_every_cancellation_on(
+    settings: Settings,
+) -> None:
+    topic = f"{settings.topic_root}/test/cancellation"
+    async with mqtt_client(settings, "cancellation") as client:
+        stopped = [
+            await _stops_when_cancelled(lambda: client.publish(topic, b"x", qos=1), turns)
+            for turns in range(TURNS)
+        ]
+    assert all(stopped), [t for t, ok in enumerate(stopped) if not ok]
+
+
+def test_the_client_replaces_the_wait_aiomqtt_has() -> None:
+    """The override is by name: were aiomqtt to rename its wait, this says so."""
+    assert "_wait_for" in vars(aiomqtt.Client)
+    assert Client._wait_for is not aiomqtt.Client._wait_for
