@@ -7,7 +7,6 @@ subscribes again each time; every network await has a timeout.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import socket
@@ -21,7 +20,7 @@ import aiomqtt
 from cad.broker_security import redact_url
 from cad.logs import log
 from cad.settings import Settings
-from cad.waits import wait_until_set
+from cad.waits import cancel_and_wait, wait_until_set
 
 logger = logging.getLogger("cad.mqtt")
 
@@ -204,13 +203,11 @@ class MqttLink:
         """Dispatch messages; True when stopped on purpose, raises MqttError when the link drops."""
         reader = asyncio.create_task(self._read(client))
         stopped = asyncio.create_task(self._receiving_stopped.wait())
-        done, _ = await asyncio.wait({reader, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (reader, stopped):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if reader in done:
-            reader.result()  # the reader only ends by raising: the link dropped
+        try:
+            done, _ = await asyncio.wait({reader, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            await cancel_and_wait(stopped)
+            await cancel_and_wait(reader)  # it only ends by raising (the link dropped): raised here
         return stopped in done
 
     async def _read(self, client: aiomqtt.Client) -> None:

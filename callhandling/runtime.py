@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable
 
@@ -19,6 +18,7 @@ from cad.redis_client import MAX_CONNECTIONS, open_redis
 from cad.settings import Settings
 from cad.tasks import TaskPool
 from cad.topics import Topics
+from cad.waits import cancel_and_wait
 from callhandling.call_consumer import CallEventConsumer
 from callhandling.intake import CallIntake
 from dispatch.ack_watch import AckWatch
@@ -148,6 +148,4 @@ async def shutdown_step(name: str, work: Awaitable[None], within_s: float) -> No
 
 async def _cancel(task: asyncio.Task[None] | None) -> None:
     if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(task)

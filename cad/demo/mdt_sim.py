@@ -7,7 +7,6 @@ and on-scene times from its own generator, seeded by the fleet seed and its call
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from cad.broker_security import BrokerCredentials
 from cad.demo.sim_unit import FleetTally, SimPace, SimulatedMdt, TaskingSeen
@@ -69,6 +68,5 @@ class SimulatedFleet:
         """Disconnect every MDT cleanly (no last wills: the fleet is going off duty)."""
         for task in self._tasks:
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []

@@ -21,6 +21,7 @@ from cad.logs import log
 from cad.payloads import Rejection, parse_payload
 from cad.tasks import payload_bytes
 from cad.topics import Topics
+from cad.waits import cancel_and_wait
 from dispatch.units import Unit
 
 logger = logging.getLogger("cad.demo.mdt")
@@ -134,9 +135,7 @@ class SimulatedMdt:
     async def _cancel_job(self) -> None:
         job, self._job = self._job, None
         if job is not None and not job.done():
-            job.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await job
+            await cancel_and_wait(job)
 
     async def _work(self, tasking: Tasking) -> None:
         times = draw_job_times(self._rng)

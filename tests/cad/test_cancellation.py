@@ -11,10 +11,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import aiomqtt
+import pytest
 
 from cad.mqtt import Client, MqttLink
 from cad.settings import Settings
-from cad.waits import wait_until_set
+from cad.waits import cancel_and_wait, wait_until_set
 from tests.helpers import eventually, mqtt_client
 
 # Enough loop turns to land a cancellation on every step of one publish, several times over.
@@ -89,6 +90,40 @@ async def test_a_publish_awaiting_its_puback_passes_every_cancellation_on(
             for turns in range(TURNS)
         ]
     assert all(stopped), [t for t, ok in enumerate(stopped) if not ok]
+
+
+async def test_cancelling_the_one_waiting_for_a_cancelled_task_stops_it() -> None:
+    """A task slow to end (its clean-up takes a while) holds its canceller: that one can still
+    be cancelled itself, and the slow task is left to finish its clean-up."""
+    release = asyncio.Event()
+
+    async def slow_to_end() -> None:
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            await release.wait()
+
+    slow = asyncio.create_task(slow_to_end())
+    await asyncio.sleep(0)
+    canceller = asyncio.create_task(cancel_and_wait(slow))
+    await asyncio.sleep(0.01)
+    canceller.cancel()
+    await asyncio.wait({canceller}, timeout=1.0)
+    assert canceller.cancelled()
+    assert not slow.done()
+    release.set()
+    await asyncio.wait({slow}, timeout=1.0)
+    assert slow.cancelled()
+
+
+async def test_waiting_for_a_cancelled_task_raises_the_error_it_ended_with() -> None:
+    async def fails() -> None:
+        raise ValueError("broken")
+
+    task = asyncio.create_task(fails())
+    await asyncio.sleep(0)
+    with pytest.raises(ValueError, match="broken"):
+        await cancel_and_wait(task)
 
 
 def test_the_client_replaces_the_wait_aiomqtt_has() -> None:
