@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from cad.errors import AuthenticationError
+from cad.errors import UnavailableError
+from cad.logs import log
 from cad.settings import Settings
 from cad.tokens import DEV_ALGORITHM
 from callhandling.auth import ASYMMETRIC, KeyRing, VerificationKey
 
 _CURVE_ALGORITHM = {"secp256r1": "ES256", "secp384r1": "ES384"}
-# An unknown key id refetches the JWKS (the provider rotated its keys), but not more often.
-_JWKS_REFRESH_MIN_S = 60.0
+# The provider's keys are refetched when this old; an unknown key id (the provider rotated its
+# keys) refetches them sooner, but not more often than the minimum.
 _JWKS_MAX_AGE_S = 3600.0
+_JWKS_REFRESH_MIN_S = 60.0
+# Until a first fetch succeeds no provider token can be checked: it is retried this often.
+_JWKS_RETRY_S = 5.0
+
+logger = logging.getLogger("cad.auth")
 
 
 def keys_from_pem(pem: bytes) -> KeyRing:
@@ -51,17 +59,33 @@ def dev_keys(secret: str) -> KeyRing:
 
 
 class KeySource:
-    """The keys to verify with: fixed at start, plus a JWKS URL's keys fetched and cached."""
+    """The keys to verify with: fixed at start, plus a JWKS URL's keys fetched and cached.
 
-    def __init__(self, fixed: KeyRing, jwks_url: str | None, timeout_s: float) -> None:
+    Requests that find the cache due wait for one fetch between them: the first requests after
+    a start, or after a rotation, are checked against the provider's keys, not refused for want
+    of them. `clock` is a monotonic clock in seconds.
+    """
+
+    def __init__(
+        self,
+        fixed: KeyRing,
+        jwks_url: str | None,
+        timeout_s: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._fixed = fixed
         self._client = (
             jwt.PyJWKClient(jwks_url, cache_jwk_set=False, timeout=max(1, int(timeout_s)))
             if jwks_url
             else None
         )
+        self._clock = clock
         self._fetched: KeyRing = KeyRing(())
-        self._fetched_at = float("-inf")
+        self._tried_at = float("-inf")
+        # Why the JWKS could not be had, while no key of it has ever been fetched.
+        self._unreachable: str | None = None
+        self._fetching = asyncio.Lock()
 
     @property
     def configured(self) -> bool:
@@ -69,27 +93,44 @@ class KeySource:
         return bool(self._fixed.keys) or self._client is not None
 
     async def ring(self, kid: str | None) -> KeyRing:
-        """The trusted keys, refetching the JWKS when it is old or lacks this key id."""
+        """The trusted keys, refetching the JWKS when it is old or lacks this key id; raises
+        UnavailableError while the JWKS was never had and no fixed key can serve."""
         if self._client is None:
             return self._fixed
-        age = time.monotonic() - self._fetched_at
-        unknown = kid is not None and not any(k.kid == kid for k in self._fetched.keys)
-        if age > _JWKS_MAX_AGE_S or (unknown and age > _JWKS_REFRESH_MIN_S):
-            await self._refresh()
+        if self._due(kid):
+            async with self._fetching:
+                if self._due(kid):  # not if the fetch this request queued behind was enough
+                    await self._refresh(self._client)
+        if self._unreachable is not None and not self._fixed.candidates(kid):
+            raise UnavailableError(self._unreachable)
         return KeyRing(self._fixed.keys + self._fetched.keys)
 
-    async def _refresh(self) -> None:
-        assert self._client is not None
-        self._fetched_at = time.monotonic()
+    def _due(self, kid: str | None) -> bool:
+        age = self._clock() - self._tried_at
+        if not self._fetched.keys:
+            return age > _JWKS_RETRY_S
+        unknown = kid is not None and not self._fetched.candidates(kid)
+        return age > _JWKS_MAX_AGE_S or (unknown and age > _JWKS_REFRESH_MIN_S)
+
+    async def _refresh(self, client: jwt.PyJWKClient) -> None:
         try:
-            document = await asyncio.to_thread(self._client.fetch_data)
-        except jwt.PyJWKClientError as exc:
+            fetched = keys_from_jwks(await asyncio.to_thread(client.fetch_data))
+        except (jwt.PyJWKClientError, jwt.PyJWKSetError, ValueError, OSError) as exc:
+            # ValueError: not JSON, or no signing key in it; OSError: cut off mid-answer. The
+            # keys already known keep working.
+            log(logger, logging.WARNING, "jwks_fetch_failed", url=client.uri, error=str(exc),
+                keys_known=len(self._fetched.keys))  # fmt: skip
             if not self._fetched.keys:
-                raise AuthenticationError(
-                    f"the identity provider's JWKS is unreachable: {exc}"
-                ) from exc
-            return  # keep verifying with the keys already known
-        self._fetched = keys_from_jwks(document)
+                self._unreachable = (
+                    f"the identity provider's keys (JWKS) cannot be had: {exc}; "
+                    f"retried every {_JWKS_RETRY_S:g}s"
+                )
+        else:
+            self._fetched, self._unreachable = fetched, None
+            log(logger, logging.INFO, "jwks_fetched", url=client.uri,
+                kids=",".join(k.kid or "" for k in fetched.keys))  # fmt: skip
+        finally:
+            self._tried_at = self._clock()
 
 
 def key_source(settings: Settings) -> KeySource:
