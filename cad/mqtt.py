@@ -20,7 +20,7 @@ import aiomqtt
 from cad.broker_security import redact_url
 from cad.logs import log
 from cad.settings import Settings
-from cad.waits import cancel_and_wait, wait_until_set
+from cad.waits import wait_until_set
 
 logger = logging.getLogger("cad.mqtt")
 
@@ -203,11 +203,16 @@ class MqttLink:
         """Dispatch messages; True when stopped on purpose, raises MqttError when the link drops."""
         reader = asyncio.create_task(self._read(client))
         stopped = asyncio.create_task(self._receiving_stopped.wait())
+        both = {reader, stopped}
         try:
-            done, _ = await asyncio.wait({reader, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(both, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            await cancel_and_wait(stopped)
-            await cancel_and_wait(reader)  # it only ends by raising (the link dropped): raised here
+            # Raising nothing here: a cancellation of the link itself must go on as it came.
+            for task in both:
+                task.cancel()
+            await asyncio.wait(both)
+        if reader in done:
+            reader.result()  # the reader only ends by raising: the link dropped
         return stopped in done
 
     async def _read(self, client: aiomqtt.Client) -> None:
