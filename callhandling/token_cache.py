@@ -6,8 +6,8 @@ from collections import OrderedDict
 
 from callhandling.auth import Principal
 
-# How long a verified token is taken on trust before its signature is checked again: a key the
-# identity provider withdraws stops admitting its tokens within this, as a JWKS refetch would.
+# How long a verified token is taken on trust before its signature is checked again: this is
+# all the cache adds to the time a withdrawn key goes on admitting its tokens (auth_keys).
 MAX_TRUST_S = 60.0
 # Verified tokens kept at most (the least recently used go first): a control room's clients.
 MAX_TOKENS = 1024
