@@ -61,9 +61,10 @@ def dev_keys(secret: str) -> KeyRing:
 class KeySource:
     """The keys to verify with: fixed at start, plus a JWKS URL's keys fetched and cached.
 
-    Requests that find the cache due wait for one fetch between them: the first requests after
-    a start, or after a rotation, are checked against the provider's keys, not refused for want
-    of them. `clock` is a monotonic clock in seconds.
+    A request whose key is not known yet waits for the fetch, one fetch for all such requests:
+    the first ones after a start or a rotation are checked against the provider's keys, not
+    refused for want of them. A request whose key is known never waits: when the cache is old
+    it is refetched in the background. `clock` is a monotonic clock in seconds.
     """
 
     def __init__(
@@ -86,6 +87,7 @@ class KeySource:
         # Why the JWKS could not be had, while no key of it has ever been fetched.
         self._unreachable: str | None = None
         self._fetching = asyncio.Lock()
+        self._background: asyncio.Task[None] | None = None
 
     @property
     def configured(self) -> bool:
@@ -98,9 +100,12 @@ class KeySource:
         if self._client is None:
             return self._fixed
         if self._due(kid):
-            async with self._fetching:
-                if self._due(kid):  # not if the fetch this request queued behind was enough
-                    await self._refresh(self._client)
+            if self._fetched.candidates(kid):
+                # An hourly refetch: an identity provider slow to answer must not hold up calls.
+                if self._background is None or self._background.done():
+                    self._background = asyncio.create_task(self._refresh(self._client, kid))
+            else:
+                await self._refresh(self._client, kid)
         if self._unreachable is not None and not self._fixed.candidates(kid):
             raise UnavailableError(self._unreachable)
         return KeyRing(self._fixed.keys + self._fetched.keys)
@@ -112,7 +117,12 @@ class KeySource:
         unknown = kid is not None and not self._fetched.candidates(kid)
         return age > _JWKS_MAX_AGE_S or (unknown and age > _JWKS_REFRESH_MIN_S)
 
-    async def _refresh(self, client: jwt.PyJWKClient) -> None:
+    async def _refresh(self, client: jwt.PyJWKClient, kid: str | None) -> None:
+        async with self._fetching:
+            if self._due(kid):  # not if the fetch this request queued behind was enough
+                await self._fetch(client)
+
+    async def _fetch(self, client: jwt.PyJWKClient) -> None:
         try:
             fetched = keys_from_jwks(await asyncio.to_thread(client.fetch_data))
         except (jwt.PyJWKClientError, jwt.PyJWKSetError, ValueError, OSError) as exc:

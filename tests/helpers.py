@@ -33,7 +33,7 @@ async def running_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     runtime = Runtime(settings)
     await runtime.start()
     try:
-        await eventually(lambda: _true(runtime.link.connected))
+        await eventually(lambda: holds(runtime.link.connected))
         yield runtime
     finally:
         await runtime.stop()
@@ -59,7 +59,7 @@ async def running_app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         runtime: Runtime = application.state.runtime
-        await eventually(lambda: _true(runtime.link.connected))
+        await eventually(lambda: holds(runtime.link.connected))
         yield application
 
 
@@ -75,7 +75,8 @@ async def asgi_client(
         yield http
 
 
-async def _true(value: bool) -> bool:
+async def holds(value: bool) -> bool:
+    """A truth already known, as the awaitable `eventually` checks: `lambda: holds(x == y)`."""
     return value
 
 

@@ -16,7 +16,7 @@ import pytest
 from cad.mqtt import Client, MqttLink
 from cad.settings import Settings
 from cad.waits import cancel_and_wait, wait_until_set
-from tests.helpers import eventually, mqtt_client
+from tests.helpers import eventually, holds, mqtt_client
 
 # Enough loop turns to land a cancellation on every step of one publish, several times over.
 TURNS = 60
@@ -63,12 +63,8 @@ async def test_a_timed_wait_says_whether_the_event_was_set() -> None:
 async def test_a_publish_through_the_link_passes_every_cancellation_on(settings: Settings) -> None:
     link = MqttLink(settings, routes=[])
     running = asyncio.create_task(link.run())
-
-    async def connected() -> bool:
-        return link.connected
-
     try:
-        await eventually(connected)
+        await eventually(lambda: holds(link.connected))
         topic = f"{settings.topic_root}/test/cancellation"
         stopped = [
             await _stops_when_cancelled(lambda: link.publish(topic, b"x", qos=1), turns)

@@ -24,7 +24,7 @@ from cad.errors import UnavailableError
 from cad.settings import Settings
 from callhandling.auth import KeyRing
 from callhandling.auth_keys import KeySource
-from tests.helpers import asgi_client, running_app
+from tests.helpers import asgi_client, eventually, holds, running_app
 
 OLD_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 NEW_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -47,14 +47,15 @@ def _token(key: rsa.RSAPrivateKey, kid: str) -> str:
 
 @dataclass
 class Provider:
-    """What the JWKS endpoint answers (a status and a body), after `delay_s`; it counts asks."""
+    """What the JWKS endpoint answers (a status and a body), once `gate` is open; it counts
+    the requests."""
 
     url: str = ""
     status: int = 200
     body: bytes = b""
-    delay_s: float = 0.0
     hits: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    gate: threading.Event = field(default_factory=threading.Event)
 
     def serve(self, document: object, status: int = 200) -> None:
         """Answer `document` (bytes as they are, anything else as JSON) with `status`."""
@@ -67,12 +68,13 @@ def provider() -> Iterator[Provider]:
     """A JWKS endpoint on a free loopback port, answering the old key until told otherwise."""
     state = Provider()
     state.serve({"keys": [_jwk(OLD_KEY, "old")]})
+    state.gate.set()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             with state.lock:
                 state.hits += 1
-            time.sleep(state.delay_s)
+            state.gate.wait(10)
             self.send_response(state.status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(state.body)))
@@ -87,6 +89,7 @@ def provider() -> Iterator[Provider]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state
+    state.gate.set()
     server.shutdown()
     server.server_close()
     thread.join()
@@ -111,9 +114,14 @@ def _kids(ring: KeyRing) -> set[str | None]:
 
 
 async def test_the_first_requests_wait_for_one_fetch_between_them(provider: Provider) -> None:
-    provider.delay_s = 0.3
+    provider.gate.clear()
     source = _source(provider, Clock())
-    rings = await asyncio.gather(*(source.ring("old") for _ in range(20)))
+    asking = [asyncio.create_task(source.ring("old")) for _ in range(20)]
+    await eventually(lambda: holds(provider.hits == 1))
+    await asyncio.sleep(0.05)
+    assert not any(t.done() for t in asking)
+    provider.gate.set()
+    rings = await asyncio.gather(*asking)
     assert [_kids(r) for r in rings] == [{"old"}] * 20
     assert provider.hits == 1
 
@@ -136,15 +144,28 @@ async def test_a_rotated_key_is_fetched_when_a_token_names_it_at_most_once_a_min
     assert provider.hits == 3
 
 
-async def test_a_withdrawn_key_goes_with_the_hourly_refetch(provider: Provider) -> None:
+async def test_a_withdrawn_key_goes_with_the_hourly_refetch_which_holds_up_no_request(
+    provider: Provider,
+) -> None:
     clock = Clock()
     source = _source(provider, clock)
     await source.ring("old")
     provider.serve({"keys": [_jwk(NEW_KEY, "new")]})
     clock.now += 3599
     assert _kids(await source.ring("old")) == {"old"}
+    assert provider.hits == 1
     clock.now += 2
-    assert _kids(await source.ring("old")) == {"new"}
+    provider.gate.clear()
+    # The token's key is known: it is answered at once, while the refetch waits on the provider.
+    assert _kids(await source.ring("old")) == {"old"}
+    await eventually(lambda: holds(provider.hits == 2))
+    assert _kids(await source.ring("old")) == {"old"}
+    provider.gate.set()
+
+    async def withdrawn() -> bool:
+        return _kids(await source.ring("old")) == {"new"}
+
+    await eventually(withdrawn)
     assert provider.hits == 2
 
 
@@ -168,7 +189,9 @@ async def test_a_provider_failing_later_leaves_the_known_keys_working(
     clock.now += 3601
     with caplog.at_level(logging.WARNING, logger="cad.auth"):
         assert _kids(await source.ring("old")) == {"old"}
+        await eventually(lambda: holds(bool(caplog.records)))
     assert [r.getMessage() for r in caplog.records] == ["jwks_fetch_failed"]
+    assert _kids(await source.ring("old")) == {"old"}
     assert provider.hits == 2
 
 
