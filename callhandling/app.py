@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await runtime.stop()
+            await app.state.auth.keys.aclose()
 
     app = FastAPI(
         title="CAD: police Command & Control",

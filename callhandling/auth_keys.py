@@ -17,6 +17,7 @@ from cad.errors import UnavailableError
 from cad.logs import log
 from cad.settings import Settings
 from cad.tokens import DEV_ALGORITHM
+from cad.waits import cancel_and_wait
 from callhandling.auth import ASYMMETRIC, KeyRing, VerificationKey
 
 _CURVE_ALGORITHM = {"secp256r1": "ES256", "secp384r1": "ES384"}
@@ -93,6 +94,11 @@ class KeySource:
     def configured(self) -> bool:
         """Whether any key at all may ever verify a token."""
         return bool(self._fixed.keys) or self._client is not None
+
+    async def aclose(self) -> None:
+        """Stop a background refetch still waiting on the provider (the app is stopping)."""
+        if self._background is not None:
+            await cancel_and_wait(self._background)
 
     async def ring(self, kid: str | None) -> KeyRing:
         """The trusted keys, refetching the JWKS when it is old or lacks this key id; raises

@@ -169,6 +169,19 @@ async def test_a_withdrawn_key_goes_with_the_hourly_refetch_which_holds_up_no_re
     assert provider.hits == 2
 
 
+async def test_closing_stops_a_refetch_still_waiting_on_the_provider(provider: Provider) -> None:
+    clock = Clock()
+    source = _source(provider, clock)
+    await source.ring("old")
+    clock.now += 3601
+    provider.gate.clear()
+    await source.ring("old")
+    await eventually(lambda: holds(provider.hits == 2))
+    async with asyncio.timeout(5):
+        await source.aclose()  # returns with the provider still silent
+    assert _kids(await source.ring("old")) == {"old"}
+
+
 @pytest.mark.parametrize(
     ("status", "document"),
     [
