@@ -21,12 +21,15 @@ async def wait_until_set(event: asyncio.Event, timeout_s: float) -> bool:
     return True
 
 
-async def cancel_and_wait(task: asyncio.Task[Any]) -> None:
-    """Cancel `task` and wait until it has ended, raising the error it ended with, if any.
+async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
+    """Cancel `task` (if there is one) and wait until it has ended, raising the error it ended
+    with, if any.
 
     `suppress(CancelledError)` around `await task`, the usual idiom, would also swallow the
     cancellation of the caller itself if it came during the wait.
     """
+    if task is None:
+        return
     task.cancel()
     await asyncio.wait({task})
     error = None if task.cancelled() else task.exception()

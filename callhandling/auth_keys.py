@@ -97,8 +97,7 @@ class KeySource:
 
     async def aclose(self) -> None:
         """Stop a background refetch still waiting on the provider (the app is stopping)."""
-        if self._background is not None:
-            await cancel_and_wait(self._background)
+        await cancel_and_wait(self._background)
 
     async def ring(self, kid: str | None) -> KeyRing:
         """The trusted keys, refetching the JWKS when it is old or lacks this key id; raises

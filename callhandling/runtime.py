@@ -109,8 +109,8 @@ class Runtime:
         """Stop taking messages, finish the ones in flight, then close the clients."""
         grace, network = self.settings.shutdown_grace_s, self.settings.network_timeout_s
         self.link.stop_receiving()
-        await shutdown_step("ack_watch", _cancel(self._ack_task), network)
-        await shutdown_step("geo_compaction", _cancel(self._compact_task), network)
+        await shutdown_step("ack_watch", cancel_and_wait(self._ack_task), network)
+        await shutdown_step("geo_compaction", cancel_and_wait(self._compact_task), network)
         # A call cut short here was never acknowledged: the broker gives it to the next run.
         await shutdown_step("drain", self.pool.drain(within_s=grace), grace + network)
         self.link.close()
@@ -144,8 +144,3 @@ async def shutdown_step(name: str, work: Awaitable[None], within_s: float) -> No
         return
     if not task.cancelled() and task.exception() is not None:
         log(logger, logging.WARNING, "shutdown_step_failed", step=name, error=str(task.exception()))
-
-
-async def _cancel(task: asyncio.Task[None] | None) -> None:
-    if task is not None:
-        await cancel_and_wait(task)

@@ -105,8 +105,10 @@ class Clock:
         return self.now
 
 
-def _source(provider: Provider, clock: Clock) -> KeySource:
-    return KeySource(KeyRing(()), provider.url, 2.0, clock=clock)
+def _source(provider: Provider) -> tuple[KeySource, Clock]:
+    """A key source trusting the provider alone, and the clock it reads."""
+    clock = Clock()
+    return KeySource(KeyRing(()), provider.url, 2.0, clock=clock), clock
 
 
 def _kids(ring: KeyRing) -> set[str | None]:
@@ -115,7 +117,7 @@ def _kids(ring: KeyRing) -> set[str | None]:
 
 async def test_the_first_requests_wait_for_one_fetch_between_them(provider: Provider) -> None:
     provider.gate.clear()
-    source = _source(provider, Clock())
+    source, _ = _source(provider)
     asking = [asyncio.create_task(source.ring("old")) for _ in range(20)]
     await eventually(lambda: holds(provider.hits == 1))
     await asyncio.sleep(0.05)
@@ -129,8 +131,7 @@ async def test_the_first_requests_wait_for_one_fetch_between_them(provider: Prov
 async def test_a_rotated_key_is_fetched_when_a_token_names_it_at_most_once_a_minute(
     provider: Provider,
 ) -> None:
-    clock = Clock()
-    source = _source(provider, clock)
+    source, clock = _source(provider)
     assert _kids(await source.ring("old")) == {"old"}
     provider.serve({"keys": [_jwk(OLD_KEY, "old"), _jwk(NEW_KEY, "new")]})
     clock.now += 30
@@ -147,8 +148,7 @@ async def test_a_rotated_key_is_fetched_when_a_token_names_it_at_most_once_a_min
 async def test_a_withdrawn_key_goes_with_the_hourly_refetch_which_holds_up_no_request(
     provider: Provider,
 ) -> None:
-    clock = Clock()
-    source = _source(provider, clock)
+    source, clock = _source(provider)
     await source.ring("old")
     provider.serve({"keys": [_jwk(NEW_KEY, "new")]})
     clock.now += 3599
@@ -170,8 +170,7 @@ async def test_a_withdrawn_key_goes_with_the_hourly_refetch_which_holds_up_no_re
 
 
 async def test_closing_stops_a_refetch_still_waiting_on_the_provider(provider: Provider) -> None:
-    clock = Clock()
-    source = _source(provider, clock)
+    source, clock = _source(provider)
     await source.ring("old")
     clock.now += 3601
     provider.gate.clear()
@@ -195,8 +194,7 @@ async def test_closing_stops_a_refetch_still_waiting_on_the_provider(provider: P
 async def test_a_provider_failing_later_leaves_the_known_keys_working(
     provider: Provider, caplog: pytest.LogCaptureFixture, status: int, document: object
 ) -> None:
-    clock = Clock()
-    source = _source(provider, clock)
+    source, clock = _source(provider)
     await source.ring("old")
     provider.serve(document, status)
     clock.now += 3601
@@ -209,8 +207,7 @@ async def test_a_provider_failing_later_leaves_the_known_keys_working(
 
 
 async def test_a_provider_down_at_start_is_retried_every_five_seconds(provider: Provider) -> None:
-    clock = Clock()
-    source = _source(provider, clock)
+    source, clock = _source(provider)
     provider.serve({"error": "starting"}, 503)
     with pytest.raises(UnavailableError, match=r"JWKS\) cannot be had: .*retried every 5s"):
         await source.ring("old")
