@@ -7,6 +7,7 @@ import re
 
 from redis.asyncio import Redis
 
+from cad.errors import MqttUnavailableError
 from cad.events import DeadLetter, utcnow
 from cad.logs import log
 from cad.publisher import Publisher
@@ -40,10 +41,14 @@ async def reject(
     """Record a rejected message in the dead-letter stream, then publish it on the topic."""
     letter = dead_letter(topic=topic, payload=payload, reason=reason)
     body = letter.model_dump_json()
-    # Redis first: it is the record reconciliation counts; the MQTT copy is for whoever listens.
+    # Redis first: it is the record reconciliation counts, and once it is written the message
+    # may be acknowledged; the MQTT copy is for whoever listens, and is not worth a resend.
     await redis.xadd(DEADLETTER_STREAM, {"letter": body}, maxlen=STREAM_MAXLEN, approximate=True)
-    await publisher.publish(topics.deadletter, body.encode(), qos=1)
     log(logger, logging.WARNING, "message_rejected", topic=topic, reason=reason)
+    try:
+        await publisher.publish(topics.deadletter, body.encode(), qos=1)
+    except MqttUnavailableError as exc:
+        log(logger, logging.WARNING, "deadletter_not_published", topic=topic, error=str(exc))
     return letter
 
 

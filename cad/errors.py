@@ -20,6 +20,10 @@ class UnavailableError(CadError):
     """A server the service depends on (Redis, the broker) does not answer."""
 
 
+class MqttUnavailableError(UnavailableError):
+    """The broker could not be reached or did not accept a publish in time."""
+
+
 class AuthenticationError(CadError):
     """The request carries no valid bearer token (missing, expired, badly signed)."""
 

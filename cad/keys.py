@@ -130,3 +130,7 @@ class GlobalKeys:
     def areas(self) -> str:
         """Set: every dispatch area that holds units or incidents."""
         return f"{self.prefix}:areas"
+
+    def lease(self, name: str) -> str:
+        """String: who holds a lease (`intake`: the call intake's MQTT session), with a TTL."""
+        return f"{self.prefix}:lease:{name}"

@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 import aiomqtt
 
 from cad.broker_security import redact_url
+from cad.errors import MqttUnavailableError
 from cad.logs import log
+from cad.mqtt_logins import MqttLogin
 from cad.settings import Settings
 from cad.waits import wait_until_set
 
@@ -50,10 +52,6 @@ class Client(aiomqtt.Client):
                 return await fut
         except TimeoutError:
             raise aiomqtt.MqttError("Operation timed out") from None
-
-
-class MqttUnavailableError(RuntimeError):
-    """The broker could not be reached or did not accept a publish in time."""
 
 
 @dataclass(frozen=True)
@@ -88,21 +86,21 @@ def tls_parameters(settings: Settings) -> aiomqtt.TLSParameters:
 
 def new_client(
     settings: Settings,
+    login: MqttLogin,
     *,
-    identifier: str,
     persistent: bool,
     will: aiomqtt.Will | None = None,
     manual_ack: bool = False,
 ) -> Client:
-    """An MQTT 3.1.1 client for the configured broker; with `manual_ack`, QoS 1 messages are
-    acknowledged only when the service has processed them."""
-    address = BrokerAddress.from_url(settings.mqtt_url)
+    """An MQTT 3.1.1 client of the configured broker under `login`; with `manual_ack`, QoS 1
+    messages are acknowledged only when the service has processed them."""
+    address = BrokerAddress.from_url(login.url)
     client = Client(
         address.host,
         address.port,
         username=address.username,
         password=address.password,
-        identifier=identifier,
+        identifier=login.client_id,
         # 3.1.1, not v5: paho builds a v5 Properties object for every PUBLISH it receives, the
         # largest single cost of the service's receive loop, and the service uses no v5 feature
         # but session expiry, which the broker bounds instead (persistent_client_expiration).
@@ -131,15 +129,27 @@ class Route:
 
 
 class MqttLink:
-    """Keeps one client connected, subscribes the routes, and publishes on behalf of the service."""
+    """Keeps one client connected under one login, subscribes the routes, and publishes."""
 
-    def __init__(self, settings: Settings, routes: list[Route]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        login: MqttLogin,
+        routes: list[Route],
+        *,
+        persistent: bool = False,
+    ) -> None:
         self._settings = settings
+        self._login = login
         self._routes = routes
+        # Subscribing means taking messages that must not be lost: a persistent session keeps
+        # them at the broker while the link is away, and each is acknowledged only when handled.
+        self._persistent = persistent
         self._client: aiomqtt.Client | None = None
         self._connected = asyncio.Event()
         self._receiving_stopped = asyncio.Event()
         self._closed = asyncio.Event()
+        self._redeliver = asyncio.Event()
 
     async def publish(self, topic: str, payload: bytes, *, qos: int = 1) -> None:
         """Publish, waiting for the link to come up if it is reconnecting."""
@@ -171,11 +181,9 @@ class MqttLink:
         backoff = 0.1
         while not self._closed.is_set():
             client = new_client(
-                self._settings,
-                identifier=self._settings.mqtt_client_id,
-                persistent=True,
-                manual_ack=True,
-            )
+                self._settings, self._login, persistent=self._persistent,
+                manual_ack=self._persistent,
+            )  # fmt: skip
             # A burst has dozens of taskings awaiting their PUBACK: that is normal, not a warning
             # a line (aiomqtt warns past 10 by default).
             client.pending_calls_threshold = _PENDING_PUBLISHES_WARN
@@ -185,22 +193,32 @@ class MqttLink:
                         await client.subscribe(route.subscription, qos=route.qos)
                     self._client = client
                     self._connected.set()
-                    url = redact_url(self._settings.mqtt_url)
-                    log(logger, logging.INFO, "mqtt_connected", url=url)
+                    log(
+                        logger, logging.INFO, "mqtt_connected", client_id=self._login.client_id,
+                        url=redact_url(self._login.url),
+                    )  # fmt: skip
                     backoff = 0.1
                     if await self._receive_until_stopped(client):
                         await self._closed.wait()
                         return
             except aiomqtt.MqttError as exc:
-                log(logger, logging.WARNING, "mqtt_disconnected", error=str(exc), retry_s=backoff)
+                log(
+                    logger, logging.WARNING, "mqtt_disconnected", client_id=self._login.client_id,
+                    error=str(exc), retry_s=backoff,
+                )  # fmt: skip
             finally:
                 self._connected.clear()
                 self._client = None
+            if self._redeliver.is_set():
+                # Reconnected at once: the broker then resends what this session did not ack.
+                self._redeliver.clear()
+                continue
             await wait_until_set(self._closed, backoff)
             backoff = min(backoff * 2, self._settings.reconnect_max_backoff_s)
 
     async def _receive_until_stopped(self, client: aiomqtt.Client) -> bool:
-        """Dispatch messages; True when stopped on purpose, raises MqttError when the link drops."""
+        """Dispatch messages; True when stopped on purpose, raises MqttError when the link drops
+        or a message must be redelivered."""
         reader = asyncio.create_task(self._read(client))
         stopped = asyncio.create_task(self._receiving_stopped.wait())
         both = {reader, stopped}
@@ -212,26 +230,43 @@ class MqttLink:
                 task.cancel()
             await asyncio.wait(both)
         if reader in done:
-            reader.result()  # the reader only ends by raising: the link dropped
+            reader.result()  # the reader only ends by raising
         return stopped in done
 
     async def _read(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:
             await self._dispatch(message)
+            if self._redeliver.is_set():
+                raise aiomqtt.MqttError(
+                    "reconnecting for the broker to resend an unhandled message"
+                )
         raise aiomqtt.MqttError("the message stream ended")
 
     def _acknowledge_when_done(
         self, message: aiomqtt.Message, processing: asyncio.Task[None] | None
     ) -> None:
         client = self._client
-        if message.qos == 0 or client is None:
+        if message.qos == 0 or client is None or not self._persistent:
             return
         if processing is None:
             _ack(client, message)
-        else:
-            # A task finished after a reconnect acks on the old client: harmless, since the broker
-            # redelivers to the new session and the call id makes the repeat change nothing.
-            processing.add_done_callback(lambda _: _ack(client, message))
+            return
+
+        def settle(task: asyncio.Task[None]) -> None:
+            # Only a message whose handling is durable (recorded, or dead-lettered with its
+            # reason) is acknowledged; any other end leaves it to the broker to send again.
+            if not task.cancelled() and task.exception() is None:
+                # After a reconnect this acks on the old client: harmless, since the broker
+                # resends to the new session and the message's id makes the repeat change nothing.
+                _ack(client, message)
+            elif not self._receiving_stopped.is_set():
+                log(
+                    logger, logging.WARNING, "message_unacknowledged",
+                    topic=message.topic.value, task=task.get_name(),
+                )  # fmt: skip
+                self._redeliver.set()
+
+        processing.add_done_callback(settle)
 
     async def _dispatch(self, message: aiomqtt.Message) -> None:
         for route in self._routes:
@@ -240,11 +275,18 @@ class MqttLink:
                     processing = await route.handler(message)
                     self._acknowledge_when_done(message, processing)
                 except Exception:
-                    # One message must never stop the link; the handler's own errors are logged.
+                    # One message must never stop the link; the handler's own errors are logged,
+                    # and the message, never acknowledged, comes again on a new connection.
                     logger.exception(
                         "route_failed", extra={"fields": {"topic": message.topic.value}}
                     )
+                    self._redeliver.set()
                 return
+        # A persistent session outlives its subscriptions' owners (a topic root this session
+        # subscribed before): nothing here takes such a message, so it is let go, not left
+        # holding one of the broker's in-flight slots.
+        log(logger, logging.INFO, "message_unrouted", topic=message.topic.value)
+        self._acknowledge_when_done(message, None)
 
 
 def _ack(client: aiomqtt.Client, message: aiomqtt.Message) -> None:

@@ -131,6 +131,9 @@ def connect(
         # paho's thread waits on the socket alone and would sit on packets already read.
         raise ValueError("a SingleLoopClient needs a loop of its own, not paho's thread")
     address = BrokerAddress.from_url(url)
+    # A broker with logins binds each connection's id to its username: say so, rather than
+    # send an id it will replace (`client_id` serves a broker without logins).
+    client_id = address.username or client_id
     client = kind(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)

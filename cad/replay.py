@@ -14,6 +14,7 @@ from pathlib import Path
 import aiomqtt
 
 from cad.mqtt import new_client
+from cad.mqtt_logins import own_login
 from cad.replay_file import ReplayPlan, plan_replay
 from cad.settings import Settings
 from cad.topics import Topics
@@ -23,7 +24,9 @@ async def publish_plan(settings: Settings, plan: ReplayPlan) -> tuple[int, str |
     """Publish the plan's events (QoS 1, each waited for): how many the broker acknowledged,
     and why it stopped early, if it did."""
     topic = Topics(settings.topic_root).calls_in
-    client = new_client(settings, identifier=f"cad-replay-{uuid.uuid4().hex[:8]}", persistent=False)
+    # CAD_MQTT_URL carries a gateway's login here: its own client id is its username.
+    login = own_login(settings.mqtt_url, f"cad-replay-{uuid.uuid4().hex[:8]}")
+    client = new_client(settings, login, persistent=False)
     published = 0
     try:
         async with client:

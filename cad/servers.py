@@ -23,8 +23,11 @@ from pathlib import Path
 from cad.broker_security import (
     SERVICE_USER,
     BrokerCredentials,
+    BrokerLogin,
     acl_text,
+    add_users,
     security_conf,
+    standard_logins,
     write_password_file,
 )
 
@@ -86,6 +89,8 @@ class EmbeddedServer:
     # The service's user and password, put into `url` when the server demands a login.
     login: tuple[str, str] | None = field(default=None, repr=False)
     tls: bool = False
+    # A broker's logins, to which more can be added while it runs.
+    accounts: BrokerAccounts | None = field(default=None, repr=False)
 
     def start(self, timeout_s: float = 10.0) -> None:
         """Start the process and wait until it accepts connections."""
@@ -185,8 +190,9 @@ persistence_location {workdir}/
 autosave_interval 1
 # A dispatch service and its MDTs need deeper queues than mosquitto's defaults (1000 and 20).
 max_queued_messages 100000
-# A 3.1.1 session (the service's own) never expires by itself: end one an hour after it left.
-persistent_client_expiration 1h
+# A 3.1.1 session (the call intake's) never expires by itself: the broker keeps one a week after
+# its last holder left, so calls wait through any outage of the service short of that.
+persistent_client_expiration 7d
 max_inflight_messages 200
 max_packet_size 1048576
 # Taskings are small and urgent: without this, Nagle and delayed ACKs add ~40 ms a message.
@@ -195,34 +201,70 @@ log_dest file {workdir}/mosquitto.log
 """
 
 
+# What an embedded broker knows: three replicas with four AVL workers each (the tests run two
+# replicas side by side), one gateway, the monitor, and logins for 64 load-generator connections.
+EMBEDDED_REPLICAS = (SERVICE_USER, f"{SERVICE_USER}-2", f"{SERVICE_USER}-3")
+EMBEDDED_LOGINS = tuple(standard_logins(EMBEDDED_REPLICAS, avl_workers=4, generators=64))
+
+
+@dataclass
+class BrokerAccounts:
+    """A running broker's password file and ACL, kept in step as logins are added."""
+
+    credentials: BrokerCredentials
+    acl_root: str
+    passwd: Path
+    acl: Path
+    logins: list[BrokerLogin]
+
+    def write(self, units: tuple[str, ...]) -> None:
+        """Write both files afresh with the logins and these units."""
+        users = self.credentials.users(self.logins) | self.credentials.unit_users(units)
+        write_password_file(self.passwd, users)
+        self.acl.write_text(acl_text(self.acl_root, self.logins))
+
+    def add(self, logins: list[BrokerLogin]) -> None:
+        """Add logins to both files (the broker takes them on SIGHUP: `EmbeddedServer.reload`)."""
+        new = [login for login in logins if login not in self.logins]
+        if new:
+            add_users(self.passwd, self.credentials.users(new))
+            self.logins += new
+            self.acl.write_text(acl_text(self.acl_root, self.logins))
+
+
 def mosquitto(
     workdir: Path,
     *,
     credentials: BrokerCredentials | None = None,
     acl_root: str = "cad",
     units: tuple[str, ...] = (),
+    logins: tuple[BrokerLogin, ...] = EMBEDDED_LOGINS,
     tls: TlsFiles | None = None,
 ) -> EmbeddedServer:
     """A mosquitto broker with persistence, listening only on loopback; with `credentials`, it
-    demands a login and applies the ACL for `acl_root` (`url` then carries the service's login),
-    else it lets anyone in; with `tls`, its listener speaks only TLS."""
+    demands a login, binds each client id to its login and applies the ACL for `acl_root` to
+    `logins` and `units` (`url` then carries the first replica's login), else it lets anyone in;
+    with `tls`, its listener speaks only TLS."""
     port = free_port()
     conf = workdir / "mosquitto.conf"
     text = MOSQUITTO_CONF.format(port=port, host=LOOPBACK, workdir=workdir, user=getpass.getuser())
     if tls is not None:
         text += f"cafile {tls.ca}\ncertfile {tls.cert}\nkeyfile {tls.key}\n"
-    login = None
+    login, accounts = None, None
     if credentials is None:
         text += "allow_anonymous true\n"
     else:
-        passwd, acl = workdir / "passwd", workdir / "acl"
-        write_password_file(passwd, credentials.service_users() | credentials.unit_users(units))
-        acl.write_text(acl_text(acl_root))
-        text += security_conf(passwd, acl)
+        accounts = BrokerAccounts(
+            credentials, acl_root, workdir / "passwd", workdir / "acl", list(logins)
+        )
+        accounts.write(units)
+        text += security_conf(accounts.passwd, accounts.acl)
         login = (SERVICE_USER, credentials.service_password)
     conf.write_text(text)
     argv = [_find_binary("mosquitto"), "-c", str(conf)]
-    return EmbeddedServer("mosquitto", port, workdir, argv, login=login, tls=tls is not None)
+    return EmbeddedServer(
+        "mosquitto", port, workdir, argv, login=login, tls=tls is not None, accounts=accounts
+    )
 
 
 @contextlib.contextmanager
@@ -231,15 +273,19 @@ def embedded_servers(
     *,
     credentials: BrokerCredentials | None = None,
     units: tuple[str, ...] = (),
+    acl_root: str = "cad",
 ) -> Iterator[tuple[EmbeddedServer, EmbeddedServer]]:
     """Start a redis-server and a mosquitto in a temporary directory; stop both on exit.
-    With `credentials`, the broker demands logins for the service and these units."""
+    With `credentials`, the broker demands logins (EMBEDDED_LOGINS and these units) and applies
+    the ACL for topics under `acl_root`."""
     with tempfile.TemporaryDirectory(prefix="cad-servers-", dir=base) as tmp:
         root = Path(tmp)
         (root / "redis").mkdir()
         (root / "mosquitto").mkdir()
         redis = redis_server(root / "redis")
-        broker = mosquitto(root / "mosquitto", credentials=credentials, units=units)
+        broker = mosquitto(
+            root / "mosquitto", credentials=credentials, units=units, acl_root=acl_root
+        )
         try:
             redis.start()
             broker.start()

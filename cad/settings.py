@@ -19,11 +19,16 @@ class Settings(BaseSettings):
     topic_root: str = "cad"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
+    # The replica's client id on a broker without logins; with logins the broker binds each
+    # connection's id to its username, so every replica logs in as itself (CAD_MQTT_URL).
     mqtt_client_id: str = "cad-service"
-    # Replicas set a group to split the call events between them ($share/{group}/...). One
-    # process subscribes plainly: mosquitto 2.0 restores a plain subscription after a crash of
-    # the broker but not a shared one, and calls published before the service is back are lost.
-    mqtt_share_group: str = ""
+    # The call intake's persistent session, held by one replica at a time (cad/mqtt_intake.py):
+    # its login (with the replica's password), and the lease a dead holder's successor waits out.
+    mqtt_intake_login: str = "cad-intake"
+    intake_lease_s: float = Field(default=5.0, ge=0.5, le=120.0)
+    # An MQTT message whose handling fails for any reason but a dependency outage is retried this
+    # long, then dead-lettered with the reason (an outage is waited out: cad/durable.py).
+    message_give_up_s: float = Field(default=30.0, gt=0)
     max_payload_bytes: int = Field(default=16 * 1024, ge=256)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # GEOSEARCH cost grows with the members inside the radius, so search near first and widen.

@@ -23,15 +23,23 @@ class TaskPool:
         await self._slots.acquire()
         task = asyncio.create_task(self._run(work, name), name=name)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._settled)
         return task
+
+    def _settled(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled():
+            # Retrieved here (it was logged in _run), so asyncio does not report it again.
+            task.exception()
 
     async def _run(self, work: Coroutine[Any, Any, None], name: str) -> None:
         try:
             await work
         except Exception:
-            # One failing message must never take the consumer down with it.
+            # One failing message must never take the consumer down with it; the task still
+            # ends with the error, so that whoever acknowledges the message knows not to.
             logger.exception("handler_failed", extra={"fields": {"task": name}})
+            raise
         finally:
             self._slots.release()
 

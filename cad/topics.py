@@ -15,11 +15,6 @@ class Topics:
     def calls_in(self) -> str:
         return f"{self.root}/calls/in"
 
-    def calls_in_shared(self, group: str) -> str:
-        """The shared-subscription filter through which replicas split the call events; with no
-        group, a plain subscription (one replica, and a broker that keeps it across a crash)."""
-        return f"$share/{group}/{self.calls_in}" if group else self.calls_in
-
     @property
     def deadletter(self) -> str:
         return f"{self.root}/deadletter"

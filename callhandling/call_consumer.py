@@ -8,11 +8,10 @@ import time
 
 import aiomqtt
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from cad.deadletter import reject
+from cad.durable import until_settled
 from cad.events import CallEvent
-from cad.logs import log
 from cad.metrics import ServiceMetrics
 from cad.payloads import Rejection, parse_payload
 from cad.publisher import Publisher
@@ -21,8 +20,6 @@ from cad.topics import Topics
 from callhandling.intake import CallIntake
 
 logger = logging.getLogger("cad.calls")
-
-_MAX_RETRY_DELAY_S = 2.0
 
 
 class CallEventConsumer:
@@ -38,6 +35,7 @@ class CallEventConsumer:
         max_payload_bytes: int,
         pool: TaskPool,
         metrics: ServiceMetrics,
+        give_up_after_s: float,
     ) -> None:
         self._intake = intake
         self._redis = redis
@@ -46,6 +44,7 @@ class CallEventConsumer:
         self._max_payload_bytes = max_payload_bytes
         self._pool = pool
         self._metrics = metrics
+        self._give_up_after_s = give_up_after_s
 
     async def handle(self, message: aiomqtt.Message) -> asyncio.Task[None]:
         """Route handler: parse now, do the work in the pool; the task acknowledges the message."""
@@ -56,27 +55,28 @@ class CallEventConsumer:
             return await self._pool.spawn(
                 self._reject(topic, payload, parsed.reason), name="reject"
             )
-        return await self._pool.spawn(self._accept(parsed), name=parsed.call_id)
+        return await self._pool.spawn(self._accept(topic, payload, parsed), name=parsed.call_id)
 
     async def _reject(self, topic: str, payload: bytes, reason: str) -> None:
         await reject(
             self._redis, self._publisher, self._topics, topic=topic, payload=payload, reason=reason
         )
 
-    async def _accept(self, event: CallEvent) -> None:
-        # While Redis is away the call stays unacknowledged at the broker and is retried here;
-        # the full pool then stops the link reading, so the rest queue at the broker, not here.
+    async def _accept(self, topic: str, payload: bytes, event: CallEvent) -> None:
+        # Acknowledged to the broker only once this returns: recorded, or dead-lettered. While
+        # Redis is away the call waits here unacknowledged, and the full pool stops the link
+        # reading, so the rest queue at the broker, not here.
         actor = f"mqtt:{event.source.value}"
-        delay = 0.05
         started = time.perf_counter()
-        while True:
-            try:
-                result = await self._intake.accept(event, actor=actor)
-                self._metrics.observe_call(
-                    "mqtt", result.outcome.value, time.perf_counter() - started
-                )
-                return
-            except (RedisError, OSError) as exc:
-                log(logger, logging.WARNING, "call_retry", call_id=event.call_id, error=str(exc))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, _MAX_RETRY_DELAY_S)
+
+        async def record() -> None:
+            result = await self._intake.accept(event, actor=actor)
+            self._metrics.observe_call("mqtt", result.outcome.value, time.perf_counter() - started)
+
+        async def give_up(reason: str) -> None:
+            await self._reject(topic, payload, reason)
+
+        await until_settled(
+            record, give_up=give_up, give_up_after_s=self._give_up_after_s,
+            context={"call_id": event.call_id},
+        )  # fmt: skip

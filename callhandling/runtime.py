@@ -14,6 +14,8 @@ from cad.incident_types import load_catalogue
 from cad.logs import log
 from cad.metrics import ServiceMetrics
 from cad.mqtt import MqttLink, Route
+from cad.mqtt_intake import IntakeSession
+from cad.mqtt_logins import replica_login
 from cad.redis_client import MAX_CONNECTIONS, open_redis
 from cad.settings import Settings
 from cad.tasks import TaskPool
@@ -50,8 +52,9 @@ class Runtime:
         self.metrics = ServiceMetrics()
         # AVL has processes of its own: positions never queue ahead of calls on this link.
         self.avl_workers = AvlWorkers(settings)
-        routes: list[Route] = []
-        self.link = MqttLink(settings, routes)
+        # This replica's own connection publishes; the intake session, held by one replica at a
+        # time, receives the calls and the MDTs' reports (cad/mqtt_intake.py).
+        self.link = MqttLink(settings, replica_login(settings), [])
         self.catalogue = load_catalogue(settings.incident_types_file)
         self.dispatcher = Dispatcher(
             self.redis, self.scripts, self.link, self.topics,
@@ -62,10 +65,12 @@ class Runtime:
         calls = CallEventConsumer(
             self.intake, self.redis, self.link, self.topics,
             max_payload_bytes=settings.max_payload_bytes, pool=self.pool, metrics=self.metrics,
+            give_up_after_s=settings.message_give_up_s,
         )  # fmt: skip
         mdts = MdtConsumer(
             self.redis, self.scripts, self.link, self.topics, self.dispatcher,
             max_payload_bytes=settings.max_payload_bytes, pool=self.pool,
+            give_up_after_s=settings.message_give_up_s,
         )  # fmt: skip
         self.acks = AckWatch(
             self.redis, self.scripts, self.dispatcher, self.link, self.topics,
@@ -76,11 +81,16 @@ class Runtime:
             self.redis, self.scripts, interval_s=settings.geo_compact_interval_s
         )
         t = self.topics
-        routes += [
-            Route(t.calls_in_shared(settings.mqtt_share_group), t.calls_in, 1, calls.handle),
-            Route(t.all_status, t.all_status, 1, mdts.handle_status),
-        ]
+        self.intake_session = IntakeSession(
+            settings,
+            self.redis,
+            [
+                Route(t.calls_in, t.calls_in, 1, calls.handle),
+                Route(t.all_status, t.all_status, 1, mdts.handle_status),
+            ],
+        )
         self._link_task: asyncio.Task[None] | None = None
+        self._intake_task: asyncio.Task[None] | None = None
         self._avl_task: asyncio.Task[None] | None = None
         self._ack_task: asyncio.Task[None] | None = None
         self._compact_task: asyncio.Task[None] | None = None
@@ -93,6 +103,7 @@ class Runtime:
         # loop's own now, not inside the first call that has an uncertainty circle.
         gazetteer.locate_circle(*_WARM_UP_POINT, 100.0)
         self._link_task = asyncio.create_task(self.link.run(), name="mqtt-link")
+        self._intake_task = asyncio.create_task(self.intake_session.run(), name="intake-session")
         self._avl_task = asyncio.create_task(self.avl_workers.run(), name="avl-workers")
         self._ack_task = asyncio.create_task(self.acks.run(), name="ack-watch")
         self._compact_task = asyncio.create_task(self.geo_compactor.run(), name="geo-compaction")
@@ -108,11 +119,16 @@ class Runtime:
     async def stop(self) -> None:
         """Stop taking messages, finish the ones in flight, then close the clients."""
         grace, network = self.settings.shutdown_grace_s, self.settings.network_timeout_s
-        self.link.stop_receiving()
+        # Stop taking calls first; the intake session stays connected for the acknowledgements.
+        self.intake_session.stop_receiving()
         await shutdown_step("ack_watch", cancel_and_wait(self._ack_task), network)
         await shutdown_step("geo_compaction", cancel_and_wait(self._compact_task), network)
-        # A call cut short here was never acknowledged: the broker gives it to the next run.
+        # A call cut short here was never acknowledged: the broker gives it to the next holder.
         await shutdown_step("drain", self.pool.drain(within_s=grace), grace + network)
+        # Then disconnect it and hand its lease over, so another replica takes the calls now.
+        await shutdown_step("intake_close", self.intake_session.close(), network)
+        if self._intake_task is not None:
+            await shutdown_step("intake_session", self._intake_task, network)
         self.link.close()
         if self._link_task is not None:
             await shutdown_step("mqtt_close", self._link_task, network)

@@ -10,10 +10,10 @@ import time
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from cad.errors import MqttUnavailableError
 from cad.incident_types import Catalogue
 from cad.keys import GlobalKeys
 from cad.logs import log
-from cad.mqtt import MqttUnavailableError
 from cad.publisher import Publisher
 from cad.topics import Topics
 from dispatch.acks import Escalation, due_taskings, escalate, requirement_of

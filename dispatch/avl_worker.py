@@ -25,6 +25,7 @@ from cad import paho_link
 from cad.broker_security import redact_url
 from cad.logs import configure_logging, log
 from cad.mqtt import tls_parameters
+from cad.mqtt_logins import avl_login
 from cad.redis_client import open_sync_redis
 from cad.settings import Settings
 from cad.topics import Topics
@@ -48,7 +49,8 @@ class AvlWorker:
         self._ingest = AvlIngest(
             open_sync_redis(settings), self._topics, max_payload_bytes=settings.max_payload_bytes
         )
-        self._client_id = f"{settings.mqtt_client_id}-avl{index}"
+        # Its own login and so its own client id (the broker binds the two).
+        self._login = avl_login(settings, index)
         # Used only with an mqtts:// URL: the same CA and client certificate as the service's.
         self._tls = tls_parameters(settings)
         # Told, not read with getppid(): a parent that died while this process was starting
@@ -76,8 +78,8 @@ class AvlWorker:
                 backoff = min(backoff * 2, self._settings.reconnect_max_backoff_s)
                 continue
             backoff = 0.1
-            log(logger, logging.INFO, "avl_worker_connected", client_id=self._client_id,
-                url=redact_url(self._settings.mqtt_url))  # fmt: skip
+            log(logger, logging.INFO, "avl_worker_connected", client_id=self._login.client_id,
+                url=redact_url(self._login.url))  # fmt: skip
             self._pump(client)
             self._flush(client)
             client.disconnect()
@@ -88,7 +90,7 @@ class AvlWorker:
         # cost of AVL); positions are QoS 0 and perishable, so a clean session is enough.
         # `kind` makes it a SingleLoopClient; connect() is typed for every kind of client.
         client = cast(paho_link.SingleLoopClient, paho_link.connect(
-            self._settings.mqtt_url, self._client_id, threaded=False,
+            self._login.url, self._login.client_id, threaded=False,
             protocol=MQTTProtocolVersion.MQTTv311, tls=self._tls, keepalive=15,
             timeout_s=self._settings.network_timeout_s, still_wanted=self._running,
             kind=paho_link.SingleLoopClient,

@@ -11,11 +11,14 @@ import json
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 
 import aiomqtt
 from redis.asyncio import Redis
 
 from cad.deadletter import reject
+from cad.durable import until_settled
+from cad.errors import MqttUnavailableError, NotFoundError
 from cad.events import StatusReport, UnitStatus
 from cad.logs import log
 from cad.payloads import Rejection, parse_payload
@@ -25,7 +28,7 @@ from cad.topics import Topics
 from dispatch.directory import UnitDirectory
 from dispatch.dispatcher import Dispatcher
 from dispatch.scripts import DispatchScripts
-from dispatch.unit_status import apply_status
+from dispatch.unit_status import StatusChange, apply_status
 
 logger = logging.getLogger("cad.mdt")
 
@@ -43,6 +46,7 @@ class MdtConsumer:
         *,
         max_payload_bytes: int,
         pool: TaskPool,
+        give_up_after_s: float,
     ) -> None:
         self._redis = redis
         self._scripts = scripts
@@ -51,12 +55,13 @@ class MdtConsumer:
         self._dispatcher = dispatcher
         self._max_payload_bytes = max_payload_bytes
         self._pool = pool
+        self._give_up_after_s = give_up_after_s
         self._directory = UnitDirectory(redis)
         # Reports of one unit must apply in the order they came: one lock per callsign.
         self._unit_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def handle_status(self, message: aiomqtt.Message) -> None:
-        """Route handler for status reports."""
+    async def handle_status(self, message: aiomqtt.Message) -> asyncio.Task[None]:
+        """Route handler for status reports; the task acknowledges the message when done."""
         topic, payload = message.topic.value, payload_bytes(message.payload)
         callsign = self._topics.callsign_of(topic)
         parsed = parse_payload(StatusReport, payload, max_bytes=self._max_payload_bytes)
@@ -64,28 +69,51 @@ class MdtConsumer:
             reason = (
                 "topic: no callsign" if callsign is None else str(getattr(parsed, "reason", ""))
             )
-            await self._pool.spawn(self._reject(topic, payload, reason), name="reject")
-            return
-        await self._pool.spawn(self._apply(topic, payload, callsign, parsed), name=callsign)
+            return await self._pool.spawn(self._reject(topic, payload, reason), name="reject")
+        return await self._pool.spawn(self._settle(topic, payload, callsign, parsed), name=callsign)
 
-    async def _apply(self, topic: str, payload: bytes, callsign: str, report: StatusReport) -> None:
-        # The lock comes first: a unit's reports must not overtake one another while the first
-        # of them looks up the unit's area (the directory's cache is cold after a start).
+    async def _settle(
+        self, topic: str, payload: bytes, callsign: str, report: StatusReport
+    ) -> None:
+        # The lock comes first: a unit's reports must not overtake one another, not while the
+        # first of them looks up the unit's area (the directory's cache is cold after a start),
+        # nor while it waits out a Redis outage.
         async with self._unit_locks[callsign]:
-            area = await self._directory.area_of(callsign)
-            if area is None:
-                await self._reject(topic, payload, "callsign: unknown unit")
-                return
-            change = await apply_status(
-                self._redis,
-                self._scripts,
-                area=area,
-                callsign=callsign,
-                status=report.status,
-                now_ms=int(time.time() * 1000),
-                actor=f"mdt:{callsign}",
-                tasking_id=report.tasking_id,
-            )
+            change: list[tuple[str, StatusChange]] = []
+
+            async def apply() -> None:
+                change.append(await self._apply(callsign, report))
+
+            async def give_up(reason: str) -> None:
+                await self._reject(topic, payload, reason)
+
+            await until_settled(
+                apply, give_up=give_up, give_up_after_s=self._give_up_after_s,
+                context={"callsign": callsign},
+            )  # fmt: skip
+        if change:
+            await self._tell(callsign, report, *change[-1])
+
+    async def _apply(self, callsign: str, report: StatusReport) -> tuple[str, StatusChange]:
+        """Apply the report: the unit's area and what became of it (an unknown unit raises)."""
+        area = await self._directory.area_of(callsign)
+        if area is None:
+            raise NotFoundError(f"callsign: unknown unit {callsign}")
+        return area, await apply_status(
+            self._redis,
+            self._scripts,
+            area=area,
+            callsign=callsign,
+            status=report.status,
+            now_ms=int(time.time() * 1000),
+            actor=f"mdt:{callsign}",
+            tasking_id=report.tasking_id,
+        )
+
+    async def _tell(
+        self, callsign: str, report: StatusReport, area: str, change: StatusChange
+    ) -> None:
+        """Answer a refused report on the unit's reply topic; serve the queue when available."""
         if not change.applied:
             reply = {
                 "status": report.status.value,
@@ -95,9 +123,6 @@ class MdtConsumer:
             }
             if report.tasking_id is not None:
                 reply["tasking_id"] = report.tasking_id
-            await self._publisher.publish(
-                self._topics.status_reply(callsign), json.dumps(reply).encode(), qos=1
-            )
             log(
                 logger,
                 logging.INFO,
@@ -106,11 +131,12 @@ class MdtConsumer:
                 incident_ref=change.incident_ref,
                 reason=change.reason,
             )
+            await self._best_effort(self._topics.status_reply(callsign), reply, callsign)
             return
         log(
             logger,
             logging.INFO,
-            "status_changed",
+            "status_unchanged" if change.unchanged else "status_changed",
             callsign=callsign,
             incident_ref=change.incident_ref,
             status=report.status.value,
@@ -118,7 +144,22 @@ class MdtConsumer:
             tasking_id=report.tasking_id,
         )
         if report.status is UnitStatus.AVAILABLE:
-            await self._dispatcher.serve_pending(area, actor="auto:pending")
+            try:
+                await self._dispatcher.serve_pending(area, actor="auto:pending")
+            except Exception as exc:
+                # The report is applied (durable): the queue sweep serves the queue if this fails.
+                log(
+                    logger, logging.WARNING, "serve_pending_failed", callsign=callsign,
+                    area=area, error=f"{type(exc).__name__}: {exc}",
+                )  # fmt: skip
+
+    async def _best_effort(self, topic: str, reply: Mapping[str, object], callsign: str) -> None:
+        # The report's effect is recorded; a reply the broker cannot take now is not worth
+        # having the report sent again (and refused again) for.
+        try:
+            await self._publisher.publish(topic, json.dumps(reply).encode(), qos=1)
+        except MqttUnavailableError as exc:
+            log(logger, logging.WARNING, "reply_not_sent", callsign=callsign, error=str(exc))
 
     async def _reject(self, topic: str, payload: bytes, reason: str) -> None:
         await reject(

@@ -24,6 +24,9 @@ class StatusChange:
     previous: str | None
     incident_ref: str | None
     reason: str = ""
+    # The unit was in that status already: a repeated report (a resent message, a crew pressing
+    # the button twice) changes nothing and is not refused.
+    unchanged: bool = False
 
 
 async def apply_status(
@@ -53,6 +56,8 @@ async def apply_status(
         refusal = tasking_refusal(status, tasking_id, tasking if ref else None)
         if refusal:
             return StatusChange(False, current, ref or None, refusal)
+        if current == status.value and ALLOWED_FROM[status]:
+            return StatusChange(True, current, ref or None, unchanged=True)
         home = await borrowing_area(redis, area=area, ref=ref)
         if home is not None:
             # Lent to another area (dispatch/mutual_aid.py): its incident lives in that slot.

@@ -15,9 +15,13 @@ from typing import Any
 import paho.mqtt.client as paho
 
 from cad import paho_link
+from cad.mqtt_logins import GeneratorLogins
 from cad.topics import Topics
 
+# The broker, logged in as a load generators' login family (`cad-loadtest`): each connection
+# logs in as a login of its own, `{family}-{n}` (a broker binds a client id to its login).
 MQTT_URL = os.environ.get("CAD_MQTT_URL", "mqtt://127.0.0.1:1883")
+_LOGINS = GeneratorLogins(MQTT_URL, int(os.environ.get("CAD_LOADTEST_LOGINS", "64")))
 TOPICS = Topics(os.environ.get("CAD_TOPIC_ROOT", "cad").strip("/"))
 HTTP_URL = os.environ.get("CAD_HTTP_URL", "http://127.0.0.1:8000")
 # call id -> when it was published: the MDT users in the same process time the tasking from it.
@@ -26,8 +30,9 @@ _PUBACK_WAIT_S = 10.0
 
 
 def connect(role: str) -> paho.Client:
-    """A connected paho client (Nagle off) with its network loop running."""
-    return paho_link.connect(MQTT_URL, f"locust-{role}-{uuid.uuid4().hex[:8]}", threaded=True)
+    """A connected paho client (Nagle off) with its network loop running, under its own login."""
+    login = _LOGINS.next()
+    return paho_link.connect(login.url, f"locust-{role}-{uuid.uuid4().hex[:8]}", threaded=True)
 
 
 def fire(environment: Any, name: str, started: float, length: int, error: Exception | None) -> None:

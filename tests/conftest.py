@@ -60,13 +60,13 @@ def broker_proc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedSe
 
 @pytest.fixture
 def settings(redis_proc: EmbeddedServer, broker_proc: EmbeddedServer) -> Settings:
-    """Settings for the session servers, with this test's own topic root and client id."""
+    """Settings for the session servers, with this test's own topic root; the service logs in
+    as `cad-service` (the broker binds its client id to that login), one test at a time."""
     unique = uuid.uuid4().hex[:10]
     return get_settings(
         redis_url=redis_proc.url,
         mqtt_url=broker_proc.url,
         topic_root=f"test-{unique}/cad",
-        mqtt_client_id=f"cad-test-{unique}",
         network_timeout_s=3.0,
         mdt_credential_secret=TEST_MDT_SECRET,
         environment="development",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -11,6 +12,12 @@ import aiomqtt
 import httpx
 from fastapi import FastAPI
 
+from cad.broker_security import (
+    GENERATOR_USER,
+    development_credentials,
+    numbered_login,
+    url_with_login,
+)
 from cad.mqtt import NO_DELAY, BrokerAddress, Client
 from cad.settings import Settings
 from cad.tokens import Role, dev_token_for
@@ -33,10 +40,16 @@ async def running_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     runtime = Runtime(settings)
     await runtime.start()
     try:
-        await eventually(lambda: holds(runtime.link.connected))
+        await eventually(lambda: holds(serving(runtime)))
         yield runtime
     finally:
         await runtime.stop()
+
+
+def serving(runtime: Runtime) -> bool:
+    """Whether the runtime publishes and takes in calls: its link is up and it holds the intake
+    (a test's calls published before the intake subscribed would find no subscriber)."""
+    return runtime.link.connected and runtime.intake_session.holding
 
 
 # Every role: by default the tests may call every endpoint.
@@ -59,7 +72,7 @@ async def running_app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         runtime: Runtime = application.state.runtime
-        await eventually(lambda: holds(runtime.link.connected))
+        await eventually(lambda: holds(serving(runtime)))
         yield application
 
 
@@ -80,16 +93,43 @@ async def holds(value: bool) -> bool:
     return value
 
 
+# Harness connections log in as load-generator logins, each its own (the broker binds a client
+# id to its login): the test broker knows EMBEDDED_LOGINS' 64 of them.
+_HARNESS = itertools.count()
+_HARNESS_LOGINS = 64
+# The family's development password: it does not derive from the units' secret.
+_HARNESS_PASSWORD = development_credentials(unit_secret="").generator_password
+
+
+def harness_login() -> tuple[str, str]:
+    """A login of its own for one harness connection, which may speak for any unit or gateway
+    and listen to anything under the tests' roots."""
+    username = numbered_login(GENERATOR_USER, next(_HARNESS) % _HARNESS_LOGINS)
+    return username, _HARNESS_PASSWORD
+
+
+def harness_connection_url(settings: Settings) -> str:
+    """The test broker's URL with a harness login of its own, for one paho connection."""
+    return url_with_login(settings.mqtt_url, *harness_login())
+
+
+def harness_url(settings: Settings) -> str:
+    """The test broker's URL logged in as the harness logins' family (`cad-loadtest`)."""
+    return url_with_login(settings.mqtt_url, GENERATOR_USER, _HARNESS_PASSWORD)
+
+
 def mqtt_client(
     settings: Settings, identifier: str, *, login: tuple[str, str] | None = None
 ) -> Client:
-    """A plain MQTT v5 client on the test broker (a gateway, an MDT, an observer); it logs in
-    as the service unless given another `login` (a unit's callsign and password)."""
+    """A plain MQTT v5 client on the test broker (a gateway, an MDT, an observer); it logs in as
+    a harness login of its own unless given another `login` (a unit's callsign and password).
+    `identifier` is its client id only on a broker without logins."""
     address = BrokerAddress.from_url(settings.mqtt_url)
-    username, password = login or (address.username, address.password)
+    username, password = login or harness_login()
     return Client(
-        address.host, address.port, identifier=identifier, username=username, password=password,
-        protocol=aiomqtt.ProtocolVersion.V5, timeout=5, socket_options=NO_DELAY,
+        address.host, address.port, identifier=username if address.username else identifier,
+        username=username, password=password, protocol=aiomqtt.ProtocolVersion.V5, timeout=5,
+        socket_options=NO_DELAY,
     )  # fmt: skip
 
 

@@ -41,7 +41,7 @@ def _rate(sent: int, started_at: float, done_at: float, cpu: float) -> Figures:
 
 
 async def _service_run(ctx: Context, marker_ms: int) -> Figures:
-    config = {"url": ctx.mqtt_url, "root": ctx.root, "fleet": ctx.fleet_rows(),
+    config = {"url": ctx.generators.next().url, "root": ctx.root, "fleet": ctx.fleet_rows(),
               "rounds": ctx.plan.avl_rounds, "final_ts_ms": marker_ms}  # fmt: skip
     result = await run_child("cad.bench.avl_load", config, timeout_s=_WAIT_S)
     deadline = time.monotonic() + _WAIT_S
@@ -58,11 +58,11 @@ async def _bare_run(ctx: Context, marker_ms: int) -> Figures:
     expect = ctx.plan.avl_rounds * len(ctx.fleet)
     counter = await Child.start(
         "cad.bench.bare_pipeline",
-        {"mode": "count", "url": ctx.mqtt_url, "root": root, "expect": expect},
+        {"mode": "count", "url": ctx.generators.next().url, "root": root, "expect": expect},
     )
     try:
         await counter.line(30)  # ready
-        config = {"url": ctx.mqtt_url, "root": root, "fleet": ctx.fleet_rows(),
+        config = {"url": ctx.generators.next().url, "root": root, "fleet": ctx.fleet_rows(),
                   "rounds": ctx.plan.avl_rounds, "final_ts_ms": marker_ms}  # fmt: skip
         result = await run_child("cad.bench.avl_load", config, timeout_s=_WAIT_S)
         done = json.loads(await counter.line(_WAIT_S))

@@ -12,11 +12,12 @@ import psutil
 from cad import paho_link
 from cad.bench.context import bench_root
 from cad.bench.stats import Figures, figures
+from cad.mqtt_logins import GeneratorLogins
 
 _WAIT_S = 5.0
 
 
-def run(url: str, *, pings: int, flood: int) -> tuple[Figures, float]:
+def run(generators: GeneratorLogins, *, pings: int, flood: int) -> tuple[Figures, float]:
     """One run: round-trip latency over `pings` QoS 1 messages, then msgs/s over a QoS 0 flood."""
     topic = f"{bench_root(f'bench-{uuid.uuid4().hex[:8]}')}/rtt"
     arrived = threading.Event()
@@ -26,8 +27,10 @@ def run(url: str, *, pings: int, flood: int) -> tuple[Figures, float]:
         received[0] += 1
         arrived.set()
 
-    sub = paho_link.connect(url, f"bench-rtt-sub-{uuid.uuid4().hex[:6]}", threaded=True)
-    pub = paho_link.connect(url, f"bench-rtt-pub-{uuid.uuid4().hex[:6]}", threaded=True)
+    # Two connections, two logins: a broker with logins binds each client id to its login.
+    sub_login, pub_login = generators.next(), generators.next()
+    sub = paho_link.connect(sub_login.url, sub_login.client_id, threaded=True)
+    pub = paho_link.connect(pub_login.url, pub_login.client_id, threaded=True)
     try:
         sub.on_message = on_message
         sub.subscribe(topic, qos=1)

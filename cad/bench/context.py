@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from cad.bench.fleet import FleetUnit
 from cad.bench.redis_claims import ClaimLoad
+from cad.mqtt_logins import GeneratorLogins
 from cad.tokens import Role, issue_dev_token, new_dev_secret
 
 # One development secret per bench process: the service it starts trusts it, and its HTTP
@@ -26,6 +27,10 @@ BENCH_AUTH_ENV = {
 def bench_token() -> str:
     """A call handler's token for the bench's service (an hour: longer than any bench run)."""
     return issue_dev_token(BENCH_AUTH_SECRET, subject="bench", roles=(Role.CALL_HANDLER,))
+
+
+# Logins of the load generators' family the bench's broker knows (`cad-loadtest-N`).
+GENERATORS = 64
 
 
 def bench_root(name: str) -> str:
@@ -66,11 +71,12 @@ FULL = Plan(
 
 @dataclass(frozen=True)
 class Context:
-    """The servers' URLs, the service's topic root and HTTP port, the fleet and the work dir."""
+    """The servers, the service's topic root and HTTP port, the fleet and the work dir."""
 
     redis: Redis
     redis_url: str
-    mqtt_url: str
+    # Each generator connection logs in as itself (the broker binds a client id to its login).
+    generators: GeneratorLogins
     root: str
     http_port: int
     fleet: list[FleetUnit]

@@ -55,7 +55,7 @@ async def _wait_fleet_free(ctx: Context) -> int:
 
 async def _load(ctx: Context, root: str, n: int, rate: float, stand_down: bool) -> dict[str, Any]:
     config = {
-        "url": ctx.mqtt_url, "root": root, "prefix": f"c{uuid.uuid4().hex[:8]}",
+        "url": ctx.generators.next().url, "root": root, "prefix": f"c{uuid.uuid4().hex[:8]}",
         "seed": ctx.seed + n, "calls": n, "rate": rate, "stand_down": stand_down,
     }  # fmt: skip
     result = await run_child("cad.bench.mqtt_load", config, timeout_s=60 + n / 100)
@@ -73,7 +73,12 @@ async def _service_run(
     """One service run, reconciled into the ledger: figures, and the AVL generator's CPU."""
     avl = None
     if with_avl:
-        avl_config = {"url": ctx.mqtt_url, "root": ctx.root, "fleet": ctx.fleet_rows(), "rate": 1.0}
+        avl_config = {
+            "url": ctx.generators.next().url,
+            "root": ctx.root,
+            "fleet": ctx.fleet_rows(),
+            "rate": 1.0,
+        }
         avl = await Child.start("cad.bench.avl_load", avl_config)
         await asyncio.sleep(_AVL_WARM_S)
     since_ms = int(time.time() * 1000) - 1
@@ -103,8 +108,8 @@ async def _bare_pipeline(ctx: Context) -> AsyncIterator[str]:
     bare = await Child.start(
         "cad.bench.bare_pipeline",
         {
-            "mode": "dispatch", "url": ctx.mqtt_url, "root": root, "redis_url": ctx.redis_url,
-            "keys": BARE_KEYS, "radii": "1000,3000,8000,20000,60000",
+            "mode": "dispatch", "url": ctx.generators.next().url, "root": root,
+            "redis_url": ctx.redis_url, "keys": BARE_KEYS, "radii": "1000,3000,8000,20000,60000",
         },
     )  # fmt: skip
     try:

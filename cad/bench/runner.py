@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 
 from cad.bench import broker_rtt, redis_claims
 from cad.bench.avl_bench import run_avl
-from cad.bench.context import BENCH_AUTH_ENV, FULL, QUICK, Context, Plan, bench_root
+from cad.bench.context import BENCH_AUTH_ENV, FULL, GENERATORS, QUICK, Context, Plan, bench_root
 from cad.bench.e2e import run_burst, run_latency
 from cad.bench.fleet import bench_fleet, register_bench_fleet
 from cad.bench.http_bench import run_http
@@ -29,7 +29,14 @@ from cad.bench.procs import Child, http_ready
 from cad.bench.recommendation import run_recommendation
 from cad.bench.results import Scenario
 from cad.bench.stats import Figures, median_of
+from cad.broker_security import (
+    ANY_PREFIX,
+    GENERATOR_USER,
+    development_credentials,
+    url_with_login,
+)
 from cad.logs import log
+from cad.mqtt_logins import GeneratorLogins
 from cad.redis_client import open_redis
 from cad.servers import LOOPBACK, embedded_servers, free_port
 from cad.settings import get_settings
@@ -52,14 +59,22 @@ class BenchOptions:
 
 
 @contextlib.contextmanager
-def _servers(workdir: Path) -> Iterator[tuple[str, str]]:
-    """The configured servers (CAD_REDIS_URL and CAD_MQTT_URL), or embedded ones."""
+def _servers(workdir: Path) -> Iterator[tuple[str, str, GeneratorLogins]]:
+    """The configured servers (CAD_REDIS_URL and CAD_MQTT_URL, and the load generators' login
+    family in CAD_LOADTEST_MQTT_URL), or embedded ones: Redis, the broker's URL for the service,
+    and a login for each generator connection."""
     if os.environ.get("CAD_REDIS_URL") and os.environ.get("CAD_MQTT_URL"):
         settings = get_settings()
-        yield settings.redis_url, settings.mqtt_url
+        generators = os.environ.get("CAD_LOADTEST_MQTT_URL", settings.mqtt_url)
+        yield settings.redis_url, settings.mqtt_url, GeneratorLogins(generators, GENERATORS)
         return
-    with embedded_servers(workdir) as (redis, broker):
-        yield redis.url, broker.url
+    credentials = development_credentials(get_settings().mdt_credential_secret)
+    with embedded_servers(workdir, credentials=credentials, acl_root=f"{ANY_PREFIX}cad") as (
+        redis,
+        broker,
+    ):
+        generators = url_with_login(broker.url, GENERATOR_USER, credentials.generator_password)
+        yield redis.url, broker.url, GeneratorLogins(generators, GENERATORS)
 
 
 async def _claims(redis: Redis, plan: Plan) -> tuple[Scenario, Scenario]:
@@ -80,9 +95,9 @@ async def _claims(redis: Redis, plan: Plan) -> tuple[Scenario, Scenario]:
     return raw, claim
 
 
-def _rtt(mqtt_url: str, plan: Plan) -> Scenario:
+def _rtt(generators: GeneratorLogins, plan: Plan) -> Scenario:
     runs = [
-        broker_rtt.run(mqtt_url, pings=plan.rtt_pings, flood=plan.rtt_flood)
+        broker_rtt.run(generators, pings=plan.rtt_pings, flood=plan.rtt_flood)
         for _ in range(plan.runs)
     ]
     scenario = Scenario("3", "raw broker: paho publish -> subscribe (QoS 1)")
@@ -106,7 +121,6 @@ async def running_service(
     env = {
         "CAD_REDIS_URL": redis_url, "CAD_MQTT_URL": mqtt_url, "CAD_TOPIC_ROOT": root,
         "CAD_HTTP_HOST": LOOPBACK, "CAD_HTTP_PORT": str(port),
-        "CAD_MQTT_CLIENT_ID": f"bench-service-{unique}", "CAD_MQTT_SHARE_GROUP": f"bench{unique}",
         # Random synthetic calls must each open an incident: duplicate search and scoring still
         # run for every call, only the automatic link is never taken.
         "CAD_AUTO_LINK_SCORE": "1.0",
@@ -141,7 +155,7 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="cad-bench-"))
     started = time.monotonic()
     scenarios: list[Scenario] = []
-    with _servers(workdir) as (redis_url, mqtt_url):
+    with _servers(workdir) as (redis_url, mqtt_url, generators):
         # The service's own kind of client: claims and recommendations are measured as it runs them.
         redis = open_redis(get_settings().model_copy(update={"redis_url": redis_url}))
         try:
@@ -149,7 +163,7 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
                 scenarios += await _claims(redis, plan)
                 _lap("claims", started)
             if options.wants("3"):
-                scenarios.append(_rtt(mqtt_url, plan))
+                scenarios.append(_rtt(generators, plan))
                 _lap("broker", started)
             fleet = bench_fleet(f"BF{uuid.uuid4().hex[:4]}-", plan.fleet, 4242)
             await register_bench_fleet(redis, fleet)
@@ -163,7 +177,7 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
             if options.wants("4a", "4b", "5", "6"):
                 async with running_service(redis_url, mqtt_url, workdir) as (root, port):
                     _lap("service_up", started)
-                    ctx = Context(redis, redis_url, mqtt_url, root, port, fleet, workdir, plan)
+                    ctx = Context(redis, redis_url, generators, root, port, fleet, workdir, plan)
                     # The scenario that can swamp the service (AVL from the whole fleet) runs last.
                     for number, scenario in (
                         ("4b", run_burst), ("5", run_http), ("6", run_avl), ("4a", run_latency),

@@ -32,7 +32,7 @@ def mdt_client(
     will = aiomqtt.Will(topics.status(callsign), link_lost_report(), qos=1, retain=False)
     return Client(
         address.host, address.port, username=callsign, password=password,
-        identifier=f"mdt-{callsign}", protocol=aiomqtt.ProtocolVersion.V5, clean_start=False,
+        identifier=callsign, protocol=aiomqtt.ProtocolVersion.V5, clean_start=False,
         properties=properties, will=will, keepalive=KEEPALIVE_S, timeout=timeout_s,
         socket_options=NO_DELAY,
     )  # fmt: skip

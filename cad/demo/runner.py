@@ -158,7 +158,7 @@ def _gateway_client(settings: Settings, credentials: BrokerCredentials) -> Clien
     address = BrokerAddress.from_url(settings.mqtt_url)
     return Client(
         address.host, address.port, username=GATEWAY_USER,
-        password=credentials.gateway_password, identifier="demo-call-gateway",
+        password=credentials.gateway_password, identifier=GATEWAY_USER,
         protocol=aiomqtt.ProtocolVersion.V5, timeout=settings.network_timeout_s,
         socket_options=NO_DELAY,
     )  # fmt: skip

@@ -14,6 +14,7 @@ import aiomqtt
 import pytest
 
 from cad.mqtt import Client, MqttLink
+from cad.mqtt_logins import replica_login
 from cad.settings import Settings
 from cad.waits import cancel_and_wait, wait_until_set
 from tests.helpers import eventually, holds, mqtt_client
@@ -61,7 +62,7 @@ async def test_a_timed_wait_says_whether_the_event_was_set() -> None:
 
 
 async def test_a_publish_through_the_link_passes_every_cancellation_on(settings: Settings) -> None:
-    link = MqttLink(settings, routes=[])
+    link = MqttLink(settings, replica_login(settings), [])
     running = asyncio.create_task(link.run())
     try:
         await eventually(lambda: holds(link.connected))

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from cad.broker_security import MONITOR_USER, SERVICE_USER, acl_text
+from cad.broker_security import MONITOR_USER, SERVICE_USER, acl_text, standard_logins
 from cad.mqtt import BrokerAddress
 from cad.servers import REDIS_SERVICE_USER, redis_acl
 from cad.settings import Settings, get_settings
@@ -105,9 +105,10 @@ def test_mosquitto_demands_logins_and_applies_the_generated_acl(
         (target,) = [line.split()[1] for line in conf if line.startswith(directive + " ")]
         source = next(src for src, dst in mounts.items() if dst == target)
         assert (repo_root / source).is_file(), directive
-    assert (deploy / "acl").read_text() == acl_text("cad")
+    assert (deploy / "acl").read_text() == acl_text("cad", standard_logins())
+    assert "use_username_as_clientid true" in conf
     users = {line.split(":")[0] for line in (deploy / "passwd").read_text().splitlines()}
-    assert {SERVICE_USER, MONITOR_USER} <= users
+    assert {login.username for login in standard_logins()} <= users
     healthcheck = compose["services"]["mosquitto"]["healthcheck"]["test"]
     assert healthcheck[healthcheck.index("-u") + 1] == MONITOR_USER
 

@@ -15,6 +15,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersi
 
 from cad import paho_link
 from cad.settings import Settings
+from tests.helpers import harness_connection_url
 
 BURST = 2_000
 
@@ -70,12 +71,13 @@ def _subscribed(
 ) -> tuple[paho_link.SingleLoopClient, paho.Client]:
     """A single-loop reader subscribed to `topic` (its SUBACK read), and a threaded writer."""
     reader = paho_link.connect(
-        settings.mqtt_url, f"ra-reader-{uuid.uuid4().hex[:6]}", threaded=False,
+        harness_connection_url(settings), f"ra-reader-{uuid.uuid4().hex[:6]}", threaded=False,
         protocol=MQTTProtocolVersion.MQTTv311, kind=paho_link.SingleLoopClient,
     )  # fmt: skip
     assert isinstance(reader, paho_link.SingleLoopClient)
-    writer = paho_link.connect(settings.mqtt_url, f"ra-writer-{uuid.uuid4().hex[:6]}",
-                               threaded=True)  # fmt: skip
+    writer = paho_link.connect(
+        harness_connection_url(settings), f"ra-writer-{uuid.uuid4().hex[:6]}", threaded=True
+    )
     reader.on_payload = on_payload
     reader.subscribe(topic, qos=qos)
     _pump(reader, until=lambda: False, for_s=0.3)

@@ -10,7 +10,6 @@ from cad.topics import Topics
 def test_names() -> None:
     t = Topics("cad")
     assert t.calls_in == "cad/calls/in"
-    assert t.calls_in_shared("cad") == "$share/cad/cad/calls/in"
     assert t.tasking("CW01") == "cad/units/CW01/tasking"
     assert t.status("CW01") == "cad/units/CW01/status"
     assert t.avl("CW01") == "cad/units/CW01/avl"

@@ -177,13 +177,14 @@ async def test_an_illegal_status_report_is_refused_on_the_reply_topic(
     topics = Topics(settings.topic_root)
     async with running_runtime(settings), mqtt_client(settings, "mdt") as mdt:
         await mdt.subscribe(topics.status_reply("CW50"), qos=1)
-        report = StatusReport(status=UnitStatus.AVAILABLE, ts=datetime.now(UTC))
+        # Only the claim script makes a unit `assigned`; an MDT may never report it.
+        report = StatusReport(status=UnitStatus.ASSIGNED, ts=datetime.now(UTC))
         await mdt.publish(topics.status("CW50"), report.model_dump_json(), qos=1)
         reply = json.loads(await _payload(mdt))
     assert reply == {
-        "status": "available",
+        "status": "assigned",
         "accepted": False,
-        "reason": "illegal transition available -> available",
+        "reason": "illegal transition available -> assigned",
         "current": "available",
     }
     assert await redis.hget(AreaKeys("CW").unit_status, "CW50") == "available"

@@ -122,10 +122,12 @@ class AreaModel:
     def report(self, callsign: str, status: UnitStatus) -> bool:
         """Apply a reported status as set_unit_status.lua does; False when it is refused."""
         unit = self.unit(callsign)
-        if unit.status not in ALLOWED_FROM[status]:
-            return False
         if status in WORKS_TASKING and unit.incident is None:
             return False  # en route or on scene to nothing: refused (dispatch/status.py)
+        if unit.status == status and ALLOWED_FROM[status]:
+            return True  # a repeated report changes nothing (dispatch/unit_status.py)
+        if unit.status not in ALLOWED_FROM[status]:
+            return False
         ref = unit.incident
         unit.status = status
         after = INCIDENT_STATUS_AFTER.get(status, "")

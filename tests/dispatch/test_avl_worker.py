@@ -22,6 +22,7 @@ from cad.broker_security import development_credentials
 from cad.deadletter import DEADLETTER_STREAM
 from cad.keys import AreaKeys
 from cad.mqtt import new_client
+from cad.mqtt_logins import own_login
 from cad.servers import mosquitto
 from cad.settings import Settings
 from cad.topics import Topics
@@ -195,7 +196,9 @@ async def test_the_worker_reaches_a_broker_over_tls(
         over_tls = settings.model_copy(update={"mqtt_url": broker.url, "mqtt_tls_ca_file": tls.ca})
         proc = await start_worker(over_tls)
         try:
-            async with new_client(over_tls, identifier="avl-tls-gw", persistent=False) as gateway:
+            async with new_client(
+                over_tls, own_login(over_tls.mqtt_url, "avl-tls-gw"), persistent=False
+            ) as gateway:
                 await land(redis, gateway, Topics(settings.topic_root), datetime.now(UTC), -0.12)
         finally:
             proc.kill()

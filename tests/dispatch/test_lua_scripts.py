@@ -13,7 +13,7 @@ from cad.keys import AreaKeys
 from cad.settings import Settings
 from dispatch.claims import ClaimOutcome, ClaimResult, claim_nearest, plan_nearest
 from dispatch.scripts import DispatchScripts, register_scripts
-from dispatch.unit_status import apply_status
+from dispatch.unit_status import StatusChange, apply_status
 from dispatch.units import Unit, register_unit
 
 AREA = "CW"
@@ -205,16 +205,29 @@ async def test_illegal_status_is_refused_and_changes_nothing(
 ) -> None:
     await _add_units(redis, scripts, 1)
     change = await apply_status(
-        redis, scripts, area=AREA, callsign="CW00", status=UnitStatus.AVAILABLE, now_ms=1, actor="m"
+        redis, scripts, area=AREA, callsign="CW00", status=UnitStatus.ASSIGNED, now_ms=1, actor="m"
     )
     assert not change.applied
     assert change.previous == "available"
-    assert "illegal transition available -> available" in change.reason
+    assert "illegal transition available -> assigned" in change.reason
     nowhere = await apply_status(
         redis, scripts, area=AREA, callsign="CW00", status=UnitStatus.ON_SCENE, now_ms=1, actor="m"
     )
     assert nowhere.reason == "status: on_scene with no tasking to work"
     assert await redis.hget(AreaKeys(AREA).unit_status, "CW00") == "available"
+
+
+async def test_a_repeated_report_changes_nothing_and_is_not_refused(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    await _add_units(redis, scripts, 1)
+    keys = AreaKeys(AREA)
+    before = (await redis.xlen(keys.audit), await redis.hget(keys.unit_since, "CW00"))
+    again = await apply_status(
+        redis, scripts, area=AREA, callsign="CW00", status=UnitStatus.AVAILABLE, now_ms=9, actor="m"
+    )
+    assert again == StatusChange(True, "available", None, unchanged=True)
+    assert (await redis.xlen(keys.audit), await redis.hget(keys.unit_since, "CW00")) == before
 
 
 async def test_unknown_unit_status_is_refused(redis: Redis, scripts: DispatchScripts) -> None:

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from cad.servers import free_port
 from cad.service import server_for
 from cad.settings import Settings
+from tests.helpers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,7 +49,7 @@ def _linked(server: uvicorn.Server) -> bool:
     app = server.config.app
     assert isinstance(app, FastAPI)
     runtime = getattr(app.state, "runtime", None)
-    return bool(runtime is not None and runtime.link.connected)
+    return runtime is not None and serving(runtime)
 
 
 @pytest.fixture

@@ -21,7 +21,9 @@ from cad.bench.reconcile import _doubles
 from cad.bench.redis_claims import ClaimLoad
 from cad.bench.report import plot, table, write_json
 from cad.bench.runner import running_service
+from cad.mqtt_logins import GeneratorLogins
 from cad.settings import Settings
+from tests.helpers import harness_url
 
 TINY = Plan(
     runs=1, claims=ClaimLoad(units=200, claims=50, concurrency=4), rtt_pings=10, rtt_flood=100,
@@ -79,9 +81,8 @@ async def test_tiny_end_to_end_run_reconciles_clean_and_reports(
     fleet = bench_fleet("T", TINY.fleet, seed=3)
     await register_bench_fleet(redis, fleet)
     async with running_service(settings.redis_url, settings.mqtt_url, tmp_path) as (root, port):
-        ctx = Context(
-            redis, settings.redis_url, settings.mqtt_url, root, port, fleet, tmp_path, TINY
-        )
+        generators = GeneratorLogins(harness_url(settings), 64)
+        ctx = Context(redis, settings.redis_url, generators, root, port, fleet, tmp_path, TINY)
         burst = await run_burst(ctx)
         latency = await run_latency(ctx)
     check = latency.reconciliation

@@ -18,7 +18,7 @@ from cad.servers import LOOPBACK, free_port
 from cad.settings import Settings
 from dispatch.scripts import DispatchScripts
 from dispatch.units import register_unit
-from tests.helpers import eventually
+from tests.helpers import eventually, harness_url
 
 
 def _env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -26,9 +26,9 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
     env.update(
         CAD_REDIS_URL=settings.redis_url, CAD_MQTT_URL=settings.mqtt_url,
         CAD_TOPIC_ROOT=settings.topic_root, CAD_ENVIRONMENT="development",
-        CAD_AUTH_DEV_SECRET=str(settings.auth_dev_secret), **extra,
+        CAD_AUTH_DEV_SECRET=str(settings.auth_dev_secret),
     )  # fmt: skip
-    return env
+    return env | extra
 
 
 def _stats(path: Path) -> dict[tuple[str, str], dict[str, str]]:
@@ -47,8 +47,8 @@ async def test_every_locust_user_runs_headless_and_reports_to_the_csv(
     service = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "cad.cli", "serve",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-        env=_env(settings, CAD_HTTP_PORT=str(port), CAD_MQTT_CLIENT_ID=settings.mqtt_client_id,
-                 CAD_RATE_LIMIT_PER_S="100000", CAD_RATE_LIMIT_BURST="100000"),
+        env=_env(settings, CAD_HTTP_PORT=str(port), CAD_RATE_LIMIT_PER_S="100000",
+                 CAD_RATE_LIMIT_BURST="100000"),
     )  # fmt: skip
     try:
 
@@ -65,7 +65,8 @@ async def test_every_locust_user_runs_headless_and_reports_to_the_csv(
             sys.executable, "-m", "locust", "-f", "loadtests/locustfile.py", "--headless",
             "-u", "4", "-r", "4", "-t", "8s", "--host", api, "--csv", str(prefix),
             "--only-summary", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            env=_env(settings, CAD_HTTP_URL=api),
+            # Locust's connections log in as the load generators' logins, one each.
+            env=_env(settings, CAD_HTTP_URL=api, CAD_MQTT_URL=harness_url(settings)),
         )  # fmt: skip
         async with asyncio.timeout(90):
             output, _ = await locust.communicate()

@@ -6,11 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from cad.broker_security import acl_text, add_users, development_credentials, redact_url
+from cad.broker_security import (
+    acl_text,
+    add_users,
+    development_credentials,
+    redact_url,
+    standard_logins,
+)
 
 
 def test_the_acl_confines_units_to_their_own_topics() -> None:
-    lines = acl_text("cad").splitlines()
+    lines = acl_text("cad", standard_logins()).splitlines()
     patterns = [line for line in lines if line.startswith("pattern ")]
     assert patterns == [
         "pattern write cad/units/%u/avl",
@@ -46,12 +52,12 @@ def test_adding_units_keeps_the_other_users_and_hashes_every_password(tmp_path: 
     passwd = tmp_path / "passwd"
     credentials = development_credentials("s")
     passwd.write_text("")
-    add_users(passwd, credentials.service_users())
+    add_users(passwd, credentials.users(standard_logins(avl_workers=0)))
     add_users(passwd, credentials.unit_users(["CW01", "CW02"]))
     add_users(passwd, credentials.unit_users(["CW01"]))  # again: replaced, not doubled
     lines = passwd.read_text().splitlines()
     assert sorted(line.split(":")[0] for line in lines) == sorted(
-        ["cad-service", "cad-gateway", "cad-monitor", "CW01", "CW02"]
+        ["cad-intake", "cad-service", "cad-gateway", "cad-monitor", "CW01", "CW02"]
     )
     assert all(line.split(":", 1)[1].startswith("$7$") for line in lines)
     assert credentials.unit_password("CW01") not in passwd.read_text()

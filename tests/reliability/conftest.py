@@ -21,6 +21,8 @@ class ServiceProcess:
 
     env: dict[str, str]
     log: Path
+    # Where its API answers, when a test asks it.
+    http: str = ""
     proc: subprocess.Popen[bytes] | None = field(default=None)
 
     def start(self) -> None:
@@ -32,7 +34,7 @@ class ServiceProcess:
 
     def kill(self) -> None:
         """kill -9: no chance to finish anything."""
-        if self.proc is not None:
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=10)
 

@@ -12,6 +12,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from cad.broker_security import development_credentials
 from cad.mqtt import BrokerAddress, new_client
+from cad.mqtt_logins import own_login
 from cad.redis_client import open_redis
 from cad.servers import EmbeddedServer, TlsFiles, mosquitto, redis_server
 from cad.settings import get_settings
@@ -83,7 +84,9 @@ async def test_the_service_reaches_the_broker_over_tls_trusting_the_configured_c
     settings = get_settings(mqtt_url=tls_broker.url, mqtt_tls_ca_file=tls_files.ca)
     assert BrokerAddress.from_url(settings.mqtt_url).tls
     topic = f"cad/tls-check-{uuid.uuid4().hex[:8]}"  # the service ACL grants cad/#
-    async with new_client(settings, identifier="tls-check", persistent=False) as client:
+    async with new_client(
+        settings, own_login(settings.mqtt_url, "tls-check"), persistent=False
+    ) as client:
         await client.subscribe(topic, qos=1)
         await client.publish(topic, b"over tls", qos=1)
         message = await next_message(client)
@@ -97,7 +100,9 @@ async def test_the_broker_refuses_a_client_that_does_not_trust_its_certificate(
 ) -> None:
     settings = get_settings(mqtt_url=tls_broker.url, network_timeout_s=2.0)
     with pytest.raises(aiomqtt.MqttError):
-        async with new_client(settings, identifier="tls-untrusted", persistent=False):
+        async with new_client(
+            settings, own_login(settings.mqtt_url, "tls-untrusted"), persistent=False
+        ):
             pass
 
 

@@ -1,0 +1,135 @@
+"""Two replicas, one intake: a replica that stops hands the calls over at once, and one that dies
+is replaced within the intake lease; no call waits in a stopped replica's session."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from cad.broker_security import SERVICE_USER, url_with_login
+from cad.servers import free_port
+from cad.settings import Settings
+from cad.topics import Topics
+from tests.helpers import eventually, mqtt_client
+from tests.reliability.conftest import ServiceProcess
+
+LEASE_S = 3.0
+
+
+def _replica(settings: Settings, login: str, tmp_path: Path) -> ServiceProcess:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAD_")}
+    env.update(
+        CAD_REDIS_URL=settings.redis_url, CAD_MQTT_URL=url_with_login(settings.mqtt_url, login),
+        CAD_TOPIC_ROOT=settings.topic_root, CAD_HTTP_PORT=str(port), CAD_LOG_LEVEL="INFO",
+        CAD_INTAKE_LEASE_S=str(LEASE_S), CAD_AVL_WORKERS="0",
+        # Every call here opens its own incident: nothing is linked away.
+        CAD_AUTO_LINK_SCORE="1.0",
+    )  # fmt: skip
+    process = ServiceProcess(env, tmp_path / f"{login}.log", http=f"http://127.0.0.1:{port}")
+    process.start()
+    return process
+
+
+@pytest.fixture
+def replicas(settings: Settings, tmp_path: Path) -> Iterator[tuple[ServiceProcess, ServiceProcess]]:
+    """Two `cad serve` processes, each with its own login, on one topic root."""
+    first = _replica(settings, SERVICE_USER, tmp_path)
+    second = _replica(settings, f"{SERVICE_USER}-2", tmp_path)
+    yield first, second
+    first.kill()
+    second.kill()
+
+
+async def _ready(process: ServiceProcess) -> bool:
+    try:
+        async with httpx.AsyncClient() as http:
+            return (await http.get(f"{process.http}/readyz", timeout=1)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+async def _holder(redis: Redis) -> str | None:
+    holder: str | None = await redis.get("cad:lease:intake")
+    return holder
+
+
+def _call(n: int) -> bytes:
+    # Spread over Westminster, every one its own place.
+    return (
+        f'{{"call_id": "handover-{n}", "received_at": "{datetime.now(UTC).isoformat()}", '
+        f'"source": "999", "location": {{"lon": {-0.15 + (n % 20) * 0.003}, '
+        f'"lat": {51.49 + (n // 20) * 0.003}}}, "incident_type": "concern_for_welfare"}}'
+    ).encode()
+
+
+async def _recorded(redis: Redis, prefix: str) -> int:
+    return len(await redis.keys(f"cad:{{*}}:call:{prefix}*"))
+
+
+async def _start_both(redis: Redis, replicas: tuple[ServiceProcess, ServiceProcess]) -> None:
+    for process in replicas:
+        await eventually(functools.partial(_ready, process), within_s=30)
+    await eventually(lambda: _is_held_by(redis, SERVICE_USER), within_s=10)
+
+
+async def _is_held_by(redis: Redis, login: str) -> bool:
+    return await _holder(redis) == login
+
+
+@pytest.mark.slow
+async def test_a_replica_stopped_hands_its_calls_over_at_once(
+    settings: Settings, redis: Redis, replicas: tuple[ServiceProcess, ServiceProcess]
+) -> None:
+    first, _ = replicas
+    await _start_both(redis, replicas)
+    topics = Topics(settings.topic_root)
+    async with mqtt_client(settings, "gateway") as gateway:
+        for n in range(50):
+            await gateway.publish(topics.calls_in, _call(n), qos=1)
+        stopping = asyncio.create_task(asyncio.to_thread(first.terminate))
+        stopped_at = time.monotonic()
+        for n in range(50, 100):
+            await gateway.publish(topics.calls_in, _call(n), qos=1)
+            await asyncio.sleep(0.01)
+        assert await stopping == 0
+        await eventually(lambda: _is_held_by(redis, f"{SERVICE_USER}-2"), within_s=LEASE_S)
+        taken_over_s = time.monotonic() - stopped_at
+        # Well inside the lease: a replica that stops releases it, it does not let it lapse.
+        await eventually(lambda: _all_recorded(redis, "handover-", 100), within_s=LEASE_S)
+    assert taken_over_s < LEASE_S
+
+
+@pytest.mark.slow
+async def test_a_replica_killed_is_replaced_within_the_lease_and_loses_nothing(
+    settings: Settings, redis: Redis, replicas: tuple[ServiceProcess, ServiceProcess]
+) -> None:
+    first, _ = replicas
+    await _start_both(redis, replicas)
+    topics = Topics(settings.topic_root)
+    async with mqtt_client(settings, "gateway") as gateway:
+        for n in range(50):
+            await gateway.publish(topics.calls_in, _call(n), qos=1)
+        first.kill()
+        killed_at = time.monotonic()
+        # Published while nobody holds the intake: they wait in its session at the broker.
+        for n in range(50, 100):
+            await gateway.publish(topics.calls_in, _call(n), qos=1)
+        await eventually(lambda: _all_recorded(redis, "handover-", 100), within_s=3 * LEASE_S)
+        recovered_s = time.monotonic() - killed_at
+    assert await _holder(redis) == f"{SERVICE_USER}-2"
+    # The lease lapses, the second replica's next poll takes it (a third of the lease), connects.
+    assert recovered_s < LEASE_S * 4 / 3 + 2.0, recovered_s
+
+
+async def _all_recorded(redis: Redis, prefix: str, calls: int) -> bool:
+    return await _recorded(redis, prefix) == calls
