@@ -13,7 +13,7 @@ import logging
 
 from redis.asyncio import Redis
 
-from cad.keys import GlobalKeys
+from cad.keys import AreaKeys, GlobalKeys
 from cad.logs import log
 from cad.supervisor import report_failure
 from dispatch.dispatcher import Dispatcher
@@ -39,7 +39,7 @@ class QueueSweep:
         has no units (`claim_plan.lua` answers `already` to the second claimer, who sends
         nothing), so no incident is sent twice and no unit goes to two incidents."""
         sent = 0
-        for area in sorted(await self._redis.smembers(GlobalKeys().areas)):
+        for area in await self._areas_to_serve():
             try:
                 sent += await self._dispatcher.serve_pending(area, actor=ACTOR)
             except Exception as error:
@@ -47,3 +47,14 @@ class QueueSweep:
         if sent:
             log(logger, logging.INFO, "queue_swept", sent=sent)
         return sent
+
+    async def _areas_to_serve(self) -> list[str]:
+        """The areas with an incident waiting and a unit in the available set, in one round
+        trip: during a surge most areas have no unit free, and a claim there would find none."""
+        areas = sorted(await self._redis.smembers(GlobalKeys().areas))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for area in areas:
+                pipe.zcard(AreaKeys(area).pending)
+                pipe.zcard(AreaKeys(area).available)
+            counts = await pipe.execute()
+        return [a for i, a in enumerate(areas) if counts[2 * i] and counts[2 * i + 1]]
