@@ -3,13 +3,18 @@ Redis at scrape time, the operational state every replica shares (units, queue, 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from redis.asyncio import Redis
 
 from cad.deadletter import DEADLETTER_STREAM
 from cad.keys import AreaKeys, GlobalKeys
+from cad.task_health import TaskBoard
 
 # Call intake is milliseconds when healthy and seconds when Redis is struggling: cover both.
 _INTAKE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -64,6 +69,10 @@ class ServiceMetrics:
             registry=self.registry,
         )  # fmt: skip
 
+    def watch_tasks(self, board: TaskBoard) -> None:
+        """Show the supervised tasks of `board`: their restarts and whether each is healthy."""
+        self.registry.register(TaskCollector(board))
+
     def set_state(self, areas: list[AreaState], dead_letter_records: int) -> None:
         """Replace the Redis-derived gauges with a fresh reading."""
         for gauge in (self.units, self.pending, self.open_incidents):
@@ -83,6 +92,30 @@ class ServiceMetrics:
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
         return generate_latest(self.registry)
+
+
+class TaskCollector(Collector):
+    """The supervised tasks' restarts and health, read from their board at scrape time (the
+    board is the one record of them; nothing is counted twice)."""
+
+    def __init__(self, board: TaskBoard, clock: Callable[[], float] = time.monotonic) -> None:
+        self._board = board
+        self._clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        """One sample of each metric per task."""
+        restarts = CounterMetricFamily(
+            "cad_task_restarts", "Times a supervised task failed and was run again", labels=["task"]
+        )
+        healthy = GaugeMetricFamily(
+            "cad_task_healthy", "1 while a supervised task is healthy, 0 once it keeps failing",
+            labels=["task"],
+        )  # fmt: skip
+        for task in self._board.health(self._clock()):
+            restarts.add_metric([task.name], task.restarts)
+            healthy.add_metric([task.name], 1.0 if task.healthy else 0.0)
+        yield restarts
+        yield healthy
 
 
 async def read_state(redis: Redis) -> tuple[list[AreaState], int]:

@@ -84,6 +84,17 @@ class Settings(BaseSettings):
     mqtt_tls_ca_file: Path | None = None
     mqtt_tls_cert_file: Path | None = None
     mqtt_tls_key_file: Path | None = None
+    # Supervised background tasks (cad/supervisor.py): a failed one runs again after a backoff
+    # doubling from the first to the max; a run that lasted `task_healthy_after_s` (or a periodic
+    # task's completed round) starts the count again; this many failures in a row make a task
+    # unhealthy, and /readyz answers 503 naming it (docs/reliability.md says why a count).
+    task_first_backoff_s: float = Field(default=0.5, gt=0)
+    task_max_backoff_s: float = Field(default=10.0, gt=0)
+    task_healthy_after_s: float = Field(default=30.0, gt=0)
+    task_unhealthy_after_failures: int = Field(default=3, ge=1)
+    # How often every area's pending queue is offered to its available units
+    # (dispatch/queue_sweep.py): an incident queued for want of a fresh AVL fix waits no longer.
+    queue_sweep_interval_s: float = Field(default=2.0, gt=0)
 
     @field_validator("topic_root")
     @classmethod

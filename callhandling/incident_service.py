@@ -42,6 +42,8 @@ class IncidentService:
                 pending_score(grade, incident.received_ms), decision.thrive.model_dump_json(),
             ],
         )  # fmt: skip
+        if outcome == "missing":
+            raise NotFoundError(f"ref: no incident {incident.ref!r}")
         if outcome == "rejected":
             raise ConflictError(f"status: {status} (current status: {detail})")
         updated = await self._read(incident)
@@ -70,6 +72,8 @@ class IncidentService:
                 *sorted(ALLOWED_FROM.get(target, frozenset())),
             ],
         )  # fmt: skip
+        if outcome == "missing":
+            raise NotFoundError(f"ref: no incident {incident.ref!r}")
         if outcome == "rejected":
             raise ConflictError(f"status: {reason} (current status: {current})")
         return await self._read(incident)
@@ -88,6 +92,8 @@ class IncidentService:
             ],
             args=[call_id, incident.ref, source, _now_ms(), actor],
         )  # fmt: skip
+        if outcome == "missing":
+            raise NotFoundError(detail)
         if outcome == "rejected":
             raise ConflictError(detail)
         return str(detail)

@@ -22,13 +22,24 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "Redis or the broker does not answer"}})
+@router.get(
+    "/readyz",
+    responses={503: {"description": "Redis or the broker is down, or a task keeps failing"}},
+)
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
-    """Ready only when Redis and the broker both answer."""
-    checks = await runtime.readiness()
-    ready = all(checks.values())
-    body: dict[str, Any] = {"status": "ready" if ready else "not_ready", "checks": checks}
-    return JSONResponse(body, status_code=200 if ready else 503)
+    """Ready only when Redis and the broker both answer and no supervised task keeps failing
+    (`unhealthy_tasks` names those that do; the errors themselves are in the logs)."""
+    state = await runtime.readiness()
+    body: dict[str, Any] = {
+        "status": "ready" if state.ready else "not_ready",
+        "checks": state.checks,
+        "tasks": {
+            t.name: {"healthy": t.healthy, "failures": t.failures, "restarts": t.restarts}
+            for t in state.tasks
+        },
+        "unhealthy_tasks": state.unhealthy_tasks,
+    }
+    return JSONResponse(body, status_code=200 if state.ready else 503)
 
 
 @router.get("/metrics", response_class=Response)

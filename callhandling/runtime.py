@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -18,6 +20,8 @@ from cad.mqtt_intake import IntakeSession
 from cad.mqtt_logins import replica_login
 from cad.redis_client import MAX_CONNECTIONS, open_redis
 from cad.settings import Settings
+from cad.supervisor import Supervisor
+from cad.task_health import RestartPolicy, TaskBoard, TaskHealth
 from cad.tasks import TaskPool
 from cad.topics import Topics
 from cad.waits import cancel_and_wait
@@ -28,6 +32,7 @@ from dispatch.avl_supervisor import AvlWorkers
 from dispatch.dispatcher import Dispatcher
 from dispatch.geo_sets import GeoSetCompactor
 from dispatch.mdt_consumer import MdtConsumer
+from dispatch.queue_sweep import QueueSweep
 from dispatch.scripts import DispatchScripts, register_scripts
 from geo import load_gazetteer
 
@@ -40,6 +45,24 @@ _HANDLER_CONCURRENCY = MAX_CONNECTIONS
 _WARM_UP_POINT = (-0.1276, 51.5072)
 
 
+@dataclass(frozen=True)
+class Readiness:
+    """Whether the process can do its work: its servers answer, its tasks are healthy."""
+
+    checks: dict[str, bool]
+    tasks: list[TaskHealth]
+
+    @property
+    def unhealthy_tasks(self) -> list[str]:
+        """The names of the tasks that keep failing."""
+        return [t.name for t in self.tasks if not t.healthy]
+
+    @property
+    def ready(self) -> bool:
+        """Every check passes and no task keeps failing."""
+        return all(self.checks.values()) and not self.unhealthy_tasks
+
+
 class Runtime:
     """Redis, the MQTT link, the consumers and the dispatcher of one service process."""
 
@@ -49,9 +72,13 @@ class Runtime:
         self.redis: Redis = open_redis(settings)
         self.scripts: DispatchScripts = register_scripts(self.redis)
         self.pool = TaskPool(_HANDLER_CONCURRENCY)
+        # Every long-lived task runs under the supervisor; its board feeds /readyz and /metrics.
+        self.tasks = TaskBoard(RestartPolicy.from_settings(settings))
+        self.supervisor = Supervisor(self.tasks)
         self.metrics = ServiceMetrics()
+        self.metrics.watch_tasks(self.tasks)
         # AVL has processes of its own: positions never queue ahead of calls on this link.
-        self.avl_workers = AvlWorkers(settings)
+        self.avl_workers = AvlWorkers(settings, self.tasks)
         # This replica's own connection publishes; the intake session, held by one replica at a
         # time, receives the calls and the MDTs' reports (cad/mqtt_intake.py).
         self.link = MqttLink(settings, replica_login(settings), [])
@@ -75,11 +102,9 @@ class Runtime:
         self.acks = AckWatch(
             self.redis, self.scripts, self.dispatcher, self.link, self.topics,
             catalogue=self.catalogue, timeout_s=settings.ack_timeout_s,
-            interval_s=settings.ack_check_interval_s,
         )  # fmt: skip
-        self.geo_compactor = GeoSetCompactor(
-            self.redis, self.scripts, interval_s=settings.geo_compact_interval_s
-        )
+        self.geo_compactor = GeoSetCompactor(self.redis, self.scripts)
+        self.sweep = QueueSweep(self.redis, self.dispatcher)
         t = self.topics
         self.intake_session = IntakeSession(
             settings,
@@ -94,19 +119,31 @@ class Runtime:
         self._avl_task: asyncio.Task[None] | None = None
         self._ack_task: asyncio.Task[None] | None = None
         self._compact_task: asyncio.Task[None] | None = None
+        self._sweep_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Load the gazetteer, then run the MQTT link and the AVL workers in the background."""
+        """Load the gazetteer, then run the MQTT link, the AVL workers and the periodic tasks in
+        the background, each under the supervisor."""
         # Loading the boundaries takes a moment: do it now, not inside the first call's latency.
         gazetteer = await asyncio.to_thread(load_gazetteer)
         # pyproj's transformer is built once per thread (geo.projection), ~170 ms: build the event
         # loop's own now, not inside the first call that has an uncertainty circle.
         gazetteer.locate_circle(*_WARM_UP_POINT, 100.0)
-        self._link_task = asyncio.create_task(self.link.run(), name="mqtt-link")
-        self._intake_task = asyncio.create_task(self.intake_session.run(), name="intake-session")
-        self._avl_task = asyncio.create_task(self.avl_workers.run(), name="avl-workers")
-        self._ack_task = asyncio.create_task(self.acks.run(), name="ack-watch")
-        self._compact_task = asyncio.create_task(self.geo_compactor.run(), name="geo-compaction")
+        settings, supervise = self.settings, self.supervisor
+        self._link_task = supervise.start("mqtt-link", self.link.run)
+        self._intake_task = supervise.start("intake-session", self.intake_session.run)
+        self._avl_task = supervise.start("avl-workers", self.avl_workers.run)
+        self._ack_task = supervise.start_periodic(
+            "ack-watch", self.acks.check_once, interval_s=settings.ack_check_interval_s
+        )
+        compact_s = settings.geo_compact_interval_s
+        self._compact_task = supervise.start_periodic(
+            "geo-compaction", self.geo_compactor.compact_once, interval_s=compact_s,
+            first_after_s=compact_s,
+        )  # fmt: skip
+        self._sweep_task = supervise.start_periodic(
+            "queue-sweep", self.sweep.sweep_once, interval_s=settings.queue_sweep_interval_s
+        )
         log(
             logger,
             logging.INFO,
@@ -123,6 +160,7 @@ class Runtime:
         self.intake_session.stop_receiving()
         await shutdown_step("ack_watch", cancel_and_wait(self._ack_task), network)
         await shutdown_step("geo_compaction", cancel_and_wait(self._compact_task), network)
+        await shutdown_step("queue_sweep", cancel_and_wait(self._sweep_task), network)
         # A call cut short here was never acknowledged: the broker gives it to the next holder.
         await shutdown_step("drain", self.pool.drain(within_s=grace), grace + network)
         # Then disconnect it and hand its lease over, so another replica takes the calls now.
@@ -139,14 +177,15 @@ class Runtime:
         await shutdown_step("redis_close", self.redis.aclose(), network)
         log(logger, logging.INFO, "runtime_stopped")
 
-    async def readiness(self) -> dict[str, bool]:
-        """Whether Redis and the broker answer now."""
+    async def readiness(self) -> Readiness:
+        """Whether Redis and the broker answer now, and each supervised task's health."""
         try:
             async with asyncio.timeout(1.0):
                 redis_ok = bool(await self.redis.ping())
         except (RedisError, OSError, TimeoutError):
             redis_ok = False
-        return {"redis": redis_ok, "mqtt": self.link.connected}
+        tasks = self.tasks.health(time.monotonic())
+        return Readiness({"redis": redis_ok, "mqtt": self.link.connected}, tasks)
 
 
 async def shutdown_step(name: str, work: Awaitable[None], within_s: float) -> None:

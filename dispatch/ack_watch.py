@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from cad.errors import MqttUnavailableError
 from cad.incident_types import Catalogue
 from cad.keys import GlobalKeys
 from cad.logs import log
 from cad.publisher import Publisher
+from cad.supervisor import report_failure
 from cad.topics import Topics
-from dispatch.acks import Escalation, due_taskings, escalate, requirement_of
+from dispatch.acks import (
+    DueTasking,
+    Escalation,
+    IncidentSideError,
+    LentUnitReleased,
+    drop_lent_unit,
+    due_taskings,
+    escalate,
+    requirement_of,
+)
 from dispatch.claims import ClaimOutcome
 from dispatch.dispatcher import Dispatcher
 from dispatch.incident_store import read_incident
@@ -28,7 +35,8 @@ ACTOR = "auto:ack-timeout"
 
 
 class AckWatch:
-    """Every `interval_s`, escalates the taskings unacknowledged for longer than `timeout_s`."""
+    """Escalates the taskings unacknowledged for longer than `timeout_s`, one round at a time
+    (`check_once`, run every few seconds by the service's supervisor: cad/supervisor.py)."""
 
     def __init__(
         self,
@@ -40,7 +48,6 @@ class AckWatch:
         *,
         catalogue: Catalogue,
         timeout_s: float,
-        interval_s: float,
     ) -> None:
         self._redis = redis
         self._scripts = scripts
@@ -49,34 +56,82 @@ class AckWatch:
         self._topics = topics
         self._catalogue = catalogue
         self._timeout_ms = int(timeout_s * 1000)
-        self._interval_s = interval_s
-
-    async def run(self) -> None:
-        """Check until cancelled; a failed round is logged and the next one tries again."""
-        while True:
-            try:
-                await self.check_once()
-            except (RedisError, MqttUnavailableError, OSError) as exc:
-                log(logger, logging.WARNING, "ack_check_failed", error=str(exc))
-            await asyncio.sleep(self._interval_s)
+        # Lent units released in their own area whose incident has not dropped them yet.
+        self._unfinished: list[LentUnitReleased] = []
 
     async def check_once(self) -> list[Escalation]:
-        """One round over every area: escalate what is due, then replace each unit released."""
+        """One round over every area: escalate what is due, then replace each unit released.
+        A failure in one area or one escalation is logged with its area, callsign and ref, and
+        the round goes on with the others; only a failure to list the areas fails the round."""
         now_ms = int(time.time() * 1000)
         cutoff_ms = now_ms - self._timeout_ms
-        done: list[Escalation] = []
+        done = [e for e in [await self._finish(r, now_ms) for r in self._take_unfinished()] if e]
         for area in sorted(await self._redis.smembers(GlobalKeys().areas)):
-            for due in await due_taskings(self._redis, area, cutoff_ms=cutoff_ms):
-                escalation = await escalate(
-                    self._scripts, due, now_ms=now_ms, cutoff_ms=cutoff_ms, actor=ACTOR
-                )
+            try:
+                due = await due_taskings(self._redis, area, cutoff_ms=cutoff_ms)
+            except Exception as error:
+                report_failure(logger, "ack_check_failed", error, area=area)
+                continue
+            for tasking in due:
+                escalation = await self._escalate(tasking, now_ms=now_ms, cutoff_ms=cutoff_ms)
                 if escalation is not None:
-                    replaced_by = await self._redispatch(escalation)
-                    await self._tell(escalation, replaced_by)
                     done.append(escalation)
         return done
 
+    def _take_unfinished(self) -> list[LentUnitReleased]:
+        taken, self._unfinished = self._unfinished, []
+        return taken
+
+    async def _escalate(self, due: DueTasking, *, now_ms: int, cutoff_ms: int) -> Escalation | None:
+        context = {"area": due.area, "callsign": due.callsign, "incident_ref": due.ref}
+        try:
+            escalation = await escalate(
+                self._redis, self._scripts, due, now_ms=now_ms, cutoff_ms=cutoff_ms, actor=ACTOR
+            )
+        except IncidentSideError as error:
+            # The unit is unresponsive already and will not be found due again: finish next round.
+            self._unfinished.append(error.released)
+            report_failure(logger, "escalation_failed", error.__cause__ or error, **context)
+            return None
+        except Exception as error:
+            report_failure(logger, "escalation_failed", error, **context)
+            return None
+        if escalation is not None:
+            await self._follow_up(escalation)
+        return escalation
+
+    async def _finish(self, released: LentUnitReleased, now_ms: int) -> Escalation | None:
+        due = released.due
+        try:
+            escalation = await drop_lent_unit(self._scripts, released, now_ms=now_ms, actor=ACTOR)
+        except Exception as error:
+            self._unfinished.append(released)
+            report_failure(logger, "escalation_failed", error, area=released.incident_area,
+                           callsign=due.callsign, incident_ref=due.ref)  # fmt: skip
+            return None
+        await self._follow_up(escalation)
+        return escalation
+
+    async def _follow_up(self, escalation: Escalation) -> None:
+        """Replace the unit, then tell: dispatchers hear of it even if no unit could be sent."""
+        context = {
+            "area": escalation.area, "callsign": escalation.callsign,
+            "incident_ref": escalation.ref,
+        }  # fmt: skip
+        replaced_by: tuple[str, ...] = ()
+        try:
+            replaced_by = await self._redispatch(escalation)
+        except Exception as error:
+            report_failure(logger, "redispatch_failed", error, **context)
+        try:
+            await self._tell(escalation, replaced_by)
+        except Exception as error:
+            report_failure(logger, "escalation_notice_failed", error, **context)
+
     async def _redispatch(self, escalation: Escalation) -> tuple[str, ...]:
+        if not escalation.released:
+            return ()
+        # The incident's own area: a lent unit's incident lives where it was borrowed to.
         incident = await read_incident(self._redis, escalation.area, escalation.ref)
         if incident is None or incident.status == "closed":
             return ()
@@ -120,4 +175,5 @@ class AckWatch:
         log(
             logger, logging.WARNING, "tasking_unacknowledged", incident_ref=ref, callsign=callsign,
             tasking_id=escalation.tasking_id, replaced_by=",".join(replaced_by),
+            area=escalation.area, unit_area=escalation.unit_area,
         )  # fmt: skip

@@ -1,4 +1,5 @@
-"""Tasking acknowledgements: which taskings are overdue, and the atomic escalation of one.
+"""Tasking acknowledgements: which taskings are overdue, and the escalation of one (one atomic
+script for a unit whose incident is in its own area; a saga of one-slot scripts for a lent unit).
 
 No deadline is written anywhere: a unit still `assigned` is one whose MDT has not answered, and
 `unit:since` says since when. So a restarted service escalates exactly what was overdue.
@@ -6,15 +7,21 @@ No deadline is written anywhere: a unit still `assigned` is one whose MDT has no
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from redis.asyncio import Redis
 
 from cad.events import UnitStatus
 from cad.incident_types import Requirement
 from cad.keys import AreaKeys
+from cad.logs import log
+from dispatch.lent_status import borrowing_area
 from dispatch.scripts import DispatchScripts
+
+logger = logging.getLogger("cad.acks")
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,9 @@ class DueTasking:
 
 @dataclass(frozen=True)
 class Escalation:
-    """A tasking escalated: the unit released from `ref`, and the units the incident kept."""
+    """A tasking escalated: the unit released from `ref`, and the units the incident kept.
+    `area` is the incident's area (the unit's own, unless the unit was lent); `released` is
+    False when no incident listed the unit any more (gone, or it had dropped the unit)."""
 
     area: str
     callsign: str
@@ -37,6 +46,25 @@ class Escalation:
     ref: str
     units_left: tuple[str, ...]
     position: int
+    unit_area: str
+    released: bool = True
+
+
+@dataclass(frozen=True)
+class LentUnitReleased:
+    """The unit side of a lent unit's escalation is done; the incident side is still to run."""
+
+    due: DueTasking
+    incident_area: str
+
+
+class IncidentSideError(Exception):
+    """A lent unit was escalated in its own area, but its incident could not drop it (the
+    caller keeps `released` and runs `drop_lent_unit` again)."""
+
+    def __init__(self, released: LentUnitReleased) -> None:
+        super().__init__(f"{released.due.callsign} released, {released.due.ref} not updated")
+        self.released = released
 
 
 def overdue(statuses: Mapping[str, str], since_ms: Mapping[str, int], cutoff_ms: int) -> list[str]:
@@ -82,10 +110,62 @@ async def due_taskings(redis: Redis, area: str, *, cutoff_ms: int) -> list[DueTa
 
 
 async def escalate(
-    scripts: DispatchScripts, due: DueTasking, *, now_ms: int, cutoff_ms: int, actor: str
+    redis: Redis,
+    scripts: DispatchScripts,
+    due: DueTasking,
+    *,
+    now_ms: int,
+    cutoff_ms: int,
+    actor: str,
 ) -> Escalation | None:
     """Mark the unit unresponsive and release it from its incident, unless it answered, was
-    given another tasking, or is not yet due in the meantime (then None)."""
+    given another tasking, or is not yet due in the meantime (then None).
+
+    A unit lent to another area's incident is escalated as a saga, like the other cross-area
+    paths: the unit side in its own area, then the incident side where the incident lives; no
+    script writes an incident hash of the wrong area. Raises IncidentSideError when only the
+    unit side happened."""
+    home = await borrowing_area(redis, area=due.area, ref=due.ref)
+    if home is None:
+        escalation = await _escalate_local(scripts, due, now_ms, cutoff_ms, actor)
+        if escalation != "missing":
+            return escalation
+        # A unit committed to an incident that exists nowhere: still released, nothing written
+        # into a hash that is not there.
+        log(logger, logging.WARNING, "escalation_incident_missing", area=due.area,
+            callsign=due.callsign, incident_ref=due.ref)  # fmt: skip
+        home = ""
+    if not await _escalate_unit(scripts, due, home, now_ms, cutoff_ms, actor):
+        return None
+    if not home:
+        return _unlisted(due, area=due.area)
+    released = LentUnitReleased(due, home)
+    try:
+        return await drop_lent_unit(scripts, released, now_ms=now_ms, actor=actor)
+    except Exception as error:
+        raise IncidentSideError(released) from error
+
+
+async def drop_lent_unit(
+    scripts: DispatchScripts, released: LentUnitReleased, *, now_ms: int, actor: str
+) -> Escalation:
+    """The incident side of a lent unit's escalation, in the borrowing area."""
+    due, area = released.due, released.incident_area
+    keys = AreaKeys(area)
+    outcome, left, position = await scripts.drop_borrowed_unit(
+        keys=[keys.incident(due.ref), keys.audit],
+        args=[due.ref, due.callsign, due.tasking_id, now_ms, actor, due.area],
+    )
+    if outcome != "dropped":
+        log(logger, logging.WARNING, "escalation_incident_unchanged", area=area,
+            callsign=due.callsign, incident_ref=due.ref, outcome=outcome, reason=left)  # fmt: skip
+        return _unlisted(due, area=area)
+    return _escalated(due, area=area, ref=due.ref, left=str(left), position=int(position))
+
+
+async def _escalate_local(
+    scripts: DispatchScripts, due: DueTasking, now_ms: int, cutoff_ms: int, actor: str
+) -> Escalation | Literal["missing"] | None:
     keys = AreaKeys(due.area)
     outcome, ref, left, position = await scripts.escalate_tasking(
         keys=[
@@ -94,7 +174,42 @@ async def escalate(
         ],
         args=[due.callsign, due.tasking_id, now_ms, actor, cutoff_ms, due.ref],
     )  # fmt: skip
+    if outcome == "missing":
+        return "missing"
     if outcome != "escalated":
         return None
-    units_left = tuple(u for u in left.split(",") if u)
-    return Escalation(due.area, due.callsign, due.tasking_id, ref, units_left, int(position))
+    return _escalated(due, area=due.area, ref=ref, left=left, position=int(position))
+
+
+def _escalated(due: DueTasking, *, area: str, ref: str, left: str, position: int) -> Escalation:
+    return Escalation(
+        area=area, callsign=due.callsign, tasking_id=due.tasking_id, ref=ref,
+        units_left=tuple(u for u in left.split(",") if u), position=position, unit_area=due.area,
+    )  # fmt: skip
+
+
+def _unlisted(due: DueTasking, *, area: str) -> Escalation:
+    """The unit is released, but no incident listed it any more: nothing to re-dispatch."""
+    return Escalation(
+        area=area, callsign=due.callsign, tasking_id=due.tasking_id, ref=due.ref, units_left=(),
+        position=0, unit_area=due.area, released=False,
+    )  # fmt: skip
+
+
+async def _escalate_unit(
+    scripts: DispatchScripts,
+    due: DueTasking,
+    incident_area: str,
+    now_ms: int,
+    cutoff_ms: int,
+    actor: str,
+) -> bool:
+    keys = AreaKeys(due.area)
+    outcome, _ = await scripts.escalate_unit(
+        keys=[
+            keys.unit_status, keys.unit_incident, keys.unit_tasking, keys.available, keys.audit,
+            keys.unit_since, keys.unit_by,
+        ],
+        args=[due.callsign, due.tasking_id, now_ms, actor, cutoff_ms, due.ref, incident_area],
+    )  # fmt: skip
+    return bool(outcome == "escalated")

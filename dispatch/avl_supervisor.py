@@ -1,5 +1,6 @@
 """The service's AVL ingest processes (dispatch/avl_worker.py): started with the service,
-restarted with backoff when one dies, stopped (and drained) with it."""
+restarted with backoff when one dies (the restart policy of cad/task_health.py), stopped (and
+drained) with it."""
 
 from __future__ import annotations
 
@@ -14,19 +15,26 @@ import time
 
 from cad.logs import log
 from cad.settings import Settings
+from cad.supervisor import describe
+from cad.task_health import TaskBoard
 from cad.waits import wait_until_set
 
 logger = logging.getLogger("cad.avl")
 
-# A worker that ran this long before it died was healthy: its restart backoff starts again.
-_HEALTHY_S = 30.0
+
+def worker_task(index: int) -> str:
+    """The name worker `index` goes by on the task board (readiness, metrics, logs)."""
+    return f"avl-worker-{index}"
 
 
 class AvlWorkers:
-    """Keeps `settings.avl_workers` AVL worker processes running until stopped."""
+    """Keeps `settings.avl_workers` AVL worker processes running until stopped; each worker's
+    exits count on `board` as a supervised task's failures do, so one that keeps dying turns
+    readiness off."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, board: TaskBoard) -> None:
         self._settings = settings
+        self._board = board
         self._procs: dict[int, asyncio.subprocess.Process] = {}
         self._stopping = asyncio.Event()
 
@@ -42,36 +50,52 @@ class AvlWorkers:
 
     async def run(self) -> None:
         """Start the workers and restart any that exit, until `stop`."""
-        await asyncio.gather(*(self._keep(i) for i in range(self._settings.avl_workers)))
+        # A task group, not gather: were one keeper to fail, the others must not run on beside
+        # the keepers a restart of `run` would start.
+        async with asyncio.TaskGroup() as group:
+            for index in range(self._settings.avl_workers):
+                self._board.register(worker_task(index))
+                group.create_task(self._keep(index))
 
     async def _keep(self, index: int) -> None:
-        backoff = 0.5
+        name = worker_task(index)
         while not self._stopping.is_set():
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "dispatch.avl_worker", str(index), str(os.getpid()),
-                stdin=asyncio.subprocess.PIPE,
-            )  # fmt: skip
-            self._procs[index] = proc
-            if self._stopping.is_set():  # `stop` came while this one was starting
-                proc.send_signal(signal.SIGTERM)
-            assert proc.stdin is not None
+            self._board.started(name, time.monotonic())
             try:
-                proc.stdin.write(pickle.dumps(self._settings))
-                with contextlib.suppress(ConnectionError):  # it died before reading: see below
-                    await proc.stdin.drain()
-            finally:
-                proc.stdin.close()
-            log(logger, logging.INFO, "avl_worker_started", index=index, pid=proc.pid)
-            started = time.monotonic()
-            code = await proc.wait()
+                code: int | str = await self._run_one(index)
+            except OSError as exc:  # could not even start it (no memory, no process slot)
+                code = describe(exc)
             if self._stopping.is_set():
                 return
-            if time.monotonic() - started > _HEALTHY_S:  # a worker that ran a while: start afresh
-                backoff = 0.5
-            log(logger, logging.WARNING, "avl_worker_exited", index=index, code=code,
-                retry_s=backoff)  # fmt: skip
+            backoff = self._board.failed(name, time.monotonic(), f"exited: {code}")
+            health = self._board.health_of(name, time.monotonic())
+            log(logger, logging.WARNING, "avl_worker_exited", task=name, index=index, code=code,
+                retry_s=backoff, failures=health.failures, healthy=health.healthy)  # fmt: skip
             await wait_until_set(self._stopping, backoff)
-            backoff = min(backoff * 2, self._settings.reconnect_max_backoff_s)
+
+    async def _run_one(self, index: int) -> int:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "dispatch.avl_worker", str(index), str(os.getpid()),
+            stdin=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        self._procs[index] = proc
+        if self._stopping.is_set():  # `stop` came while this one was starting
+            proc.send_signal(signal.SIGTERM)
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(pickle.dumps(self._settings))
+            with contextlib.suppress(ConnectionError):  # it died before reading: see below
+                await proc.stdin.drain()
+        finally:
+            proc.stdin.close()
+        log(logger, logging.INFO, "avl_worker_started", index=index, pid=proc.pid)
+        try:
+            return await proc.wait()
+        except asyncio.CancelledError:
+            # Cancelled without `stop` (its keeper's group failed): no worker is left behind.
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+            raise
 
     async def stop(self, running: asyncio.Task[None]) -> None:
         """SIGTERM every worker (each writes its last batch), kill any still up after the grace,

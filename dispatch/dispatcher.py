@@ -16,6 +16,7 @@ from cad.incident_types import Catalogue
 from cad.keys import AreaKeys
 from cad.logs import log
 from cad.publisher import Publisher
+from cad.supervisor import report_failure
 from cad.topics import Topics
 from dispatch.candidates import gather_candidates, recommend_for
 from dispatch.claims import (
@@ -169,18 +170,26 @@ class Dispatcher:
         return claim
 
     async def serve_pending(self, area: str, *, actor: str) -> int:
-        """Dispatch waiting I and S incidents of the area in queue order, as far as units suit."""
+        """Dispatch waiting I and S incidents of the area in queue order, as far as units suit.
+        An incident that fails (an unreadable record) is logged and skipped: it must not hold up
+        the incidents behind it."""
         sent = 0
         refs = await self._redis.zrange(AreaKeys(area).pending, 0, _PENDING_SCAN - 1)
         for ref in refs:
-            incident = await read_incident(self._redis, area, ref)
-            if incident is None or incident.grade not in AUTO_DISPATCH_GRADES:
-                continue
-            # A plan this unit cannot meet must not hold up the incidents behind it; the queue
-            # was offered to other areas when each incident was first dispatched.
-            claim = await self.dispatch(incident, actor=actor, preempt=False, borrow=False)
-            sent += claim.outcome is ClaimOutcome.CLAIMED
+            try:
+                sent += await self._serve_one(area, ref, actor=actor)
+            except Exception as error:
+                report_failure(logger, "serve_pending_failed", error, area=area, incident_ref=ref)
         return sent
+
+    async def _serve_one(self, area: str, ref: str, *, actor: str) -> bool:
+        incident = await read_incident(self._redis, area, ref)
+        if incident is None or incident.grade not in AUTO_DISPATCH_GRADES:
+            return False
+        # A plan this unit cannot meet must not hold up the incidents behind it; the queue
+        # was offered to other areas when each incident was first dispatched.
+        claim = await self.dispatch(incident, actor=actor, preempt=False, borrow=False)
+        return claim.outcome is ClaimOutcome.CLAIMED
 
     async def _preempt(self, incident: IncidentRecord, *, actor: str) -> ClaimResult | None:
         candidates = await gather_candidates(

@@ -8,11 +8,9 @@ Redis) then takes up to twice as long. Copying the set packs it again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from cad.keys import AreaKeys, GlobalKeys
 from cad.logs import log
@@ -34,20 +32,16 @@ async def compact_geo_sets(redis: Redis, scripts: DispatchScripts, areas: set[st
 
 
 class GeoSetCompactor:
-    """Re-packs every area's geo sets at a fixed interval, for as long as the service runs."""
+    """Re-packs every area's geo sets, one round at a time (`compact_once`, run every
+    `CAD_GEO_COMPACT_INTERVAL_S` by the service's supervisor: cad/supervisor.py)."""
 
-    def __init__(self, redis: Redis, scripts: DispatchScripts, *, interval_s: float) -> None:
+    def __init__(self, redis: Redis, scripts: DispatchScripts) -> None:
         self._redis = redis
         self._scripts = scripts
-        self._interval_s = interval_s
 
-    async def run(self) -> None:
-        """Compact until cancelled; a failed round is logged and the next one tries again."""
-        while True:
-            await asyncio.sleep(self._interval_s)
-            try:
-                areas = await self._redis.smembers(GlobalKeys().areas)
-                packed = await compact_geo_sets(self._redis, self._scripts, set(areas))
-                log(logger, logging.INFO, "geo_sets_compacted", areas=len(areas), sets=packed)
-            except (RedisError, OSError) as exc:
-                log(logger, logging.WARNING, "geo_compaction_failed", error=str(exc))
+    async def compact_once(self) -> int:
+        """Re-pack every area's geo sets; how many sets were re-packed."""
+        areas = await self._redis.smembers(GlobalKeys().areas)
+        packed = await compact_geo_sets(self._redis, self._scripts, set(areas))
+        log(logger, logging.INFO, "geo_sets_compacted", areas=len(areas), sets=packed)
+        return packed

@@ -8,12 +8,17 @@ for the unit side in the lending area (it writes no incident hash there), then
 
 from __future__ import annotations
 
+import logging
+
 from redis.asyncio import Redis
 
 from cad.events import UnitStatus
 from cad.keys import AreaKeys, GlobalKeys
+from cad.logs import log
 from dispatch.scripts import DispatchScripts
 from dispatch.status import ALLOWED_FROM, INCIDENT_STATUS_AFTER
+
+logger = logging.getLogger("cad.mdt")
 
 
 async def borrowing_area(redis: Redis, *, area: str, ref: str) -> str | None:
@@ -58,7 +63,8 @@ async def apply_lent_status(
     now_ms: int,
     actor: str,
 ) -> tuple[str, str, str]:
-    """Both steps of a lent unit's report; the unit side's answer, as set_unit_status gives it."""
+    """Both steps of a lent unit's report; the unit side's answer, as set_unit_status gives it.
+    With no `home_area` (the unit's incident exists nowhere) the unit side runs alone."""
     keys = AreaKeys(area)
     releases = INCIDENT_STATUS_AFTER.get(status) == "closed"
     outcome, previous, detail = await scripts.lent_unit_status(
@@ -71,9 +77,12 @@ async def apply_lent_status(
             *sorted(ALLOWED_FROM[status]),
         ],
     )  # fmt: skip
-    if outcome == "ok":
-        await update_borrowing_incident(
+    if outcome == "ok" and home_area:
+        side, reason = await update_borrowing_incident(
             scripts, home_area=home_area, lending_area=area, ref=ref, callsign=callsign,
             status=status, now_ms=now_ms, actor=actor,
         )  # fmt: skip
+        if side != "ok":
+            log(logger, logging.WARNING, "borrowed_incident_unchanged", area=home_area,
+                callsign=callsign, incident_ref=ref, outcome=side, reason=reason)  # fmt: skip
     return str(outcome), str(previous), str(detail)

@@ -39,8 +39,11 @@ class DispatchScripts:
     unit_candidates: AsyncScript
     # The open incidents near a new call, as duplicate scoring needs them (callhandling).
     open_incident_facts: AsyncScript
-    # Unacknowledged taskings (dispatch/acks.py).
+    # Unacknowledged taskings (dispatch/acks.py); a lent unit's is a saga: the unit side in its
+    # own area, then the incident side in the borrowing area.
     escalate_tasking: AsyncScript
+    escalate_unit: AsyncScript
+    drop_borrowed_unit: AsyncScript
     # Cross-BCU dispatch (dispatch/mutual_aid.py): a saga of one-slot steps.
     lend_units: AsyncScript
     attach_borrowed: AsyncScript

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
 from cad.events import UnitStatus
 from cad.keys import AreaKeys
+from cad.logs import log
 from dispatch.lent_status import apply_lent_status, borrowing_area
 from dispatch.scripts import DispatchScripts
 from dispatch.status import ALLOWED_FROM, INCIDENT_STATUS_AFTER, tasking_refusal
+
+logger = logging.getLogger("cad.mdt")
 
 # The unit's incident can change between our read and the script (a claim, a release): re-read.
 _MAX_ATTEMPTS = 5
@@ -69,6 +73,15 @@ async def apply_status(
             outcome, previous, detail = await _set_status(
                 scripts, keys, callsign=callsign, status=status, ref=ref, now_ms=now_ms,
                 actor=actor, allowed=allowed,
+            )  # fmt: skip
+        if outcome == "missing":
+            # Its incident exists nowhere: the unit's own side still applies (a unit must never
+            # be stuck on a job that is gone), and no incident hash is written.
+            log(logger, logging.WARNING, "unit_incident_missing", area=area, callsign=callsign,
+                incident_ref=ref, status=status.value)  # fmt: skip
+            outcome, previous, detail = await apply_lent_status(
+                scripts, area=area, home_area="", ref=ref, callsign=callsign, status=status,
+                now_ms=now_ms, actor=actor,
             )  # fmt: skip
         if outcome == "ok":
             return StatusChange(True, previous, detail or None)

@@ -10,7 +10,8 @@
 -- which closes once no unit, local or lent, is committed to it), ARGV[5] now (ms),
 -- ARGV[6] actor, ARGV[7] the lending area
 -- returns {'ok', incident status set or ''}
---         {'ignored', reason}   the incident is gone, or the unit is not on loan to it
+--         {'ignored', reason}   the unit is not on loan to the incident: nothing changed
+--         {'missing', reason}   no such incident: nothing changed (no hash is created)
 local function without(list, item)
   local kept = {}
   for value in string.gmatch(list or '', '[^,]+') do
@@ -21,7 +22,7 @@ end
 local ref, callsign, now = ARGV[1], ARGV[2], ARGV[5]
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then
-  return {'ignored', 'no incident ' .. ref}
+  return {'missing', 'no incident ' .. ref}
 end
 local borrowed = redis.call('HGET', KEYS[1], 'borrowed') or ''
 local others = without(borrowed, callsign)

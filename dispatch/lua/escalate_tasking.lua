@@ -1,6 +1,8 @@
 -- Escalate a tasking its MDT did not acknowledge in time: the unit becomes 'unresponsive' (out
 -- of the available set, so never recommended) and is released from its incident; an incident
--- left with no unit goes back to 'new' for the dispatcher to claim the next nearest unit.
+-- left with no unit goes back to 'new' for the dispatcher to claim the next nearest unit. Only
+-- for a unit whose incident lives in this slot: a lent unit's escalation is a saga
+-- (escalate_unit here, then drop_borrowed_unit in the borrowing area: dispatch/acks.py).
 -- KEYS[1] unit status hash    cad:{area}:unit:status
 -- KEYS[2] unit incident hash  cad:{area}:unit:incident
 -- KEYS[3] unit tasking hash   cad:{area}:unit:tasking
@@ -16,6 +18,8 @@
 -- returns {'escalated', ref, units left on the incident (comma separated), the unit's 1-based
 --          position in the incident's unit list (plan order)}
 --         {'skipped', reason, '', ''}   acknowledged, replaced or not yet due: nothing changed
+--         {'missing', ref, '', ''}      KEYS[5] does not exist (the incident is not in this slot):
+--                                        nothing changed, and no incident hash is created
 local callsign, tasking, now, actor = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('HGET', KEYS[1], callsign) ~= 'assigned' then
   return {'skipped', 'not assigned', '', ''}
@@ -29,6 +33,9 @@ end
 local ref = redis.call('HGET', KEYS[2], callsign) or ''
 if ref ~= ARGV[6] then
   return {'skipped', 'incident changed', '', ''}
+end
+if ref ~= '' and redis.call('EXISTS', KEYS[5]) == 0 then
+  return {'missing', ref, '', ''}
 end
 redis.call('HSET', KEYS[1], callsign, 'unresponsive')
 redis.call('HSET', KEYS[7], callsign, now)

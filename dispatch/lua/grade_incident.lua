@@ -6,9 +6,10 @@
 -- ARGV[6] now (ms), ARGV[7] pending score for the new grade, ARGV[8] THRIVE (JSON)
 -- returns {'ok', previous grade or '', status}
 --         {'rejected', status, reason}
+--         {'missing', '', ''}   no such incident: nothing changed (no hash is created)
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then
-  return {'rejected', '', 'no such incident'}
+  return {'missing', '', ''}
 end
 local open = {new = true, pending = true, dispatched = true, en_route = true, on_scene = true}
 if not open[status] then

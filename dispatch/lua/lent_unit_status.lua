@@ -1,5 +1,7 @@
 -- A lent unit's status change, the unit side, in the LENDING area's slot: set_unit_status minus
 -- the incident side, which lives in the borrowing area (borrowed_unit_status runs there next).
+-- Also the unit side alone of a unit whose incident exists nowhere (set_unit_status answered
+-- 'missing'): no incident hash is read or written here.
 -- KEYS[1] unit status hash    cad:{area}:unit:status
 -- KEYS[2] unit incident hash  cad:{area}:unit:incident
 -- KEYS[3] positions geo set   cad:{area}:positions
@@ -9,7 +11,8 @@
 -- KEYS[7] unit by hash        cad:{area}:unit:by
 -- ARGV[1] callsign, ARGV[2] new status, ARGV[3] now (ms), ARGV[4] actor,
 -- ARGV[5] the foreign incident ref the caller read for this unit, ARGV[6] '1' when the new
--- status releases the unit from that incident ('' otherwise), ARGV[7] the borrowing area,
+-- status releases the unit from that incident ('' otherwise), ARGV[7] the borrowing area ('' when
+-- the incident exists nowhere),
 -- ARGV[8..] the statuses the new status may be entered from
 -- returns {'ok', previous status, ref}
 --         {'rejected', current status, reason}

@@ -12,6 +12,8 @@
 -- ARGV[4] now (ms), ARGV[5] actor
 -- returns {'ok', 'moved' | 'moved_and_cancelled' | 'already'}
 --         {'rejected', reason}
+--         {'missing', reason}   the target or the source incident does not exist: nothing
+--                               changed (no incident hash is created)
 local call_id, target, source = ARGV[1], ARGV[2], ARGV[3]
 local current = redis.call('HGET', KEYS[1], 'incident_ref')
 if not current then
@@ -23,8 +25,15 @@ end
 if current ~= source then
   return {'rejected', 'call_id: the call moved meanwhile; read it again'}
 end
+local target_status = redis.call('HGET', KEYS[2], 'status')
+if not target_status then
+  return {'missing', 'ref: no incident ' .. target}
+end
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  return {'missing', 'call_id: its incident ' .. source .. ' does not exist'}
+end
 local open = {new = true, pending = true, dispatched = true, en_route = true, on_scene = true}
-if not open[redis.call('HGET', KEYS[2], 'status') or ''] then
+if not open[target_status] then
   return {'rejected', 'ref: the incident is not open'}
 end
 local calls_left = redis.call('ZCARD', KEYS[5]) - 1

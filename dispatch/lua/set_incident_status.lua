@@ -9,9 +9,10 @@
 -- ARGV[8..] the statuses the target may be entered from
 -- returns {'ok', previous status}
 --         {'rejected', current status, reason}
+--         {'missing', '', ''}   no such incident: nothing changed (no hash is created)
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then
-  return {'rejected', '', 'no such incident'}
+  return {'missing', '', ''}
 end
 local target = ARGV[2]
 local allowed = false

@@ -16,6 +16,9 @@
 -- returns {'ok', previous status, incident ref or ''}
 --         {'rejected', current status, reason}
 --         {'retry', '', ''}   the unit's incident changed since the caller read it: read and call again
+--         {'missing', current status, ref}   the status would update the unit's incident, but
+--                             KEYS[5] does not exist (not in this slot): nothing changed, and
+--                             no incident hash is created
 local callsign, new_status, now = ARGV[1], ARGV[2], ARGV[3]
 local current = redis.call('HGET', KEYS[1], callsign)
 if not current then
@@ -31,6 +34,9 @@ for i = 7, #ARGV do
 end
 if not allowed then
   return {'rejected', current, 'illegal transition ' .. current .. ' -> ' .. new_status}
+end
+if ref ~= '' and ARGV[6] ~= '' and redis.call('EXISTS', KEYS[5]) == 0 then
+  return {'missing', current, ref}
 end
 redis.call('HSET', KEYS[1], callsign, new_status)
 redis.call('HSET', KEYS[7], callsign, now)

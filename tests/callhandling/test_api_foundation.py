@@ -17,7 +17,14 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "checks": {"redis": True, "mqtt": True}}
+    answer = ready.json()
+    assert (answer["status"], answer["checks"]) == ("ready", {"redis": True, "mqtt": True})
+    assert answer["unhealthy_tasks"] == []
+    # Every long-lived task runs supervised, and each one's health is in the answer.
+    supervised = {"mqtt-link", "intake-session", "avl-workers", "avl-worker-0", "ack-watch",
+                  "geo-compaction", "queue-sweep"}  # fmt: skip
+    assert set(answer["tasks"]) == supervised
+    assert all(task["healthy"] for task in answer["tasks"].values())
 
 
 async def test_not_ready_when_redis_is_unreachable(settings: Settings) -> None:

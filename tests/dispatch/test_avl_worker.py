@@ -25,6 +25,7 @@ from cad.mqtt import new_client
 from cad.mqtt_logins import own_login
 from cad.servers import mosquitto
 from cad.settings import Settings
+from cad.task_health import RestartPolicy, TaskBoard
 from cad.topics import Topics
 from dispatch.avl_supervisor import AvlWorkers
 from dispatch.scripts import DispatchScripts
@@ -132,7 +133,7 @@ async def test_the_service_restarts_a_worker_that_dies(
     settings: Settings, redis: Redis, scripts: DispatchScripts
 ) -> None:
     await register_unit(redis, scripts, UNIT, now_ms=1, actor="test")
-    workers = AvlWorkers(settings.model_copy(update={"avl_workers": 1}))
+    workers = AvlWorkers(settings.model_copy(update={"avl_workers": 1}), TaskBoard(RestartPolicy()))
     running = asyncio.create_task(workers.run())
     topics = Topics(settings.topic_root)
     try:
@@ -208,7 +209,7 @@ async def test_the_worker_reaches_a_broker_over_tls(
 
 
 async def test_the_service_stops_a_worker_that_is_still_starting(settings: Settings) -> None:
-    workers = AvlWorkers(settings.model_copy(update={"avl_workers": 2}))
+    workers = AvlWorkers(settings.model_copy(update={"avl_workers": 2}), TaskBoard(RestartPolicy()))
     running = asyncio.create_task(workers.run())
     await asyncio.sleep(0)  # the workers are being spawned, not yet running
     async with asyncio.timeout(10):

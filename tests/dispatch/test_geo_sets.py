@@ -9,6 +9,9 @@ import pytest
 from redis.asyncio import Redis
 
 from cad.keys import AreaKeys, GlobalKeys
+from cad.supervisor import Supervisor
+from cad.task_health import RestartPolicy, TaskBoard
+from cad.waits import cancel_and_wait
 from dispatch.geo_sets import GeoSetCompactor, compact_geo_sets
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_fleet
@@ -63,14 +66,20 @@ async def test_the_service_compacts_every_area_on_its_interval(
     redis: Redis, scripts: DispatchScripts, caplog: pytest.LogCaptureFixture
 ) -> None:
     await register_fleet(redis, scripts, [*_fleet(10), *_fleet(5, area="CS")], now_ms=1, actor="t")
-    compactor = GeoSetCompactor(redis, scripts, interval_s=0.01)
+    compactor = GeoSetCompactor(redis, scripts)
+    supervisor = Supervisor(TaskBoard(RestartPolicy()))
     with caplog.at_level(logging.INFO, logger="cad.dispatch.geo_sets"):
-        task = asyncio.create_task(compactor.run())
-        for _ in range(200):
-            if any("geo_sets_compacted" in r.getMessage() for r in caplog.records):
-                break
-            await asyncio.sleep(0.01)
-        task.cancel()
+        task = supervisor.start_periodic(
+            "geo-compaction", compactor.compact_once, interval_s=0.01, first_after_s=0.01
+        )
+        try:
+            for _ in range(200):
+                if any("geo_sets_compacted" in r.getMessage() for r in caplog.records):
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            await cancel_and_wait(task)
     compacted = [r for r in caplog.records if r.getMessage() == "geo_sets_compacted"]
     assert compacted
     assert compacted[0].__dict__["fields"] == {"areas": 2, "sets": 4}
+    assert supervisor.board.health_of("geo-compaction", 0.0).restarts == 0

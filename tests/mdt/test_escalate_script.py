@@ -39,7 +39,9 @@ async def test_the_last_unit_escalated_sends_the_incident_back_to_new(
 ) -> None:
     await _incident(redis, {"A": ("assigned", "t1")})
     await redis.geoadd(KEYS.available, (-0.1, 51.5, "A"))
-    done = await escalate(scripts, _due("A", "t1"), now_ms=5000, cutoff_ms=2000, actor="test")
+    done = await escalate(
+        redis, scripts, _due("A", "t1"), now_ms=5000, cutoff_ms=2000, actor="test"
+    )
     assert done is not None
     assert (done.ref, done.units_left, done.position) == (REF, (), 1)
     assert await redis.hget(KEYS.unit_status, "A") == "unresponsive"
@@ -56,7 +58,9 @@ async def test_one_of_several_units_is_released_and_the_others_stay(
     redis: Redis, scripts: DispatchScripts
 ) -> None:
     await _incident(redis, {"A": ("en_route", "t1"), "B": ("assigned", "t2")})
-    done = await escalate(scripts, _due("B", "t2"), now_ms=5000, cutoff_ms=2000, actor="test")
+    done = await escalate(
+        redis, scripts, _due("B", "t2"), now_ms=5000, cutoff_ms=2000, actor="test"
+    )
     assert done is not None
     assert (done.units_left, done.position) == (("A",), 2)
     incident = await redis.hgetall(KEYS.incident(REF))
@@ -78,7 +82,9 @@ async def test_nothing_changes_unless_overdue_and_unanswered(
     redis: Redis, scripts: DispatchScripts, status: str, tasking: str, cutoff_ms: int
 ) -> None:
     await _incident(redis, {"A": (status, tasking)})
-    done = await escalate(scripts, _due("A", "t1"), now_ms=5000, cutoff_ms=cutoff_ms, actor="t")
+    done = await escalate(
+        redis, scripts, _due("A", "t1"), now_ms=5000, cutoff_ms=cutoff_ms, actor="t"
+    )
     assert done is None
     assert await redis.hget(KEYS.unit_status, "A") == status
     assert await redis.hget(KEYS.incident(REF), "units") == "A"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import signal
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from tests.helpers import eventually, mqtt_client
 from tests.reliability.conftest import ServiceProcess
 
 LEASE_S = 3.0
+LOGINS = (SERVICE_USER, f"{SERVICE_USER}-2")
 
 
 def _replica(settings: Settings, login: str, tmp_path: Path) -> ServiceProcess:
@@ -41,13 +43,12 @@ def _replica(settings: Settings, login: str, tmp_path: Path) -> ServiceProcess:
 
 
 @pytest.fixture
-def replicas(settings: Settings, tmp_path: Path) -> Iterator[tuple[ServiceProcess, ServiceProcess]]:
+def replicas(settings: Settings, tmp_path: Path) -> Iterator[dict[str, ServiceProcess]]:
     """Two `cad serve` processes, each with its own login, on one topic root."""
-    first = _replica(settings, SERVICE_USER, tmp_path)
-    second = _replica(settings, f"{SERVICE_USER}-2", tmp_path)
-    yield first, second
-    first.kill()
-    second.kill()
+    both = {login: _replica(settings, login, tmp_path) for login in LOGINS}
+    yield both
+    for process in both.values():
+        process.kill()
 
 
 async def _ready(process: ServiceProcess) -> bool:
@@ -76,33 +77,37 @@ async def _recorded(redis: Redis, prefix: str) -> int:
     return len(await redis.keys(f"cad:{{*}}:call:{prefix}*"))
 
 
-async def _start_both(redis: Redis, replicas: tuple[ServiceProcess, ServiceProcess]) -> None:
-    for process in replicas:
-        await eventually(functools.partial(_ready, process), within_s=30)
-    await eventually(lambda: _is_held_by(redis, SERVICE_USER), within_s=10)
+async def _start_both(redis: Redis, replicas: dict[str, ServiceProcess]) -> tuple[str, str]:
+    """Both ready; the login of the one holding the intake, and the other's."""
+    for process in replicas.values():
+        await eventually(functools.partial(_ready, process), within_s=60)
+    await eventually(lambda: _is_held_by(redis, *LOGINS), within_s=10)
+    holder = await _holder(redis)
+    assert holder is not None
+    return holder, next(login for login in LOGINS if login != holder)
 
 
-async def _is_held_by(redis: Redis, login: str) -> bool:
-    return await _holder(redis) == login
+async def _is_held_by(redis: Redis, *logins: str) -> bool:
+    return await _holder(redis) in logins
 
 
 @pytest.mark.slow
 async def test_a_replica_stopped_hands_its_calls_over_at_once(
-    settings: Settings, redis: Redis, replicas: tuple[ServiceProcess, ServiceProcess]
+    settings: Settings, redis: Redis, replicas: dict[str, ServiceProcess]
 ) -> None:
-    first, _ = replicas
-    await _start_both(redis, replicas)
+    holder, other = await _start_both(redis, replicas)
     topics = Topics(settings.topic_root)
     async with mqtt_client(settings, "gateway") as gateway:
         for n in range(50):
             await gateway.publish(topics.calls_in, _call(n), qos=1)
-        stopping = asyncio.create_task(asyncio.to_thread(first.terminate))
+        stopping = asyncio.create_task(asyncio.to_thread(replicas[holder].terminate))
         stopped_at = time.monotonic()
         for n in range(50, 100):
             await gateway.publish(topics.calls_in, _call(n), qos=1)
             await asyncio.sleep(0.01)
-        assert await stopping == 0
-        await eventually(lambda: _is_held_by(redis, f"{SERVICE_USER}-2"), within_s=LEASE_S)
+        # uvicorn shuts down gracefully, then re-raises the signal so the exit says what ended it.
+        assert await stopping == -signal.SIGTERM
+        await eventually(lambda: _is_held_by(redis, other), within_s=LEASE_S)
         taken_over_s = time.monotonic() - stopped_at
         # Well inside the lease: a replica that stops releases it, it does not let it lapse.
         await eventually(lambda: _all_recorded(redis, "handover-", 100), within_s=LEASE_S)
@@ -111,22 +116,21 @@ async def test_a_replica_stopped_hands_its_calls_over_at_once(
 
 @pytest.mark.slow
 async def test_a_replica_killed_is_replaced_within_the_lease_and_loses_nothing(
-    settings: Settings, redis: Redis, replicas: tuple[ServiceProcess, ServiceProcess]
+    settings: Settings, redis: Redis, replicas: dict[str, ServiceProcess]
 ) -> None:
-    first, _ = replicas
-    await _start_both(redis, replicas)
+    holder, other = await _start_both(redis, replicas)
     topics = Topics(settings.topic_root)
     async with mqtt_client(settings, "gateway") as gateway:
         for n in range(50):
             await gateway.publish(topics.calls_in, _call(n), qos=1)
-        first.kill()
+        replicas[holder].kill()
         killed_at = time.monotonic()
         # Published while nobody holds the intake: they wait in its session at the broker.
         for n in range(50, 100):
             await gateway.publish(topics.calls_in, _call(n), qos=1)
         await eventually(lambda: _all_recorded(redis, "handover-", 100), within_s=3 * LEASE_S)
         recovered_s = time.monotonic() - killed_at
-    assert await _holder(redis) == f"{SERVICE_USER}-2"
+    assert await _holder(redis) == other
     # The lease lapses, the second replica's next poll takes it (a third of the lease), connects.
     assert recovered_s < LEASE_S * 4 / 3 + 2.0, recovered_s
 
