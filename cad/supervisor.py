@@ -20,6 +20,7 @@ from cad.task_health import TaskBoard
 
 logger = logging.getLogger("cad.supervisor")
 
+
 def describe(error: BaseException) -> str:
     """The error's type and message on one line."""
     first = str(error).splitlines()[0] if str(error) else ""
