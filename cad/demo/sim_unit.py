@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import random
@@ -51,6 +50,7 @@ class FleetTally:
     acknowledged: int = 0
     cleared: int = 0
     withdrawn: int = 0
+    refused: int = 0
 
 
 class SimulatedMdt:
@@ -81,6 +81,10 @@ class SimulatedMdt:
         self._job: asyncio.Task[None] | None = None
         self._moving = False
         self.connected = asyncio.Event()
+        # The last status report the broker took (PUBACK), and the last refusal the service
+        # sent back: what the unit's status must come to once the service has caught up.
+        self.last_report: StatusReport | None = None
+        self.last_refusal: dict[str, object] | None = None
 
     async def run(self) -> None:
         """Stay connected until cancelled; a unit back after a lost link says where it is."""
@@ -122,11 +126,16 @@ class SimulatedMdt:
                 self._on_tasking(self.unit.callsign, tasking, time.perf_counter())
                 # A newer tasking (a pre-emption) replaces whatever the crew was doing.
                 await self._start(self._work(tasking))
-        elif json.loads(payload or b"{}").get("withdrawn"):
+            return
+        reply = json.loads(payload or b"{}")
+        if reply.get("withdrawn"):
             # The service gave the job to another unit: report back in service.
             self._tally.withdrawn += 1
             await self._cancel_job()
             await self._report(UnitStatus.AVAILABLE)
+        elif reply.get("accepted") is False:
+            self._tally.refused += 1
+            self.last_refusal = reply
 
     async def _start(self, work: Coroutine[Any, Any, None]) -> None:
         await self._cancel_job()
@@ -180,13 +189,24 @@ class SimulatedMdt:
         )  # fmt: skip
         await self._publish(self._topics.avl(self.unit.callsign), fix.model_dump_json(), qos=0)
 
+    @property
+    def working(self) -> bool:
+        """Whether a job (a tasking being worked) is under way."""
+        return self._job is not None and not self._job.done()
+
     async def _report(self, status: UnitStatus, tasking_id: str | None = None) -> None:
         report = StatusReport(status=status, ts=utcnow(), tasking_id=tasking_id)
-        await self._publish(self._topics.status(self.unit.callsign), report.model_dump_json(), 1)
+        topic = self._topics.status(self.unit.callsign)
+        if await self._publish(topic, report.model_dump_json(), 1):
+            self.last_report = report
 
-    async def _publish(self, topic: str, payload: str, qos: int) -> None:
+    async def _publish(self, topic: str, payload: str, qos: int) -> bool:
+        """Whether the broker took it (QoS 1: its PUBACK came back)."""
         client = self._client
         if client is None:
-            return  # off the air: a real MDT would report again once back
-        with contextlib.suppress(aiomqtt.MqttError):
+            return False  # off the air: a real MDT would report again once back
+        try:
             await client.publish(topic, payload.encode(), qos=qos)
+        except aiomqtt.MqttError:
+            return False
+        return True
