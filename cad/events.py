@@ -53,6 +53,21 @@ def _exactly_one(value: object) -> object:
 
 # An ISO 8601 date and time with its timezone; never a number (pydantic's lax mode: Unix time).
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+# The bounds each edge puts on a client's stamp (cad/clock_bounds.py), told to whoever reads the
+# schema; the settings' defaults in parentheses.
+_RECEIVED_AT = (
+    "when the call was received; refused more than CAD_CLOCK_SKEW_S (60 s) ahead of the "
+    "service clock or more than CAD_MAX_CALL_AGE_S (24 h) behind it"
+)
+_FIX_TS = (
+    "when the position was measured; refused more than CAD_CLOCK_SKEW_S (60 s) ahead of the "
+    "service clock or more than CAD_MAX_FIX_AGE_S (300 s) behind it"
+)
+_STATUS_TS = (
+    "when the status was reported; refused more than CAD_CLOCK_SKEW_S (60 s) ahead of the "
+    "service clock or more than CAD_MAX_STATUS_AGE_S (1 h) behind it (a last will, link_lost, "
+    "at any age)"
+)
 
 
 class Grade(StrEnum):
@@ -109,7 +124,7 @@ class CallEvent(_Payload):
     """A call event from telephony, AML, eCall or an alarm gateway, on `cad/calls/in`."""
 
     call_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
-    received_at: Timestamp
+    received_at: Annotated[Timestamp, Field(description=_RECEIVED_AT)]
     source: CallSource
     location: Location
     incident_type: Annotated[str, Field(min_length=1, max_length=64)] | None = None
@@ -123,7 +138,7 @@ class AvlFix(_Payload):
 
     lon: Longitude
     lat: Latitude
-    ts: Timestamp
+    ts: Annotated[Timestamp, Field(description=_FIX_TS)]
     speed_mps: Annotated[Number, Field(ge=0.0, le=120.0)] | None = None
     heading: Annotated[Number, Field(ge=0.0, lt=360.0)] | None = None
 
@@ -132,7 +147,7 @@ class StatusReport(_Payload):
     """A status change or tasking acknowledgement from an MDT on `cad/units/{callsign}/status`."""
 
     status: UnitStatus
-    ts: Timestamp
+    ts: Annotated[Timestamp, Field(description=_STATUS_TS)]
     tasking_id: Annotated[str, Field(max_length=64)] | None = None
     incident_ref: Annotated[str, Field(max_length=64)] | None = None
 

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from cad.deadletter import reject
-from cad.events import CallEvent
+from cad.events import CallEvent, utcnow
 from cad.logs import log
 from cad.metrics import ServiceMetrics
 from cad.payloads import Rejection, parse_payload
@@ -56,6 +56,9 @@ class CallEventConsumer:
             return await self._pool.spawn(
                 self._reject(topic, payload, parsed.reason), name="reject"
             )
+        refused = self._intake.clock_bounds.refusal("received_at", parsed.received_at, now=utcnow())
+        if refused is not None:
+            return await self._pool.spawn(self._reject(topic, payload, refused), name="reject")
         return await self._pool.spawn(self._accept(parsed), name=parsed.call_id)
 
     async def _reject(self, topic: str, payload: bytes, reason: str) -> None:

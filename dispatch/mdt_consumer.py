@@ -11,15 +11,18 @@ import json
 import logging
 import time
 from collections import defaultdict
+from dataclasses import replace
 
 import aiomqtt
 from redis.asyncio import Redis
 
+from cad.clock_bounds import ClockBounds, status_clock
 from cad.deadletter import reject
-from cad.events import StatusReport, UnitStatus
+from cad.events import StatusReport, UnitStatus, utcnow
 from cad.logs import log
 from cad.payloads import Rejection, parse_payload
 from cad.publisher import Publisher
+from cad.settings import Settings
 from cad.tasks import TaskPool, payload_bytes
 from cad.topics import Topics
 from dispatch.directory import UnitDirectory
@@ -28,6 +31,10 @@ from dispatch.scripts import DispatchScripts
 from dispatch.unit_status import apply_status
 
 logger = logging.getLogger("cad.mdt")
+
+# The settings' defaults (CAD_CLOCK_SKEW_S, CAD_MAX_STATUS_AGE_S): what a consumer built without
+# `clock_bounds` holds the reports' stamps to.
+DEFAULT_STATUS_BOUNDS = status_clock(Settings.model_construct())
 
 
 class MdtConsumer:
@@ -43,6 +50,7 @@ class MdtConsumer:
         *,
         max_payload_bytes: int,
         pool: TaskPool,
+        clock_bounds: ClockBounds = DEFAULT_STATUS_BOUNDS,
     ) -> None:
         self._redis = redis
         self._scripts = scripts
@@ -51,6 +59,7 @@ class MdtConsumer:
         self._dispatcher = dispatcher
         self._max_payload_bytes = max_payload_bytes
         self._pool = pool
+        self._clock_bounds = clock_bounds
         self._directory = UnitDirectory(redis)
         # Reports of one unit must apply in the order they came: one lock per callsign.
         self._unit_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -66,7 +75,20 @@ class MdtConsumer:
             )
             await self._pool.spawn(self._reject(topic, payload, reason), name="reject")
             return
+        refused = self._clock_refusal(parsed)
+        if refused is not None:
+            await self._pool.spawn(self._reject(topic, payload, refused), name="reject")
+            return
         await self._pool.spawn(self._apply(topic, payload, callsign, parsed), name=callsign)
+
+    def _clock_refusal(self, report: StatusReport) -> str | None:
+        bounds = self._clock_bounds
+        if report.status is UnitStatus.LINK_LOST:
+            # A last will is stamped when the MDT connects and published when its link dies,
+            # perhaps a day later: its age says nothing, and refusing it would leave a unit that
+            # cannot be reached available for dispatch. Its lead over the clock still counts.
+            bounds = replace(bounds, max_age_s=None)
+        return bounds.refusal("ts", report.ts, now=utcnow())
 
     async def _apply(self, topic: str, payload: bytes, callsign: str, report: StatusReport) -> None:
         # The lock comes first: a unit's reports must not overtake one another while the first
