@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     replay.add_argument(
         "--restamp", action="store_true",
-        help="received_at from now on, keeping the spacing (an exercise, not a gap fill)",
+        help="received_at: when each call is sent (an exercise, not a gap fill)",
     )  # fmt: skip
     units = sub.add_parser("units", help="the unit registry").add_subparsers(
         dest="units_command", required=True

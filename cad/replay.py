@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aiomqtt
 
+from cad.clock_bounds import call_clock
 from cad.mqtt import new_client
 from cad.mqtt_logins import own_login
 from cad.replay_file import ReplayPlan, plan_replay
@@ -49,8 +50,8 @@ async def replay(settings: Settings, path: Path, *, speed: float, restamp: bool)
     """Replay the file; exit status 1 when a line was refused or the broker failed us."""
     with path.open(encoding="utf-8") as lines:
         plan = plan_replay(
-            lines, max_bytes=settings.max_payload_bytes, speed=speed,
-            restamp_from=datetime.now(UTC) if restamp else None,
+            lines, max_bytes=settings.max_payload_bytes, speed=speed, now=datetime.now(UTC),
+            restamp=restamp, clock_bounds=call_clock(settings),
         )  # fmt: skip
     for refused in plan.refused:
         print(f"{path}:{refused.line}: refused: {refused.reason}", file=sys.stderr)

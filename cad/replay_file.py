@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from cad.clock_bounds import ClockBounds
 from cad.events import CallEvent
 from cad.payloads import Rejection, parse_payload
 
@@ -29,11 +30,19 @@ class ReplayPlan:
 
 
 def plan_replay(
-    lines: Iterable[str], *, max_bytes: int, speed: float, restamp_from: datetime | None
+    lines: Iterable[str],
+    *,
+    max_bytes: int,
+    speed: float,
+    now: datetime,
+    restamp: bool,
+    clock_bounds: ClockBounds,
 ) -> ReplayPlan:
     """Parse JSON lines of call events in order of `received_at`; with `speed` > 0, an event is
-    due at its original distance from the first divided by `speed`, else at once. With
-    `restamp_from`, the events keep their spacing but the first is received at that time."""
+    due at its original distance from the first divided by `speed`, else at once. A line whose
+    `received_at` is out of `clock_bounds` at `now` is refused, as the service would refuse it.
+    With `restamp`, every event is received when it is due instead (from `now`), so none is out
+    of bounds: the spacing kept at their own pace, shrunk `speed` times, or none at once."""
     parsed: list[CallEvent] = []
     refused: list[RefusedLine] = []
     for number, line in enumerate(lines, start=1):
@@ -43,6 +52,13 @@ def plan_replay(
         result = parse_payload(CallEvent, text.encode(), max_bytes=max_bytes)
         if isinstance(result, Rejection):
             refused.append(RefusedLine(number, result.reason))
+            continue
+        # A restamped call's own time only spaces it from the others: any will do.
+        out_of_bounds = (
+            None if restamp else clock_bounds.refusal("received_at", result.received_at, now=now)
+        )
+        if out_of_bounds is not None:
+            refused.append(RefusedLine(number, out_of_bounds))
         else:
             parsed.append(result)
     parsed.sort(key=lambda e: e.received_at)
@@ -51,10 +67,10 @@ def plan_replay(
     seen: set[str] = set()
     for event in parsed:
         assert first is not None
-        since_first = (event.received_at - first).total_seconds()
-        if restamp_from is not None:
-            stamped = restamp_from + (event.received_at - first)
-            event = event.model_copy(update={"received_at": stamped})
-        events.append((since_first / speed if speed > 0 else 0.0, event))
+        due_s = (event.received_at - first).total_seconds() / speed if speed > 0 else 0.0
+        if restamp:
+            # Stamped when it is sent, as a gateway would: never ahead of the service's clock.
+            event = event.model_copy(update={"received_at": now + timedelta(seconds=due_s)})
+        events.append((due_s, event))
         seen.add(event.call_id)
     return ReplayPlan(tuple(events), tuple(refused), len(parsed) - len(seen))

@@ -95,6 +95,24 @@ class Settings(BaseSettings):
     # How often every area's pending queue is offered to its available units
     # (dispatch/queue_sweep.py): an incident queued for want of a fresh AVL fix waits no longer.
     queue_sweep_interval_s: float = Field(default=2.0, gt=0)
+    # How far a client's timestamp may lead the service's clock (cad/clock_bounds.py). Gateways
+    # and MDTs keep NTP or GPS time, good to well under a second; a minute forgives a clock left
+    # to drift for weeks, and moves a call's target clock and queue place by at most a minute
+    # (an I target is 15 minutes). An AVL fix's freshness never takes the client's word anyway.
+    clock_skew_s: float = Field(default=60.0, ge=0)
+    # The oldest call event taken in: a day, so a gateway's log can be replayed after an outage
+    # (`cad replay`) as the README offers; older is no call to take as new.
+    max_call_age_s: float = Field(default=24 * 3600.0, gt=0)
+    # The oldest AVL fix taken in: five minutes. One older than CAD_STALE_FIX_S leaves its unit
+    # stale anyway; up to this it still moves the unit on the map. Beyond, the unit has gone a
+    # few km since: the fix is refused, and an MDT whose clock runs that slow is named by the
+    # dead letters of every fix it sends.
+    max_fix_age_s: float = Field(default=300.0, gt=0)
+    # The oldest status report taken in: an hour. A report held up in an MDT (a dead spot) still
+    # says what the crew did, and the state machine decides whether it applies; an older one
+    # describes a job long moved on. A last will (`link_lost`) is exempt: its stamp is the time
+    # the MDT connected, which may be a day ago.
+    max_status_age_s: float = Field(default=3600.0, gt=0)
 
     @field_validator("topic_root")
     @classmethod

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from cad.deadletter import reject
 from cad.durable import until_settled
-from cad.events import CallEvent
+from cad.events import CallEvent, utcnow
 from cad.metrics import ServiceMetrics
 from cad.payloads import Rejection, parse_payload
 from cad.publisher import Publisher
@@ -55,6 +55,9 @@ class CallEventConsumer:
             return await self._pool.spawn(
                 self._reject(topic, payload, parsed.reason), name="reject"
             )
+        refused = self._intake.clock_bounds.refusal("received_at", parsed.received_at, now=utcnow())
+        if refused is not None:
+            return await self._pool.spawn(self._reject(topic, payload, refused), name="reject")
         return await self._pool.spawn(self._accept(topic, payload, parsed), name=parsed.call_id)
 
     async def _reject(self, topic: str, payload: bytes, reason: str) -> None:

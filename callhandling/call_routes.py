@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
 
+from cad.events import utcnow
 from callhandling.auth_deps import CallHandling
 from callhandling.clocks import clocks
 from callhandling.deps import RuntimeDep
@@ -31,6 +33,12 @@ async def record_call(
     duplicate (`POST /v1/incidents/{ref}/links`). Replaying a call_id changes nothing.
     """
     started = time.perf_counter()
+    refused = runtime.intake.clock_bounds.refusal("received_at", call.received_at, now=utcnow())
+    if refused is not None:
+        # Refused as the body's own fields are: a 422 naming where it was and why.
+        error = {"loc": ("body", "received_at"), "msg": refused, "type": "value_error",
+                 "input": call.received_at.isoformat()}  # fmt: skip
+        raise RequestValidationError([error])
     loc = call.location
     location = describe_location(loc.lon, loc.lat, loc.radius_m)
     result = await runtime.intake.accept(

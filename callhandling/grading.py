@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from cad.events import Grade
 
@@ -27,9 +27,12 @@ class Thrive(BaseModel):
     threat: Level = Level.NONE
     harm: Level = Level.NONE
     risk: Level = Level.NONE
-    investigation: bool = Field(default=False, description="an investigative opportunity now")
-    vulnerability: bool = Field(default=False, description="a vulnerable person is involved")
-    engagement: bool = Field(default=False, description="police engagement is needed in person")
+    # Strict: pydantic's lax mode reads "yes", "off", 1 and 0 as booleans; JSON has true/false.
+    investigation: StrictBool = Field(default=False, description="an investigative opportunity now")
+    vulnerability: StrictBool = Field(default=False, description="a vulnerable person is involved")
+    engagement: StrictBool = Field(
+        default=False, description="police engagement is needed in person"
+    )
 
 
 def suggest_grade(thrive: Thrive) -> tuple[Grade, str]:

@@ -75,13 +75,16 @@ def fence_cells(lon: float, lat: float) -> list[str]:
 _AROUND = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if (dx, dy) != (0, 0)]
 
 
-def call_fields(event: CallEvent, hashed_cli: str | None) -> dict[str, str]:
+def call_fields(event: CallEvent, hashed_cli: str | None, *, recorded_ms: int) -> dict[str, str]:
     """The call record kept for the contact (caller data expires with the record)."""
     loc = event.location
     return {
         "call_id": event.call_id,
         "source": event.source.value,
+        # The client's clock, bounded at the edge (cad/clock_bounds.py): the call's clocks and
+        # queue place run from it. Beside it, the service's own: when the call was recorded.
         "received_ms": str(int(event.received_at.timestamp() * 1000)),
+        "recorded_ms": str(recorded_ms),
         "lon": repr(loc.lon),
         "lat": repr(loc.lat),
         "radius_m": "" if loc.radius_m is None else repr(loc.radius_m),
@@ -152,7 +155,8 @@ async def create_incident(
             args=[
                 ref, now_ms, actor, fence, loc.lon, loc.lat,
                 incident["received_ms"], json.dumps(incident, ensure_ascii=False),
-                json.dumps(call_fields(event, hashed_cli), ensure_ascii=False), retention_s,
+                json.dumps(call_fields(event, hashed_cli, recorded_ms=now_ms), ensure_ascii=False),
+                retention_s,
             ],
         )  # fmt: skip
         if follow is not None:
@@ -192,7 +196,8 @@ async def link_call(
 ) -> Recorded:
     """Link the call to an open incident; RETRY when that incident closed meanwhile."""
     keys = AreaKeys(area)
-    fields = call_fields(event, hashed_cli)
+    now_ms = int(now.timestamp() * 1000)
+    fields = call_fields(event, hashed_cli, recorded_ms=now_ms)
 
     def queue(pipe: Pipeline) -> None:
         queue_script(
@@ -200,7 +205,7 @@ async def link_call(
             keys=[keys.call(event.call_id), keys.incident(candidate.ref),
                   keys.incident_calls(candidate.ref), keys.audit],
             args=[
-                candidate.ref, int(now.timestamp() * 1000), actor, candidate.score,
+                candidate.ref, now_ms, actor, candidate.score,
                 "; ".join(candidate.reasons), fields["received_ms"], hashed_cli or "",
                 retention_s, *_flatten(fields),
             ],

@@ -15,6 +15,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
+from cad.clock_bounds import call_clock
 from cad.events import CallEvent, utcnow
 from cad.incident_record import IncidentRecord
 from cad.logs import log
@@ -61,6 +62,8 @@ class CallIntake:
         self._scripts = scripts
         self._dispatcher = dispatcher
         self._settings = settings
+        # Every edge that takes calls in (MQTT, HTTP) holds `received_at` to these first.
+        self.clock_bounds = call_clock(settings)
 
     async def accept(
         self, event: CallEvent, *, actor: str, auto_link: bool = True, area: str | None = None

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from cad.broker_security import redact_url
+from cad.clock_bounds import status_clock
 from cad.incident_types import load_catalogue
 from cad.logs import log
 from cad.metrics import ServiceMetrics
@@ -97,7 +98,7 @@ class Runtime:
         mdts = MdtConsumer(
             self.redis, self.scripts, self.link, self.topics, self.dispatcher,
             max_payload_bytes=settings.max_payload_bytes, pool=self.pool,
-            give_up_after_s=settings.message_give_up_s,
+            give_up_after_s=settings.message_give_up_s, clock_bounds=status_clock(settings),
         )  # fmt: skip
         self.acks = AckWatch(
             self.redis, self.scripts, self.dispatcher, self.link, self.topics,

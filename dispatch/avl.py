@@ -13,11 +13,22 @@ from cad.keys import AreaKeys
 
 
 class PositionFix(NamedTuple):
-    """One unit's fix, with the area that holds the unit (a tuple: a batch makes thousands)."""
+    """One unit's fix, with the area that holds the unit and when the service received it (ms,
+    its own clock); a tuple: a batch makes thousands."""
 
     area: str
     callsign: str
     fix: AvlFix
+    received_ms: int
+
+
+def fix_time_ms(fix: AvlFix, received_ms: int) -> int:
+    """When a unit was last where its fix says, as its freshness (stale-unit checks) counts it:
+    the fix's own time, but never later than the service received it. A client clock running
+    ahead must not keep its unit fresh (a fix dated two hours ahead did, for two hours); the
+    receive time alone would make a fix held up in the MDT or the network look new, and its
+    unit be recommended from where it was minutes ago."""
+    return min(int(fix.ts.timestamp() * 1000), received_ms)
 
 
 def queue_fixes(pipe: Pipeline | AsyncPipeline, fixes: Sequence[PositionFix]) -> None:
@@ -32,7 +43,7 @@ def queue_fixes(pipe: Pipeline | AsyncPipeline, fixes: Sequence[PositionFix]) ->
         stamps: dict[str, int] = {}
         for callsign, item in units.items():
             members += (item.fix.lon, item.fix.lat, callsign)
-            stamps[callsign] = int(item.fix.ts.timestamp() * 1000)
+            stamps[callsign] = fix_time_ms(item.fix, item.received_ms)
         pipe.geoadd(keys.positions, members)
         # XX: only a unit already in the available set moves there; a claimed one stays out.
         pipe.geoadd(keys.available, members, xx=True)

@@ -9,8 +9,9 @@ from typing import NamedTuple
 import redis
 from redis.exceptions import RedisError
 
+from cad.clock_bounds import ClockBounds
 from cad.deadletter import DEADLETTER_STREAM, STREAM_MAXLEN, dead_letter
-from cad.events import AvlFix, DeadLetter
+from cad.events import AvlFix, DeadLetter, utcnow
 from cad.keys import GlobalKeys
 from cad.logs import log
 from cad.payloads import Rejection, parse_payload
@@ -25,6 +26,7 @@ class _Received(NamedTuple):
     topic: str
     payload: bytes
     fix: AvlFix
+    received_ms: int
 
 
 class AvlIngest:
@@ -36,12 +38,14 @@ class AvlIngest:
         topics: Topics,
         *,
         max_payload_bytes: int,
+        clock_bounds: ClockBounds,
         max_batch: int = 2000,
         max_wait_s: float = 0.02,
     ) -> None:
         self._store = store
         self._topics = topics
         self._max_payload_bytes = max_payload_bytes
+        self._clock_bounds = clock_bounds
         self._max_batch = max_batch
         self._max_wait_s = max_wait_s
         # A unit's area never changes: each callsign is looked up once.
@@ -63,7 +67,12 @@ class AvlIngest:
         if isinstance(parsed, Rejection):
             self._reject(topic, payload, parsed.reason)
             return
-        self._fixes.append(_Received(callsign, topic, payload, parsed))
+        now = utcnow()
+        refused = self._clock_bounds.refusal("ts", parsed.ts, now=now)
+        if refused is not None:
+            self._reject(topic, payload, refused)
+            return
+        self._fixes.append(_Received(callsign, topic, payload, parsed, int(now.timestamp() * 1000)))
 
     def wait_s(self, now: float) -> float | None:
         """How long until the batch is due; None while it is empty."""
@@ -88,7 +97,7 @@ class AvlIngest:
                     reason = "callsign: unknown unit"
                     letters.append(dead_letter(topic=r.topic, payload=r.payload, reason=reason))
                 else:
-                    fixes.append(PositionFix(area, r.callsign, r.fix))
+                    fixes.append(PositionFix(area, r.callsign, r.fix, r.received_ms))
             with self._store.pipeline(transaction=False) as pipe:
                 queue_fixes(pipe, fixes)
                 for letter in letters:

@@ -23,6 +23,7 @@ from paho.mqtt.enums import MQTTErrorCode, MQTTProtocolVersion
 
 from cad import paho_link
 from cad.broker_security import redact_url
+from cad.clock_bounds import fix_clock
 from cad.logs import configure_logging, log
 from cad.mqtt import tls_parameters
 from cad.mqtt_logins import avl_login
@@ -47,8 +48,9 @@ class AvlWorker:
         self._settings = settings
         self._topics = Topics(settings.topic_root)
         self._ingest = AvlIngest(
-            open_sync_redis(settings), self._topics, max_payload_bytes=settings.max_payload_bytes
-        )
+            open_sync_redis(settings), self._topics, max_payload_bytes=settings.max_payload_bytes,
+            clock_bounds=fix_clock(settings),
+        )  # fmt: skip
         # Its own login and so its own client id (the broker binds the two).
         self._login = avl_login(settings, index)
         # Used only with an mqtts:// URL: the same CA and client certificate as the service's.

@@ -12,14 +12,16 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import replace
 
 import aiomqtt
 from redis.asyncio import Redis
 
+from cad.clock_bounds import ClockBounds
 from cad.deadletter import reject
 from cad.durable import until_settled
 from cad.errors import MqttUnavailableError, NotFoundError
-from cad.events import StatusReport, UnitStatus
+from cad.events import StatusReport, UnitStatus, utcnow
 from cad.logs import log
 from cad.payloads import Rejection, parse_payload
 from cad.publisher import Publisher
@@ -47,6 +49,7 @@ class MdtConsumer:
         max_payload_bytes: int,
         pool: TaskPool,
         give_up_after_s: float,
+        clock_bounds: ClockBounds,
     ) -> None:
         self._redis = redis
         self._scripts = scripts
@@ -56,6 +59,7 @@ class MdtConsumer:
         self._max_payload_bytes = max_payload_bytes
         self._pool = pool
         self._give_up_after_s = give_up_after_s
+        self._clock_bounds = clock_bounds
         self._directory = UnitDirectory(redis)
         # Reports of one unit must apply in the order they came: one lock per callsign.
         self._unit_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -70,7 +74,19 @@ class MdtConsumer:
                 "topic: no callsign" if callsign is None else str(getattr(parsed, "reason", ""))
             )
             return await self._pool.spawn(self._reject(topic, payload, reason), name="reject")
+        refused = self._clock_refusal(parsed)
+        if refused is not None:
+            return await self._pool.spawn(self._reject(topic, payload, refused), name="reject")
         return await self._pool.spawn(self._settle(topic, payload, callsign, parsed), name=callsign)
+
+    def _clock_refusal(self, report: StatusReport) -> str | None:
+        bounds = self._clock_bounds
+        if report.status is UnitStatus.LINK_LOST:
+            # A last will is stamped when the MDT connects and published when its link dies,
+            # perhaps a day later: its age says nothing, and refusing it would leave a unit that
+            # cannot be reached available for dispatch. Its lead over the clock still counts.
+            bounds = replace(bounds, max_age_s=None)
+        return bounds.refusal("ts", report.ts, now=utcnow())
 
     async def _settle(
         self, topic: str, payload: bytes, callsign: str, report: StatusReport

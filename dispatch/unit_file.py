@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,11 +64,49 @@ def _json_rows(text: str) -> list[tuple[int, dict[str, object] | str]]:
     return rows
 
 
+# A CSV cell is text, and the model takes only numbers: the numeric columns are read here, as
+# decimals (crew: whole numbers), never "true", "nan", "inf" or "1_000" (which Python's float()
+# or pydantic's lax mode would take).
+_NUMBER_COLUMNS = {"base_lon": False, "base_lat": False, "crew": True}  # column: whole number?
+_REQUIRED_NUMBERS = frozenset({"base_lon", "base_lat"})
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_WHOLE = re.compile(r"[+-]?\d+")
+
+
 def _csv_rows(text: str) -> list[tuple[int, dict[str, object] | str]]:
     rows: list[tuple[int, dict[str, object] | str]] = []
     for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
         record: dict[str, object] = {k: v for k, v in row.items() if v not in ("", None)}
         if isinstance(record.get("capabilities"), str):
             record["capabilities"] = [c for c in str(record["capabilities"]).split(";") if c]
-        rows.append((number, record))
+        refused = []
+        for column, whole in _NUMBER_COLUMNS.items():
+            cell = row.get(column)
+            # No such column: the model says whether it was needed. An optional column left
+            # empty: the unit takes its default, as before.
+            if cell is None or (cell == "" and column not in _REQUIRED_NUMBERS):
+                continue
+            parsed = _csv_number(column, cell, whole=whole)
+            if isinstance(parsed, str):
+                refused.append(parsed)
+            else:
+                record[column] = parsed
+        rows.append((number, "; ".join(refused) if refused else record))
     return rows
+
+
+def _csv_number(column: str, cell: str, *, whole: bool) -> int | float | str:
+    """The cell's number, or why it is none (naming the column)."""
+    text = cell.strip()
+    if not text:
+        return f"{column}: empty, expected a number"
+    if whole:
+        if _WHOLE.fullmatch(text):
+            return int(text)
+        return f"{column}: {text!r} is not a whole number"
+    if not _DECIMAL.fullmatch(text):
+        return f"{column}: {text!r} is not a number"
+    value = float(text)
+    if not math.isfinite(value):
+        return f"{column}: {text!r} is not a finite number"
+    return value

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 from redis.asyncio import Redis
 
-from cad.events import Callsign, Latitude, Longitude, UnitStatus
+from cad.events import Callsign, Latitude, Longitude, UnitStatus, WholeNumber
 from cad.incident_types import Capability
 from cad.keys import AreaKeys, GlobalKeys
 from dispatch.geo_sets import compact_geo_sets
@@ -40,7 +40,7 @@ class Unit(BaseModel):
     unit_type: UnitType = UnitType.IRV
     capabilities: frozenset[Capability] = frozenset({"response"})
     area: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
-    crew: Annotated[int, Field(ge=1, le=12)] = 2
+    crew: Annotated[WholeNumber, Field(ge=1, le=12)] = 2
     base_lon: Longitude
     base_lat: Latitude
 

@@ -75,8 +75,9 @@ async def run_avl(ctx: Context) -> Scenario:
     """Median ingest rate of the service and of the bare subscriber over the runs."""
     svc, base = [], []
     for run in range(ctx.plan.runs):
-        # Later than every earlier round's stamp and distinct per run: the last round carries it.
-        marker_ms = int(time.time() * 1000) + 5000 + run
+        # Distinct per run, and in the past: a unit's freshness never runs ahead of the time its
+        # fix arrived (dispatch/avl.py), so a stamp from the future would be stored as another.
+        marker_ms = int(time.time() * 1000) - 5000 - run
         svc.append(await _service_run(ctx, marker_ms))
         base.append(await _bare_run(ctx, marker_ms))
     scenario = Scenario("6", "AVL ingest vs a bare counting subscriber")

@@ -45,6 +45,28 @@ def test_units_load_registers_good_rows_and_reports_bad_ones(
     sync.close()
 
 
+def test_units_load_refuses_a_csv_cell_that_is_no_number_naming_row_and_column(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "units.csv"
+    path.write_text(
+        "callsign,area,base_lon,base_lat,crew\n"
+        "SW01,SW,-0.19,51.46,2\n"
+        "SW02,SW,-0.19,false,2\n"
+        "SW03,SW,nan,51.46,true\n"
+    )
+    sync = SyncRedis.from_url(settings.redis_url, decode_responses=True)
+    sync.flushdb()
+    done = _cad("units", "load", str(path), env=_env(CAD_REDIS_URL=settings.redis_url), timeout=60)
+    assert done.returncode == 1
+    assert "registered 1 units, refused 2 rows" in done.stdout
+    assert f"{path}:3: refused: base_lat: 'false' is not a number" in done.stderr
+    refused = "base_lon: 'nan' is not a number; crew: 'true' is not a whole number"
+    assert f"{path}:4: refused: {refused}" in done.stderr
+    assert sync.hkeys(GlobalKeys().unit_area) == ["SW01"]
+    sync.close()
+
+
 def test_demo_runs_end_to_end_on_its_own_servers() -> None:
     """`cad demo --duration 6` starts its own servers and ends with non-zero taskings."""
     done = _cad("demo", "--duration", "6", "--rate", "10", env=_env(), timeout=120)

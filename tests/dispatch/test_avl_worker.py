@@ -7,8 +7,10 @@ import asyncio
 import json
 import os
 import pickle
+import re
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +31,7 @@ from cad.task_health import RestartPolicy, TaskBoard
 from cad.topics import Topics
 from dispatch.avl_supervisor import AvlWorkers
 from dispatch.scripts import DispatchScripts
+from dispatch.unit_store import find_unit
 from dispatch.units import Unit, register_unit
 from tests.conftest import TEST_ACL_ROOT
 from tests.helpers import eventually, mqtt_client
@@ -36,6 +39,8 @@ from tests.security.certs import make_tls_files
 
 KEYS = AreaKeys("CW")
 UNIT = Unit(callsign="AV01", area="CW", base_lon=-0.13, base_lat=51.51)
+# A second unit whose fix, once stored, shows the worker has dealt with everything sent before.
+MARKER = Unit(callsign="AV02", area="CW", base_lon=-0.14, base_lat=51.5)
 
 
 def fix(lon: float, lat: float, ts: datetime) -> bytes:
@@ -64,15 +69,17 @@ async def worker(settings: Settings) -> AsyncIterator[asyncio.subprocess.Process
 
 
 async def land(
-    redis: Redis, gateway: aiomqtt.Client, topics: Topics, ts: datetime, lon: float
-) -> None:
-    """Publish the fix until it is stored: QoS 0 before the worker has subscribed is lost."""
+    redis: Redis, gateway: aiomqtt.Client, topics: Topics, ts: datetime, lon: float,
+    unit: Unit = UNIT,
+) -> None:  # fmt: skip
+    """Publish the fix until it is stored: QoS 0 before the worker has subscribed is lost. Its
+    `ts` must not be ahead of the clock: the stored time never is (dispatch/avl.py)."""
     stamp = str(int(ts.timestamp() * 1000))
 
     async def stored() -> bool:
-        if await redis.hget(KEYS.unit_fix, UNIT.callsign) == stamp:
+        if await redis.hget(KEYS.unit_fix, unit.callsign) == stamp:
             return True
-        await gateway.publish(topics.avl(UNIT.callsign), fix(lon, 51.52, ts), qos=0)
+        await gateway.publish(topics.avl(unit.callsign), fix(lon, 51.52, ts), qos=0)
         return False
 
     await eventually(stored, within_s=10)
@@ -99,7 +106,7 @@ async def test_a_malformed_fix_is_dead_lettered_and_the_worker_goes_on(
 ) -> None:  # fmt: skip
     await register_unit(redis, scripts, UNIT, now_ms=1, actor="test")
     topics = Topics(settings.topic_root)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC) - timedelta(seconds=1)
     async with mqtt_client(settings, "avl-gw") as gateway:
         await land(redis, gateway, topics, now, lon=-0.12)
         await gateway.publish(topics.avl(UNIT.callsign), b'{"lon": "west"', qos=0)
@@ -112,6 +119,95 @@ async def test_a_malformed_fix_is_dead_lettered_and_the_worker_goes_on(
     assert "callsign: unknown unit" in reasons
     assert any(r.startswith("lat") for r in reasons)
     assert worker.returncode is None
+
+
+def _fix_doc(**changes: object) -> bytes:
+    document: dict[str, object] = {
+        "lon": -0.05, "lat": 51.52, "ts": datetime.now(UTC).isoformat(), "speed_mps": 5,
+        "heading": 90,
+    }  # fmt: skip
+    return json.dumps({**document, **changes}).encode()
+
+
+def _ts(offset: timedelta) -> str:
+    return (datetime.now(UTC) + offset).isoformat()
+
+
+async def test_fixes_of_wrong_types_or_out_of_the_clock_bounds_are_dead_letters_naming_the_field(
+    settings: Settings, redis: Redis, scripts: DispatchScripts,
+    worker: asyncio.subprocess.Process,
+) -> None:  # fmt: skip
+    for unit in (UNIT, MARKER):
+        await register_unit(redis, scripts, unit, now_ms=1, actor="test")
+    topics = Topics(settings.topic_root)
+    bad = [
+        ("lat", _fix_doc(lat=True)),
+        ("lat", _fix_doc(lat="51.52")),
+        ("lon", _fix_doc(lon=None)),
+        ("lon", _fix_doc(lon=False)),
+        ("heading", _fix_doc(heading=False)),
+        ("speed_mps", _fix_doc(speed_mps="5")),
+        ("ts", _fix_doc(ts=int(time.time()))),
+        ("ts", _fix_doc(ts=None)),
+        ("ts", _fix_doc(ts="9999-12-31T00:00:00Z")),
+        ("ts", _fix_doc(ts=_ts(timedelta(hours=2)))),
+        ("ts", _fix_doc(ts="1970-01-01T00:00:00Z")),
+        ("ts", _fix_doc(ts=_ts(timedelta(minutes=-6)))),
+    ]
+    first = datetime.now(UTC) - timedelta(seconds=2)
+    async with mqtt_client(settings, "avl-gw") as gateway:
+        await land(redis, gateway, topics, first, lon=-0.12)
+        for _, payload in bad:
+            await gateway.publish(topics.avl(UNIT.callsign), payload, qos=0)
+        await land(redis, gateway, topics, datetime.now(UTC), lon=-0.11, unit=MARKER)
+    letters = [json.loads(f["letter"]) for _, f in await redis.xrange(DEADLETTER_STREAM)]
+    assert [letter["reason"].split(":")[0] for letter in letters] == [f for f, _ in bad]
+    reasons = [letter["reason"] for letter in letters]
+    assert "ahead of the service clock (allowed skew 60 s)" in reasons[8]
+    assert re.search(r" is 7[12]\d\d s ahead of the service clock", reasons[9])  # two hours
+    assert "behind the service clock (maximum age 300 s)" in reasons[10]
+    assert "behind the service clock (maximum age 300 s)" in reasons[11]
+    # Not one of them moved the unit or its time.
+    (position,) = await redis.geopos(KEYS.positions, UNIT.callsign)
+    assert round(position[0], 4) == -0.12
+    assert await redis.hget(KEYS.unit_fix, UNIT.callsign) == str(int(first.timestamp() * 1000))
+
+
+async def test_a_fix_dated_ahead_does_not_make_a_stale_unit_look_fresh(
+    settings: Settings, redis: Redis, scripts: DispatchScripts,
+    worker: asyncio.subprocess.Process,
+) -> None:  # fmt: skip
+    for unit in (UNIT, MARKER):
+        await register_unit(redis, scripts, unit, now_ms=1, actor="test")
+    topics = Topics(settings.topic_root)
+    stale_at = datetime.now(UTC) - timedelta(seconds=settings.stale_fix_s + 60)
+    async with mqtt_client(settings, "avl-gw") as gateway:
+        await land(redis, gateway, topics, stale_at, lon=-0.12)
+        assert await _stale(redis, settings)
+        # Two hours ahead: refused outright; the unit stays as stale as it was.
+        await gateway.publish(
+            topics.avl(UNIT.callsign), _fix_doc(ts=_ts(timedelta(hours=2))), qos=0
+        )
+        await land(redis, gateway, topics, datetime.now(UTC), lon=-0.11, unit=MARKER)
+        assert await _stale(redis, settings)
+        # Half a minute ahead, within the skew: taken, but fresh only from when it arrived.
+        sent_ms = int(time.time() * 1000)
+        ahead = _fix_doc(ts=_ts(timedelta(seconds=30)))
+        await gateway.publish(topics.avl(UNIT.callsign), ahead, qos=0)
+        await eventually(lambda: _moved(redis, sent_ms))
+    stored_ms = int(await redis.hget(KEYS.unit_fix, UNIT.callsign))
+    assert sent_ms <= stored_ms <= int(time.time() * 1000)
+
+
+async def _stale(redis: Redis, settings: Settings) -> bool:
+    cutoff = int((time.time() - settings.stale_fix_s) * 1000)
+    view = await find_unit(redis, UNIT.callsign, stale_before_ms=cutoff)
+    assert view is not None
+    return view.stale
+
+
+async def _moved(redis: Redis, since_ms: int) -> bool:
+    return int(await redis.hget(KEYS.unit_fix, UNIT.callsign)) >= since_ms
 
 
 async def test_sigterm_stops_the_worker_cleanly(
@@ -138,11 +234,11 @@ async def test_the_service_restarts_a_worker_that_dies(
     topics = Topics(settings.topic_root)
     try:
         async with mqtt_client(settings, "avl-gw") as gateway:
-            await land(redis, gateway, topics, datetime.now(UTC), lon=-0.12)
+            await land(redis, gateway, topics, datetime.now(UTC) - timedelta(seconds=1), lon=-0.12)
             (first,) = workers.pids
             os.kill(first, signal.SIGKILL)
             await eventually(lambda: _restarted(workers, first), within_s=10)
-            await land(redis, gateway, topics, datetime.now(UTC) + timedelta(seconds=1), lon=-0.11)
+            await land(redis, gateway, topics, datetime.now(UTC), lon=-0.11)
     finally:
         await workers.stop(running)
     assert workers.running == 0

@@ -66,7 +66,8 @@ async def record_fixes(redis: Redis, fixes: list[PositionFix]) -> None:
 
 
 def fix(unit: Unit, lon: float, lat: float, ts: datetime) -> PositionFix:
-    return PositionFix(unit.area, unit.callsign, AvlFix(lon=lon, lat=lat, ts=ts))
+    received_ms = int(time.time() * 1000)
+    return PositionFix(unit.area, unit.callsign, AvlFix(lon=lon, lat=lat, ts=ts), received_ms)
 
 
 async def seed_incidents(redis: Redis, rng: random.Random) -> None:
