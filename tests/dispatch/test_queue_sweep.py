@@ -59,8 +59,9 @@ async def test_a_fresh_fix_gets_a_queued_immediate_incident_its_unit_without_a_r
         mqtt_client(swept, "mdt-qs01") as mdt,
     ):
         await mdt.subscribe(topics.tasking(UNIT.callsign), qos=1)
-        # The unit's last fix is ten minutes old: it is not sent, and the incident waits.
-        await _land_fix(redis, gateway, topics, datetime.now(UTC) - timedelta(minutes=10))
+        # The unit's last fix is three minutes old (stale after 90 s, still taken in up to five):
+        # it is not sent, and the incident waits.
+        await _land_fix(redis, gateway, topics, datetime.now(UTC) - timedelta(minutes=3))
         await gateway.publish(topics.calls_in, call("sweep-1"), qos=1)
         await eventually(lambda: _queued(redis))
         # Several sweeps go by: still nobody to send.
