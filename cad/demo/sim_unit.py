@@ -85,6 +85,10 @@ class SimulatedMdt:
         # sent back: what the unit's status must come to once the service has caught up.
         self.last_report: StatusReport | None = None
         self.last_refusal: dict[str, object] | None = None
+        # Where the crew stands (its status and the tasking it works), whether or not the
+        # report of it got through; and the tasking of the job under way.
+        self._standing: tuple[UnitStatus, str | None] = (UnitStatus.AVAILABLE, None)
+        self._tasking_id: str | None = None
 
     async def run(self) -> None:
         """Stay connected until cancelled; a unit back after a lost link says where it is."""
@@ -99,7 +103,8 @@ class SimulatedMdt:
                         self.connected.set()
                         backoff = 0.2
                         if lost:
-                            await self._report(UnitStatus.AVAILABLE)
+                            # Back in coverage: say where the crew stands now.
+                            await self._report(*self._standing)
                         parked = asyncio.create_task(self._parked_reports())
                         try:
                             async for message in client.messages:
@@ -122,10 +127,14 @@ class SimulatedMdt:
         topic, payload = message.topic.value, payload_bytes(message.payload)
         if topic == self._topics.tasking(self.unit.callsign):
             tasking = parse_payload(Tasking, payload, max_bytes=1 << 16)
-            if not isinstance(tasking, Rejection):
-                self._on_tasking(self.unit.callsign, tasking, time.perf_counter())
-                # A newer tasking (a pre-emption) replaces whatever the crew was doing.
-                await self._start(self._work(tasking))
+            if isinstance(tasking, Rejection):
+                return
+            if tasking.tasking_id == self._tasking_id and self.working:
+                return  # the broker sent it again (QoS 1 after a reconnect): already on it
+            self._on_tasking(self.unit.callsign, tasking, time.perf_counter())
+            # A newer tasking (a pre-emption) replaces whatever the crew was doing.
+            self._tasking_id = tasking.tasking_id
+            await self._start(self._work(tasking))
             return
         reply = json.loads(payload or b"{}")
         if reply.get("withdrawn"):
@@ -195,6 +204,7 @@ class SimulatedMdt:
         return self._job is not None and not self._job.done()
 
     async def _report(self, status: UnitStatus, tasking_id: str | None = None) -> None:
+        self._standing = (status, tasking_id)
         report = StatusReport(status=status, ts=utcnow(), tasking_id=tasking_id)
         topic = self._topics.status(self.unit.callsign)
         if await self._publish(topic, report.model_dump_json(), 1):

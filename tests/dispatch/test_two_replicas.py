@@ -1,4 +1,5 @@
-"""Two `cad serve` processes claiming from one Redis, fed by one shared MQTT subscription."""
+"""Two `cad serve` processes claiming from one Redis: one holds the call intake, both serve the
+pending queue (its sweep, and units freed by the reports) at the same moments."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from cad.broker_security import SERVICE_USER, url_with_login
 from cad.events import StatusReport, UnitStatus
 from cad.keys import AreaKeys, GlobalKeys
 from cad.servers import free_port
@@ -33,15 +35,14 @@ KEYS = AreaKeys(AREA)
 
 @pytest.fixture
 def replicas(settings: Settings) -> Iterator[list[str]]:
-    """Two service processes with their own client ids and HTTP ports, in one share group."""
+    """Two service processes with their own logins (so client ids) and HTTP ports."""
     procs, urls = [], []
-    for n in range(2):
+    for login in (SERVICE_USER, f"{SERVICE_USER}-2"):
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("CAD_")}
         env.update(
-            CAD_REDIS_URL=settings.redis_url, CAD_MQTT_URL=settings.mqtt_url,
+            CAD_REDIS_URL=settings.redis_url, CAD_MQTT_URL=url_with_login(settings.mqtt_url, login),
             CAD_TOPIC_ROOT=settings.topic_root, CAD_HTTP_PORT=str(port),
-            CAD_MQTT_CLIENT_ID=f"{settings.mqtt_client_id}-replica{n}", CAD_MQTT_SHARE_GROUP="cad",
             # Every call here is its own incident: only an exact repeat would count as one.
             CAD_AUTO_LINK_SCORE="1.0", CAD_LOG_LEVEL="WARNING",
         )  # fmt: skip

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cad.broker_security import ANY_PREFIX, development_credentials
 from cad.servers import EmbeddedServer, free_port, mosquitto, redis_server
 from cad.settings import Settings, get_settings
 
@@ -26,7 +27,8 @@ class ServiceProcess:
     proc: subprocess.Popen[bytes] | None = field(default=None)
 
     def start(self) -> None:
-        """Start the service (same client id each time: the broker resumes its session)."""
+        """Start the service (the same login each time: it takes its own intake lease back at
+        once, and the broker resumes the intake's session)."""
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "cad.cli", "serve"], env=self.env, stdout=out, stderr=out
@@ -47,11 +49,15 @@ class ServiceProcess:
 
 @pytest.fixture
 def own_servers(tmp_path: Path) -> Iterator[tuple[EmbeddedServer, EmbeddedServer]]:
-    """A redis-server (AOF, fsync always) and a mosquitto of this test alone."""
+    """A redis-server (AOF, fsync always) and a mosquitto (logins, each bound to its client id)
+    of this test alone."""
     (tmp_path / "redis").mkdir()
     (tmp_path / "broker").mkdir()
     redis = redis_server(tmp_path / "redis", appendfsync="always")
-    broker = mosquitto(tmp_path / "broker")
+    broker = mosquitto(
+        tmp_path / "broker", credentials=development_credentials("fault-mdt-secret"),
+        acl_root=f"{ANY_PREFIX}cad",
+    )  # fmt: skip
     redis.start()
     broker.start()
     yield redis, broker
@@ -64,8 +70,7 @@ def fault_settings(own_servers: tuple[EmbeddedServer, EmbeddedServer]) -> Settin
     """Settings for the test's own servers."""
     redis, broker = own_servers
     return get_settings(
-        redis_url=redis.url, mqtt_url=broker.url, topic_root="fault/cad",
-        mqtt_client_id="cad-fault-service", http_port=free_port(),
+        redis_url=redis.url, mqtt_url=broker.url, topic_root="fault/cad", http_port=free_port(),
     )  # fmt: skip
 
 
@@ -75,11 +80,8 @@ def service(fault_settings: Settings, tmp_path: Path) -> Iterator[ServiceProcess
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAD_")}
     env.update(
         CAD_REDIS_URL=fault_settings.redis_url, CAD_MQTT_URL=fault_settings.mqtt_url,
-        CAD_TOPIC_ROOT=fault_settings.topic_root, CAD_MQTT_CLIENT_ID=fault_settings.mqtt_client_id,
-        CAD_HTTP_PORT=str(fault_settings.http_port), CAD_LOG_LEVEL="INFO",
-        # The default, said out loud: mosquitto 2.0 does not bring a shared subscription back
-        # after a crash (docs/reliability.md), so one replica subscribes plainly and loses none.
-        CAD_MQTT_SHARE_GROUP="",
+        CAD_TOPIC_ROOT=fault_settings.topic_root, CAD_HTTP_PORT=str(fault_settings.http_port),
+        CAD_LOG_LEVEL="INFO",
     )  # fmt: skip
     proc = ServiceProcess(env, tmp_path / "service.log")
     proc.start()

@@ -1,0 +1,344 @@
+"""Chaos: kill -9 every kind of process at seeded random moments under a storm, then reconcile.
+
+Two service replicas (each with an AVL worker), redis-server (AOF, fsync always) and mosquitto
+(logins, persistence) of this test alone. A gateway publishes QoS 1 calls at real London
+incident locations while a simulated fleet (each MDT its own login and last will) acknowledges
+its taskings, reports AVL and works each job to clear. Meanwhile each of a replica, an AVL
+worker, redis-server and mosquitto is killed -9 several times, one fault at a time, and
+restarted (an AVL worker by its replica's supervisor). Then:
+- every call the broker accepted is a call record (an incident's) or a dead letter with a reason;
+- replaying every area's audit stream, no unit was ever assigned while committed elsewhere;
+- every MDT's unit stands at the status of the last report the broker took from it (or that
+  report was refused, and the MDT told why): none was dropped;
+- both replicas are ready, every supervised task healthy.
+The counts are printed (`pytest -s`) and recorded in docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import os
+import random
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiomqtt
+import httpx
+import psutil
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from cad.broker_security import ANY_PREFIX, SERVICE_USER, development_credentials, url_with_login
+from cad.demo.calls import call_stream
+from cad.demo.fleet import build_fleet
+from cad.demo.mdt_sim import SimulatedFleet
+from cad.demo.sim_unit import SimulatedMdt
+from cad.keys import AreaKeys
+from cad.servers import EmbeddedServer, free_port, mosquitto, redis_server
+from cad.settings import Settings, get_settings
+from cad.topics import Topics
+from dispatch.reconcile import Reconciliation, reconcile
+from dispatch.scripts import register_scripts
+from dispatch.units import register_fleet
+from tests.helpers import eventually, mqtt_client
+from tests.reliability.conftest import ServiceProcess
+
+SEED = int(os.environ.get("CAD_CHAOS_SEED", "1729"))
+STORM_S = 48.0
+CALLS_PER_S = 5.0
+UNITS_PER_AREA = 4
+STRIKES_EACH = 2
+KINDS = ("replica", "avl_worker", "redis", "mosquitto")
+DOWN_S = 1.0
+LEASE_S = 3.0
+MDT_SECRET = "chaos-mdt-secret"
+ROOT = "chaos/cad"
+
+
+@dataclass
+class Strikes:
+    """What was killed, when (seconds into the storm)."""
+
+    done: list[tuple[float, str, str]] = field(default_factory=list)
+
+    def counts(self) -> Counter[str]:
+        """Kills by kind."""
+        return Counter(kind for _, kind, _ in self.done)
+
+
+@dataclass
+class Cluster:
+    """The test's own servers and the two replicas."""
+
+    redis: EmbeddedServer
+    broker: EmbeddedServer
+    replicas: dict[str, ServiceProcess]
+    settings: Settings
+
+
+@contextlib.asynccontextmanager
+async def _cluster(tmp_path: Path, callsigns: tuple[str, ...]) -> AsyncIterator[Cluster]:
+    (tmp_path / "redis").mkdir()
+    (tmp_path / "broker").mkdir()
+    redis = redis_server(tmp_path / "redis", appendfsync="always")
+    broker = mosquitto(
+        tmp_path / "broker", credentials=development_credentials(MDT_SECRET),
+        acl_root=f"{ANY_PREFIX}cad", units=callsigns,
+    )  # fmt: skip
+    redis.start()
+    broker.start()
+    settings = get_settings(
+        redis_url=redis.url, mqtt_url=broker.url, topic_root=ROOT, mdt_credential_secret=MDT_SECRET
+    )
+    replicas: dict[str, ServiceProcess] = {}
+    try:
+        for login in (SERVICE_USER, f"{SERVICE_USER}-2"):
+            env = {k: v for k, v in os.environ.items() if not k.startswith("CAD_")}
+            port = free_port()
+            env.update(
+                CAD_REDIS_URL=redis.url, CAD_MQTT_URL=url_with_login(broker.url, login),
+                CAD_TOPIC_ROOT=ROOT, CAD_HTTP_PORT=str(port), CAD_AVL_WORKERS="1",
+                CAD_INTAKE_LEASE_S=str(LEASE_S), CAD_ACK_TIMEOUT_S="10",
+                CAD_MDT_CREDENTIAL_SECRET=MDT_SECRET, CAD_LOG_LEVEL="INFO",
+            )  # fmt: skip
+            replicas[login] = ServiceProcess(
+                env, tmp_path / f"{login}.log", http=f"http://127.0.0.1:{port}"
+            )
+            replicas[login].start()
+        yield Cluster(redis, broker, replicas, settings)
+    finally:
+        for process in replicas.values():
+            with contextlib.suppress(Exception):
+                process.terminate()
+            process.kill()
+        broker.stop()
+        redis.stop()
+
+
+async def _ready(process: ServiceProcess) -> dict[str, object] | None:
+    try:
+        async with httpx.AsyncClient() as http:
+            answer = await http.get(f"{process.http}/readyz", timeout=2)
+    except httpx.HTTPError:
+        return None
+    body: dict[str, object] = answer.json()
+    return body if answer.status_code == 200 else None
+
+
+def _avl_workers(process: ServiceProcess) -> list[psutil.Process]:
+    if process.proc is None:
+        return []
+    with contextlib.suppress(psutil.NoSuchProcess):
+        parent = psutil.Process(process.proc.pid)
+        return [
+            child
+            for child in parent.children()
+            if "dispatch.avl_worker" in " ".join(child.cmdline())
+        ]
+    return []
+
+
+def _striker(cluster: Cluster, rng: random.Random) -> Callable[[str], Awaitable[str]]:
+    async def strike(kind: str) -> str:
+        if kind == "replica":
+            login = rng.choice(sorted(cluster.replicas))
+            cluster.replicas[login].kill()
+            await asyncio.sleep(DOWN_S)
+            cluster.replicas[login].start()
+            return login
+        if kind == "avl_worker":
+            workers = [w for p in cluster.replicas.values() for w in _avl_workers(p)]
+            if not workers:
+                return "none running"
+            victim = rng.choice(workers)
+            victim.kill()
+            return f"pid {victim.pid}"
+        server = cluster.redis if kind == "redis" else cluster.broker
+        server.kill()
+        await asyncio.sleep(DOWN_S)
+        server.start()
+        return server.name
+
+    return strike
+
+
+class Gateway:
+    """A call gateway that reconnects and resends until the broker takes each call (PUBACK)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client: aiomqtt.Client | None = None
+        self.accepted: list[str] = []
+
+    async def publish(self, call_id: str, topic: str, payload: bytes) -> None:
+        """Publish QoS 1 until acknowledged (the call id makes a repeat change nothing)."""
+        for _ in range(600):
+            try:
+                if self._client is None:
+                    client = mqtt_client(self._settings, "chaos-gateway")
+                    await client.__aenter__()
+                    self._client = client
+                await self._client.publish(topic, payload, qos=1, timeout=5)
+                self.accepted.append(call_id)
+                return
+            except aiomqtt.MqttError:
+                await self.close()
+                await asyncio.sleep(0.1)
+        raise AssertionError("the broker never came back")
+
+    async def close(self) -> None:
+        """Disconnect, if connected."""
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(aiomqtt.MqttError):
+                await client.__aexit__(None, None, None)
+
+
+async def _storm(cluster: Cluster, strikes: Strikes, rng: random.Random) -> list[str]:
+    topics = Topics(ROOT)
+    gateway = Gateway(cluster.settings)
+    schedule = [kind for kind in KINDS for _ in range(STRIKES_EACH)]
+    rng.shuffle(schedule)
+    # One fault at a time: each strike in its own slot of the storm, at a random moment in it.
+    slot = (STORM_S - 6.0) / len(schedule)
+    due = [3.0 + i * slot + rng.uniform(0.0, slot - DOWN_S - 2.0) for i in range(len(schedule))]
+    strike = _striker(cluster, rng)
+    started = time.monotonic()
+
+    async def chaos() -> None:
+        for at, kind in zip(due, schedule, strict=True):
+            await asyncio.sleep(max(0.0, started + at - time.monotonic()))
+            what = await strike(kind)
+            strikes.done.append((round(time.monotonic() - started, 1), kind, what))
+
+    striking = asyncio.create_task(chaos())
+    try:
+        for n, event in enumerate(call_stream(SEED)):
+            if time.monotonic() - started > STORM_S:
+                break
+            event = event.model_copy(update={"call_id": f"chaos-{SEED}-{n:05d}"})
+            await gateway.publish(event.call_id, topics.calls_in, event.model_dump_json().encode())
+            await asyncio.sleep(max(0.0, started + (n + 1) / CALLS_PER_S - time.monotonic()))
+        await striking
+    finally:
+        striking.cancel()
+        await gateway.close()
+    return gateway.accepted
+
+
+async def _reconciled(redis: Redis, accepted: list[str]) -> Reconciliation | None:
+    try:
+        return await reconcile(redis, accepted)
+    except RedisError:
+        return None
+
+
+def _unsettled_reports(mdts: list[SimulatedMdt], statuses: dict[str, str]) -> list[str]:
+    """Units whose status is not that of their MDT's last report the broker took, unless the
+    service refused that report and said why."""
+    wrong = []
+    for mdt in mdts:
+        last, refusal = mdt.last_report, mdt.last_refusal
+        if last is None:
+            continue
+        current = statuses.get(mdt.unit.callsign)
+        refused = refusal is not None and refusal.get("status") == last.status.value
+        if current != last.status.value and not refused:
+            wrong.append(f"{mdt.unit.callsign}: {current}, last reported {last.status.value}")
+    return wrong
+
+
+@pytest.mark.slow
+async def test_chaos_kill_9_of_every_process_under_a_storm_loses_nothing(tmp_path: Path) -> None:
+    rng = random.Random(SEED)
+    fleet = build_fleet(UNITS_PER_AREA, SEED)
+    callsigns = tuple(u.callsign for u in fleet)
+    fleet_areas = {u.area for u in fleet}
+    async with _cluster(tmp_path, callsigns) as cluster:
+        redis = Redis.from_url(cluster.settings.redis_url, decode_responses=True)
+        await register_fleet(
+            redis, register_scripts(redis), fleet, now_ms=int(time.time() * 1000), actor="chaos"
+        )
+        for process in cluster.replicas.values():
+            await eventually(functools.partial(_is_ready, process), within_s=90)
+        sim = SimulatedFleet(
+            fleet, development_credentials(MDT_SECRET), mqtt_url=cluster.settings.mqtt_url,
+            topics=Topics(ROOT), seed=SEED, time_scale=240.0,
+        )  # fmt: skip
+        await sim.start()
+        strikes = Strikes()
+        try:
+            accepted = await _storm(cluster, strikes, rng)
+
+            async def all_recorded() -> bool:
+                result = await _reconciled(redis, accepted)
+                return result is not None and not result.lost_calls
+
+            await eventually(all_recorded, within_s=90)
+            await eventually(lambda: _quiet(redis, sim.mdts, fleet_areas), within_s=120)
+            result = await reconcile(redis, accepted)
+            statuses = await _statuses(redis, fleet_areas)
+            wrong = _unsettled_reports(sim.mdts, statuses)
+            readiness = {
+                login: await _ready(process) for login, process in cluster.replicas.items()
+            }
+        finally:
+            await sim.stop()
+            await redis.aclose()
+    print(
+        f"\nchaos seed {SEED}: {len(accepted)} calls accepted over {STORM_S:g}s, kills "
+        f"{dict(strikes.counts())}: {result.summary()}; {len(sim.mdts)} MDTs, "
+        f"{sim.tally.acknowledged} taskings acknowledged, {sim.tally.cleared} jobs cleared, "
+        f"{sim.tally.withdrawn} withdrawn, {sim.tally.refused} reports refused, "
+        f"{len(wrong)} units out of step with their last report"
+    )
+    print("strikes: " + "; ".join(f"{at}s {kind} ({what})" for at, kind, what in strikes.done))
+    print(f"the replicas' log events: {_log_events(tmp_path)}")
+    assert strikes.counts() == dict.fromkeys(KINDS, STRIKES_EACH)
+    assert result.lost_calls == ()
+    assert result.double_dispatches == 0
+    assert result.assignments > 0
+    assert wrong == []
+    assert all(readiness.values()), readiness
+
+
+def _log_events(logs: Path) -> dict[str, int]:
+    """How often the replicas logged the events that tell a fault's story."""
+    telling = {"status_refused", "handling_retried", "message_unacknowledged", "intake_taken",
+               "intake_lost", "task_failed", "tasking_unacknowledged", "message_rejected",
+               "mqtt_disconnected", "avl_worker_exited"}  # fmt: skip
+    counts: Counter[str] = Counter()
+    for path in logs.glob("cad-service*.log"):
+        for line in path.read_text().splitlines():
+            with contextlib.suppress(ValueError):
+                event = json.loads(line).get("event", "")
+                if event in telling:
+                    reason = json.loads(line).get("reason", "")
+                    counts[f"{event}: {reason}" if event == "status_refused" else event] += 1
+    return dict(counts.most_common())
+
+
+async def _is_ready(process: ServiceProcess) -> bool:
+    return await _ready(process) is not None
+
+
+async def _quiet(redis: Redis, mdts: list[SimulatedMdt], areas: set[str]) -> bool:
+    """No job under way, and no state change in any area for two seconds."""
+    before = [await redis.xlen(AreaKeys(area).audit) for area in sorted(areas)]
+    await asyncio.sleep(2.0)
+    after = [await redis.xlen(AreaKeys(area).audit) for area in sorted(areas)]
+    return before == after and not any(m.working for m in mdts)
+
+
+async def _statuses(redis: Redis, fleet_areas: set[str]) -> dict[str, str]:
+    statuses: dict[str, str] = {}
+    for area in fleet_areas:
+        statuses |= await redis.hgetall(AreaKeys(area).unit_status)
+    return statuses
