@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     mqtt_tls_ca_file: Path | None = None
     mqtt_tls_cert_file: Path | None = None
     mqtt_tls_key_file: Path | None = None
+    # A 503 (Redis, the broker or the identity provider unavailable) asks the client to retry
+    # after this long: a dependency back is used on the very next request (docs/reliability.md).
+    unavailable_retry_after_s: int = Field(default=2, ge=1, le=300)
 
     @field_validator("topic_root")
     @classmethod

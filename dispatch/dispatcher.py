@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
+from cad.errors import UnreadableRecordError
 from cad.events import Grade
 from cad.incident_record import IncidentRecord
 from cad.incident_types import Catalogue
@@ -17,6 +18,7 @@ from cad.keys import AreaKeys
 from cad.logs import log
 from cad.publisher import Publisher
 from cad.topics import Topics
+from cad.unreadable import log_unreadable
 from dispatch.candidates import gather_candidates, recommend_for
 from dispatch.claims import (
     GRADE_RANK,
@@ -173,7 +175,11 @@ class Dispatcher:
         sent = 0
         refs = await self._redis.zrange(AreaKeys(area).pending, 0, _PENDING_SCAN - 1)
         for ref in refs:
-            incident = await read_incident(self._redis, area, ref)
+            try:
+                incident = await read_incident(self._redis, area, ref)
+            except UnreadableRecordError as exc:
+                log_unreadable(exc)  # the incidents queued behind it are still served
+                continue
             if incident is None or incident.grade not in AUTO_DISPATCH_GRADES:
                 continue
             # A plan this unit cannot meet must not hold up the incidents behind it; the queue
