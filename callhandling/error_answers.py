@@ -84,7 +84,9 @@ def outage_of(exc: BaseException) -> Outage | None:
     if isinstance(exc, RedisConnectionError):
         return Outage("redis", _connection_failure(exc))
     if isinstance(exc, ResponseError):
-        code = str(exc).split(" ", 1)[0]
+        # A pipeline's error names its command first: `Command # 2 (SET ...) ... caused error: `.
+        reply = str(exc).rpartition("caused error: ")[2]
+        code = reply.split(" ", 1)[0]
         if code in _REDIS_CODES:
             return Outage("redis", _REDIS_CODES[code])
     return None

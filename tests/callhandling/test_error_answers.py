@@ -58,6 +58,11 @@ def refused() -> RedisConnectionError:
         (ResponseError("MISCONF Redis is configured to save RDB snapshots"), "redis", "MISCONF"),
         (ResponseError("NOREPLICAS Not enough good replicas to write."), "redis", "NOREPLICAS"),
         (ResponseError("BUSY Redis is busy running a script."), "redis", "(BUSY)"),
+        (
+            ResponseError("Command # 2 (SET k v) of pipeline caused error: MISCONF cannot save"),
+            "redis",
+            "MISCONF",
+        ),
         (MqttUnavailableError("broker not connected within 5s"), "mqtt", "not connected"),
         (UnavailableError("no JWKS", dependency="identity_provider"), "identity_provider", "JWKS"),
     ],
