@@ -49,7 +49,11 @@ async def until_settled(
                     f"not processed within {give_up_after_s:g}s: {type(exc).__name__}: {exc}"
                 )
                 return
-            fields = {"error": f"{type(exc).__name__}: {exc}", "outage": outage, "retry_s": delay}
+            fields = {
+                "error": f"{type(exc).__name__}: {exc}",
+                "outage": outage.dependency if outage else None,
+                "retry_s": delay,
+            }
             # A defect's traceback once, at its first failure; an outage's only its message.
             first_defect = outage is None and failing_since == now
             logger.warning(

@@ -17,11 +17,31 @@ class ConflictError(CadError):
 
 
 class UnavailableError(CadError):
-    """A server the service depends on (Redis, the broker) does not answer."""
+    """A server the service depends on does not answer; `dependency` names it."""
+
+    def __init__(self, message: str, *, dependency: str) -> None:
+        super().__init__(message)
+        self.dependency = dependency
+
+
+class UnreadableRecordError(ConflictError):
+    """A stored record (an incident hash, a unit's registry entry) does not parse: a list leaves
+    it out; asked for by name, it must be repaired before anything can show it or act on it."""
+
+    def __init__(self, kind: str, area: str, name: str, reason: str) -> None:
+        field = "ref" if kind == "incident" else "callsign"
+        super().__init__(
+            f"{field}: the stored {kind} {name!r} does not parse ({reason}); "
+            "it must be repaired before it can be shown or acted on"
+        )
+        self.kind, self.area, self.name, self.reason = kind, area, name, reason
 
 
 class MqttUnavailableError(UnavailableError):
     """The broker could not be reached or did not accept a publish in time."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, dependency="mqtt")
 
 
 class AuthenticationError(CadError):

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from redis.asyncio import Redis
@@ -52,22 +52,13 @@ class ServiceMetrics:
             "From a call reaching the service to its incident recorded and dispatched",
             ["channel"], buckets=_INTAKE_BUCKETS, registry=self.registry,
         )  # fmt: skip
-        self.units = Gauge(
-            "cad_units", "Units by dispatch area and status (from Redis)",
-            ["area", "status"], registry=self.registry,
+        self.unreadable_records = Counter(
+            "cad_records_unreadable", "Stored records left out of a list, or refused, because "
+            "they do not parse, by kind (incident, unit): once a request",
+            ["kind"], registry=self.registry,
         )  # fmt: skip
-        self.pending = Gauge(
-            "cad_pending_incidents", "Incidents waiting for a unit, by dispatch area (from Redis)",
-            ["area"], registry=self.registry,
-        )  # fmt: skip
-        self.open_incidents = Gauge(
-            "cad_open_incidents", "Open incidents by dispatch area (from Redis)",
-            ["area"], registry=self.registry,
-        )  # fmt: skip
-        self.dead_letter_records = Gauge(
-            "cad_dead_letter_records", "Dead-letter records held in Redis (all replicas)",
-            registry=self.registry,
-        )  # fmt: skip
+        self._state = _RedisState()
+        self.registry.register(self._state)
 
     def watch_tasks(self, board: TaskBoard) -> None:
         """Show the supervised tasks of `board`: their restarts and whether each is healthy."""
@@ -75,14 +66,11 @@ class ServiceMetrics:
 
     def set_state(self, areas: list[AreaState], dead_letter_records: int) -> None:
         """Replace the Redis-derived gauges with a fresh reading."""
-        for gauge in (self.units, self.pending, self.open_incidents):
-            gauge.clear()
-        for state in areas:
-            for status, count in state.units_by_status.items():
-                self.units.labels(area=state.area, status=status).set(count)
-            self.pending.labels(area=state.area).set(state.pending)
-            self.open_incidents.labels(area=state.area).set(state.open_incidents)
-        self.dead_letter_records.set(dead_letter_records)
+        self._state.reading = (areas, dead_letter_records)
+
+    def state_unavailable(self) -> None:
+        """Redis could not be read: leave the Redis-derived gauges out rather than show old ones."""
+        self._state.reading = None
 
     def observe_call(self, channel: str, outcome: str, seconds: float) -> None:
         """Count one call taken in and how long its intake took."""
@@ -116,6 +104,46 @@ class TaskCollector(Collector):
             healthy.add_metric([task.name], 1.0 if task.healthy else 0.0)
         yield restarts
         yield healthy
+
+
+class _RedisState(Collector):
+    """The gauges read from Redis at scrape time, and `cad_redis_up`: without a reading (Redis
+    down) the gauges are left out, so that no dashboard shows an old count as the current one."""
+
+    def __init__(self) -> None:
+        self.reading: tuple[list[AreaState], int] | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        """The families of the last reading (prometheus_client calls this at each scrape)."""
+        yield GaugeMetricFamily(
+            "cad_redis_up",
+            "1 if this scrape read the gauges from Redis, 0 if it could not",
+            value=0 if self.reading is None else 1,
+        )
+        if self.reading is None:
+            return
+        areas, dead_letter_records = self.reading
+        units = GaugeMetricFamily(
+            "cad_units", "Units by dispatch area and status (from Redis)", labels=["area", "status"]
+        )
+        pending = GaugeMetricFamily(
+            "cad_pending_incidents", "Incidents waiting for a unit, by dispatch area (from Redis)",
+            labels=["area"],
+        )  # fmt: skip
+        open_incidents = GaugeMetricFamily(
+            "cad_open_incidents", "Open incidents by dispatch area (from Redis)", labels=["area"]
+        )
+        for state in areas:
+            for status, count in state.units_by_status.items():
+                units.add_metric([state.area, status], count)
+            pending.add_metric([state.area], state.pending)
+            open_incidents.add_metric([state.area], state.open_incidents)
+        yield from (units, pending, open_incidents)
+        yield GaugeMetricFamily(
+            "cad_dead_letter_records",
+            "Dead-letter records held in Redis (all replicas)",
+            value=dead_letter_records,
+        )
 
 
 async def read_state(redis: Redis) -> tuple[list[AreaState], int]:

@@ -79,7 +79,7 @@ class IntakeSession:
         except Exception as exc:
             log(
                 logger, logging.WARNING, "intake_lease_unavailable", replica=self._replica,
-                error=f"{type(exc).__name__}: {exc}", outage=outage_of(exc),
+                error=f"{type(exc).__name__}: {exc}", outage=outage_of(exc) is not None,
             )  # fmt: skip
             return None
 

@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     # describes a job long moved on. A last will (`link_lost`) is exempt: its stamp is the time
     # the MDT connected, which may be a day ago.
     max_status_age_s: float = Field(default=3600.0, gt=0)
+    # A 503 (Redis, the broker or the identity provider unavailable) asks the client to retry
+    # after this long: a dependency back is used on the very next request (docs/reliability.md).
+    unavailable_retry_after_s: int = Field(default=2, ge=1, le=300)
 
     @field_validator("topic_root")
     @classmethod

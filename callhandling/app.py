@@ -6,17 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI
 
-from cad.errors import (
-    AuthenticationError,
-    ConflictError,
-    ForbiddenError,
-    NotFoundError,
-    RateLimitedError,
-    UnavailableError,
-)
 from cad.settings import Settings, get_settings
 from callhandling import (
     call_routes,
@@ -27,10 +18,11 @@ from callhandling import (
 )
 from callhandling.auth_deps import ANY_ROLE, auth_state, describe_roles, require
 from callhandling.body_limit import BodyLimitMiddleware
+from callhandling.error_answers import install_error_answers
+from callhandling.error_docs import AUTHENTICATED, documented
 from callhandling.geo_api import router as geo_router
 from callhandling.idempotency import IdempotencyMiddleware
 from callhandling.live.routes import router as live_router
-from callhandling.rate_limit import retry_after_header
 from callhandling.runtime import Runtime
 
 # The only routes anyone may call without a token: probes, and the map page (not its data).
@@ -66,53 +58,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(unit_routes.router)
     app.include_router(ops_routes.router)
     # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.
-    app.include_router(geo_router, dependencies=[Depends(require(*ANY_ROLE))])
+    app.include_router(
+        geo_router, dependencies=[Depends(require(*ANY_ROLE))], responses=documented(*AUTHENTICATED)
+    )
     app.include_router(live_router)
     app.state.auth = auth_state(settings)
     _describe_roles(app)
     app.add_middleware(IdempotencyMiddleware)
-    # Added last, so it runs first: nothing reads a body before its size is known to be sane.
+    # Outside the idempotency keys: nothing reads a body before its size is known to be sane.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    _install_error_handlers(app)
+    # Its middleware goes around all of them: what they raise is answered from the same table.
+    install_error_answers(app, retry_after_s=settings.unavailable_retry_after_s)
     return app
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    codes: dict[type[Exception], int] = {
-        NotFoundError: 404,
-        ConflictError: 409,
-        UnavailableError: 503,
-    }
-    for error_type, status_code in codes.items():
-
-        async def handler(_: Request, exc: Exception, code: int = status_code) -> JSONResponse:
-            return JSONResponse({"detail": str(exc)}, status_code=code)
-
-        app.add_exception_handler(error_type, handler)
-
-    async def unauthenticated(_: Request, exc: Exception) -> JSONResponse:
-        # RFC 6750: a missing or bad token is answered with the scheme the client must use.
-        challenge = 'Bearer realm="cad", error="invalid_token"'
-        return JSONResponse(
-            {"detail": f"unauthenticated: {exc}"},
-            status_code=401,
-            headers={"WWW-Authenticate": challenge},
-        )
-
-    async def forbidden(_: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": f"forbidden: {exc}"}, status_code=403)
-
-    async def throttled(_: Request, exc: Exception) -> JSONResponse:
-        wait_s = exc.retry_after_s if isinstance(exc, RateLimitedError) else 1.0
-        return JSONResponse(
-            {"detail": str(exc)},
-            status_code=429,
-            headers={"Retry-After": retry_after_header(wait_s)},
-        )
-
-    app.add_exception_handler(AuthenticationError, unauthenticated)
-    app.add_exception_handler(ForbiddenError, forbidden)
-    app.add_exception_handler(RateLimitedError, throttled)
 
 
 def _describe_roles(app: FastAPI) -> None:

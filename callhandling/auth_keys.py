@@ -112,7 +112,7 @@ class KeySource:
             else:
                 await self._refresh(self._client, kid)
         if self._unreachable is not None and not self._fixed.candidates(kid):
-            raise UnavailableError(self._unreachable)
+            raise UnavailableError(self._unreachable, dependency="identity_provider")
         return KeyRing(self._fixed.keys + self._fetched.keys)
 
     def _due(self, kid: str | None) -> bool:

@@ -50,7 +50,9 @@ class BodyLimitMiddleware:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        detail = {"detail": [{"loc": ["body"], "msg": f"larger than {self.max_bytes} bytes"}]}
+        # The shape of a 422's field errors, which the OpenAPI document shows for 413 too.
+        error = {"loc": ["body"], "msg": f"larger than {self.max_bytes} bytes", "type": "too_large"}
+        detail = {"detail": [error]}
         body = json.dumps(detail).encode()
         await send({
             "type": "http.response.start", "status": 413,

@@ -11,6 +11,7 @@ from cad.events import utcnow
 from callhandling.auth_deps import CallHandling
 from callhandling.clocks import clocks
 from callhandling.deps import RuntimeDep
+from callhandling.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
 from callhandling.geo_api import LocateResponse, describe_location
 from callhandling.intake import IntakeResult
 from callhandling.schemas import CallIn, CallRecorded, CandidateOut, DispatchSummary, IncidentView
@@ -18,7 +19,7 @@ from callhandling.schemas import CallIn, CallRecorded, CandidateOut, DispatchSum
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=documented(*AUTHENTICATED, *POSTED, UNAVAILABLE))
 async def record_call(
     caller: CallHandling,
     call: CallIn,

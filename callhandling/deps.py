@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from cad.errors import NotFoundError
 from cad.incident_record import IncidentRecord
+from cad.unreadable import UnreadableRecords
 from callhandling.runtime import Runtime
 from dispatch.incident_store import find_incident
 
@@ -23,8 +24,17 @@ async def _runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
-async def _incident(ref: str, runtime: RuntimeDep) -> IncidentRecord:
-    incident = await find_incident(runtime.redis, ref)
+async def _unreadable_records(runtime: RuntimeDep) -> UnreadableRecords:
+    return UnreadableRecords(runtime.metrics.unreadable_records)
+
+
+# One per request: a record it finds unreadable is logged and counted once, however often read.
+UnreadableDep = Annotated[UnreadableRecords, Depends(_unreadable_records)]
+
+
+async def _incident(ref: str, runtime: RuntimeDep, unreadable: UnreadableDep) -> IncidentRecord:
+    with unreadable.reported():  # and answered 409, naming what is wrong with it
+        incident = await find_incident(runtime.redis, ref)
     if incident is None:
         raise NotFoundError(f"ref: no incident {ref!r}")
     return incident

@@ -11,6 +11,7 @@ from cad.errors import ConflictError
 from cad.events import Callsign
 from callhandling.auth_deps import Dispatching, Reading
 from callhandling.deps import IncidentDep, RuntimeDep
+from callhandling.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
 from dispatch.claims import ClaimOutcome
 
 router = APIRouter(prefix="/v1/incidents", tags=["dispatch"])
@@ -71,7 +72,9 @@ class DispatchOut(BaseModel):
     units: list[str]
 
 
-@router.get("/{ref:path}/recommendation", responses={404: {}})
+@router.get(
+    "/{ref:path}/recommendation", responses=documented(*AUTHENTICATED, 404, 409, UNAVAILABLE)
+)
 async def get_recommendation(
     _: Reading, incident: IncidentDep, runtime: RuntimeDep
 ) -> RecommendationOut:
@@ -85,7 +88,9 @@ async def get_recommendation(
     )
 
 
-@router.post("/{ref:path}/dispatch", responses={404: {}, 409: {}})
+@router.post(
+    "/{ref:path}/dispatch", responses=documented(*AUTHENTICATED, *POSTED, 404, UNAVAILABLE)
+)
 async def dispatch_incident(
     caller: Dispatching, body: DispatchIn, incident: IncidentDep, runtime: RuntimeDep
 ) -> DispatchOut:

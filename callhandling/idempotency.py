@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from typing import Any
 
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cad.logs import log
 
 HEADER = b"idempotency-key"
 _VALID_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
@@ -16,6 +21,8 @@ _VALID_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _IN_PROGRESS_TTL_S = 60
 # Refused before any work was done: a retry with a (new) token must run for real.
 _NOT_KEPT = frozenset({401, 403, 429})
+
+logger = logging.getLogger("cad.api")
 
 
 class IdempotencyMiddleware:
@@ -45,13 +52,14 @@ class IdempotencyMiddleware:
         if not claimed:
             await _answer_repeat(send, await redis.get(store), fingerprint)
             return
-        captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": b"", "started": False}
 
         async def replay_body() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
+                captured["started"] = True
                 captured["status"] = message["status"]
                 captured["headers"] = message.get("headers", [])
             elif message["type"] == "http.response.body":
@@ -61,15 +69,27 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_body, capture)
         finally:
-            if captured["status"] < 500 and captured["status"] not in _NOT_KEPT:
-                record = {
-                    "fingerprint": fingerprint,
-                    "status": captured["status"],
-                    "body": captured["body"].decode("utf-8", errors="replace"),
-                }
-                await redis.set(store, json.dumps(record), ex=self.ttl_s)
-            else:
-                await redis.delete(store)  # a failure may be retried for real
+            try:
+                await self._keep(redis, store, fingerprint, captured)
+            except RedisError as exc:
+                if not captured["started"]:
+                    raise  # answered as the outage it is (callhandling/error_answers.py)
+                # The client has its answer; a retry within the in-progress TTL is told 409.
+                log(logger, logging.WARNING, "idempotency_record_failed", path=scope["path"],
+                    status=captured["status"], error=str(exc))  # fmt: skip
+
+    async def _keep(
+        self, redis: Redis, store: str, fingerprint: str, captured: dict[str, Any]
+    ) -> None:
+        if captured["status"] < 500 and captured["status"] not in _NOT_KEPT:
+            record = {
+                "fingerprint": fingerprint,
+                "status": captured["status"],
+                "body": captured["body"].decode("utf-8", errors="replace"),
+            }
+            await redis.set(store, json.dumps(record), ex=self.ttl_s)
+        else:
+            await redis.delete(store)  # a failure may be retried for real
 
 
 def _key_of(scope: Scope) -> str | None:
@@ -109,7 +129,9 @@ async def _answer_repeat(send: Send, stored: str | None, fingerprint: str) -> No
 
 
 def _detail(message: str) -> dict[str, Any]:
-    return {"detail": [{"loc": ["header", "Idempotency-Key"], "msg": message}]}
+    # The shape of FastAPI's own 422 (HTTPValidationError), which the OpenAPI document shows.
+    error = {"loc": ["header", "Idempotency-Key"], "msg": message, "type": "value_error"}
+    return {"detail": [error]}
 
 
 async def _json(send: Send, status: int, body: dict[str, Any]) -> None:

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query
 from cad.incident_record import IncidentRecord
 from callhandling.auth_deps import CallHandling, Dispatching, Reading
 from callhandling.clocks import TARGET_S, Clocks, clocks
-from callhandling.deps import IncidentDep, RuntimeDep
+from callhandling.deps import IncidentDep, RuntimeDep, UnreadableDep
+from callhandling.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
 from callhandling.grading import GradeDecision
 from callhandling.incident_service import IncidentService
 from callhandling.lifecycle import IncidentStatus
@@ -27,6 +28,8 @@ from callhandling.schemas import (
 )
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
+# What a change to one incident can answer besides its own (409: an illegal transition).
+_CHANGES = documented(*AUTHENTICATED, *POSTED, 404, UNAVAILABLE)
 # Predicting a breach needs a recommendation each: only the head of the queue gets one.
 _PREDICT_FOR = 20
 
@@ -43,10 +46,11 @@ async def _clocks(runtime: Runtime, incident: IncidentRecord, *, predict: bool) 
     return clocks(incident, now_ms=int(time.time() * 1000), best_eta_s=best)
 
 
-@router.get("")
+@router.get("", responses=documented(*AUTHENTICATED, UNAVAILABLE))
 async def list_incidents(
     _: Reading,
     runtime: RuntimeDep,
+    unreadable: UnreadableDep,
     status: Literal["pending", "open"] = Query(
         default="open", description="pending: the queue, by grade then age"
     ),
@@ -54,9 +58,9 @@ async def list_incidents(
 ) -> IncidentList:
     """The pending queue or all open incidents, by grade then age, with clocks and alarms."""
     if status == "pending":
-        found = await pending_queue(runtime.redis, limit=limit)
+        found = await pending_queue(runtime.redis, limit=limit, unreadable=unreadable)
     else:
-        found = await open_incidents(runtime.redis, limit=limit)
+        found = await open_incidents(runtime.redis, limit=limit, unreadable=unreadable)
     views = [
         IncidentView(incident=i, clocks=await _clocks(runtime, i, predict=n < _PREDICT_FOR))
         for n, i in enumerate(found)
@@ -69,7 +73,7 @@ async def list_incidents(
     )
 
 
-@router.post("/{ref:path}/grade", responses={404: {}, 409: {}})
+@router.post("/{ref:path}/grade", responses=_CHANGES)
 async def grade_incident(
     caller: CallHandling, decision: GradeDecision, incident: IncidentDep, runtime: RuntimeDep
 ) -> IncidentView:
@@ -78,7 +82,7 @@ async def grade_incident(
     return IncidentView(incident=updated, clocks=await _clocks(runtime, updated, predict=True))
 
 
-@router.post("/{ref:path}/links", responses={404: {}, 409: {}})
+@router.post("/{ref:path}/links", responses=_CHANGES)
 async def link_call(
     caller: CallHandling, body: LinkIn, incident: IncidentDep, runtime: RuntimeDep
 ) -> dict[str, str]:
@@ -87,7 +91,7 @@ async def link_call(
     return {"ref": incident.ref, "call_id": body.call_id, "outcome": outcome}
 
 
-@router.post("/{ref:path}/close", responses={404: {}, 409: {}})
+@router.post("/{ref:path}/close", responses=_CHANGES)
 async def close_incident(
     caller: Dispatching, body: CloseIn, incident: IncidentDep, runtime: RuntimeDep
 ) -> IncidentRecord:
@@ -97,7 +101,7 @@ async def close_incident(
     )
 
 
-@router.post("/{ref:path}/cancel", responses={404: {}, 409: {}})
+@router.post("/{ref:path}/cancel", responses=_CHANGES)
 async def cancel_incident(
     caller: Dispatching, body: EndIn, incident: IncidentDep, runtime: RuntimeDep
 ) -> IncidentRecord:
@@ -107,7 +111,7 @@ async def cancel_incident(
     )
 
 
-@router.post("/{ref:path}/refer", responses={404: {}, 409: {}})
+@router.post("/{ref:path}/refer", responses=_CHANGES)
 async def refer_incident(
     caller: Dispatching, body: EndIn, incident: IncidentDep, runtime: RuntimeDep
 ) -> IncidentRecord:
@@ -117,7 +121,7 @@ async def refer_incident(
     )
 
 
-@router.get("/{ref:path}", responses={404: {}})
+@router.get("/{ref:path}", responses=documented(*AUTHENTICATED, 404, 409, UNAVAILABLE))
 async def get_incident(_: Reading, incident: IncidentDep, runtime: RuntimeDep) -> IncidentDetail:
     """One incident with its clocks, its calls and its full chronology."""
     service = _service(runtime)

@@ -18,6 +18,7 @@ from redis.exceptions import NoScriptError
 from cad.events import CallEvent
 from cad.incident_record import IncidentRecord, new_incident_fields
 from cad.keys import AreaKeys, GlobalKeys
+from cad.unreadable import log_unreadable, unreadable_record
 from callhandling.duplicates import Candidate, OpenIncident
 from callhandling.lifecycle import OPEN
 from callhandling.refs import format_ref, london_day
@@ -178,7 +179,7 @@ async def create_incident(
     if isinstance(followed, NoScriptError):
         followed = None  # it never ran: the caller runs it again (now that the scripts are loaded)
     raise_errors([followed])
-    nearby = tuple(_open_incidents_of(answers[0])) if near_refs else ()
+    nearby = tuple(_open_incidents_of(area, answers[0])) if near_refs else ()
     return Recorded(Outcome.CREATED, actual, hash_answer(answer[2]), followed, nearby)
 
 
@@ -272,7 +273,7 @@ async def look_around(
 
     answers = await run_pipeline(redis, scripts, queue, retry_if_unknown=0)
     raise_errors(answers)
-    return Surroundings(None, str(fence or "0"), _open_incidents_of(answers[0]))
+    return Surroundings(None, str(fence or "0"), _open_incidents_of(area, answers[0]))
 
 
 _OPEN_STATUSES = ",".join(sorted(OPEN))
@@ -289,9 +290,16 @@ def _queue_facts(
     )  # fmt: skip
 
 
-def _open_incidents_of(flat: Sequence[str]) -> list[OpenIncident]:
-    """`open_incident_facts`'s answer, seven entries an incident, as duplicate scoring takes it."""
-    return [_open_incident(*row) for row in zip(*[iter(flat)] * 7, strict=True)]
+def _open_incidents_of(area: str, flat: Sequence[str]) -> list[OpenIncident]:
+    """`open_incident_facts`'s answer, seven entries an incident, as duplicate scoring takes it;
+    an incident whose facts do not parse is left out (and logged): the call goes on without it."""
+    found = []
+    for row in zip(*[iter(flat)] * 7, strict=True):
+        try:
+            found.append(_open_incident(*row))
+        except ValueError as exc:
+            log_unreadable(unreadable_record("incident", area, row[0], exc))
+    return found
 
 
 def _open_incident(

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from cad.errors import UnreadableRecordError
 from cad.incident_record import IncidentRecord
 from cad.keys import AreaKeys, GlobalKeys
+from cad.unreadable import UnreadableRecords
 from callhandling.lifecycle import is_open
 from dispatch.claims import GRADE_RANK, UNGRADED_RANK
+from dispatch.incident_store import parse_incident
 
 
 @dataclass(frozen=True)
@@ -21,23 +24,28 @@ class Alarm:
     waited_s: float
 
 
-async def pending_queue(redis: Redis, *, limit: int) -> list[IncidentRecord]:
-    """Waiting incidents of every area, merged in queue order (grade, then age)."""
+async def pending_queue(
+    redis: Redis, *, limit: int, unreadable: UnreadableRecords
+) -> list[IncidentRecord]:
+    """Waiting incidents of every area, merged in queue order (grade, then age); a record that
+    does not parse is left out and reported to `unreadable`."""
     per_area = []
     for area in sorted(await redis.smembers(GlobalKeys().areas)):
         entries = await redis.zrange(AreaKeys(area).pending, 0, limit - 1, withscores=True)
         per_area.append([(score, area, ref) for ref, score in entries])
     merged = list(heapq.merge(*per_area))[:limit]
-    return await _read_many(redis, [(area, ref) for _, area, ref in merged])
+    return await _read_many(redis, [(area, ref) for _, area, ref in merged], unreadable)
 
 
-async def open_incidents(redis: Redis, *, limit: int) -> list[IncidentRecord]:
-    """Open incidents of every area, ordered by grade, then age."""
+async def open_incidents(
+    redis: Redis, *, limit: int, unreadable: UnreadableRecords
+) -> list[IncidentRecord]:
+    """Open incidents of every area, ordered by grade, then age (unreadable ones left out)."""
     found: list[tuple[str, str]] = []
     for area in sorted(await redis.smembers(GlobalKeys().areas)):
         refs = await redis.zrange(AreaKeys(area).open_incidents, 0, -1)
         found += [(area, ref) for ref in refs]
-    incidents = [i for i in await _read_many(redis, found) if is_open(i.status)]
+    incidents = [i for i in await _read_many(redis, found, unreadable) if is_open(i.status)]
     incidents.sort(key=lambda i: (_rank(i), i.received_ms))
     return incidents[:limit]
 
@@ -55,11 +63,21 @@ def _rank(incident: IncidentRecord) -> int:
     return GRADE_RANK[incident.grade] if incident.grade is not None else UNGRADED_RANK
 
 
-async def _read_many(redis: Redis, where: list[tuple[str, str]]) -> list[IncidentRecord]:
+async def _read_many(
+    redis: Redis, where: list[tuple[str, str]], unreadable: UnreadableRecords
+) -> list[IncidentRecord]:
     if not where:
         return []
     async with redis.pipeline(transaction=False) as pipe:
         for area, ref in where:
             pipe.hgetall(AreaKeys(area).incident(ref))
         records = await pipe.execute()
-    return [IncidentRecord.from_hash(r) for r in records if r]
+    found = []
+    for (area, ref), fields in zip(where, records, strict=True):
+        if not fields:
+            continue
+        try:
+            found.append(parse_incident(area, ref, fields))
+        except UnreadableRecordError as exc:
+            unreadable.report(exc)  # one bad record must not take the whole queue down
+    return found

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from cad.incident_types import Requirement
 from cad.keys import AreaKeys
+from cad.unreadable import log_unreadable, unreadable_record
 from dispatch.recommendation import Candidate, Recommendation, recommend
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit
@@ -17,29 +18,42 @@ _MAX_CANDIDATES = 40
 async def gather_candidates(
     scripts: DispatchScripts, *, area: str, lon: float, lat: float, radius_m: int
 ) -> list[Candidate]:
-    """Every unit of the area within `radius_m` (nearest first, at most 40), with its state."""
+    """Every unit of the area within `radius_m` (nearest first, at most 40), with its state; a
+    unit whose registry record does not parse is left out."""
     keys = AreaKeys(area)
     flat = await scripts.unit_candidates(
         keys=[keys.positions, keys.unit_status, keys.unit_fix, keys.units, keys.unit_incident],
         args=[lon, lat, radius_m, _MAX_CANDIDATES],
     )
-    return [
-        Candidate(
-            callsign=name,
-            distance_m=float(distance),
-            status=status or "unknown",
-            capabilities=capabilities_of(record),
-            fix_ms=int(fix) if fix else None,
-            incident_ref=incident or None,
+    found = []
+    for name, distance, status, fix, record, incident in zip(*[iter(flat)] * 6, strict=True):
+        capabilities = capabilities_of(area, name, record)
+        if capabilities is None:
+            continue  # what it can do is unknown: it is not offered for any requirement
+        found.append(
+            Candidate(
+                callsign=name,
+                distance_m=float(distance),
+                status=status or "unknown",
+                capabilities=capabilities,
+                fix_ms=int(fix) if fix else None,
+                incident_ref=incident or None,
+            )
         )
-        for name, distance, status, fix, record, incident in zip(*[iter(flat)] * 6, strict=True)
-    ]
+    return found
 
 
 @lru_cache(maxsize=50_000)
-def capabilities_of(record: str) -> frozenset[str]:
-    """A registry record's capabilities, parsed once per distinct record (they rarely change)."""
-    return Unit.model_validate_json(record).capabilities if record else frozenset()
+def capabilities_of(area: str, callsign: str, record: str) -> frozenset[str] | None:
+    """A registry record's capabilities, parsed once per distinct record (they rarely change);
+    None for one that does not parse, logged once (while it stays in the cache)."""
+    if not record:
+        return frozenset()
+    try:
+        return Unit.model_validate_json(record).capabilities
+    except ValueError as exc:
+        log_unreadable(unreadable_record("unit", area, callsign, exc))
+        return None
 
 
 async def recommend_for(

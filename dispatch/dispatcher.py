@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
+from cad.errors import UnreadableRecordError
 from cad.events import Grade
 from cad.incident_record import IncidentRecord
 from cad.incident_types import Catalogue
@@ -18,6 +19,7 @@ from cad.logs import log
 from cad.publisher import Publisher
 from cad.supervisor import report_failure
 from cad.topics import Topics
+from cad.unreadable import log_unreadable
 from dispatch.candidates import gather_candidates, recommend_for
 from dispatch.claims import (
     GRADE_RANK,
@@ -178,6 +180,8 @@ class Dispatcher:
         for ref in refs:
             try:
                 sent += await self._serve_one(area, ref, actor=actor)
+            except UnreadableRecordError as exc:
+                log_unreadable(exc)  # the incidents queued behind it are still served
             except Exception as error:
                 report_failure(logger, "serve_pending_failed", error, area=area, incident_ref=ref)
         return sent

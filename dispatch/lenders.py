@@ -8,8 +8,8 @@ from redis.asyncio import Redis
 
 from cad.incident_types import Requirement
 from cad.keys import AreaKeys, GlobalKeys
+from dispatch.candidates import capabilities_of
 from dispatch.recommendation import Candidate, recommend
-from dispatch.units import Unit
 
 # Per area and radius: the nearest available units are the ones a loan would take.
 _PER_AREA = 32
@@ -89,7 +89,9 @@ async def _candidates(
     candidates = []
     for i, (area, name, dist) in enumerate(hits):
         status, record, fix = replies[3 * i : 3 * i + 3]
-        caps = Unit.model_validate_json(record).capabilities if record else frozenset()
+        caps = capabilities_of(area, name, record or "")
+        if caps is None:
+            continue  # an unreadable record: what the unit can do is unknown, so it is not lent
         fix_ms = int(fix) if fix else None
         candidates.append((area, Candidate(name, float(dist), status or "unknown", caps, fix_ms)))
     return candidates

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
 
+from cad.errors import UnreadableRecordError
 from cad.keys import AreaKeys, GlobalKeys
+from cad.unreadable import UnreadableRecords, unreadable_record
 from dispatch.units import Unit
 
 
@@ -25,13 +27,25 @@ class UnitView(BaseModel):
     stale: bool
 
 
-async def list_units(redis: Redis, *, area: str, stale_before_ms: int) -> list[UnitView]:
-    """Every unit of an area, ordered by callsign."""
+async def list_units(
+    redis: Redis, *, area: str, stale_before_ms: int, unreadable: UnreadableRecords
+) -> list[UnitView]:
+    """Every unit of an area, ordered by callsign; a unit whose record does not parse is left
+    out and reported to `unreadable`."""
     names = sorted(await redis.hkeys(AreaKeys(area).units))
-    return await _views(redis, area, names, stale_before_ms)
+    views = []
+    for view in await _views(redis, area, names, stale_before_ms):
+        if isinstance(view, UnreadableRecordError):
+            unreadable.report(view)
+        else:
+            views.append(view)
+    return views
 
 
-async def _views(redis: Redis, area: str, names: list[str], stale_before_ms: int) -> list[UnitView]:
+async def _views(
+    redis: Redis, area: str, names: list[str], stale_before_ms: int
+) -> list[UnitView | UnreadableRecordError]:
+    """The named units that exist, each as its view or as the error saying why it is unreadable."""
     if not names:
         return []
     keys = AreaKeys(area)
@@ -40,26 +54,28 @@ async def _views(redis: Redis, area: str, names: list[str], stale_before_ms: int
                     keys.unit_incident, keys.unit_fix):  # fmt: skip
             pipe.hmget(key, names)
         pipe.geopos(keys.positions, *names)
-        records, statuses, since, by, incidents, fixes, positions = await pipe.execute()
-    views = []
-    for i in range(len(names)):
-        if records[i] is None:
+        rows = zip(names, *await pipe.execute(), strict=True)
+    views: list[UnitView | UnreadableRecordError] = []
+    for name, record, status, since, by, incident, fix, position in rows:
+        if record is None:
             continue
-        fix = int(fixes[i]) if fixes[i] else None
-        position = positions[i]
-        views.append(
-            UnitView(
-                unit=Unit.model_validate_json(records[i]),
-                status=statuses[i] or "unknown",
-                status_since_ms=int(since[i]) if since[i] else None,
-                status_by=by[i],
-                incident_ref=incidents[i],
-                lon=position[0] if position else None,
-                lat=position[1] if position else None,
-                fix_ms=fix,
-                stale=fix is not None and fix < stale_before_ms,
+        try:
+            fix_ms = int(fix) if fix else None
+            views.append(
+                UnitView(
+                    unit=Unit.model_validate_json(record),
+                    status=status or "unknown",
+                    status_since_ms=int(since) if since else None,
+                    status_by=by,
+                    incident_ref=incident,
+                    lon=position[0] if position else None,
+                    lat=position[1] if position else None,
+                    fix_ms=fix_ms,
+                    stale=fix_ms is not None and fix_ms < stale_before_ms,
+                )
             )
-        )
+        except ValueError as exc:  # pydantic's ValidationError among them
+            views.append(unreadable_record("unit", area, name, exc))
     return views
 
 
@@ -69,9 +85,14 @@ async def all_areas(redis: Redis) -> list[str]:
 
 
 async def find_unit(redis: Redis, callsign: str, *, stale_before_ms: int) -> UnitView | None:
-    """One unit by callsign, through the callsign directory."""
+    """One unit by callsign, through the callsign directory; UnreadableRecordError if its
+    record does not parse."""
     area = await redis.hget(GlobalKeys().unit_area, callsign)
     if area is None:
         return None
     views = await _views(redis, area, [callsign], stale_before_ms)
-    return views[0] if views else None
+    if not views:
+        return None
+    if isinstance(views[0], UnreadableRecordError):
+        raise views[0]
+    return views[0]

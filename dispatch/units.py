@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated
@@ -13,6 +15,7 @@ from redis.asyncio import Redis
 from cad.events import Callsign, Latitude, Longitude, UnitStatus, WholeNumber
 from cad.incident_types import Capability
 from cad.keys import AreaKeys, GlobalKeys
+from cad.unreadable import log_unreadable, unreadable_record
 from dispatch.geo_sets import compact_geo_sets
 from dispatch.scripts import DispatchScripts
 
@@ -51,8 +54,7 @@ async def register_unit(
     """Add or update a unit; a new unit starts available at its base."""
     keys = AreaKeys(unit.area)
     previous = await redis.hget(keys.units, unit.callsign)
-    had = frozenset(Unit.model_validate_json(previous).capabilities) if previous else frozenset()
-    dropped = sorted(had - unit.capabilities)
+    dropped = sorted(_capabilities_held(unit, previous) - unit.capabilities)
     capability_keys = [keys.capability(c) for c in [*dropped, *sorted(unit.capabilities)]]
     status = await scripts.register_unit(
         keys=[
@@ -70,6 +72,22 @@ async def register_unit(
         pipe.sadd(glob.areas, unit.area)
         await pipe.execute()
     return UnitStatus(status)
+
+
+def _capabilities_held(unit: Unit, previous: str | None) -> frozenset[str]:
+    """The capability sets the unit's stored record puts it in. A record that does not parse is
+    being repaired by this registration: the capabilities it still names are left all the same."""
+    if not previous:
+        return frozenset()
+    try:
+        return Unit.model_validate_json(previous).capabilities
+    except ValueError as exc:
+        log_unreadable(unreadable_record("unit", unit.area, unit.callsign, exc))
+    with contextlib.suppress(ValueError):
+        named = json.loads(previous).get("capabilities") if previous.startswith("{") else None
+        if isinstance(named, list):
+            return frozenset(c for c in named if isinstance(c, str))
+    return frozenset()
 
 
 async def register_fleet(

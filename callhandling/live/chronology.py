@@ -6,6 +6,7 @@ from redis.asyncio import Redis
 
 from cad.errors import NotFoundError
 from cad.keys import AreaKeys, GlobalKeys
+from cad.unreadable import UnreadableRecords
 from callhandling.live.readmodel import REF_FIELDS, Row, read_incidents
 
 _CHUNK = 1000
@@ -13,12 +14,17 @@ _CHUNK = 1000
 MAX_SCANNED = 50_000
 
 
-async def chronology(redis: Redis, ref: str) -> Row:
-    """The incident, its audit entries in order and its linked calls; NotFoundError if none."""
+async def chronology(redis: Redis, ref: str, unreadable: UnreadableRecords) -> Row:
+    """The incident, its audit entries in order and its linked calls; NotFoundError if none,
+    UnreadableRecordError if its hash does not parse."""
     area = await redis.hget(GlobalKeys().incident_area, ref)
-    rows = await read_incidents(redis, area, [ref]) if area else []
-    if not area or not rows:
+    if not area:
         raise NotFoundError(f"ref: no incident {ref!r}")
+    rows = await read_incidents(redis, area, [ref], unreadable)
+    if not rows:
+        raise unreadable.error_for("incident", area, ref) or NotFoundError(
+            f"ref: no incident {ref!r}"
+        )
     keys = AreaKeys(area)
     start = await redis.hget(keys.incident(ref), "audit_from")
     if not start:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-# An SSE id travels in a header on every reconnect: refuse anything that is not a cursor.
-_AREA = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
-_ENTRY_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+# An SSE id travels in a header on every reconnect: refuse anything that is not a cursor. Each
+# part of an entry id fits Redis's 64-bit stream ids (19 digits always do), ASCII digits only.
+_AREA = "[A-Za-z0-9_-]{1,16}"
+_ENTRY_ID = "[0-9]{1,19}-[0-9]{1,19}"
 MAX_AREAS = 64
+# The grammar as the OpenAPI document shows it (a JSON Schema pattern): what `decode` accepts.
+PATTERN = f"^({_AREA}={_ENTRY_ID}(,{_AREA}={_ENTRY_ID}){{0,{MAX_AREAS - 1}}})?$"
+_AREA_RE = re.compile(_AREA)
+_ENTRY_ID_RE = re.compile(_ENTRY_ID)
 START = "0-0"
 
 
@@ -22,21 +27,25 @@ def encode(positions: Mapping[str, str]) -> str:
 
 
 def decode(text: str) -> dict[str, str]:
-    """The positions in a cursor; CursorError if it is malformed."""
+    """The positions in a cursor (`PATTERN`); CursorError, saying where, if it is malformed. An
+    area named twice resumes from the earlier position: nothing is missed, an entry is resent."""
     positions: dict[str, str] = {}
-    if not text.strip():
+    if not text:
         return positions
     parts = text.split(",")
     if len(parts) > MAX_AREAS:
         raise CursorError(f"cursor: more than {MAX_AREAS} areas")
     for part in parts:
-        area, sep, entry = part.strip().partition("=")
-        if not sep or not _AREA.match(area) or not _ENTRY_ID.match(entry):
+        area, sep, entry = part.partition("=")
+        if not sep or not _AREA_RE.fullmatch(area) or not _ENTRY_ID_RE.fullmatch(entry):
             raise CursorError(f"cursor: {part[:40]!r} is not AREA=MS-SEQ")
-        if area in positions:
-            raise CursorError(f"cursor: area {area!r} appears twice")
-        positions[area] = entry
+        positions[area] = min(entry, positions.get(area, entry), key=_entry_order)
     return positions
+
+
+def _entry_order(entry: str) -> tuple[int, int]:
+    ms, _, seq = entry.partition("-")
+    return int(ms), int(seq)
 
 
 def start_positions(known: Mapping[str, str], areas: set[str]) -> dict[str, str]:

@@ -10,11 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response, StreamingResponse
+from pydantic import WithJsonSchema
 from redis.exceptions import RedisError
 
 from cad.logs import log
 from callhandling.auth_deps import StreamReading
-from callhandling.deps import RuntimeDep
+from callhandling.deps import RuntimeDep, UnreadableDep
+from callhandling.error_docs import AUTHENTICATED, HEADERS, UNAVAILABLE, documented
 from callhandling.live import cursor, frames
 from callhandling.live.feed import AuditFeed
 from callhandling.live.kpi_source import KpiSource
@@ -34,17 +36,41 @@ _KPIS_AFTER_CHANGE_S = 2.0
 _MOVES_OVERLAP_MS = 1_000
 
 
+# The cursor's grammar as clients are shown it (a string or nothing: never a JSON null, which a
+# header cannot carry); `cursor.decode` applies it and says what is wrong.
+_CURSOR = WithJsonSchema({"type": "string", "maxLength": 4096, "pattern": cursor.PATTERN})
+# One event of the stream (OpenAPI 3.1: the schema of an event-stream describes each event).
+_EVENT = {
+    "type": "object",
+    "description": (
+        "`audit`: the entries after the cursor, each with the current incident and unit it "
+        "names, `id` the cursor to resume from; `positions`: units that moved "
+        "`[callsign, lon, lat, fix_ms]`; `kpis`: the figures of the last hour."
+    ),
+    "properties": {
+        "event": {"type": "string", "enum": ["audit", "positions", "kpis"]},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+        "id": {"type": "string", "pattern": cursor.PATTERN},
+    },
+    "required": ["event", "data"],
+}
+
+
 @router.get(
     "/v1/events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={
+        200: {"content": {"text/event-stream": {"schema": _EVENT}}},
+        **documented(*AUTHENTICATED, *HEADERS, UNAVAILABLE),
+    },
 )
 async def events(
     _: StreamReading,
     request: Request,
     runtime: RuntimeDep,
-    last_event_id: Annotated[str | None, Header(max_length=4096)] = None,
-    from_: Annotated[str | None, Query(alias="from", max_length=4096)] = None,
+    unreadable: UnreadableDep,
+    last_event_id: Annotated[str | None, Header(max_length=4096), _CURSOR] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=4096), _CURSOR] = None,
     moves_since: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
     """Audit entries in `audit` events (id = cursor), unit moves and KPIs; resume by Last-Event-ID.
@@ -54,9 +80,12 @@ async def events(
     """
     positions = _positions(last_event_id, from_)
     redis = runtime.redis
+    # Read before the stream starts, whatever the cursor: without Redis the answer is a 503, not
+    # a 200 stream that ends at once.
+    areas = await known_areas(redis)
     if positions is None:
-        positions = await stream_heads(redis, await known_areas(redis))
-    feed = AuditFeed(redis, positions)
+        positions = await stream_heads(redis, areas)
+    feed = AuditFeed(redis, positions, unreadable)
     since = moves_since if moves_since is not None else int(time.time() * 1000)
     moves = MovementTracker(redis, since_ms=since - _MOVES_OVERLAP_MS)
     stream = _stream(request, feed, moves, shared_kpis(request.app, redis))
@@ -65,10 +94,14 @@ async def events(
 
 
 def _positions(last_event_id: str | None, from_: str | None) -> dict[str, str] | None:
-    # A bad cursor is refused like any other bad field: a 422 naming where it was and why.
-    where, given = ("header", "last-event-id"), last_event_id
-    if given is None:
-        where, given = ("query", "from"), from_
+    # A bad cursor is refused like any other bad field: a 422 naming where it was and why. Both
+    # are checked, though Last-Event-ID (a reconnection) wins over the `from` of the first one.
+    header = _decoded(("header", "last-event-id"), last_event_id)
+    query = _decoded(("query", "from"), from_)
+    return header if header is not None else query
+
+
+def _decoded(where: tuple[str, str], given: str | None) -> dict[str, str] | None:
     if given is None:
         return None
     try:

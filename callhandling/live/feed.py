@@ -10,16 +10,19 @@ from typing import Any
 from redis.asyncio import Redis
 
 from cad.keys import AreaKeys
+from cad.unreadable import UnreadableRecords
 from callhandling.live import cursor
 from callhandling.live.readmodel import REF_FIELDS, Row, known_areas, read_incidents, read_units
 
 
 @dataclass
 class AuditFeed:
-    """One client's position in every area's audit stream, advanced batch by batch."""
+    """One client's position in every area's audit stream, advanced batch by batch; records the
+    enrichment cannot read are reported to `unreadable` (once a stream)."""
 
     redis: Redis
     positions: dict[str, str]
+    unreadable: UnreadableRecords
     block_ms: int = 1000
     count: int = 500
 
@@ -38,7 +41,7 @@ class AuditFeed:
         for key, items in reply or []:
             area = by_key[key]
             entries += [{**fields, "area": area, "id": entry_id} for entry_id, fields in items]
-        await enrich(self.redis, entries)
+        await enrich(self.redis, entries, self.unreadable)
         return entries
 
     def advance_past(self, entries: list[Row]) -> str:
@@ -48,8 +51,9 @@ class AuditFeed:
         return cursor.encode(self.positions)
 
 
-async def enrich(redis: Redis, entries: list[Row]) -> None:
-    """Attach to each entry the current row of the incident and the unit it names."""
+async def enrich(redis: Redis, entries: list[Row], unreadable: UnreadableRecords) -> None:
+    """Attach to each entry the current row of the incident and the unit it names (none for a
+    record that does not parse: the entry itself still goes)."""
     refs: dict[str, set[str]] = defaultdict(set)
     callsigns: dict[str, set[str]] = defaultdict(set)
     for entry in entries:
@@ -59,9 +63,12 @@ async def enrich(redis: Redis, entries: list[Row]) -> None:
     incidents: dict[str, Row] = {}
     units: dict[str, Row] = {}
     for area, names in refs.items():
-        incidents |= {r["ref"]: r for r in await read_incidents(redis, area, sorted(names))}
+        rows = await read_incidents(redis, area, sorted(names), unreadable)
+        incidents |= {r["ref"]: r for r in rows}
     for area, names in callsigns.items():
-        units |= {u["callsign"]: u for u in await read_units(redis, area, sorted(names))}
+        units |= {
+            u["callsign"]: u for u in await read_units(redis, area, unreadable, sorted(names))
+        }
     for entry in entries:
         # The current state, which may be newer than the entry: the map wants the latest.
         related: list[Any] = [incidents.get(entry.get(f, "")) for f in REF_FIELDS]

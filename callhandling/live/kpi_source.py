@@ -10,6 +10,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from cad.keys import AreaKeys
+from cad.unreadable import log_unreadable, unreadable_record
 from callhandling.live.kpis import HOUR_MS, IncidentTimes, compute_kpis
 from callhandling.live.readmodel import known_areas
 
@@ -26,6 +27,7 @@ class KpiSource:
     _value: dict[str, Any] | None = None
     _at: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _unreadable: set[str] = field(default_factory=set)
 
     async def current(self) -> dict[str, Any]:
         """The KPIs, recomputed when the cached value is older than `max_age_s`."""
@@ -53,6 +55,11 @@ class KpiSource:
                     pipe.hmget(keys.incident(ref), ["grade", "received_ms"])
                 stored = await pipe.execute()
             for ref, (grade, received) in zip(refs, stored, strict=True):
-                if received:
-                    incidents[ref] = IncidentTimes(grade or None, int(received))
+                try:
+                    if received:
+                        incidents[ref] = IncidentTimes(grade or None, int(received))
+                except ValueError as exc:  # left out of the figures, not failing them all
+                    if ref not in self._unreadable:  # logged once: this runs every 1.5 s
+                        self._unreadable.add(ref)
+                        log_unreadable(unreadable_record("incident", area, ref, exc))
         return compute_kpis(entries, incidents, now_ms=now_ms).to_json() | {"at_ms": now_ms}

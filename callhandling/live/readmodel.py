@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from redis.asyncio import Redis
 
 from cad.keys import AreaKeys, GlobalKeys
+from cad.unreadable import UnreadableRecords, unreadable_record
+from dispatch.units import Unit
 
 # Fields of an audit entry that name an incident (a pre-emption names two).
 REF_FIELDS = ("ref", "from_ref", "to_ref")
@@ -21,6 +22,8 @@ _INCIDENT_FIELDS = (
 )  # fmt: skip
 _NUMBERS = frozenset({"lon", "lat", "radius_m"})
 _INTEGERS = frozenset({"received_ms", "created_ms", "dispatched_ms", "call_count"})
+# Without these the map cannot place, colour or order an incident.
+_NEEDED = frozenset({"ref", "area", "status", "lon", "lat", "received_ms", "created_ms"})
 
 Row = dict[str, Any]
 
@@ -40,8 +43,11 @@ async def stream_heads(redis: Redis, areas: Iterable[str]) -> dict[str, str]:
     return {area: (last[0][0] if last else "0-0") for area, last in zip(names, newest, strict=True)}
 
 
-async def read_units(redis: Redis, area: str, callsigns: list[str] | None = None) -> list[Row]:
-    """The area's units (or the named ones): callsign, type, status, position, last fix, ref."""
+async def read_units(
+    redis: Redis, area: str, unreadable: UnreadableRecords, callsigns: list[str] | None = None
+) -> list[Row]:
+    """The area's units (or the named ones): callsign, type, status, position, last fix, ref; a
+    unit whose record does not parse is left out and reported to `unreadable`."""
     keys = AreaKeys(area)
     names = sorted(await redis.hkeys(keys.units)) if callsigns is None else callsigns
     if not names:
@@ -56,21 +62,30 @@ async def read_units(redis: Redis, area: str, callsigns: list[str] | None = None
         if records[i] is None:
             continue
         position = positions[i]
+        try:
+            unit_type = Unit.model_validate_json(records[i]).unit_type.value
+            fix_ms = int(fixes[i]) if fixes[i] else None
+        except ValueError as exc:  # pydantic's ValidationError among them
+            unreadable.report(unreadable_record("unit", area, callsign, exc))
+            continue
         rows.append({
             "callsign": callsign,
             "area": area,
-            "unit_type": json.loads(records[i]).get("unit_type"),
+            "unit_type": unit_type,
             "status": statuses[i] or "unknown",
             "lon": round(position[0], 6) if position else None,
             "lat": round(position[1], 6) if position else None,
-            "fix_ms": int(fixes[i]) if fixes[i] else None,
+            "fix_ms": fix_ms,
             "ref": refs[i] or None,
         })  # fmt: skip
     return rows
 
 
-async def read_incidents(redis: Redis, area: str, refs: Iterable[str]) -> list[Row]:
-    """The named incidents of an area that exist, in the map's fields."""
+async def read_incidents(
+    redis: Redis, area: str, refs: Iterable[str], unreadable: UnreadableRecords
+) -> list[Row]:
+    """The named incidents of an area that exist, in the map's fields; one whose hash does not
+    parse is left out and reported to `unreadable`."""
     names = list(dict.fromkeys(refs))
     if not names:
         return []
@@ -81,15 +96,25 @@ async def read_incidents(redis: Redis, area: str, refs: Iterable[str]) -> list[R
             pipe.zscore(keys.pending, ref)
         stored = await pipe.execute()
     rows = []
-    for values, score in zip(stored[::2], stored[1::2], strict=True):
-        if values[0] is not None:
-            # The queue's own score, so that the page orders the queue exactly as the core does.
-            rows.append(incident_row(values) | {"queue_score": score})
+    for ref, values, score in zip(names, stored[::2], stored[1::2], strict=True):
+        if all(value is None for value in values):
+            continue  # no such incident (any more)
+        try:
+            row = incident_row(values)
+        except ValueError as exc:
+            unreadable.report(unreadable_record("incident", area, ref, exc))
+            continue
+        # The queue's own score, so that the page orders the queue exactly as the core does.
+        rows.append(row | {"queue_score": score})
     return rows
 
 
 def incident_row(values: list[str | None]) -> Row:
-    """One incident from its hash values in `_INCIDENT_FIELDS` order; '' means absent."""
+    """One incident from its hash values in `_INCIDENT_FIELDS` order ('' means absent);
+    ValueError if a field the map needs is absent or a number does not parse."""
+    missing = [n for n, v in zip(_INCIDENT_FIELDS, values, strict=True) if n in _NEEDED and not v]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
     row: Row = {}
     for name, value in zip(_INCIDENT_FIELDS, values, strict=True):
         if value is None or value == "":
@@ -105,7 +130,7 @@ def incident_row(values: list[str | None]) -> Row:
     return row
 
 
-async def open_incidents(redis: Redis, area: str) -> list[Row]:
+async def open_incidents(redis: Redis, area: str, unreadable: UnreadableRecords) -> list[Row]:
     """The area's open incidents: the open set, the queue, and those units are committed to."""
     keys = AreaKeys(area)
     async with redis.pipeline(transaction=False) as pipe:
@@ -113,7 +138,7 @@ async def open_incidents(redis: Redis, area: str) -> list[Row]:
         pipe.zrange(keys.pending, 0, -1)
         pipe.hvals(keys.unit_incident)
         listed, pending, committed = await pipe.execute()
-    rows = await read_incidents(redis, area, [*pending, *listed, *committed])
+    rows = await read_incidents(redis, area, [*pending, *listed, *committed], unreadable)
     return [row for row in rows if row["status"] not in FINAL_STATUSES]
 
 
@@ -125,8 +150,11 @@ async def pending_queue(redis: Redis, area: str) -> list[tuple[str, float]]:
     return entries
 
 
-async def snapshot(redis: Redis, *, stale_fix_s: float, now_ms: int) -> Row:
-    """Everything the map draws, and the cursor its event stream should resume from."""
+async def snapshot(
+    redis: Redis, *, stale_fix_s: float, now_ms: int, unreadable: UnreadableRecords
+) -> Row:
+    """Everything the map draws, and the cursor its event stream should resume from (records
+    that do not parse are left out and reported to `unreadable`)."""
     areas = await known_areas(redis)
     # The cursor is taken before the state: entries in between are replayed, never missed.
     cursor = await stream_heads(redis, areas)
@@ -134,8 +162,8 @@ async def snapshot(redis: Redis, *, stale_fix_s: float, now_ms: int) -> Row:
     incidents: list[Row] = []
     queue: list[Row] = []
     for area in sorted(areas):
-        units += await read_units(redis, area)
-        incidents += await open_incidents(redis, area)
+        units += await read_units(redis, area, unreadable)
+        incidents += await open_incidents(redis, area, unreadable)
         queue += [{"ref": r, "score": s} for r, s in await pending_queue(redis, area)]
     # Across areas the scores compare the same way: grade rank first, then creation time.
     queue.sort(key=lambda q: q["score"])

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from callhandling.auth_deps import Reading
-from callhandling.deps import RuntimeDep
+from callhandling.deps import RuntimeDep, UnreadableDep
+from callhandling.error_docs import AUTHENTICATED, UNAVAILABLE, documented
 from callhandling.live import events
 from callhandling.live.boundaries import boundaries_geojson
 from callhandling.live.chronology import chronology
@@ -56,28 +57,47 @@ async def asset(name: str) -> Response:
     return Response(_static(name), media_type=media_type, headers=_CACHE)
 
 
-@router.get("/v1/live/boundaries", tags=["live map"])
+@router.get(
+    "/v1/live/boundaries",
+    tags=["live map"],
+    response_class=Response,
+    responses={
+        200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}},
+        **documented(*AUTHENTICATED),
+    },
+)
 async def boundaries(_: Reading) -> Response:
     """The 33 boroughs and 12 BCUs as simplified GeoJSON (computed once per process)."""
     body = await asyncio.to_thread(boundaries_geojson)
     return Response(body, media_type="application/geo+json", headers=_CACHE)
 
 
-@router.get("/v1/live/snapshot", tags=["live map"])
-async def get_snapshot(_: Reading, runtime: RuntimeDep) -> dict[str, Any]:
+@router.get(
+    "/v1/live/snapshot", tags=["live map"], responses=documented(*AUTHENTICATED, UNAVAILABLE)
+)
+async def get_snapshot(
+    _: Reading, runtime: RuntimeDep, unreadable: UnreadableDep
+) -> dict[str, Any]:
     """Units, open incidents and the queue now, with the cursor to stream events from."""
     return await snapshot(
-        runtime.redis, stale_fix_s=runtime.settings.stale_fix_s, now_ms=int(time.time() * 1000)
-    )
+        runtime.redis, stale_fix_s=runtime.settings.stale_fix_s, now_ms=int(time.time() * 1000),
+        unreadable=unreadable,
+    )  # fmt: skip
 
 
-@router.get("/v1/live/kpis", tags=["live map"])
+@router.get("/v1/live/kpis", tags=["live map"], responses=documented(*AUTHENTICATED, UNAVAILABLE))
 async def get_kpis(_: Reading, request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Calls in the last hour, attendance within target by grade, and the median intervals."""
     return await shared_kpis(request.app, runtime.redis).current()
 
 
-@router.get("/v1/live/incidents/{ref:path}/chronology", tags=["live map"], responses={404: {}})
-async def get_chronology(_: Reading, ref: str, runtime: RuntimeDep) -> dict[str, Any]:
+@router.get(
+    "/v1/live/incidents/{ref:path}/chronology",
+    tags=["live map"],
+    responses=documented(*AUTHENTICATED, 404, 409, UNAVAILABLE),
+)
+async def get_chronology(
+    _: Reading, ref: str, runtime: RuntimeDep, unreadable: UnreadableDep
+) -> dict[str, Any]:
     """An incident's audit entries in order, and the calls linked to it."""
-    return await chronology(runtime.redis, ref)
+    return await chronology(runtime.redis, ref, unreadable)

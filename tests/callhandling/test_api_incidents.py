@@ -172,4 +172,8 @@ async def test_an_oversized_body_is_refused_with_413(client: httpx.AsyncClient) 
     body["text"] = "x" * 70_000
     response = await client.post("/v1/calls", json=body)
     assert response.status_code == 413
-    assert response.json()["detail"][0] == {"loc": ["body"], "msg": "larger than 65536 bytes"}
+    assert response.json()["detail"][0] == {
+        "loc": ["body"],
+        "msg": "larger than 65536 bytes",
+        "type": "too_large",
+    }

@@ -65,7 +65,8 @@ def test_capabilities_are_parsed_once_per_record() -> None:
     record = Unit(callsign="DOG1", area=AREA, base_lon=0, base_lat=51,
                   capabilities=frozenset({"dog"})).model_dump_json()  # fmt: skip
     before = capabilities_of.cache_info().hits
-    assert capabilities_of(record) == frozenset({"dog"})
-    assert capabilities_of(record) == frozenset({"dog"})
+    assert capabilities_of(AREA, "DOG1", record) == frozenset({"dog"})
+    assert capabilities_of(AREA, "DOG1", record) == frozenset({"dog"})
     assert capabilities_of.cache_info().hits == before + 1
-    assert capabilities_of("") == frozenset()
+    assert capabilities_of(AREA, "DOG1", "") == frozenset()
+    assert capabilities_of(AREA, "DOG1", '{"callsign": "DOG1"}') is None

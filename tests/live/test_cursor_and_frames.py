@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -32,7 +33,9 @@ def test_a_cursor_round_trips(positions: dict[str, str], text: str) -> None:
         ("CW=1-x", "is not AREA=MS-SEQ"),
         ("=1-0", "is not AREA=MS-SEQ"),
         ("C W=1-0", "is not AREA=MS-SEQ"),
-        ("CW=1-0,CW=2-0", "appears twice"),
+        (" CW=1-0", "is not AREA=MS-SEQ"),
+        ("CW=18446744073709551616-0", "is not AREA=MS-SEQ"),
+        ("CW=١-0", "is not AREA=MS-SEQ"),
         (",".join(f"A{i}=1-0" for i in range(65)), "more than 64 areas"),
         ("CW=1-0\nevent: x", "is not AREA=MS-SEQ"),
     ],
@@ -40,6 +43,21 @@ def test_a_cursor_round_trips(positions: dict[str, str], text: str) -> None:
 def test_a_malformed_cursor_is_refused_with_the_reason(text: str, reason: str) -> None:
     with pytest.raises(cursor.CursorError, match=reason):
         cursor.decode(text)
+    assert not re.fullmatch(cursor.PATTERN, text)  # and the OpenAPI document refuses it too
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "CW=0-0", "CN=17323301-0,CW=17323300-3", ",".join(f"A{i}=1-0" for i in range(64))],
+)
+def test_the_documented_pattern_admits_every_cursor_decode_takes(text: str) -> None:
+    assert re.fullmatch(cursor.PATTERN, text)
+    cursor.decode(text)
+
+
+def test_an_area_named_twice_resumes_from_its_earlier_position() -> None:
+    # Nothing is missed; the entries in between are sent again (the map applies them as new).
+    assert cursor.decode("CW=9-1,CN=0-0,CW=10-0,CW=9-0") == {"CW": "9-0", "CN": "0-0"}
 
 
 @pytest.mark.parametrize(
