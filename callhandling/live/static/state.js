@@ -5,11 +5,16 @@ export const TARGET_MS = { I: 15 * 60000, S: 60 * 60000 };
 export const UNIT_COLOUR = {
   available: "#2ecc71", assigned: "#00d0ff", en_route: "#b57bff", on_scene: "#ffffff",
   busy: "#c08457", off_duty: "#4b5563",
+  // Set by the service: a tasking went unanswered (out of dispatch until the crew reports).
+  unresponsive: "#ff2dd4",
+  // The MDT's last will: its link died; drawn with the link-lost ring below.
+  link_lost: "#4b5563",
 };
 export const FINAL = new Set(["closed", "cancelled", "referred"]);
 // As the service's queue alarm (CAD_QUEUE_ALARM_AGE_S, 20 minutes by default).
 const QUEUE_ALARM_S = 20 * 60;
-// A unit silent this many times the stale threshold has most likely lost its data link.
+// Without a last will (a link that fades rather than drops), a unit silent this many times the
+// stale threshold has most likely lost its data link too.
 const LOST_FACTOR = 4;
 
 // Also `window.cadLive`: the browser tests read the page's state and timings from it.
@@ -34,6 +39,8 @@ export function mmss(s) {
 }
 
 export function unitState(u) {
+  // The broker published the MDT's last will: the link is gone, whatever its last fix says.
+  if (u.status === "link_lost") return "lost";
   if (u.fix_ms == null) return "ok";
   const age = now() - u.fix_ms;
   if (age > live.staleMs * LOST_FACTOR) return "lost";
