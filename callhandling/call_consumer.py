@@ -18,6 +18,7 @@ from cad.payloads import Rejection, parse_payload
 from cad.publisher import Publisher
 from cad.tasks import TaskPool, payload_bytes
 from cad.topics import Topics
+from callhandling.call_claims import CallIdConflictError
 from callhandling.intake import CallIntake
 
 logger = logging.getLogger("cad.calls")
@@ -56,14 +57,14 @@ class CallEventConsumer:
             return await self._pool.spawn(
                 self._reject(topic, payload, parsed.reason), name="reject"
             )
-        return await self._pool.spawn(self._accept(parsed), name=parsed.call_id)
+        return await self._pool.spawn(self._accept(parsed, topic, payload), name=parsed.call_id)
 
     async def _reject(self, topic: str, payload: bytes, reason: str) -> None:
         await reject(
             self._redis, self._publisher, self._topics, topic=topic, payload=payload, reason=reason
         )
 
-    async def _accept(self, event: CallEvent) -> None:
+    async def _accept(self, event: CallEvent, topic: str, payload: bytes) -> None:
         # While Redis is away the call stays unacknowledged at the broker and is retried here;
         # the full pool then stops the link reading, so the rest queue at the broker, not here.
         actor = f"mqtt:{event.source.value}"
@@ -71,7 +72,13 @@ class CallEventConsumer:
         started = time.perf_counter()
         while True:
             try:
-                result = await self._intake.accept(event, actor=actor)
+                try:
+                    result = await self._intake.accept(event, actor=actor)
+                except CallIdConflictError as exc:
+                    # A different call under a used call id changes nothing: a dead letter (a
+                    # Redis error on the way is retried like any other), then acknowledged.
+                    await self._reject(topic, payload, str(exc))
+                    return
                 self._metrics.observe_call(
                     "mqtt", result.outcome.value, time.perf_counter() - started
                 )

@@ -16,7 +16,11 @@ from callhandling.schemas import CallIn, CallRecorded, CandidateOut, DispatchSum
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    responses={409: {"description": "the call_id was recorded for a different call"}},
+)
 async def record_call(
     caller: CallHandling,
     call: CallIn,
@@ -28,7 +32,9 @@ async def record_call(
     """Record a call: where it is, the open incidents it may be about, and what became of it.
 
     Without `auto_link` a call opens its own incident and the handler links it if it is a
-    duplicate (`POST /v1/incidents/{ref}/links`). Replaying a call_id changes nothing.
+    duplicate (`POST /v1/incidents/{ref}/links`). Replaying a call changes nothing and answers
+    with its incident; a different call under a call_id already recorded (in any area) changes
+    nothing either and is refused with 409, naming each field that differs.
     """
     started = time.perf_counter()
     loc = call.location
