@@ -5,7 +5,6 @@ digest of each field of its content; a later copy with the same call id is eithe
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -54,22 +53,22 @@ def claim_of(event: CallEvent, area: str, salt: str) -> CallClaim:
     """The claim a call makes: salted digests, so that the stored form gives no caller's number
     or words back (a number has few enough digits to be guessed from a bare hash)."""
     loc = event.location
-    content: dict[str, object] = {
-        "location": [loc.lon, loc.lat, loc.radius_m],
-        "incident_type": event.incident_type,
-        "grade": event.grade,
-        "source": event.source.value,
+    values = (
+        (loc.lon, loc.lat, loc.radius_m),
+        event.incident_type,
+        None if event.grade is None else event.grade.value,
+        event.source.value,
         # One instant, one form, whatever offset the sender wrote it with.
-        "received_at": event.received_at.astimezone(UTC).isoformat(),
-        "cli": event.cli,
-        "text": event.text,
-    }
-    return CallClaim(area, tuple(_digest(salt, name, content[name]) for name in FIELDS))
+        event.received_at.astimezone(UTC).isoformat(),
+        event.cli,
+        event.text,
+    )
+    return CallClaim(area, tuple(_digest(salt, f, v) for f, v in zip(FIELDS, values, strict=True)))
 
 
 def _digest(salt: str, name: str, value: object) -> str:
-    canonical = json.dumps([salt, name, value], ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:_DIGEST_HEX]
+    # repr is canonical here: a float's shortest round trip, a string quoted, None unquoted.
+    return hashlib.sha256(f"{salt}\0{name}={value!r}".encode()).hexdigest()[:_DIGEST_HEX]
 
 
 def conflict_reason(call_id: str, first: CallClaim, copy: CallClaim) -> str | None:
