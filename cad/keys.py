@@ -133,6 +133,6 @@ class GlobalKeys:
         return f"{self.prefix}:areas"
 
     def call_id(self, call_id: str) -> str:
-        """String: the claim of a call id across the force, its first copy's area and content
-        digests (callhandling/call_claims.py); expires with the caller data."""
+        """String: the claim of a call id across the force, its first copy's area and content in
+        a canonical form (callhandling/call_claims.py); expires with the caller data."""
         return f"{self.prefix}:call-id:{call_id}"
