@@ -18,6 +18,7 @@ from cad.deadletter import DEADLETTER_STREAM
 from cad.errors import ConflictError
 from cad.events import CallEvent, DeadLetter
 from cad.keys import AreaKeys, GlobalKeys
+from cad.logs import JsonFormatter
 from cad.settings import Settings
 from cad.topics import Topics
 from callhandling.intake import IntakeResult
@@ -63,6 +64,14 @@ async def call_records(redis: Redis, call_id: str) -> list[str]:
     return sorted(k.split("{")[1].split("}")[0] for k in keys)
 
 
+_CALLS_REPLAYED = ("cad_calls_total", (("channel", "mqtt"), ("outcome", "replayed")))
+
+
+def _payload(message: Any) -> bytes:
+    assert isinstance(message.payload, bytes)
+    return message.payload
+
+
 async def test_the_same_call_id_in_two_areas_over_mqtt_is_one_incident_and_a_dead_letter(
     settings: Settings, redis: Redis, scripts: DispatchScripts, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -105,14 +114,10 @@ async def test_the_same_call_id_in_two_areas_over_mqtt_is_one_incident_and_a_dea
     assert await redis.hget(AreaKeys("CN").unit_status, "CN01") == "available"
     conflicts = [r for r in caplog.records if r.getMessage() == "call_id_conflict"]
     assert [r.__dict__["fields"]["call_id"] for r in conflicts] == ["T-1"]
-
-
-_CALLS_REPLAYED = ("cad_calls_total", (("channel", "mqtt"), ("outcome", "replayed")))
-
-
-def _payload(message: Any) -> bytes:
-    assert isinstance(message.payload, bytes)
-    return message.payload
+    lines = "\n".join(JsonFormatter().format(r) for r in caplog.records)
+    for private in (CLI, TEXT):
+        assert private not in lines
+        assert private not in letter.payload_excerpt
 
 
 async def test_the_same_call_id_in_two_areas_over_http_is_one_incident_and_a_409(
