@@ -2,7 +2,8 @@
 
 Every key of one dispatch area (a BCU) carries the area as its hash tag, `cad:{CW}:...`, so every
 Lua script touches one slot and runs unchanged on Redis Cluster. The few global keys (the daily
-reference sequence, the ref and callsign directories) are never touched inside a script.
+reference sequence, the ref and callsign directories, the call id claims) are never touched inside
+a script.
 """
 
 from __future__ import annotations
@@ -134,3 +135,8 @@ class GlobalKeys:
     def lease(self, name: str) -> str:
         """String: who holds a lease (`intake`: the call intake's MQTT session), with a TTL."""
         return f"{self.prefix}:lease:{name}"
+
+    def call_id(self, call_id: str) -> str:
+        """String: the claim of a call id across the force, its first copy's area and content in
+        a canonical form (callhandling/call_claims.py); expires with the caller data."""
+        return f"{self.prefix}:call-id:{call_id}"

@@ -31,7 +31,9 @@ async def record_call(
     """Record a call: where it is, the open incidents it may be about, and what became of it.
 
     Without `auto_link` a call opens its own incident and the handler links it if it is a
-    duplicate (`POST /v1/incidents/{ref}/links`). Replaying a call_id changes nothing.
+    duplicate (`POST /v1/incidents/{ref}/links`). Replaying a call changes nothing and answers
+    with its incident; a different call under a call_id already recorded (in any area) changes
+    nothing either and is refused with 409, naming each field that differs.
     """
     started = time.perf_counter()
     refused = runtime.intake.clock_bounds.refusal("received_at", call.received_at, now=utcnow())

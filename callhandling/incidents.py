@@ -19,6 +19,7 @@ from cad.events import CallEvent
 from cad.incident_record import IncidentRecord, new_incident_fields
 from cad.keys import AreaKeys, GlobalKeys
 from cad.unreadable import log_unreadable, unreadable_record
+from callhandling.call_claims import CallClaim
 from callhandling.duplicates import Candidate, OpenIncident
 from callhandling.lifecycle import OPEN
 from callhandling.refs import format_ref, london_day
@@ -221,9 +222,11 @@ async def link_call(
 
 @dataclass(frozen=True)
 class Surroundings:
-    """What a call finds before it is recorded: its own record, its cell's fence, and the open
-    incidents near it as stored."""
+    """What a call finds before it is recorded: the claim of its call id made before it, its own
+    record, its cell's fence, and the open incidents near it as stored."""
 
+    # The claim a copy of this call id made before (in any area); None: this one claimed it.
+    first_claim: CallClaim | None
     known_ref: str | None
     fence: str
     incidents: list[OpenIncident]
@@ -243,15 +246,21 @@ async def look_around(
     lon: float,
     lat: float,
     radius_m: float,
+    claim: CallClaim,
+    retention_s: int,
     reserve_ref: datetime | None = None,
 ) -> Surroundings:
-    """The call's incident if it was recorded already, else the fence (read before the search)
+    """Claim the call id for the force unless a copy claimed it before (that claim is answered),
+    then the call's incident if it was recorded already, else the fence (read before the search)
     and the open incidents of the area within `radius_m`: one round trip, two with incidents.
     With `reserve_ref`, for a call that opens an incident whatever it finds, the round trip also
     allocates that day's next reference and the incidents are left for the creation to read."""
     keys = AreaKeys(area)
     day = None if reserve_ref is None else london_day(reserve_ref)
     async with redis.pipeline(transaction=False) as pipe:
+        # SET NX GET is atomic: of copies racing in any areas, on any replicas, one claims the
+        # id and the others read its claim. It expires with the call record it stands for.
+        pipe.set(GlobalKeys().call_id(call_id), claim.encode(), nx=True, get=True, ex=retention_s)
         pipe.hget(keys.call(call_id), "incident_ref")
         pipe.get(keys.creation_fence(fence_cells(lon, lat)[0]))
         pipe.geosearch(
@@ -261,19 +270,22 @@ async def look_around(
         if day is not None:
             _queue_next_ref(pipe, day)
         answers = await pipe.execute()
-    known, fence, refs = answers[:3]
-    reserved = None if day is None else format_ref(int(answers[3]), day)
-    if known is not None:
-        return Surroundings(str(known), "", [], reserved)
+    stored, known, fence, refs = answers[:4]
+    first = None if stored is None else CallClaim.decode(stored)
+    reserved = None if day is None else format_ref(int(answers[4]), day)
+    # Another call under this id, or this one located in another area: the area's own search
+    # means nothing to it.
+    if known is not None or (first is not None and first != claim):
+        return Surroundings(first, None if known is None else str(known), "", [], reserved)
     if day is not None or not refs:
-        return Surroundings(None, str(fence or "0"), [], reserved, tuple(refs))
+        return Surroundings(first, None, str(fence or "0"), [], reserved, tuple(refs))
 
     def queue(pipe: Pipeline) -> None:
         _queue_facts(pipe, scripts, keys, refs)
 
     answers = await run_pipeline(redis, scripts, queue, retry_if_unknown=0)
     raise_errors(answers)
-    return Surroundings(None, str(fence or "0"), _open_incidents_of(area, answers[0]))
+    return Surroundings(first, None, str(fence or "0"), _open_incidents_of(area, answers[0]))
 
 
 _OPEN_STATUSES = ",".join(sorted(OPEN))

@@ -20,9 +20,11 @@ from cad.events import CallEvent, utcnow
 from cad.incident_record import IncidentRecord
 from cad.logs import log
 from cad.settings import Settings
+from callhandling.call_claims import CallClaim, CallIdConflictError, claim_of, conflict_reason
 from callhandling.duplicates import CallFacts, Candidate, OpenIncident, rank_candidates
 from callhandling.incidents import (
     Outcome,
+    Surroundings,
     cli_hash,
     create_incident,
     link_call,
@@ -73,22 +75,22 @@ class CallIntake:
         loc = event.location
         area = area or dispatch_area(loc.lon, loc.lat)
         hashed = cli_hash(event.cli, self._settings.cli_salt)
+        id_claim = claim_of(event, area, self._settings.cli_salt)
         candidates: list[Candidate] = []
         retention_s = self._settings.caller_data_retention_s
         opening = _Opening(self._dispatcher, actor)
         for attempt in range(_MAX_ATTEMPTS):
-            around = await look_around(
-                self._redis, self._scripts, area=area, call_id=event.call_id, lon=loc.lon,
-                lat=loc.lat, radius_m=self._settings.duplicate_search_m,
-                reserve_ref=None if auto_link else utcnow(),
-            )  # fmt: skip
+            around = await self._look(event, area, id_claim, auto_link=auto_link)
+            first = around.first_claim
+            if first is not None and first != id_claim:
+                _refuse_if_differing(event, first, id_claim, around.reserved_ref)
+                # The same call, located in another area when it was first claimed (the
+                # boundaries changed since, or the caller located it): that area records it.
+                _unused(event, around.reserved_ref, "call first located in another area")
+                area, id_claim = first.area, first
+                around = await self._look(event, area, id_claim, auto_link=auto_link)
             if around.known_ref is not None:
-                if around.reserved_ref is not None:
-                    # Logged, so that this gap in the day's sequence can be accounted for.
-                    log(
-                        logger, logging.INFO, "ref_unused", call_id=event.call_id,
-                        incident_ref=around.reserved_ref, reason="call recorded already",
-                    )  # fmt: skip
+                _unused(event, around.reserved_ref, "call recorded already")
                 return await self._replayed(event, area, around.known_ref)
             # The last attempt creates regardless: a possible duplicate beats a lost call.
             last = attempt == _MAX_ATTEMPTS - 1
@@ -125,6 +127,17 @@ class CallIntake:
         self._log(event, incident, recorded.outcome, claim)
         return IntakeResult(incident, recorded.outcome, tuple(candidates), claim)
 
+    async def _look(
+        self, event: CallEvent, area: str, id_claim: CallClaim, *, auto_link: bool
+    ) -> Surroundings:
+        loc = event.location
+        return await look_around(
+            self._redis, self._scripts, area=area, call_id=event.call_id, lon=loc.lon,
+            lat=loc.lat, radius_m=self._settings.duplicate_search_m, claim=id_claim,
+            retention_s=self._settings.caller_data_retention_s,
+            reserve_ref=None if auto_link else utcnow(),
+        )  # fmt: skip
+
     async def _replayed(self, event: CallEvent, area: str, ref: str) -> IntakeResult:
         incident = await self._read(area, ref)
         claim = None
@@ -156,6 +169,35 @@ class CallIntake:
             dispatch=claim.outcome.value if claim else None,
             callsigns=[u.callsign for u in claim.units] if claim else [],
         )  # fmt: skip
+
+
+def _unused(event: CallEvent, ref: str | None, reason: str) -> None:
+    """Log a reference allocated for a call that will not open an incident with it, so that this
+    gap in the day's sequence can be accounted for."""
+    if ref is not None:
+        log(
+            logger,
+            logging.INFO,
+            "ref_unused",
+            call_id=event.call_id,
+            incident_ref=ref,
+            reason=reason,
+        )
+
+
+def _refuse_if_differing(
+    event: CallEvent, first: CallClaim, claim: CallClaim, reserved_ref: str | None
+) -> None:
+    """Refuse a call whose id was first claimed for a different call: it changes nothing."""
+    reason = conflict_reason(event.call_id, first, claim)
+    if reason is None:
+        return
+    _unused(event, reserved_ref, "call id used by a different call")
+    log(
+        logger, logging.WARNING, "call_id_conflict", call_id=event.call_id, area=claim.area,
+        first_area=first.area, differing=first.differing(claim),
+    )  # fmt: skip
+    raise CallIdConflictError(reason)
 
 
 class _Opening:

@@ -11,6 +11,7 @@ from redis.asyncio.client import Pipeline
 from cad.events import CallEvent, CallSource, Location
 from cad.incident_record import IncidentRecord
 from cad.keys import AreaKeys, GlobalKeys
+from callhandling.call_claims import claim_of
 from callhandling.duplicates import Candidate
 from callhandling.incidents import (
     Outcome,
@@ -27,14 +28,16 @@ AREA = "CW"
 KEYS = AreaKeys(AREA)
 NOW = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
 RETAIN_S = 3600
+SALT = "test-salt"
 
 
 async def read_fence(redis: Redis, area: str, lon: float, lat: float) -> str:
     """The fence a call at this point reads before it searches for duplicates."""
     scripts = register_scripts(redis)
     around = await look_around(
-        redis, scripts, area=area, call_id="probe", lon=lon, lat=lat, radius_m=1
-    )
+        redis, scripts, area=area, call_id="probe", lon=lon, lat=lat, radius_m=1,
+        claim=claim_of(event("probe", lon=lon), area, SALT), retention_s=RETAIN_S,
+    )  # fmt: skip
     return around.fence
 
 
@@ -225,6 +228,7 @@ async def test_a_call_that_opens_an_incident_regardless_takes_two_round_trips(
     async def around(call_id: str) -> Surroundings:
         return await look_around(
             redis, scripts, area=AREA, call_id=call_id, lon=-0.1282, lat=51.508, radius_m=500,
+            claim=claim_of(event(call_id, lon=-0.1282), AREA, SALT), retention_s=RETAIN_S,
             reserve_ref=NOW,
         )  # fmt: skip
 
