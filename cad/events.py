@@ -28,8 +28,20 @@ SCHEMA_VERSION: Final = 1
 # an enum when FastAPI validates a parsed body (Python mode), and those strings are the contract.
 # A number: never a boolean or a string; an integer is one. Finite: NaN places nothing anywhere.
 Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
-# A whole number: never a boolean, a string or a float (2.0 included).
+
+
+def _integral(value: object) -> object:
+    # JSON Schema's integer is any number without a fraction: 2.0 is one, 2.5 and true are not.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# A whole number: never a boolean, a string or a fraction; 2.0 is 2, as JSON Schema has it. Bounds
+# go before `Integral` (`Annotated[WholeNumber, Field(ge=1), Integral]`): after a validator,
+# pydantic can no longer write them into the JSON schema as minimum and maximum.
 WholeNumber = Annotated[int, Strict()]
+Integral = BeforeValidator(_integral)
 Longitude = Annotated[Number, Field(ge=-180.0, le=180.0)]
 # Redis geo indexes hold latitudes within +-85.05112878 (Web Mercator): nothing beyond is mappable.
 Latitude = Annotated[Number, Field(ge=-85.05112878, le=85.05112878)]

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 
+from cad.events import utcnow
 from cad.settings import Settings, get_settings
 from callhandling import (
     call_routes,
@@ -73,13 +74,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _describe_roles(app: FastAPI) -> None:
-    """Append who may call each route to its OpenAPI description (once, when first built)."""
+    """Append who may call each route to its OpenAPI description (once, when first built), and
+    keep the example call's time current."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             describe_roles(build(), OPEN_PATHS)
         assert app.openapi_schema is not None
+        # A call is refused once older than CAD_MAX_CALL_AGE_S: the documented example is a
+        # call received now, so that it stays one the service accepts.
+        for example in app.openapi_schema["components"]["schemas"]["CallIn"]["examples"]:
+            example["received_at"] = utcnow().isoformat(timespec="seconds")
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

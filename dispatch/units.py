@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from redis.asyncio import Redis
 
-from cad.events import Callsign, Latitude, Longitude, UnitStatus, WholeNumber
+from cad.events import Callsign, Integral, Latitude, Longitude, UnitStatus, WholeNumber
 from cad.incident_types import Capability
 from cad.keys import AreaKeys, GlobalKeys
 from cad.unreadable import log_unreadable, unreadable_record
@@ -43,9 +43,19 @@ class Unit(BaseModel):
     unit_type: UnitType = UnitType.IRV
     capabilities: frozenset[Capability] = frozenset({"response"})
     area: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
-    crew: Annotated[WholeNumber, Field(ge=1, le=12)] = 2
+    crew: Annotated[WholeNumber, Field(ge=1, le=12), Integral] = 2
     base_lon: Longitude
     base_lat: Latitude
+
+    @field_validator("capabilities", mode="before")
+    @classmethod
+    def _each_capability_once(cls, value: object) -> object:
+        # A set would quietly drop the repeat; the schema says each is named once (uniqueItems).
+        if isinstance(value, list | tuple):
+            repeated = sorted({c for c in value if isinstance(c, str) and value.count(c) > 1})
+            if repeated:
+                raise ValueError(f"named more than once: {', '.join(repeated)}")
+        return value
 
 
 async def register_unit(

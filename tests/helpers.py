@@ -67,12 +67,16 @@ def auth_headers(settings: Settings, *roles: Role, subject: str = "PC0001") -> d
 
 
 @contextlib.asynccontextmanager
-async def running_app(settings: Settings) -> AsyncIterator[FastAPI]:
-    """The whole app, its lifespan running and its MQTT link up."""
+async def running_app(settings: Settings, *, intake: bool = True) -> AsyncIterator[FastAPI]:
+    """The whole app, its lifespan running and its MQTT link up; with `intake`, holding the call
+    intake too (which a Redis it cannot write to, a replica or one loading, never lets it)."""
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         runtime: Runtime = application.state.runtime
-        await eventually(lambda: holds(serving(runtime)))
+        if intake:
+            await eventually(lambda: holds(serving(runtime)))
+        else:
+            await eventually(lambda: holds(runtime.link.connected))
         yield application
 
 

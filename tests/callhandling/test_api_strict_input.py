@@ -118,7 +118,7 @@ async def test_a_call_within_the_bounds_keeps_its_time_beside_the_services(
         ({"base_lon": None}, "base_lon"),
         ({"crew": True}, "crew"),
         ({"crew": "2"}, "crew"),
-        ({"crew": 2.0}, "crew"),
+        ({"crew": 2.5}, "crew"),
         ({"callsign": 1234}, "callsign"),
         ({"area": 7}, "area"),
     ],

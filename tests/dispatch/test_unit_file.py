@@ -74,7 +74,7 @@ def test_a_unit_listed_twice_is_refused_on_its_second_row(tmp_path: Path) -> Non
         ('"base_lat": 51.5, "base_lon": "-0.1"', "base_lon: Input should be a valid number"),
         ('"base_lat": 51.5, "crew": true', "crew: Input should be a valid integer"),
         ('"base_lat": 51.5, "crew": "2"', "crew: Input should be a valid integer"),
-        ('"base_lat": 51.5, "crew": 2.0', "crew: Input should be a valid integer"),
+        ('"base_lat": 51.5, "crew": 2.5', "crew: Input should be a valid integer"),
         ('"base_lat": 51.5, "callsign": 12', "callsign: Input should be a valid string"),
     ],
 )

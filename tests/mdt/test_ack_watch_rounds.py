@@ -98,7 +98,7 @@ async def test_a_failing_area_or_escalation_does_not_stop_the_round(
     assert failures["ack_check_failed"]["area"] == "ZZ"
     redispatch = failures["redispatch_failed"]
     assert (redispatch["incident_ref"], redispatch["callsign"]) == (LOCAL_REF, "CS02")
-    assert redispatch["error"].startswith("ValidationError")
+    assert redispatch["error"].startswith("UnreadableRecordError")
     # Dispatchers were still told of the silent unit whose incident could not be re-dispatched.
     told = [json.loads(p) for t, p in publisher.sent if t == Topics("t").incident(LOCAL_REF)]
     assert [(m["callsign"], m["short"]) for m in told] == [("CS02", True)]

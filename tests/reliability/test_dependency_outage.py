@@ -163,7 +163,9 @@ async def test_a_replica_answers_503_for_what_it_refuses(
     replica.start()
     try:
         settings = outage_settings(replica, broker)
-        async with running_app(settings) as app, asgi_client(app, auth_headers(settings)) as http:
+        # A replica refuses the intake's lease as it refuses every write.
+        running = running_app(settings, intake=False)
+        async with running as app, asgi_client(app, auth_headers(settings)) as http:
             register = await http.post("/v1/units", json=UNIT)
             assert_unavailable(register, "redis", why)
             call = await http.post("/v1/calls", json=REQUESTS[("post", "/v1/calls")]["json"])
@@ -191,7 +193,8 @@ async def test_redis_loading_its_aof_answers_503_until_it_has(
     # Redis's own test knob: a pause per key loaded, so the AOF takes seconds to load.
     redis.argv += ["--key-load-delay", "200"]
     redis.stop()
-    async with running_app(settings) as app, asgi_client(app, auth_headers(settings)) as http:
+    running = running_app(settings, intake=False)
+    async with running as app, asgi_client(app, auth_headers(settings)) as http:
         redis.start()  # it listens at once, and answers LOADING until the AOF is in
         assert_unavailable(await http.get("/v1/incidents"), "redis", "LOADING")
         for _ in range(300):
