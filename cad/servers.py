@@ -151,7 +151,9 @@ def redis_acl(password: str, *, extra: tuple[str, ...] = ()) -> str:
 def redis_server(
     workdir: Path,
     *,
-    appendfsync: str = "everysec",
+    # Every write on disk before Redis answers it: a call acknowledged to the broker survives a
+    # crash of Redis or of its machine (docs/reliability.md has what each setting can lose).
+    appendfsync: str = "always",
     tls: TlsFiles | None = None,
     acl_extra: tuple[str, ...] = (),
 ) -> EmbeddedServer:

@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -34,12 +35,15 @@ STRATFORD = (-0.0035, 51.5416)  # NE
 CROYDON = (-0.0982, 51.3762)  # SO
 AREA_OF = {WESTMINSTER: "CW", CAMDEN: "CN", STRATFORD: "NE", CROYDON: "SO"}
 CLI = "07700900777"
+# One time for every copy of a call (a copy that differs in it is another call), recent enough
+# for the service's bounds (CAD_MAX_CALL_AGE_S).
+RECEIVED_AT = datetime.now(UTC).isoformat(timespec="seconds")
 TEXT = "a man is climbing into the house next door"
 
 
 def call(call_id: str, where: tuple[float, float], **over: Any) -> dict[str, Any]:
     return {
-        "call_id": call_id, "received_at": "2026-11-22T21:04:05Z", "source": "999",
+        "call_id": call_id, "received_at": RECEIVED_AT, "source": "999",
         "location": {"lon": where[0], "lat": where[1]}, "incident_type": "missing_person_high_risk",
         "grade": "I", "cli": CLI, "text": TEXT, **over,
     }  # fmt: skip

@@ -53,7 +53,7 @@ def own_servers(tmp_path: Path) -> Iterator[tuple[EmbeddedServer, EmbeddedServer
     of this test alone."""
     (tmp_path / "redis").mkdir()
     (tmp_path / "broker").mkdir()
-    redis = redis_server(tmp_path / "redis", appendfsync="always")
+    redis = redis_server(tmp_path / "redis")
     broker = mosquitto(
         tmp_path / "broker", credentials=development_credentials("fault-mdt-secret"),
         acl_root=f"{ANY_PREFIX}cad",

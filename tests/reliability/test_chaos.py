@@ -87,7 +87,7 @@ class Cluster:
 async def _cluster(tmp_path: Path, callsigns: tuple[str, ...]) -> AsyncIterator[Cluster]:
     (tmp_path / "redis").mkdir()
     (tmp_path / "broker").mkdir()
-    redis = redis_server(tmp_path / "redis", appendfsync="always")
+    redis = redis_server(tmp_path / "redis")
     broker = mosquitto(
         tmp_path / "broker", credentials=development_credentials(MDT_SECRET),
         acl_root=f"{ANY_PREFIX}cad", units=callsigns,

@@ -73,7 +73,7 @@ async def test_the_service_url_carries_the_login_and_logs_never_show_the_passwor
 async def test_transactions_and_scripts_survive_a_kill_9_and_a_restart_from_the_aof(
     tmp_path: Path,
 ) -> None:
-    server = redis_server(tmp_path, appendfsync="always")
+    server = redis_server(tmp_path)
     server.start()
     try:
         client = Redis.from_url(server.url, decode_responses=True)
