@@ -6,6 +6,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from callhandling.response_start import TrackedSend
+
 
 class BodyTooLargeError(Exception):
     """The body grew past the limit while streaming in (no or a false Content-Length)."""
@@ -36,17 +38,11 @@ class BodyLimitMiddleware:
                 raise BodyTooLargeError
             return message
 
-        started = False
-
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        tracked = TrackedSend(send)
         try:
-            await self.app(scope, counted, tracking)
+            await self.app(scope, counted, tracked)
         except BodyTooLargeError:
-            if not started:
+            if not tracked.started:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:

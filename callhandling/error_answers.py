@@ -12,7 +12,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cad.errors import (
     AuthenticationError,
@@ -25,6 +25,7 @@ from cad.errors import (
 from cad.logs import log
 from cad.outages import outage_of
 from callhandling.rate_limit import retry_after_header
+from callhandling.response_start import TrackedSend
 
 logger = logging.getLogger("cad.api")
 
@@ -121,18 +122,12 @@ class ErrorAnswerMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        tracked = TrackedSend(send)
         try:
-            await self.app(scope, receive, tracking)
+            await self.app(scope, receive, tracked)
         except Exception as exc:
             answer = answer_for(exc, retry_after_s=self.retry_after_s)
-            if answer is None or started:
+            if answer is None or tracked.started:
                 raise
             _log_outage(exc, scope)
             await answer.response()(scope, receive, send)

@@ -92,6 +92,22 @@ async def asgi_client(
         yield http
 
 
+async def readiness(base_url: str) -> dict[str, object] | None:
+    """A running service's `/readyz` answer when it is ready, else None (not ready, not up)."""
+    try:
+        async with httpx.AsyncClient() as http:
+            answer = await http.get(f"{base_url}/readyz", timeout=2)
+    except httpx.HTTPError:
+        return None
+    body: dict[str, object] = answer.json()
+    return body if answer.status_code == 200 else None
+
+
+async def ready(base_url: str) -> bool:
+    """Whether a running service at `base_url` says it is ready."""
+    return await readiness(base_url) is not None
+
+
 async def holds(value: bool) -> bool:
     """A truth already known, as the awaitable `eventually` checks: `lambda: holds(x == y)`."""
     return value

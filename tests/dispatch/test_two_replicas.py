@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 from redis.asyncio import Redis
 
@@ -25,7 +24,7 @@ from cad.settings import Settings
 from cad.topics import Topics
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
-from tests.helpers import eventually, mqtt_client
+from tests.helpers import eventually, mqtt_client, ready
 
 UNITS = 40
 CALLS = 120
@@ -64,14 +63,6 @@ def replicas(settings: Settings) -> Iterator[list[str]]:
             proc.wait(timeout=20)
 
 
-async def _ready(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient() as http:
-            return (await http.get(f"{url}/readyz", timeout=1)).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 def _call(n: int) -> bytes:
     return json.dumps({
         "call_id": f"storm-{n}", "received_at": datetime.now(UTC).isoformat(), "source": "999",
@@ -93,7 +84,7 @@ async def test_no_unit_is_ever_sent_to_two_incidents_and_no_i_waits_beside_a_fre
             now_ms=1, actor="test",
         )  # fmt: skip
     for url in replicas:
-        await eventually(functools.partial(_ready, url), within_s=30)
+        await eventually(functools.partial(ready, url), within_s=30)
     topics = Topics(settings.topic_root)
     async with mqtt_client(settings, "storm") as gateway, mqtt_client(settings, "fleet") as fleet:
         await fleet.subscribe(f"{topics.root}/units/+/tasking", qos=1)

@@ -17,7 +17,7 @@ import pytest
 
 from cad.servers import free_port
 from cad.settings import Settings
-from tests.helpers import bearer, eventually
+from tests.helpers import bearer, eventually, ready
 
 # The event stream never ends by itself: schemathesis reads one event of it, or two seconds.
 _CONFIG = """\
@@ -49,20 +49,12 @@ def served(settings: Settings) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
-async def _ready(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient() as http:
-            return (await http.get(f"{url}/readyz", timeout=1)).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 async def test_every_operation_answers_only_what_its_document_says(
     served: str, settings: Settings, tmp_path: Path, repo_root: Path
 ) -> None:
-    await eventually(functools.partial(_ready, served), within_s=30)
+    await eventually(functools.partial(ready, served), within_s=30)
     async with httpx.AsyncClient() as http:
         document = (await http.get(f"{served}/openapi.json")).json()
     operations = sum(len(methods) for methods in document["paths"].values())

@@ -28,8 +28,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiomqtt
-import httpx
 import psutil
 import pytest
 from redis.asyncio import Redis
@@ -47,8 +45,9 @@ from cad.topics import Topics
 from dispatch.reconcile import Reconciliation, reconcile
 from dispatch.scripts import register_scripts
 from dispatch.units import register_fleet
-from tests.helpers import eventually, mqtt_client
+from tests.helpers import eventually, readiness, ready
 from tests.reliability.conftest import ServiceProcess
+from tests.reliability.gateway import Gateway
 
 SEED = int(os.environ.get("CAD_CHAOS_SEED", "1729"))
 STORM_S = 48.0
@@ -122,16 +121,6 @@ async def _cluster(tmp_path: Path, callsigns: tuple[str, ...]) -> AsyncIterator[
         redis.stop()
 
 
-async def _ready(process: ServiceProcess) -> dict[str, object] | None:
-    try:
-        async with httpx.AsyncClient() as http:
-            answer = await http.get(f"{process.http}/readyz", timeout=2)
-    except httpx.HTTPError:
-        return None
-    body: dict[str, object] = answer.json()
-    return body if answer.status_code == 200 else None
-
-
 def _avl_workers(process: ServiceProcess) -> list[psutil.Process]:
     if process.proc is None:
         return []
@@ -169,38 +158,6 @@ def _striker(cluster: Cluster, rng: random.Random) -> Callable[[str], Awaitable[
     return strike
 
 
-class Gateway:
-    """A call gateway that reconnects and resends until the broker takes each call (PUBACK)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._client: aiomqtt.Client | None = None
-        self.accepted: list[str] = []
-
-    async def publish(self, call_id: str, topic: str, payload: bytes) -> None:
-        """Publish QoS 1 until acknowledged (the call id makes a repeat change nothing)."""
-        for _ in range(600):
-            try:
-                if self._client is None:
-                    client = mqtt_client(self._settings, "chaos-gateway")
-                    await client.__aenter__()
-                    self._client = client
-                await self._client.publish(topic, payload, qos=1, timeout=5)
-                self.accepted.append(call_id)
-                return
-            except aiomqtt.MqttError:
-                await self.close()
-                await asyncio.sleep(0.1)
-        raise AssertionError("the broker never came back")
-
-    async def close(self) -> None:
-        """Disconnect, if connected."""
-        client, self._client = self._client, None
-        if client is not None:
-            with contextlib.suppress(aiomqtt.MqttError):
-                await client.__aexit__(None, None, None)
-
-
 async def _storm(cluster: Cluster, strikes: Strikes, rng: random.Random) -> list[str]:
     topics = Topics(ROOT)
     gateway = Gateway(cluster.settings)
@@ -218,19 +175,21 @@ async def _storm(cluster: Cluster, strikes: Strikes, rng: random.Random) -> list
             what = await strike(kind)
             strikes.done.append((round(time.monotonic() - started, 1), kind, what))
 
+    accepted: list[str] = []
     striking = asyncio.create_task(chaos())
     try:
         for n, event in enumerate(call_stream(SEED)):
             if time.monotonic() - started > STORM_S:
                 break
             event = event.model_copy(update={"call_id": f"chaos-{SEED}-{n:05d}"})
-            await gateway.publish(event.call_id, topics.calls_in, event.model_dump_json().encode())
+            await gateway.publish(topics.calls_in, event.model_dump_json().encode())
+            accepted.append(event.call_id)
             await asyncio.sleep(max(0.0, started + (n + 1) / CALLS_PER_S - time.monotonic()))
         await striking
     finally:
         striking.cancel()
         await gateway.close()
-    return gateway.accepted
+    return accepted
 
 
 async def _reconciled(redis: Redis, accepted: list[str]) -> Reconciliation | None:
@@ -267,7 +226,7 @@ async def test_chaos_kill_9_of_every_process_under_a_storm_loses_nothing(tmp_pat
             redis, register_scripts(redis), fleet, now_ms=int(time.time() * 1000), actor="chaos"
         )
         for process in cluster.replicas.values():
-            await eventually(functools.partial(_is_ready, process), within_s=90)
+            await eventually(functools.partial(ready, process.http), within_s=90)
         sim = SimulatedFleet(
             fleet, development_credentials(MDT_SECRET), mqtt_url=cluster.settings.mqtt_url,
             topics=Topics(ROOT), seed=SEED, time_scale=240.0,
@@ -287,7 +246,7 @@ async def test_chaos_kill_9_of_every_process_under_a_storm_loses_nothing(tmp_pat
             statuses = await _statuses(redis, fleet_areas)
             wrong = _unsettled_reports(sim.mdts, statuses)
             readiness = {
-                login: await _ready(process) for login, process in cluster.replicas.items()
+                login: await readiness(process.http) for login, process in cluster.replicas.items()
             }
         finally:
             await sim.stop()
@@ -323,10 +282,6 @@ def _log_events(logs: Path) -> dict[str, int]:
                     reason = json.loads(line).get("reason", "")
                     counts[f"{event}: {reason}" if event == "status_refused" else event] += 1
     return dict(counts.most_common())
-
-
-async def _is_ready(process: ServiceProcess) -> bool:
-    return await _ready(process) is not None
 
 
 async def _quiet(redis: Redis, mdts: list[SimulatedMdt], areas: set[str]) -> bool:

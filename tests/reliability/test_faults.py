@@ -7,14 +7,11 @@ assigned twice (reconciled from Redis and the audit streams, and printed).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-import aiomqtt
-import httpx
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -25,8 +22,9 @@ from cad.topics import Topics
 from dispatch.reconcile import Reconciliation, reconcile
 from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_unit
-from tests.helpers import eventually, mqtt_client
+from tests.helpers import eventually, ready
 from tests.reliability.conftest import ServiceProcess
+from tests.reliability.gateway import Gateway
 
 CALLS = 240
 RATE_PER_S = 80
@@ -42,15 +40,6 @@ def storm_call(n: int) -> bytes:
     }).encode()  # fmt: skip
 
 
-async def _ready(settings: Settings) -> bool:
-    try:
-        async with httpx.AsyncClient() as http:
-            url = f"http://127.0.0.1:{settings.http_port}/readyz"
-            return (await http.get(url, timeout=1)).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 async def storm_with_fault(
     settings: Settings, fault: Callable[[], Awaitable[None]]
 ) -> Reconciliation:
@@ -61,7 +50,7 @@ async def storm_with_fault(
         unit = Unit(callsign=f"EA{i:02d}", area="EA", base_lon=0.05 + (i % 10) * 0.01,
                     base_lat=51.55 + (i // 10) * 0.01)  # fmt: skip
         await register_unit(redis, scripts, unit, now_ms=1, actor="test")
-    await eventually(lambda: _ready(settings), within_s=30)
+    await eventually(lambda: ready(f"http://127.0.0.1:{settings.http_port}"), within_s=30)
     # A broker persists sessions on its autosave tick: a service connected for a moment longer
     # than that (as any real one has been) is subscribed again after a broker crash.
     await asyncio.sleep(2.5)
@@ -90,36 +79,6 @@ async def storm_with_fault(
         print(f"\n{result.summary()}")
         await redis.aclose()
     return result
-
-
-class Gateway:
-    """A call gateway that reconnects and resends, as a real one does when the broker goes."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._client: aiomqtt.Client | None = None
-
-    async def publish(self, topic: str, payload: bytes) -> None:
-        """Publish QoS 1 until the broker acknowledges it (the call id makes repeats harmless)."""
-        for _ in range(300):
-            try:
-                if self._client is None:
-                    client = mqtt_client(self._settings, "fault-gateway")
-                    await client.__aenter__()
-                    self._client = client
-                await self._client.publish(topic, payload, qos=1)
-                return
-            except aiomqtt.MqttError:
-                await self.close()
-                await asyncio.sleep(0.1)
-        raise AssertionError("the broker never came back")
-
-    async def close(self) -> None:
-        """Disconnect, if connected."""
-        client, self._client = self._client, None
-        if client is not None:
-            with contextlib.suppress(aiomqtt.MqttError):
-                await client.__aexit__(None, None, None)
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import aiomqtt
 import pytest
 from redis.asyncio import Redis
 
@@ -20,7 +20,7 @@ from cad.broker_security import SERVICE_USER, url_with_login
 from cad.servers import free_port
 from cad.settings import Settings
 from cad.topics import Topics
-from tests.helpers import eventually, mqtt_client
+from tests.helpers import eventually, mqtt_client, ready
 from tests.reliability.conftest import ServiceProcess
 
 LEASE_S = 3.0
@@ -51,14 +51,6 @@ def replicas(settings: Settings, tmp_path: Path) -> Iterator[dict[str, ServicePr
         process.kill()
 
 
-async def _ready(process: ServiceProcess) -> bool:
-    try:
-        async with httpx.AsyncClient() as http:
-            return (await http.get(f"{process.http}/readyz", timeout=1)).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 async def _holder(redis: Redis) -> str | None:
     holder: str | None = await redis.get("cad:lease:intake")
     return holder
@@ -73,6 +65,14 @@ def _call(n: int) -> bytes:
     ).encode()
 
 
+async def _send(
+    gateway: aiomqtt.Client, topics: Topics, numbers: range, pause_s: float = 0.0
+) -> None:
+    for n in numbers:
+        await gateway.publish(topics.calls_in, _call(n), qos=1)
+        await asyncio.sleep(pause_s)
+
+
 async def _recorded(redis: Redis, prefix: str) -> int:
     return len(await redis.keys(f"cad:{{*}}:call:{prefix}*"))
 
@@ -80,7 +80,7 @@ async def _recorded(redis: Redis, prefix: str) -> int:
 async def _start_both(redis: Redis, replicas: dict[str, ServiceProcess]) -> tuple[str, str]:
     """Both ready; the login of the one holding the intake, and the other's."""
     for process in replicas.values():
-        await eventually(functools.partial(_ready, process), within_s=60)
+        await eventually(functools.partial(ready, process.http), within_s=60)
     await eventually(lambda: _is_held_by(redis, *LOGINS), within_s=10)
     holder = await _holder(redis)
     assert holder is not None
@@ -98,13 +98,10 @@ async def test_a_replica_stopped_hands_its_calls_over_at_once(
     holder, other = await _start_both(redis, replicas)
     topics = Topics(settings.topic_root)
     async with mqtt_client(settings, "gateway") as gateway:
-        for n in range(50):
-            await gateway.publish(topics.calls_in, _call(n), qos=1)
+        await _send(gateway, topics, range(50))
         stopping = asyncio.create_task(asyncio.to_thread(replicas[holder].terminate))
         stopped_at = time.monotonic()
-        for n in range(50, 100):
-            await gateway.publish(topics.calls_in, _call(n), qos=1)
-            await asyncio.sleep(0.01)
+        await _send(gateway, topics, range(50, 100), pause_s=0.01)
         # uvicorn shuts down gracefully, then re-raises the signal so the exit says what ended it.
         assert await stopping == -signal.SIGTERM
         await eventually(lambda: _is_held_by(redis, other), within_s=LEASE_S)
@@ -122,13 +119,11 @@ async def test_a_replica_killed_is_replaced_within_the_lease_and_loses_nothing(
     holder, other = await _start_both(redis, replicas)
     topics = Topics(settings.topic_root)
     async with mqtt_client(settings, "gateway") as gateway:
-        for n in range(50):
-            await gateway.publish(topics.calls_in, _call(n), qos=1)
+        await _send(gateway, topics, range(50))
         replicas[holder].kill()
         killed_at = time.monotonic()
         # Published while nobody holds the intake: they wait in its session at the broker.
-        for n in range(50, 100):
-            await gateway.publish(topics.calls_in, _call(n), qos=1)
+        await _send(gateway, topics, range(50, 100))
         await eventually(lambda: _all_recorded(redis, "handover-", 100), within_s=3 * LEASE_S)
         recovered_s = time.monotonic() - killed_at
     print(f"\nkilled replica {holder}: all 100 calls recorded {recovered_s:.2f}s after the kill")

@@ -1,0 +1,45 @@
+"""A call gateway for the fault tests: it reconnects and resends, as a real one does when the
+broker goes, until the broker takes each call (its PUBACK)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import aiomqtt
+
+from cad.settings import Settings
+from tests.helpers import mqtt_client
+
+# Ten a second for a minute: longer than any broker restart a test makes.
+_TRIES = 600
+
+
+class Gateway:
+    """Publishes call events QoS 1, each until acknowledged."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client: aiomqtt.Client | None = None
+
+    async def publish(self, topic: str, payload: bytes) -> None:
+        """Publish until acknowledged (the call id makes a repeat change nothing)."""
+        for _ in range(_TRIES):
+            try:
+                if self._client is None:
+                    client = mqtt_client(self._settings, "fault-gateway")
+                    await client.__aenter__()
+                    self._client = client
+                await self._client.publish(topic, payload, qos=1, timeout=5)
+                return
+            except aiomqtt.MqttError:
+                await self.close()
+                await asyncio.sleep(0.1)
+        raise AssertionError("the broker never came back")
+
+    async def close(self) -> None:
+        """Disconnect, if connected."""
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(aiomqtt.MqttError):
+                await client.__aexit__(None, None, None)
