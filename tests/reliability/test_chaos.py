@@ -245,7 +245,7 @@ async def test_chaos_kill_9_of_every_process_under_a_storm_loses_nothing(tmp_pat
             result = await reconcile(redis, accepted)
             statuses = await _statuses(redis, fleet_areas)
             wrong = _unsettled_reports(sim.mdts, statuses)
-            readiness = {
+            answers = {
                 login: await readiness(process.http) for login, process in cluster.replicas.items()
             }
         finally:
@@ -265,7 +265,7 @@ async def test_chaos_kill_9_of_every_process_under_a_storm_loses_nothing(tmp_pat
     assert result.double_dispatches == 0
     assert result.assignments > 0
     assert wrong == []
-    assert all(readiness.values()), readiness
+    assert all(answers.values()), answers
 
 
 def _log_events(logs: Path) -> dict[str, int]:
