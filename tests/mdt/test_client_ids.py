@@ -71,7 +71,7 @@ async def _still_connected(client: aiomqtt.Client, topic: str) -> bool:
 
 
 # Every ordered pair of two kinds (a login taking its own session back is a reconnect).
-@pytest.mark.parametrize(("intruder", "victim"), permutations(sorted([*LOGINS, "unit"]), 2))
+@pytest.mark.parametrize(("intruder", "victim"), list(permutations(sorted([*LOGINS, "unit"]), 2)))
 async def test_no_login_can_take_another_s_client_id(
     settings: Settings, grant: Grant, victim: str, intruder: str
 ) -> None:
