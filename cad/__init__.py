@@ -1,5 +1,6 @@
-"""The shared core of the Command & Control service: settings, payload models, topic and key names.
+"""The kernel of the Command & Control service: settings, payload models, every Redis key name,
+topics, errors under one base, logs, the incident record and type catalogue, timed waits, and
+the policies every package shares (clock bounds, outages, task health and supervision).
 
-Every other package may import the core modules here; the core imports none of them.
-The entry points (`cad.cli`, `cad.service`, `cad.demo`) sit on top and compose the packages.
+Every other package may import it; it imports none of them (tests/test_layering.py).
 """

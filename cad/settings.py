@@ -22,12 +22,13 @@ class Settings(BaseSettings):
     # The replica's client id on a broker without logins; with logins the broker binds each
     # connection's id to its username, so every replica logs in as itself (CAD_MQTT_URL).
     mqtt_client_id: str = "cad-service"
-    # The call intake's persistent session, held by one replica at a time (cad/mqtt_intake.py):
-    # its login (with the replica's password), and the lease a dead holder's successor waits out.
+    # The call intake's persistent session, held by one replica at a time
+    # (transport/mqtt_intake.py): its login (with the replica's password), and the lease a dead
+    # holder's successor waits out.
     mqtt_intake_login: str = "cad-intake"
     intake_lease_s: float = Field(default=5.0, ge=0.5, le=120.0)
     # An MQTT message whose handling fails for any reason but a dependency outage is retried this
-    # long, then dead-lettered with the reason (an outage is waited out: cad/durable.py).
+    # long, then dead-lettered with the reason (an outage is waited out: transport/durable.py).
     message_give_up_s: float = Field(default=30.0, gt=0)
     max_payload_bytes: int = Field(default=16 * 1024, ge=256)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
@@ -51,7 +52,8 @@ class Settings(BaseSettings):
     # How often every area's geo sets are re-packed (dispatch/geo_sets.py); each area's pass
     # blocks Redis for about a millisecond per thousand of its units.
     geo_compact_interval_s: float = Field(default=600.0, gt=0)
-    # MDT passwords derive from this (cad/broker_security.py); the same on broker and simulator.
+    # MDT passwords derive from this (transport/broker_security.py); the same on broker and
+    # simulator.
     mdt_credential_secret: str = "development-only-mdt-secret"
     network_timeout_s: float = Field(default=5.0, gt=0)
     reconnect_max_backoff_s: float = Field(default=10.0, gt=0)

@@ -1,1 +1,2 @@
-"""Calls and incidents: the call-event consumer, the call handlers' API, grading and life cycle."""
+"""Calls and incidents: the call intake (MQTT and HTTP alike), incident records and references,
+duplicate scoring, grading and the incident life cycle."""

@@ -9,15 +9,15 @@ import time
 import aiomqtt
 from redis.asyncio import Redis
 
-from cad.deadletter import reject
-from cad.durable import until_settled
 from cad.events import CallEvent, utcnow
-from cad.metrics import ServiceMetrics
 from cad.payloads import Rejection, parse_payload
 from cad.publisher import Publisher
-from cad.tasks import TaskPool, payload_bytes
 from cad.topics import Topics
 from callhandling.intake import CallIntake
+from service.metrics import ServiceMetrics
+from transport.deadletter import reject
+from transport.durable import until_settled
+from transport.tasks import TaskPool, payload_bytes
 
 logger = logging.getLogger("cad.calls")
 

@@ -10,13 +10,13 @@ import redis
 from redis.exceptions import RedisError
 
 from cad.clock_bounds import ClockBounds
-from cad.deadletter import DEADLETTER_STREAM, STREAM_MAXLEN, dead_letter
 from cad.events import AvlFix, DeadLetter, utcnow
 from cad.keys import GlobalKeys
 from cad.logs import log
 from cad.payloads import Rejection, parse_payload
 from cad.topics import Topics
 from dispatch.avl import PositionFix, queue_fixes
+from transport.deadletter import DEADLETTER_STREAM, STREAM_MAXLEN, dead_letter
 
 logger = logging.getLogger("cad.avl")
 

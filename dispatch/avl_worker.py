@@ -21,16 +21,16 @@ from typing import cast
 import paho.mqtt.client as paho
 from paho.mqtt.enums import MQTTErrorCode, MQTTProtocolVersion
 
-from cad import paho_link
-from cad.broker_security import redact_url
 from cad.clock_bounds import fix_clock
 from cad.logs import configure_logging, log
-from cad.mqtt import tls_parameters
-from cad.mqtt_logins import avl_login
-from cad.redis_client import open_sync_redis
 from cad.settings import Settings
 from cad.topics import Topics
 from dispatch.avl_ingest import AvlIngest
+from transport import paho_link
+from transport.broker_security import redact_url
+from transport.mqtt import tls_parameters
+from transport.mqtt_logins import avl_login
+from transport.redis_client import open_sync_redis
 
 logger = logging.getLogger("cad.avl")
 

@@ -18,19 +18,19 @@ import aiomqtt
 from redis.asyncio import Redis
 
 from cad.clock_bounds import ClockBounds
-from cad.deadletter import reject
-from cad.durable import until_settled
 from cad.errors import MqttUnavailableError, NotFoundError
 from cad.events import StatusReport, UnitStatus, utcnow
 from cad.logs import log
 from cad.payloads import Rejection, parse_payload
 from cad.publisher import Publisher
-from cad.tasks import TaskPool, payload_bytes
 from cad.topics import Topics
 from dispatch.directory import UnitDirectory
 from dispatch.dispatcher import Dispatcher
 from dispatch.scripts import DispatchScripts
 from dispatch.unit_status import StatusChange, apply_status
+from transport.deadletter import reject
+from transport.durable import until_settled
+from transport.tasks import TaskPool, payload_bytes
 
 logger = logging.getLogger("cad.mdt")
 

@@ -1,8 +1,8 @@
 """The fleet simulator as a load generator: `python -m loadtests.fleet --duration 300`.
 
-The same code as `cad demo`'s MDTs (`cad/demo/mdt_sim.py`), pointed at the configured service:
+The same code as `cad demo`'s MDTs (`service/demo/mdt_sim.py`), pointed at the configured service:
 it registers the seeded fleet in CAD_REDIS_URL and connects every unit's MDT to CAD_MQTT_URL's
-broker, whose password file must hold the units (`python -m cad.broker_security add-units`).
+broker, whose password file must hold the units (`python -m transport.broker_security add-units`).
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from cad.broker_security import development_credentials
-from cad.demo.fleet import build_fleet
-from cad.demo.mdt_sim import SimulatedFleet
-from cad.redis_client import open_redis
 from cad.settings import get_settings
 from cad.topics import Topics
 from dispatch.scripts import register_scripts
 from dispatch.units import register_unit
+from service.demo.fleet import build_fleet
+from service.demo.mdt_sim import SimulatedFleet
+from transport.broker_security import development_credentials
+from transport.redis_client import open_redis
 
 
 async def run_fleet(*, units_per_area: int, seed: int, time_scale: float, duration_s: float) -> str:

@@ -20,8 +20,8 @@ from urllib.parse import quote
 from locust import between, task
 from locust.contrib.fasthttp import FastHttpUser
 
-from cad.demo.calls import CALL_MIX, incident_locations
 from loadtests.api_token import api_token
+from service.demo.calls import CALL_MIX, incident_locations
 
 _POINTS = incident_locations()
 _SEQUENCE = itertools.count()

@@ -13,8 +13,8 @@ from typing import Any
 
 from locust import User, constant_throughput, task
 
-from cad.bench.calls import BenchCall, london_points
 from loadtests import mqtt_common
+from loadtests.bench.calls import BenchCall, london_points
 
 _SEQUENCE = itertools.count()
 _RUN = f"{random.getrandbits(32):08x}"

@@ -14,9 +14,9 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
-from cad import paho_link
-from cad.mqtt_logins import GeneratorLogins
 from cad.topics import Topics
+from transport import paho_link
+from transport.mqtt_logins import GeneratorLogins
 
 # The broker, logged in as a load generators' login family (`cad-loadtest`): each connection
 # logs in as a login of its own, `{family}-{n}` (a broker binds a client id to its login).

@@ -10,13 +10,13 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from cad.broker_security import ANY_PREFIX, development_credentials
 from cad.logs import JsonFormatter
-from cad.redis_client import open_redis
-from cad.servers import EmbeddedServer, mosquitto, redis_server
 from cad.settings import Settings, get_settings
 from dispatch.scripts import DispatchScripts, register_scripts
+from service.servers import EmbeddedServer, mosquitto, redis_server
 from tests.helpers import running_app
+from transport.broker_security import ANY_PREFIX, development_credentials
+from transport.redis_client import open_redis
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -79,7 +79,7 @@ def settings(redis_proc: EmbeddedServer, broker_proc: EmbeddedServer) -> Setting
 
 @pytest.fixture
 async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    """The service's kind of client (cad.redis_client), on a flushed database."""
+    """The service's kind of client (transport.redis_client), on a flushed database."""
     client = open_redis(settings)
     await client.flushdb()
     yield client

@@ -12,17 +12,17 @@ import aiomqtt
 import httpx
 from fastapi import FastAPI
 
-from cad.broker_security import (
+from cad.settings import Settings
+from cad.tokens import Role, dev_token_for
+from service.app import create_app
+from service.runtime import Runtime
+from transport.broker_security import (
     GENERATOR_USER,
     development_credentials,
     numbered_login,
     url_with_login,
 )
-from cad.mqtt import NO_DELAY, BrokerAddress, Client
-from cad.settings import Settings
-from cad.tokens import Role, dev_token_for
-from callhandling.app import create_app
-from callhandling.runtime import Runtime
+from transport.mqtt import NO_DELAY, BrokerAddress, Client
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within_s: float = 5.0) -> None:

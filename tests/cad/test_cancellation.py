@@ -13,11 +13,11 @@ from collections.abc import Awaitable, Callable
 import aiomqtt
 import pytest
 
-from cad.mqtt import Client, MqttLink
-from cad.mqtt_logins import replica_login
 from cad.settings import Settings
 from cad.waits import cancel_and_wait, wait_until_set
 from tests.helpers import eventually, holds, mqtt_client
+from transport.mqtt import Client, MqttLink
+from transport.mqtt_logins import replica_login
 
 # Enough loop turns to land a cancellation on every step of one publish, several times over.
 TURNS = 60

@@ -15,7 +15,7 @@ from cad.settings import Settings
 
 def _cad(*args: str, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cad.cli", *args],
+        [sys.executable, "-m", "service.cli", *args],
         capture_output=True, text=True, env=env, timeout=timeout, check=False,
     )  # fmt: skip
 

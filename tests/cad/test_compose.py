@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from cad.broker_security import MONITOR_USER, SERVICE_USER, acl_text, standard_logins
-from cad.mqtt import BrokerAddress
-from cad.servers import REDIS_SERVICE_USER, redis_acl
 from cad.settings import Settings, get_settings
+from service.servers import REDIS_SERVICE_USER, redis_acl
+from transport.broker_security import MONITOR_USER, SERVICE_USER, acl_text, standard_logins
+from transport.mqtt import BrokerAddress
 
 
 @pytest.fixture(scope="module")
@@ -121,5 +121,5 @@ def test_ports_are_published_on_loopback_only(compose: dict[str, Any]) -> None:
 
 def test_the_image_builds_every_package(repo_root: Path) -> None:
     dockerfile = (repo_root / "Dockerfile").read_text()
-    for package in ("cad", "dispatch", "callhandling", "geo", "loadtests"):
+    for package in ("cad", "transport", "dispatch", "callhandling", "service", "geo", "loadtests"):
         assert f"COPY {package} {package}" in dockerfile

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from cad.metrics import AreaState, ServiceMetrics, count_statuses
+from service.metrics import AreaState, ServiceMetrics, count_statuses
 
 
 def samples_of(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

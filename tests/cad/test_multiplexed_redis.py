@@ -13,9 +13,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import DataError, NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from cad.redis_client import open_redis
-from cad.servers import EmbeddedServer, redis_server
 from cad.settings import Settings
+from service.servers import EmbeddedServer, redis_server
+from transport.redis_client import open_redis
 
 # Holds Redis (and so every reply behind it) for about this long.
 _STALL_LUA = """

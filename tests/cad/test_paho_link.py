@@ -13,9 +13,9 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 
-from cad import paho_link
 from cad.settings import Settings
 from tests.helpers import harness_connection_url
+from transport import paho_link
 
 BURST = 2_000
 

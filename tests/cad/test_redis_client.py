@@ -7,8 +7,8 @@ from redis.asyncio import Redis
 from redis.asyncio.connection import Connection
 from redis.exceptions import DataError
 
-from cad.redis_client import open_redis, open_sync_redis
 from cad.settings import Settings
+from transport.redis_client import open_redis, open_sync_redis
 
 COMMANDS = [
     ("GET", "cad:{CW}:incident:CAD 1/1DEC26"),

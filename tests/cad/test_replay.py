@@ -12,11 +12,11 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from cad.deadletter import DEADLETTER_STREAM
 from cad.keys import AreaKeys, GlobalKeys
 from cad.settings import Settings
 from tests.cad.test_metrics import samples_of
 from tests.helpers import eventually, running_runtime
+from transport.deadletter import DEADLETTER_STREAM
 
 # Ungraded calls at real London points (Trafalgar Square, Bank, Stratford): they queue, no units.
 _POINTS = [(-0.1281, 51.5080), (-0.0886, 51.5133), (-0.0035, 51.5416)]
@@ -26,7 +26,7 @@ def _replay(settings: Settings, path: Path, *args: str) -> subprocess.CompletedP
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAD_")}
     env.update(CAD_MQTT_URL=settings.mqtt_url, CAD_TOPIC_ROOT=settings.topic_root)
     return subprocess.run(
-        [sys.executable, "-m", "cad.cli", "replay", str(path), *args],
+        [sys.executable, "-m", "service.cli", "replay", str(path), *args],
         capture_output=True, text=True, env=env, timeout=60, check=False,
     )  # fmt: skip
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cad.clock_bounds import ClockBounds
-from cad.replay_file import ReplayPlan, plan_replay
+from service.replay_file import ReplayPlan, plan_replay
 
 T0 = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
 # The log's calls were received from T0 on; it is replayed two hours later.

@@ -8,9 +8,9 @@ import httpx
 from redis.asyncio import Redis
 
 from cad.settings import Settings
-from callhandling.app import create_app
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
+from service.app import create_app
 
 
 async def test_health_and_readiness(client: httpx.AsyncClient) -> None:

@@ -15,7 +15,6 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from cad.deadletter import DEADLETTER_STREAM
 from cad.errors import ConflictError
 from cad.events import CallEvent, DeadLetter
 from cad.keys import AreaKeys, GlobalKeys
@@ -27,6 +26,7 @@ from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
 from tests.cad.test_metrics import samples_of
 from tests.helpers import eventually, mqtt_client, next_message, running_runtime
+from transport.deadletter import DEADLETTER_STREAM
 
 # Real points, each in its own dispatch area (checked with geo: nearest_bcu).
 WESTMINSTER = (-0.1357, 51.4995)  # CW

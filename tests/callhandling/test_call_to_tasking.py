@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
-from cad.deadletter import DEADLETTER_STREAM
 from cad.events import StatusReport, Tasking, UnitStatus
 from cad.keys import AreaKeys, GlobalKeys
 from cad.settings import Settings
@@ -16,6 +15,7 @@ from cad.topics import Topics
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
 from tests.helpers import eventually, mqtt_client, next_message, running_runtime
+from transport.deadletter import DEADLETTER_STREAM
 
 TRAFALGAR = (-0.1281, 51.5080)  # Westminster: BCU Central West
 

@@ -30,7 +30,7 @@ from cad.errors import (
     UnreadableRecordError,
 )
 from cad.outages import outage_of
-from callhandling.error_answers import answer_for
+from service.api.error_answers import answer_for
 
 
 def refused() -> RedisConnectionError:

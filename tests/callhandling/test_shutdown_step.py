@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from callhandling.runtime import shutdown_step
+from service.runtime import shutdown_step
 
 
 async def _stubborn() -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from cad.settings import Settings
 from cad.waits import cancel_and_wait
-from callhandling.runtime import Runtime
+from service.runtime import Runtime
 from tests.cad.test_metrics import samples_of
 from tests.helpers import asgi_client, eventually, holds, running_app
 

@@ -15,10 +15,10 @@ from redis.asyncio import Redis
 
 from cad.keys import AreaKeys, GlobalKeys
 from cad.unreadable import UnreadableRecords
-from callhandling.live.feed import enrich
-from callhandling.runtime import Runtime
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
+from service.live.feed import enrich
+from service.runtime import Runtime
 from tests.cad.test_metrics import samples_of
 
 AREA = "CW"

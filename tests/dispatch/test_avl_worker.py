@@ -20,12 +20,7 @@ import psutil
 import pytest
 from redis.asyncio import Redis
 
-from cad.broker_security import development_credentials
-from cad.deadletter import DEADLETTER_STREAM
 from cad.keys import AreaKeys
-from cad.mqtt import new_client
-from cad.mqtt_logins import own_login
-from cad.servers import mosquitto
 from cad.settings import Settings
 from cad.task_health import RestartPolicy, TaskBoard
 from cad.topics import Topics
@@ -33,9 +28,14 @@ from dispatch.avl_supervisor import AvlWorkers
 from dispatch.scripts import DispatchScripts
 from dispatch.unit_store import find_unit
 from dispatch.units import Unit, register_unit
+from service.servers import mosquitto
 from tests.conftest import TEST_ACL_ROOT
 from tests.helpers import eventually, mqtt_client
 from tests.security.certs import make_tls_files
+from transport.broker_security import development_credentials
+from transport.deadletter import DEADLETTER_STREAM
+from transport.mqtt import new_client
+from transport.mqtt_logins import own_login
 
 KEYS = AreaKeys("CW")
 UNIT = Unit(callsign="AV01", area="CW", base_lon=-0.13, base_lat=51.51)

@@ -12,11 +12,11 @@ from redis.asyncio import Redis
 
 from cad.events import UnitStatus
 from cad.keys import AreaKeys, GlobalKeys
-from cad.servers import EmbeddedServer
 from dispatch.incident_store import read_incident
 from dispatch.lent_status import apply_lent_status, borrowing_area
 from dispatch.scripts import DispatchScripts, register_scripts
 from dispatch.unit_status import apply_status
+from service.servers import EmbeddedServer
 from tests.dispatch.dispatch_model import MAY_BE_COMMITTED
 from tests.dispatch.mutual_aid_fixtures import add_fleet, add_incident, dispatcher_for
 

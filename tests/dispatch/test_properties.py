@@ -13,11 +13,11 @@ from redis.asyncio import Redis
 from cad.events import Grade, UnitStatus
 from cad.incident_types import DEFAULT_PLAN, Requirement
 from cad.keys import AreaKeys
-from cad.servers import EmbeddedServer
 from dispatch.claims import NamedPick, claim_nearest, claim_units, plan_nearest
 from dispatch.scripts import DispatchScripts, register_scripts
 from dispatch.unit_status import apply_status
 from dispatch.units import Unit, register_unit
+from service.servers import EmbeddedServer
 from tests.dispatch.dispatch_model import MAY_BE_COMMITTED, AreaModel, ModelIncident, ModelUnit
 
 AREA = "CS"

@@ -14,7 +14,6 @@ from redis.asyncio import Redis
 
 from cad.events import Grade
 from cad.keys import AreaKeys
-from cad.redis_client import open_redis
 from cad.settings import Settings
 from cad.topics import Topics
 from dispatch.claims import pending_score
@@ -28,6 +27,7 @@ from tests.dispatch.mutual_aid_fixtures import (
 )
 from tests.helpers import eventually, mqtt_client, running_runtime
 from tests.mdt.support import call, receive_tasking
+from transport.redis_client import open_redis
 
 CW = AreaKeys("CW")
 UNIT = Unit(callsign="QS01", area="CW", base_lon=-0.1300, base_lat=51.5100)

@@ -16,15 +16,15 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
-from cad.broker_security import SERVICE_USER, url_with_login
 from cad.events import StatusReport, UnitStatus
 from cad.keys import AreaKeys, GlobalKeys
-from cad.servers import free_port
 from cad.settings import Settings
 from cad.topics import Topics
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
+from service.servers import free_port
 from tests.helpers import eventually, mqtt_client, ready
+from transport.broker_security import SERVICE_USER, url_with_login
 
 UNITS = 40
 CALLS = 120
@@ -47,7 +47,7 @@ def replicas(settings: Settings) -> Iterator[list[str]]:
         )  # fmt: skip
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-m", "cad.cli", "serve"],
+                [sys.executable, "-m", "service.cli", "serve"],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

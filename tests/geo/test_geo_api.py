@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from callhandling.geo_api import router
+from service.api.geo_api import router
 
 
 @pytest.fixture

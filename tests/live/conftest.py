@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, async_playwright
 from redis.asyncio import Redis
 
-from cad.servers import free_port
-from cad.service import server_for
 from cad.settings import Settings
+from service.server import server_for
+from service.servers import free_port
 from tests.helpers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from callhandling.live import cursor, frames
+from service.live import cursor, frames
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from redis.asyncio import Redis
 
 from cad.keys import AreaKeys
 from cad.settings import Settings
-from callhandling.live import cursor
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
+from service.live import cursor
 from tests.helpers import auth_headers
 from tests.live.sse_client import audit_entries
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callhandling.live.kpis import HOUR_MS, IncidentTimes, Kpis, compute_kpis
+from service.live.kpis import HOUR_MS, IncidentTimes, Kpis, compute_kpis
 
 NOW = 10 * HOUR_MS
 MIN = 60_000

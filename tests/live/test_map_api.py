@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from cad.settings import Settings
-from callhandling.live.boundaries import boundaries_geojson
+from service.live.boundaries import boundaries_geojson
 from tests.helpers import auth_headers
 
 

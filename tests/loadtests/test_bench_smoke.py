@@ -12,18 +12,18 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from cad.bench import redis_claims
-from cad.bench.context import Context, Plan
-from cad.bench.e2e import run_burst, run_latency
-from cad.bench.fleet import bench_fleet, register_bench_fleet
-from cad.bench.pacing import start_when_due
-from cad.bench.reconcile import _doubles
-from cad.bench.redis_claims import ClaimLoad
-from cad.bench.report import plot, table, write_json
-from cad.bench.runner import running_service
-from cad.mqtt_logins import GeneratorLogins
 from cad.settings import Settings
+from loadtests.bench import redis_claims
+from loadtests.bench.context import Context, Plan
+from loadtests.bench.e2e import run_burst, run_latency
+from loadtests.bench.fleet import bench_fleet, register_bench_fleet
+from loadtests.bench.pacing import start_when_due
+from loadtests.bench.reconcile import _doubles
+from loadtests.bench.redis_claims import ClaimLoad
+from loadtests.bench.report import plot, table, write_json
+from loadtests.bench.runner import running_service
 from tests.helpers import harness_url
+from transport.mqtt_logins import GeneratorLogins
 
 TINY = Plan(
     runs=1, claims=ClaimLoad(units=200, claims=50, concurrency=4), rtt_pings=10, rtt_flood=100,

@@ -13,11 +13,11 @@ from pathlib import Path
 import httpx
 from redis.asyncio import Redis
 
-from cad.demo.fleet import build_fleet
-from cad.servers import LOOPBACK, free_port
 from cad.settings import Settings
 from dispatch.scripts import DispatchScripts
 from dispatch.units import register_unit
+from service.demo.fleet import build_fleet
+from service.servers import LOOPBACK, free_port
 from tests.helpers import eventually, harness_url
 
 
@@ -45,7 +45,7 @@ async def test_every_locust_user_runs_headless_and_reports_to_the_csv(
     port = free_port()
     api = f"http://{LOOPBACK}:{port}"
     service = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cad.cli", "serve",
+        sys.executable, "-m", "service.cli", "serve",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         env=_env(settings, CAD_HTTP_PORT=str(port), CAD_RATE_LIMIT_PER_S="100000",
                  CAD_RATE_LIMIT_BURST="100000"),

@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 import aiomqtt
 import pytest
 
-from cad.broker_security import add_users, development_credentials
-from cad.servers import EmbeddedServer
 from cad.settings import Settings
+from service.servers import EmbeddedServer
 from tests.helpers import mqtt_client
+from transport.broker_security import add_users, development_credentials
 
 Grant = Callable[..., Awaitable[dict[str, tuple[str, str]]]]
 

@@ -8,7 +8,6 @@ import time
 
 from redis.asyncio import Redis
 
-from cad.broker_security import GATEWAY_USER, development_credentials
 from cad.events import UnitStatus
 from cad.keys import AreaKeys
 from cad.settings import Settings
@@ -17,6 +16,7 @@ from dispatch.scripts import DispatchScripts
 from tests.helpers import eventually, mqtt_client, running_runtime
 from tests.mdt.conftest import Grant
 from tests.mdt.support import add_units, call, receive_json, receive_tasking, report
+from transport.broker_security import GATEWAY_USER, development_credentials
 
 KEYS = AreaKeys("CW")
 

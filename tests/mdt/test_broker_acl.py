@@ -9,16 +9,16 @@ import aiomqtt
 import pytest
 from redis.asyncio import Redis
 
-from cad.broker_security import GATEWAY_USER, development_credentials
 from cad.events import UnitStatus
 from cad.keys import AreaKeys
-from cad.mqtt import BrokerAddress, Client
 from cad.settings import Settings
 from cad.topics import Topics
 from dispatch.scripts import DispatchScripts
 from tests.helpers import eventually, mqtt_client, running_runtime
 from tests.mdt.conftest import Grant
 from tests.mdt.support import add_units, call, nothing_arrives, receive_tasking, report
+from transport.broker_security import GATEWAY_USER, development_credentials
+from transport.mqtt import BrokerAddress, Client
 
 KEYS = AreaKeys("CW")
 

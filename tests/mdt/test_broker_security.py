@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cad.broker_security import (
+from transport.broker_security import (
     acl_text,
     add_users,
     development_credentials,

@@ -17,7 +17,13 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from redis.asyncio import Redis
 
-from cad.broker_security import (
+from cad.settings import Settings
+from cad.topics import Topics
+from dispatch.scripts import DispatchScripts
+from tests.helpers import eventually, mqtt_client, next_message, running_runtime
+from tests.mdt.conftest import Grant
+from tests.mdt.support import TRAFALGAR, add_units, call
+from transport.broker_security import (
     GATEWAY_USER,
     INTAKE_USER,
     MONITOR_USER,
@@ -26,13 +32,7 @@ from cad.broker_security import (
     development_credentials,
     numbered_login,
 )
-from cad.mqtt import NO_DELAY, BrokerAddress
-from cad.settings import Settings
-from cad.topics import Topics
-from dispatch.scripts import DispatchScripts
-from tests.helpers import eventually, mqtt_client, next_message, running_runtime
-from tests.mdt.conftest import Grant
-from tests.mdt.support import TRAFALGAR, add_units, call
+from transport.mqtt import NO_DELAY, BrokerAddress
 
 CREDENTIALS = development_credentials("test-mdt-secret")
 # Every kind of login but a unit's, with its password.

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from cad.demo.driving import (
+from geo import distance_m
+from service.demo.driving import (
     ON_SCENE_S,
     PATROL_SPEED_MPS,
     REACTION_S,
@@ -15,7 +16,6 @@ from cad.demo.driving import (
     draw_job_times,
     patrol_leg,
 )
-from geo import distance_m
 
 BASE = (-0.1300, 51.5100)
 SCENE = (-0.1281, 51.5080)

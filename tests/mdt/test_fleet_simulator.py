@@ -7,17 +7,17 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from cad.broker_security import development_credentials
-from cad.demo.mdt_sim import SimulatedFleet
 from cad.events import Tasking
 from cad.keys import AreaKeys
 from cad.settings import Settings
 from cad.topics import Topics
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
+from service.demo.mdt_sim import SimulatedFleet
 from tests.helpers import eventually, mqtt_client, running_runtime
 from tests.mdt.conftest import Grant
 from tests.mdt.support import TRAFALGAR, call
+from transport.broker_security import development_credentials
 
 KEYS = AreaKeys("CW")
 UNITS = [

@@ -14,10 +14,10 @@ from cad.events import UnitStatus
 from cad.keys import AreaKeys
 from cad.settings import Settings
 from cad.topics import Topics
-from callhandling.runtime import Runtime
 from dispatch.scripts import DispatchScripts
 from dispatch.unit_status import apply_status
 from dispatch.units import Unit, register_unit
+from service.runtime import Runtime
 from tests.dispatch.mutual_aid_fixtures import add_fleet
 from tests.helpers import asgi_client, auth_headers, eventually, mqtt_client, running_app
 from tests.mdt.conftest import Grant

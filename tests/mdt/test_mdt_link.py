@@ -9,12 +9,12 @@ import socket
 import aiomqtt
 from redis.asyncio import Redis
 
-from cad.demo.mdt_client import mdt_client
 from cad.events import UnitStatus
 from cad.keys import AreaKeys
 from cad.settings import Settings
 from cad.topics import Topics
 from dispatch.scripts import DispatchScripts
+from service.demo.mdt_client import mdt_client
 from tests.helpers import eventually, mqtt_client, running_runtime
 from tests.mdt.conftest import Grant
 from tests.mdt.support import add_units, call, receive_tasking, report

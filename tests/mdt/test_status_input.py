@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 
-from cad.deadletter import DEADLETTER_STREAM
 from cad.keys import AreaKeys
 from cad.settings import Settings
 from cad.topics import Topics
 from dispatch.scripts import DispatchScripts
 from tests.helpers import eventually, mqtt_client, running_runtime
 from tests.mdt.support import add_units
+from transport.deadletter import DEADLETTER_STREAM
 
 KEYS = AreaKeys("CW")
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from cad.broker_security import ANY_PREFIX, development_credentials
-from cad.servers import EmbeddedServer, free_port, mosquitto, redis_server
 from cad.settings import Settings, get_settings
+from service.servers import EmbeddedServer, free_port, mosquitto, redis_server
+from transport.broker_security import ANY_PREFIX, development_credentials
 
 
 @dataclass
@@ -31,7 +31,7 @@ class ServiceProcess:
         once, and the broker resumes the intake's session)."""
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "cad.cli", "serve"], env=self.env, stdout=out, stderr=out
+                [sys.executable, "-m", "service.cli", "serve"], env=self.env, stdout=out, stderr=out
             )
 
     def kill(self) -> None:

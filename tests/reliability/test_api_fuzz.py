@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cad.servers import free_port
 from cad.settings import Settings
+from service.servers import free_port
 from tests.helpers import bearer, eventually, ready
 
 # The event stream never ends by itself: schemathesis reads one event of it, or two seconds.
@@ -40,7 +40,7 @@ def served(settings: Settings) -> Iterator[str]:
         CAD_ENVIRONMENT="development", CAD_AUTH_DEV_SECRET=settings.auth_dev_secret or "",
         CAD_RATE_LIMIT_PER_S="100000", CAD_RATE_LIMIT_BURST="100000",
     )  # fmt: skip
-    command = [sys.executable, "-m", "cad.cli", "serve"]
+    command = [sys.executable, "-m", "service.cli", "serve"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield f"http://127.0.0.1:{port}"

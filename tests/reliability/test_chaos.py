@@ -33,21 +33,26 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from cad.broker_security import ANY_PREFIX, SERVICE_USER, development_credentials, url_with_login
-from cad.demo.calls import call_stream
-from cad.demo.fleet import build_fleet
-from cad.demo.mdt_sim import SimulatedFleet
-from cad.demo.sim_unit import SimulatedMdt
 from cad.keys import AreaKeys
-from cad.servers import EmbeddedServer, free_port, mosquitto, redis_server
 from cad.settings import Settings, get_settings
 from cad.topics import Topics
-from dispatch.reconcile import Reconciliation, reconcile
 from dispatch.scripts import register_scripts
 from dispatch.units import register_fleet
+from loadtests.reconcile import Reconciliation, reconcile
+from service.demo.calls import call_stream
+from service.demo.fleet import build_fleet
+from service.demo.mdt_sim import SimulatedFleet
+from service.demo.sim_unit import SimulatedMdt
+from service.servers import EmbeddedServer, free_port, mosquitto, redis_server
 from tests.helpers import eventually, readiness, ready
 from tests.reliability.conftest import ServiceProcess
 from tests.reliability.gateway import Gateway
+from transport.broker_security import (
+    ANY_PREFIX,
+    SERVICE_USER,
+    development_credentials,
+    url_with_login,
+)
 
 SEED = int(os.environ.get("CAD_CHAOS_SEED", "1729"))
 STORM_S = 48.0

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 
-from cad.deadletter import DEADLETTER_STREAM
 from cad.events import Tasking
 from cad.keys import GlobalKeys
 from cad.settings import Settings
@@ -18,6 +17,7 @@ from cad.topics import Topics
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
 from tests.helpers import eventually, holds, mqtt_client, next_message, running_runtime
+from transport.deadletter import DEADLETTER_STREAM
 
 MESSAGES = 150
 

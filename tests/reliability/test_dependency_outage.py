@@ -16,14 +16,14 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from cad.redis_client import open_redis
-from cad.servers import EmbeddedServer, redis_server
 from cad.settings import Settings, get_settings
 from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_unit
+from service.servers import EmbeddedServer, redis_server
 from tests.cad.test_metrics import samples_of
 from tests.conftest import TEST_AUTH_SECRET
 from tests.helpers import asgi_client, auth_headers, running_app
+from transport.redis_client import open_redis
 
 REF = "CAD 0001/01JAN26"
 CALLSIGN = "CW01"

@@ -17,18 +17,18 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
-from cad.deadletter import DEADLETTER_STREAM
-from cad.durable import until_settled
 from cad.errors import ConflictError, MqttUnavailableError
 from cad.events import StatusReport, UnitStatus
 from cad.keys import AreaKeys
-from cad.servers import EmbeddedServer
 from cad.settings import Settings, get_settings
 from cad.topics import Topics
 from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_unit
+from service.servers import EmbeddedServer
 from tests.helpers import eventually, mqtt_client, running_runtime
 from tests.mdt.support import TRAFALGAR, call
+from transport.deadletter import DEADLETTER_STREAM
+from transport.durable import until_settled
 
 KEYS = AreaKeys("CW")
 

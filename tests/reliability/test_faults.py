@@ -16,12 +16,12 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from cad.servers import EmbeddedServer
 from cad.settings import Settings
 from cad.topics import Topics
-from dispatch.reconcile import Reconciliation, reconcile
 from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_unit
+from loadtests.reconcile import Reconciliation, reconcile
+from service.servers import EmbeddedServer
 from tests.helpers import eventually, ready
 from tests.reliability.conftest import ServiceProcess
 from tests.reliability.gateway import Gateway

@@ -16,12 +16,12 @@ import aiomqtt
 import pytest
 from redis.asyncio import Redis
 
-from cad.broker_security import SERVICE_USER, url_with_login
-from cad.servers import free_port
 from cad.settings import Settings
 from cad.topics import Topics
+from service.servers import free_port
 from tests.helpers import eventually, mqtt_client, ready
 from tests.reliability.conftest import ServiceProcess
+from transport.broker_security import SERVICE_USER, url_with_login
 
 LEASE_S = 3.0
 LOGINS = (SERVICE_USER, f"{SERVICE_USER}-2")

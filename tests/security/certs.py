@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from cad.servers import TlsFiles
+from service.servers import TlsFiles
 
 
 def _name(common: str) -> x509.Name:

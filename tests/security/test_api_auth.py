@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 
 from cad.settings import Settings
 from cad.tokens import Role
-from callhandling.app import create_app
+from service.app import create_app
 from tests.helpers import auth_headers, bearer
 
 NO_REF = quote("CAD 0001/01JAN25", safe="")

@@ -15,7 +15,8 @@ from pydantic import ValidationError
 from cad.errors import AuthenticationError, ForbiddenError
 from cad.settings import get_settings
 from cad.tokens import Role, issue_dev_token
-from callhandling.auth import (
+from service.auth.keys import dev_keys, keys_from_jwks, keys_from_pem
+from service.auth.verify import (
     KeyRing,
     Principal,
     TokenPolicy,
@@ -25,7 +26,6 @@ from callhandling.auth import (
     parse_roles,
     verify_token,
 )
-from callhandling.auth_keys import dev_keys, keys_from_jwks, keys_from_pem
 
 SECRET = "a-development-secret-of-more-than-32-characters"
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

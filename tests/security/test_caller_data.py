@@ -11,12 +11,12 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from cad.deadletter import DEADLETTER_STREAM
 from cad.logs import JsonFormatter
 from cad.settings import Settings
 from cad.tokens import Role
 from cad.topics import Topics
 from tests.helpers import auth_headers, eventually, mqtt_client
+from transport.deadletter import DEADLETTER_STREAM
 
 CLI = "07700900461"
 TEXT = "my neighbour Mrs Example at number 12 has collapsed"
@@ -96,7 +96,7 @@ async def test_caller_data_is_never_logged_and_expires_with_its_records(
     ],
 )
 def test_a_dead_letter_excerpt_masks_caller_data(payload: bytes, kept: str, gone: str) -> None:
-    from cad.deadletter import scrub_excerpt
+    from transport.deadletter import scrub_excerpt
 
     excerpt = scrub_excerpt(payload)
     assert kept in excerpt

@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cad.errors import UnavailableError
 from cad.settings import Settings
-from callhandling.auth import KeyRing
-from callhandling.auth_keys import KeySource
+from service.auth.keys import KeySource
+from service.auth.verify import KeyRing
 from tests.helpers import asgi_client, eventually, holds, running_app
 
 OLD_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -12,8 +12,8 @@ from redis.asyncio import Redis
 from cad.errors import RateLimitedError
 from cad.settings import Settings
 from cad.tokens import Role
-from callhandling.app import create_app
-from callhandling.rate_limit import Bucket, RateLimiter, retry_after_header, take
+from service.api.rate_limit import Bucket, RateLimiter, retry_after_header, take
+from service.app import create_app
 from tests.helpers import auth_headers
 
 

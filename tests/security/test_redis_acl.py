@@ -9,10 +9,10 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import AuthenticationError, NoPermissionError, ResponseError
 
-from cad.broker_security import redact_url
-from cad.servers import LOOPBACK, REDIS_SERVICE_USER, EmbeddedServer, redis_server
 from cad.settings import Settings
+from service.servers import LOOPBACK, REDIS_SERVICE_USER, EmbeddedServer, redis_server
 from tests.helpers import running_runtime
+from transport.broker_security import redact_url
 
 
 async def test_a_client_without_credentials_is_refused(redis_proc: EmbeddedServer) -> None:

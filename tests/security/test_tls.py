@@ -10,14 +10,14 @@ import aiomqtt
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from cad.broker_security import development_credentials
-from cad.mqtt import BrokerAddress, new_client
-from cad.mqtt_logins import own_login
-from cad.redis_client import open_redis
-from cad.servers import EmbeddedServer, TlsFiles, mosquitto, redis_server
 from cad.settings import get_settings
+from service.servers import EmbeddedServer, TlsFiles, mosquitto, redis_server
 from tests.helpers import next_message
 from tests.security.certs import make_tls_files
+from transport.broker_security import development_credentials
+from transport.mqtt import BrokerAddress, new_client
+from transport.mqtt_logins import own_login
+from transport.redis_client import open_redis
 
 
 @pytest.fixture

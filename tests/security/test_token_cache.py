@@ -12,8 +12,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cad.tokens import Role
-from callhandling.auth import Principal
-from callhandling.token_cache import VerifiedTokens
+from service.auth.token_cache import VerifiedTokens
+from service.auth.verify import Principal
 
 PC1 = Principal("PC1", frozenset({Role.DISPATCHER}), expires_s=1_000.0)
 

@@ -1,0 +1,33 @@
+"""`cad bench [--quick] [--json FILE]`: run, print the table, write the JSON and the plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import uvloop
+
+from loadtests.bench.report import plot, table, write_json
+from loadtests.bench.runner import BenchOptions, run_bench
+
+
+def bench_command(
+    *, quick: bool, json_path: Path | None, only: frozenset[str] = frozenset()
+) -> int:
+    """Run the bench; exit status 0 when every run reconciled clean (no lost call, no double)."""
+    doc = uvloop.run(run_bench(BenchOptions(quick=quick, only=only)))
+    print(table(doc))
+    out_dir = json_path.parent if json_path else Path(doc["workdir"])
+    if json_path is not None:
+        write_json(doc, json_path)
+        print(f"JSON: {json_path}")
+    for path in plot(doc, out_dir):
+        print(f"plot: {path}")
+    clean = all(
+        not s["reconciliation"]
+        or (
+            s["reconciliation"].get("lost", 0) == 0
+            and s["reconciliation"].get("double_dispatches", 0) == 0
+        )
+        for s in doc["scenarios"]
+    )
+    return 0 if clean else 1

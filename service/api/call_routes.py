@@ -1,0 +1,74 @@
+"""Recording calls over HTTP: the same intake as MQTT call events."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
+
+from cad.events import utcnow
+from callhandling.clocks import clocks
+from callhandling.intake import IntakeResult
+from service.api.deps import RuntimeDep
+from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
+from service.api.geo_api import LocateResponse, describe_location
+from service.api.schemas import CallIn, CallRecorded, CandidateOut, DispatchSummary, IncidentView
+from service.auth.deps import CallHandling
+
+router = APIRouter(prefix="/v1/calls", tags=["calls"])
+
+
+@router.post("", status_code=201, responses=documented(*AUTHENTICATED, *POSTED, UNAVAILABLE))
+async def record_call(
+    caller: CallHandling,
+    call: CallIn,
+    runtime: RuntimeDep,
+    auto_link: bool = Query(
+        default=False, description="link to the best open incident above the configured score"
+    ),
+) -> CallRecorded:
+    """Record a call: where it is, the open incidents it may be about, and what became of it.
+
+    Without `auto_link` a call opens its own incident and the handler links it if it is a
+    duplicate (`POST /v1/incidents/{ref}/links`). Replaying a call changes nothing and answers
+    with its incident; a different call under a call_id already recorded (in any area) changes
+    nothing either and is refused with 409, naming each field that differs.
+    """
+    started = time.perf_counter()
+    refused = runtime.intake.clock_bounds.refusal("received_at", call.received_at, now=utcnow())
+    if refused is not None:
+        # Refused as the body's own fields are: a 422 naming where it was and why.
+        error = {"loc": ("body", "received_at"), "msg": refused, "type": "value_error",
+                 "input": call.received_at.isoformat()}  # fmt: skip
+        raise RequestValidationError([error])
+    loc = call.location
+    location = describe_location(loc.lon, loc.lat, loc.radius_m)
+    result = await runtime.intake.accept(
+        call, actor=caller.actor, auto_link=auto_link, area=location.point.nearest_bcu
+    )
+    runtime.metrics.observe_call("http", result.outcome.value, time.perf_counter() - started)
+    return recorded_answer(call, location, result, now_ms=int(time.time() * 1000))
+
+
+def recorded_answer(
+    call: CallIn, location: LocateResponse, result: IntakeResult, *, now_ms: int
+) -> CallRecorded:
+    """The answer to a recorded call: where it is, its incident with the clocks, the candidates."""
+    claim = result.claim
+    return CallRecorded(
+        call_id=call.call_id,
+        outcome=result.outcome.value,
+        location=location,
+        incident=IncidentView(
+            incident=result.incident,
+            clocks=clocks(result.incident, now_ms=now_ms, best_eta_s=None),
+        ),
+        candidates=[
+            CandidateOut(ref=c.ref, score=c.score, distance_m=c.distance_m, reasons=list(c.reasons))
+            for c in result.candidates
+        ],
+        dispatch=None
+        if claim is None
+        else DispatchSummary(outcome=claim.outcome.value, units=[u.callsign for u in claim.units]),
+    )

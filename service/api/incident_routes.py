@@ -1,0 +1,133 @@
+"""Incidents over HTTP: the queue, one incident with its chronology, grading, linking, closing."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from fastapi import APIRouter, Query
+
+from cad.incident_record import IncidentRecord
+from callhandling.clocks import TARGET_S, Clocks, clocks
+from callhandling.grading import GradeDecision
+from callhandling.incident_service import IncidentService
+from callhandling.lifecycle import IncidentStatus
+from callhandling.queue import open_incidents, pending_queue, queue_alarms
+from service.api.deps import IncidentDep, RuntimeDep, UnreadableDep
+from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
+from service.api.schemas import (
+    CloseIn,
+    EndIn,
+    IncidentDetail,
+    IncidentList,
+    IncidentView,
+    LinkIn,
+    QueueAlarm,
+)
+from service.auth.deps import CallHandling, Dispatching, Reading
+from service.runtime import Runtime
+
+router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
+# What a change to one incident can answer besides its own (409: an illegal transition).
+_CHANGES = documented(*AUTHENTICATED, *POSTED, 404, UNAVAILABLE)
+# Predicting a breach needs a recommendation each: only the head of the queue gets one.
+_PREDICT_FOR = 20
+
+
+def _service(runtime: Runtime) -> IncidentService:
+    return IncidentService(runtime.redis, runtime.scripts, runtime.dispatcher)
+
+
+async def _clocks(runtime: Runtime, incident: IncidentRecord, *, predict: bool) -> Clocks:
+    best = None
+    if predict and incident.grade in TARGET_S and incident.status == "pending":
+        advice = await runtime.dispatcher.recommendation(incident)
+        best = min((c.eta_s for c in advice.chosen), default=None)
+    return clocks(incident, now_ms=int(time.time() * 1000), best_eta_s=best)
+
+
+@router.get("", responses=documented(*AUTHENTICATED, UNAVAILABLE))
+async def list_incidents(
+    _: Reading,
+    runtime: RuntimeDep,
+    unreadable: UnreadableDep,
+    status: Literal["pending", "open"] = Query(
+        default="open", description="pending: the queue, by grade then age"
+    ),
+    limit: int = Query(default=200, ge=1, le=2_000),
+) -> IncidentList:
+    """The pending queue or all open incidents, by grade then age, with clocks and alarms."""
+    if status == "pending":
+        found = await pending_queue(runtime.redis, limit=limit, unreadable=unreadable)
+    else:
+        found = await open_incidents(runtime.redis, limit=limit, unreadable=unreadable)
+    views = [
+        IncidentView(incident=i, clocks=await _clocks(runtime, i, predict=n < _PREDICT_FOR))
+        for n, i in enumerate(found)
+    ]
+    alarms = queue_alarms(
+        found, now_ms=int(time.time() * 1000), max_age_s=runtime.settings.queue_alarm_age_s
+    )
+    return IncidentList(
+        incidents=views, alarms=[QueueAlarm(ref=a.ref, waited_s=a.waited_s) for a in alarms]
+    )
+
+
+@router.post("/{ref:path}/grade", responses=_CHANGES)
+async def grade_incident(
+    caller: CallHandling, decision: GradeDecision, incident: IncidentDep, runtime: RuntimeDep
+) -> IncidentView:
+    """Grade with THRIVE; overriding the suggested grade needs a reason; every grade is kept."""
+    updated = await _service(runtime).grade(incident, decision, actor=caller.actor)
+    return IncidentView(incident=updated, clocks=await _clocks(runtime, updated, predict=True))
+
+
+@router.post("/{ref:path}/links", responses=_CHANGES)
+async def link_call(
+    caller: CallHandling, body: LinkIn, incident: IncidentDep, runtime: RuntimeDep
+) -> dict[str, str]:
+    """Link a call to this incident; linking never dispatches anything."""
+    outcome = await _service(runtime).link(incident, body.call_id, actor=caller.actor)
+    return {"ref": incident.ref, "call_id": body.call_id, "outcome": outcome}
+
+
+@router.post("/{ref:path}/close", responses=_CHANGES)
+async def close_incident(
+    caller: Dispatching, body: CloseIn, incident: IncidentDep, runtime: RuntimeDep
+) -> IncidentRecord:
+    """Close an open incident with a closing code (409 while units are still committed)."""
+    return await _service(runtime).set_status(
+        incident, IncidentStatus.CLOSED, code=body.code, note=body.note, actor=caller.actor
+    )
+
+
+@router.post("/{ref:path}/cancel", responses=_CHANGES)
+async def cancel_incident(
+    caller: Dispatching, body: EndIn, incident: IncidentDep, runtime: RuntimeDep
+) -> IncidentRecord:
+    """Cancel an incident nothing was sent to."""
+    return await _service(runtime).set_status(
+        incident, IncidentStatus.CANCELLED, code=None, note=body.note, actor=caller.actor
+    )
+
+
+@router.post("/{ref:path}/refer", responses=_CHANGES)
+async def refer_incident(
+    caller: Dispatching, body: EndIn, incident: IncidentDep, runtime: RuntimeDep
+) -> IncidentRecord:
+    """Refer an incident to another agency or service (no police deployment)."""
+    return await _service(runtime).set_status(
+        incident, IncidentStatus.REFERRED, code=None, note=body.note, actor=caller.actor
+    )
+
+
+@router.get("/{ref:path}", responses=documented(*AUTHENTICATED, 404, 409, UNAVAILABLE))
+async def get_incident(_: Reading, incident: IncidentDep, runtime: RuntimeDep) -> IncidentDetail:
+    """One incident with its clocks, its calls and its full chronology."""
+    service = _service(runtime)
+    return IncidentDetail(
+        incident=incident,
+        clocks=await _clocks(runtime, incident, predict=True),
+        calls=await service.calls(incident),
+        chronology=await service.chronology(incident),
+    )

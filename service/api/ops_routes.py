@@ -1,0 +1,92 @@
+"""Operations endpoints: liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel
+from redis.exceptions import RedisError
+
+from service.api.deps import RuntimeDep
+from service.api.error_docs import ERROR_RESPONSES
+from service.api.rate_limit import retry_after_header
+from service.metrics import read_state
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+class TaskOut(BaseModel):
+    """One supervised task's health."""
+
+    healthy: bool
+    failures: int
+    restarts: int
+
+
+class ReadinessOut(BaseModel):
+    """Ready or not, whether each dependency answered, and each supervised task's health."""
+
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, bool]
+    tasks: dict[str, TaskOut]
+    unhealthy_tasks: list[str]
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadinessOut,
+    responses={
+        503: {
+            "model": ReadinessOut,
+            "description": "Redis or the broker does not answer (`checks` says which), or a "
+            "supervised task keeps failing (`unhealthy_tasks` names it).",
+            "headers": ERROR_RESPONSES[503]["headers"],
+        }
+    },
+)
+async def readyz(runtime: RuntimeDep) -> JSONResponse:
+    """Ready only when Redis and the broker both answer and no supervised task keeps failing
+    (`unhealthy_tasks` names those that do; the errors themselves are in the logs)."""
+    state = await runtime.readiness()
+    body: dict[str, Any] = {
+        "status": "ready" if state.ready else "not_ready",
+        "checks": state.checks,
+        "tasks": {
+            t.name: {"healthy": t.healthy, "failures": t.failures, "restarts": t.restarts}
+            for t in state.tasks
+        },
+        "unhealthy_tasks": state.unhealthy_tasks,
+    }
+    if state.ready:
+        return JSONResponse(body)
+    wait = retry_after_header(runtime.settings.unavailable_retry_after_s)
+    return JSONResponse(body, 503, headers={"Retry-After": wait})
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+)
+async def metrics(runtime: RuntimeDep) -> Response:
+    """Prometheus metrics: this process's call intake, and the shared state read from Redis.
+
+    Without Redis it still answers 200: the process's own figures matter most in an outage.
+    The gauges read from Redis are then left out and `cad_redis_up` is 0.
+    """
+    try:
+        areas, dead_letters = await read_state(runtime.redis)
+    except (RedisError, OSError):
+        runtime.metrics.state_unavailable()
+    else:
+        runtime.metrics.set_state(areas, dead_letters)
+    return Response(runtime.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,91 @@
+"""The call handlers' HTTP API: the app factory, its lifespan, and where errors get codes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI
+
+from cad.events import utcnow
+from cad.settings import Settings, get_settings
+from service.api import (
+    call_routes,
+    dispatch_routes,
+    incident_routes,
+    ops_routes,
+    unit_routes,
+)
+from service.api.body_limit import BodyLimitMiddleware
+from service.api.error_answers import install_error_answers
+from service.api.error_docs import AUTHENTICATED, documented
+from service.api.geo_api import router as geo_router
+from service.api.idempotency import IdempotencyMiddleware
+from service.auth.deps import ANY_ROLE, auth_state, describe_roles, require
+from service.live.routes import router as live_router
+from service.runtime import Runtime
+
+# The only routes anyone may call without a token: probes, and the map page (not its data).
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/"})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; its lifespan owns the Redis and MQTT clients and the consumers."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(settings)
+        await runtime.start()
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            await app.state.auth.keys.aclose()
+
+    app = FastAPI(
+        title="CAD: police Command & Control",
+        version="0.1.0",
+        summary="999 calls to graded incidents to atomically dispatched units.",
+        lifespan=lifespan,
+    )
+    # Routes are matched in order: the busiest first. The incident sub-resources go before
+    # the incidents: `/v1/incidents/{ref:path}` would swallow them.
+    app.include_router(call_routes.router)
+    app.include_router(dispatch_routes.router)
+    app.include_router(incident_routes.router)
+    app.include_router(unit_routes.router)
+    app.include_router(ops_routes.router)
+    # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.
+    app.include_router(
+        geo_router, dependencies=[Depends(require(*ANY_ROLE))], responses=documented(*AUTHENTICATED)
+    )
+    app.include_router(live_router)
+    app.state.auth = auth_state(settings)
+    _describe_roles(app)
+    app.add_middleware(IdempotencyMiddleware)
+    # Outside the idempotency keys: nothing reads a body before its size is known to be sane.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Its middleware goes around all of them: what they raise is answered from the same table.
+    install_error_answers(app, retry_after_s=settings.unavailable_retry_after_s)
+    return app
+
+
+def _describe_roles(app: FastAPI) -> None:
+    """Append who may call each route to its OpenAPI description (once, when first built), and
+    keep the example call's time current."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            describe_roles(build(), OPEN_PATHS)
+        assert app.openapi_schema is not None
+        # A call is refused once older than CAD_MAX_CALL_AGE_S: the documented example is a
+        # call received now, so that it stays one the service accepts.
+        for example in app.openapi_schema["components"]["schemas"]["CallIn"]["examples"]:
+            example["received_at"] = utcnow().isoformat(timespec="seconds")
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

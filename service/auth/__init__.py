@@ -1,0 +1,1 @@
+"""Who may call the API: bearer tokens verified against the identity provider's keys, roles."""

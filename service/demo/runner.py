@@ -1,0 +1,224 @@
+"""`cad demo`: servers, service, fleet and a stream of real-located 999 calls, then a summary."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import tempfile
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiomqtt
+from redis.asyncio import Redis
+
+from cad.events import Tasking
+from cad.keys import AreaKeys, GlobalKeys
+from cad.logs import configure_logging
+from cad.settings import Settings, get_settings
+from cad.tokens import Role, dev_token_for, new_dev_secret
+from cad.topics import Topics
+from cad.waits import wait_until_set
+from dispatch.scripts import register_scripts
+from dispatch.units import Unit, register_fleet
+from service.demo.calls import call_stream
+from service.demo.fleet import build_fleet
+from service.demo.mdt_sim import SimulatedFleet
+from service.demo.summary import collect_counts, print_summary
+from service.server import server_for
+from service.servers import embedded_servers, free_port
+from transport.broker_security import (
+    GATEWAY_USER,
+    BrokerCredentials,
+    development_credentials,
+    redact_url,
+)
+from transport.mqtt import NO_DELAY, BrokerAddress, Client
+from transport.redis_client import open_redis
+
+_PROGRESS_EVERY_S = 5.0
+# After the last call, jobs in progress get this long (real time) to be cleared and closed.
+_DRAIN_MAX_S = 25.0
+_DRAIN_POLL_S = 0.5
+# The demo's map token: long enough for a long demo, still a development token.
+_TOKEN_TTL_S = 12 * 3600
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """What the operator asked of the demo."""
+
+    duration_s: float | None
+    rate_per_s: float
+    seed: int
+    units_per_area: int
+    # Simulated seconds per real second: at 240, a 20-minute job takes 5 s of the demo.
+    time_scale: float = 240.0
+
+
+@dataclass
+class LatencyBook:
+    """Call-to-tasking latency: publish time per call id, arrival time per tasking."""
+
+    sent: dict[str, float] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list)
+
+    def tasking_arrived(self, _callsign: str, tasking: Tasking, arrived: float) -> None:
+        started = self.sent.pop(tasking.call_id, None)
+        if started is not None:
+            self.latencies_ms.append((arrived - started) * 1000)
+
+
+@contextlib.asynccontextmanager
+async def _servers(
+    workdir: Path, credentials: BrokerCredentials, fleet: list[Unit]
+) -> AsyncIterator[Settings]:
+    """The configured servers (whose broker must know these credentials), or our own embedded
+    ones, the broker with a password file for the service and every unit, and the ACL."""
+    if os.environ.get("CAD_REDIS_URL") and os.environ.get("CAD_MQTT_URL"):
+        yield get_settings()
+        return
+    callsigns = tuple(u.callsign for u in fleet)
+    with embedded_servers(workdir, credentials=credentials, units=callsigns) as (redis, broker):
+        print(f"started redis-server (AOF) at {redact_url(redis.url)} (ACL user) and mosquitto "
+              f"(ACL, logins) on port {broker.port}")  # fmt: skip
+        # A fresh development secret per run: the demo's tokens are worthless after it ends.
+        yield get_settings(
+            redis_url=redis.url, mqtt_url=broker.url, http_port=free_port(),
+            environment="development", auth_dev_secret=new_dev_secret(),
+        )  # fmt: skip
+
+
+def _map_address(settings: Settings, api: str) -> str:
+    """The live map's address, with a supervisor's token in the fragment when one can be made."""
+    if not settings.auth_dev_secret:
+        return f"{api}/  (append #token=<a bearer token from your identity provider>)"
+    token = dev_token_for(
+        settings, subject="demo-supervisor", ttl_s=_TOKEN_TTL_S,
+        roles=(Role.SUPERVISOR, Role.DISPATCHER, Role.CALL_HANDLER),
+    )  # fmt: skip
+    return f"{api}/#token={token}"
+
+
+async def run_demo(options: DemoOptions) -> int:
+    """Run the demo; exit status 0 when calls were turned into taskings."""
+    workdir = Path(tempfile.mkdtemp(prefix="cad-demo-"))
+    log_path = workdir / "cad-service.log"
+    configure_logging("INFO", log_path)
+    fleet = build_fleet(options.units_per_area, options.seed)
+    credentials = development_credentials(get_settings().mdt_credential_secret)
+    async with _servers(workdir, credentials, fleet) as servers:
+        # The service's AVL workers are processes of their own: they log to the same file.
+        settings = servers.model_copy(update={"log_file": log_path})
+        server = server_for(settings)
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.05)
+        api = f"http://{settings.http_host}:{settings.http_port}"
+        print(f"service up: API {api}  (OpenAPI at {api}/docs); JSON logs in {log_path}")
+        print(f"live operations map: {_map_address(settings, api)}  (open it in a browser)")
+        print("  the token after #token= works for the API too: 'Authorization: Bearer <token>'")
+        redis = open_redis(settings)
+        scripts = register_scripts(redis)
+        now_ms = int(time.time() * 1000)
+        await register_fleet(redis, scripts, fleet, now_ms=now_ms, actor="demo")
+        print(f"registered {len(fleet)} units in {len({u.area for u in fleet})} BCUs")
+        topics = Topics(settings.topic_root)
+        book = LatencyBook()
+        sim = SimulatedFleet(
+            fleet, credentials, mqtt_url=settings.mqtt_url, topics=topics, seed=options.seed,
+            time_scale=options.time_scale, on_tasking=book.tasking_arrived,
+        )  # fmt: skip
+        await sim.start()
+        print(f"{len(fleet)} MDTs connected, each with its own login and last will; "
+              f"simulated time runs {options.time_scale:g}x")  # fmt: skip
+        async with _gateway_client(settings, credentials) as caller_client:
+            published = await _publish_calls(caller_client, topics, options, book, sim)
+        await _drain(redis)
+        counts = await collect_counts(redis, published, book.latencies_ms, sim.cleared)
+        by_status = Counter(await _statuses(redis))
+        await sim.stop()
+        print_summary(counts)
+        print(f"incidents closed (whole life cycle): {by_status['closed']} of {counts.incidents}")
+        print("incidents by status: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())))
+        await redis.aclose()
+        server.should_exit = True
+        await serving
+    return 0 if counts.taskings > 0 else 1
+
+
+def _gateway_client(settings: Settings, credentials: BrokerCredentials) -> Client:
+    """The call gateway's client: its own login, which may publish call events and no more."""
+    address = BrokerAddress.from_url(settings.mqtt_url)
+    return Client(
+        address.host, address.port, username=GATEWAY_USER,
+        password=credentials.gateway_password, identifier=GATEWAY_USER,
+        protocol=aiomqtt.ProtocolVersion.V5, timeout=settings.network_timeout_s,
+        socket_options=NO_DELAY,
+    )  # fmt: skip
+
+
+async def _drain(redis: Redis) -> None:
+    """Wait (bounded) until no incident is still being worked."""
+    for _ in range(int(_DRAIN_MAX_S / _DRAIN_POLL_S)):
+        if not await _open_incidents(redis):
+            return
+        await asyncio.sleep(_DRAIN_POLL_S)
+
+
+async def _statuses(redis: Redis) -> list[str]:
+    statuses: list[str] = []
+    async for ref, area in redis.hscan_iter(GlobalKeys().incident_area):
+        statuses.append(await redis.hget(AreaKeys(area).incident(ref), "status") or "")
+    return statuses
+
+
+async def _open_incidents(redis: Redis) -> int:
+    return sum(s in ("dispatched", "en_route", "on_scene") for s in await _statuses(redis))
+
+
+async def _publish_calls(
+    client: aiomqtt.Client,
+    topics: Topics,
+    options: DemoOptions,
+    book: LatencyBook,
+    sim: SimulatedFleet,
+) -> int:
+    """Publish call events at the set rate until the duration ends or Ctrl-C."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if options.duration_s is None:
+        print("publishing 999 calls until Ctrl-C ...")
+    else:
+        print(f"publishing 999 calls for {options.duration_s:.0f}s at {options.rate_per_s}/s ...")
+    started = time.perf_counter()
+    next_progress = started + _PROGRESS_EVERY_S
+    interval = 1.0 / options.rate_per_s
+    published = 0
+    for event in call_stream(options.seed):
+        now = time.perf_counter()
+        if stop.is_set() or (
+            options.duration_s is not None and now - started >= options.duration_s
+        ):
+            break
+        book.sent[event.call_id] = time.perf_counter()
+        await client.publish(topics.calls_in, event.model_dump_json().encode(), qos=1)
+        published += 1
+        if now >= next_progress:
+            next_progress += _PROGRESS_EVERY_S
+            print(
+                f"  t={now - started:5.1f}s calls={published} taskings={len(book.latencies_ms)} "
+                f"cleared={sim.cleared}"
+            )
+        await wait_until_set(stop, max(0.0, started + published * interval - now))
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.remove_signal_handler(sig)
+    return published

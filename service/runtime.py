@@ -1,0 +1,202 @@
+"""The service's long-lived parts, built from settings, run by the app's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from cad.clock_bounds import status_clock
+from cad.incident_types import load_catalogue
+from cad.logs import log
+from cad.settings import Settings
+from cad.supervisor import Supervisor
+from cad.task_health import RestartPolicy, TaskBoard, TaskHealth
+from cad.topics import Topics
+from cad.waits import cancel_and_wait
+from callhandling.call_consumer import CallEventConsumer
+from callhandling.intake import CallIntake
+from dispatch.ack_watch import AckWatch
+from dispatch.avl_supervisor import AvlWorkers
+from dispatch.dispatcher import Dispatcher
+from dispatch.geo_sets import GeoSetCompactor
+from dispatch.mdt_consumer import MdtConsumer
+from dispatch.queue_sweep import QueueSweep
+from dispatch.scripts import DispatchScripts, register_scripts
+from geo import load_gazetteer
+from service.metrics import ServiceMetrics
+from transport.broker_security import redact_url
+from transport.mqtt import MqttLink, Route
+from transport.mqtt_intake import IntakeSession
+from transport.mqtt_logins import replica_login
+from transport.redis_client import MAX_CONNECTIONS, open_redis
+from transport.tasks import TaskPool
+
+logger = logging.getLogger("cad.runtime")
+
+# Enough handlers to keep Redis busy, few enough that a storm queues (at the broker, once the
+# pool is full) rather than thrashes: no more than there are Redis connections to serve them.
+_HANDLER_CONCURRENCY = MAX_CONNECTIONS
+# Charing Cross, where the gazetteer and the projection are first exercised.
+_WARM_UP_POINT = (-0.1276, 51.5072)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether the process can do its work: its servers answer, its tasks are healthy."""
+
+    checks: dict[str, bool]
+    tasks: list[TaskHealth]
+
+    @property
+    def unhealthy_tasks(self) -> list[str]:
+        """The names of the tasks that keep failing."""
+        return [t.name for t in self.tasks if not t.healthy]
+
+    @property
+    def ready(self) -> bool:
+        """Every check passes and no task keeps failing."""
+        return all(self.checks.values()) and not self.unhealthy_tasks
+
+
+class Runtime:
+    """Redis, the MQTT link, the consumers and the dispatcher of one service process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.topics = Topics(settings.topic_root)
+        self.redis: Redis = open_redis(settings)
+        self.scripts: DispatchScripts = register_scripts(self.redis)
+        self.pool = TaskPool(_HANDLER_CONCURRENCY)
+        # Every long-lived task runs under the supervisor; its board feeds /readyz and /metrics.
+        self.tasks = TaskBoard(RestartPolicy.from_settings(settings))
+        self.supervisor = Supervisor(self.tasks)
+        self.metrics = ServiceMetrics()
+        self.metrics.watch_tasks(self.tasks)
+        # AVL has processes of its own: positions never queue ahead of calls on this link.
+        self.avl_workers = AvlWorkers(settings, self.tasks)
+        # This replica's own connection publishes; the intake session, held by one replica at a
+        # time, receives the calls and the MDTs' reports (transport/mqtt_intake.py).
+        self.link = MqttLink(settings, replica_login(settings), [])
+        self.catalogue = load_catalogue(settings.incident_types_file)
+        self.dispatcher = Dispatcher(
+            self.redis, self.scripts, self.link, self.topics,
+            radii_m=settings.search_radii_m, catalogue=self.catalogue,
+            stale_fix_s=settings.stale_fix_s,
+        )  # fmt: skip
+        self.intake = CallIntake(self.redis, self.scripts, self.dispatcher, settings)
+        calls = CallEventConsumer(
+            self.intake, self.redis, self.link, self.topics,
+            max_payload_bytes=settings.max_payload_bytes, pool=self.pool, metrics=self.metrics,
+            give_up_after_s=settings.message_give_up_s,
+        )  # fmt: skip
+        mdts = MdtConsumer(
+            self.redis, self.scripts, self.link, self.topics, self.dispatcher,
+            max_payload_bytes=settings.max_payload_bytes, pool=self.pool,
+            give_up_after_s=settings.message_give_up_s, clock_bounds=status_clock(settings),
+        )  # fmt: skip
+        self.acks = AckWatch(
+            self.redis, self.scripts, self.dispatcher, self.link, self.topics,
+            catalogue=self.catalogue, timeout_s=settings.ack_timeout_s,
+        )  # fmt: skip
+        self.geo_compactor = GeoSetCompactor(self.redis, self.scripts)
+        self.sweep = QueueSweep(self.redis, self.dispatcher)
+        t = self.topics
+        self.intake_session = IntakeSession(
+            settings,
+            self.redis,
+            [
+                Route(t.calls_in, t.calls_in, 1, calls.handle),
+                Route(t.all_status, t.all_status, 1, mdts.handle_status),
+            ],
+        )
+        self._link_task: asyncio.Task[None] | None = None
+        self._intake_task: asyncio.Task[None] | None = None
+        self._avl_task: asyncio.Task[None] | None = None
+        self._ack_task: asyncio.Task[None] | None = None
+        self._compact_task: asyncio.Task[None] | None = None
+        self._sweep_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Load the gazetteer, then run the MQTT link, the AVL workers and the periodic tasks in
+        the background, each under the supervisor."""
+        # Loading the boundaries takes a moment: do it now, not inside the first call's latency.
+        gazetteer = await asyncio.to_thread(load_gazetteer)
+        # pyproj's transformer is built once per thread (geo.projection), ~170 ms: build the event
+        # loop's own now, not inside the first call that has an uncertainty circle.
+        gazetteer.locate_circle(*_WARM_UP_POINT, 100.0)
+        settings, supervise = self.settings, self.supervisor
+        self._link_task = supervise.start("mqtt-link", self.link.run)
+        self._intake_task = supervise.start("intake-session", self.intake_session.run)
+        self._avl_task = supervise.start("avl-workers", self.avl_workers.run)
+        self._ack_task = supervise.start_periodic(
+            "ack-watch", self.acks.check_once, interval_s=settings.ack_check_interval_s
+        )
+        compact_s = settings.geo_compact_interval_s
+        self._compact_task = supervise.start_periodic(
+            "geo-compaction", self.geo_compactor.compact_once, interval_s=compact_s,
+            first_after_s=compact_s,
+        )  # fmt: skip
+        self._sweep_task = supervise.start_periodic(
+            "queue-sweep", self.sweep.sweep_once, interval_s=settings.queue_sweep_interval_s
+        )
+        log(
+            logger,
+            logging.INFO,
+            "runtime_started",
+            redis=redact_url(self.settings.redis_url),
+            mqtt=redact_url(self.settings.mqtt_url),
+            topic_root=self.settings.topic_root,
+        )
+
+    async def stop(self) -> None:
+        """Stop taking messages, finish the ones in flight, then close the clients."""
+        grace, network = self.settings.shutdown_grace_s, self.settings.network_timeout_s
+        # Stop taking calls first; the intake session stays connected for the acknowledgements.
+        self.intake_session.stop_receiving()
+        await shutdown_step("ack_watch", cancel_and_wait(self._ack_task), network)
+        await shutdown_step("geo_compaction", cancel_and_wait(self._compact_task), network)
+        await shutdown_step("queue_sweep", cancel_and_wait(self._sweep_task), network)
+        # A call cut short here was never acknowledged: the broker gives it to the next holder.
+        await shutdown_step("drain", self.pool.drain(within_s=grace), grace + network)
+        # Then disconnect it and hand its lease over, so another replica takes the calls now.
+        await shutdown_step("intake_close", self.intake_session.close(), network)
+        if self._intake_task is not None:
+            await shutdown_step("intake_session", self._intake_task, network)
+        self.link.close()
+        if self._link_task is not None:
+            await shutdown_step("mqtt_close", self._link_task, network)
+        if self._avl_task is not None:
+            await shutdown_step(
+                "avl_workers", self.avl_workers.stop(self._avl_task), grace + network
+            )
+        await shutdown_step("redis_close", self.redis.aclose(), network)
+        log(logger, logging.INFO, "runtime_stopped")
+
+    async def readiness(self) -> Readiness:
+        """Whether Redis and the broker answer now, and each supervised task's health."""
+        try:
+            async with asyncio.timeout(1.0):
+                redis_ok = bool(await self.redis.ping())
+        except (RedisError, OSError, TimeoutError):
+            redis_ok = False
+        tasks = self.tasks.health(time.monotonic())
+        return Readiness({"redis": redis_ok, "mqtt": self.link.connected}, tasks)
+
+
+async def shutdown_step(name: str, work: Awaitable[None], within_s: float) -> None:
+    """One step of shutdown, given up (and said so) after `within_s`: SIGTERM must end the
+    process even if one client will not let go; what was cut short is redelivered."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=within_s)
+    if not done:
+        task.cancel()
+        log(logger, logging.WARNING, "shutdown_step_timed_out", step=name, after_s=within_s)
+        return
+    if not task.cancelled() and task.exception() is not None:
+        log(logger, logging.WARNING, "shutdown_step_failed", step=name, error=str(task.exception()))

@@ -1,0 +1,48 @@
+"""A lease in Redis: one process at a time does what it guards, and another takes over within
+the lease's time to live when the holder dies."""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from importlib import resources
+
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+
+from cad.keys import GlobalKeys
+
+
+@cache
+def _source(name: str) -> str:
+    return (resources.files("transport") / "lua" / f"{name}.lua").read_text(encoding="utf-8")
+
+
+class Lease:
+    """The lease `name`, held by `holder` for `ttl_s` at a time and renewed while held."""
+
+    def __init__(self, redis: Redis, name: str, *, holder: str, ttl_s: float) -> None:
+        self._key = GlobalKeys().lease(name)
+        self._holder = holder
+        self._ttl_ms = int(ttl_s * 1000)
+        self._hold: AsyncScript = redis.register_script(_source("lease_hold"))
+        self._release: AsyncScript = redis.register_script(_source("lease_release"))
+        self._valid_until = 0.0
+
+    async def hold(self) -> bool:
+        """Take the lease or renew it; whether this holder has it now (Redis errors raise)."""
+        asked = time.monotonic()
+        held = int(await self._hold(keys=[self._key], args=[self._holder, self._ttl_ms])) == 1
+        # Counted from before the request: Redis may have started the lease's clock earlier.
+        self._valid_until = asked + self._ttl_ms / 1000 if held else 0.0
+        return held
+
+    @property
+    def valid(self) -> bool:
+        """Whether the last successful `hold` still covers now."""
+        return time.monotonic() < self._valid_until
+
+    async def release(self) -> None:
+        """Give the lease up, if this holder still has it."""
+        self._valid_until = 0.0
+        await self._release(keys=[self._key], args=[self._holder])
