@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Protocol
 
 import aiomqtt
 from redis.asyncio import Redis
@@ -14,12 +15,17 @@ from cad.payloads import Rejection, parse_payload
 from cad.publisher import Publisher
 from cad.topics import Topics
 from callhandling.intake import CallIntake
-from service.metrics import ServiceMetrics
 from transport.deadletter import reject
 from transport.durable import until_settled
 from transport.tasks import TaskPool, payload_bytes
 
 logger = logging.getLogger("cad.calls")
+
+
+class CallMetrics(Protocol):
+    """Where the consumer counts the calls it took in (the service's Prometheus metrics)."""
+
+    def observe_call(self, channel: str, outcome: str, seconds: float) -> None: ...
 
 
 class CallEventConsumer:
@@ -34,7 +40,7 @@ class CallEventConsumer:
         *,
         max_payload_bytes: int,
         pool: TaskPool,
-        metrics: ServiceMetrics,
+        metrics: CallMetrics,
         give_up_after_s: float,
     ) -> None:
         self._intake = intake
