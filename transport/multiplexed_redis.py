@@ -5,11 +5,11 @@ The rest of the service keeps calling redis-py's public API (`pipeline(transacti
 `execute(raise_on_error=False)`, `register_script`, `evalsha`) and gets redis-py's answers and
 exceptions: commands are queued by redis-py's own `Pipeline`, replies shaped by the client's
 response callbacks, error replies turned into redis-py's classes. Only the round trip is ours:
-redis-py's own pipeline spent about 3x the client CPU of this one on a round trip here (a pooled
-connection, a retry wrapper, timeout scopes, an event dispatcher), which bounded the service's
-intake; `docs/performance.md` ("The Redis transport") has the figures of the options measured.
+redis-py's own pipeline spent 2x to 3x the client CPU of this one on a round trip here (a pooled
+connection, a retry wrapper, timeout scopes), which bounded the service's intake;
+`docs/performance.md` ("The Redis transport") has the figures of the options measured.
 Transactions (MULTI/EXEC, WATCH), pipelines that queued a `Script` object, replies wanted
-undecoded, single commands, pub/sub and blocking reads keep redis-py's pool.
+undecoded, other single commands, pub/sub and blocking reads keep redis-py's pool.
 
 What we lean on in redis-py (hence `redis<9` in pyproject.toml): `Pipeline`'s public attributes
 `command_stack`, `watching`, `scripts`, `response_callbacks` and its `reset` and

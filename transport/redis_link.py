@@ -6,6 +6,11 @@ asyncio's transports and protocols (TCP or TLS), hiredis's `Reader` (which also 
 the protocol redis-py's own connections speak) and redis-py's exception classes
 (`transport/redis_errors.py`).
 
+Chosen by measurement (docs/performance.md, "The Redis transport"): redis-py's public pipeline
+costs 2x to 3x the client CPU a round trip (a pooled connection per pipeline), and coredis,
+which multiplexes single commands, gives each pipeline a connection of its own and cost more
+still; this costs what the shared connection on redis-py's private streams did.
+
 A batch with no answer within the timeout fails with a TimeoutError and its connection is
 dropped (a socket that stopped answering may never answer), failing every batch behind it with
 a ConnectionError; so does a lost connection. The next batch opens a new connection.
@@ -54,6 +59,9 @@ class RedisEndpoint:
         return [hello, ("SELECT", self.db)] if self.db else [hello]
 
 
+_NOT_YET = object()  # what the reader answers while a reply is still incomplete
+
+
 @dataclass
 class _Batch:
     """One batch's replies as they arrive, and the future its caller awaits."""
@@ -70,13 +78,16 @@ class _Wire(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.pending: deque[_Batch] = deque()
         self.failed = False
-        self._replies = hiredis.Reader(replyError=error_from_reply, encoding=encoding)
+        # Not `False`, hiredis's default: RESP3 has a boolean false.
+        self._replies = hiredis.Reader(
+            replyError=error_from_reply, encoding=encoding, notEnoughData=_NOT_YET
+        )
 
     def data_received(self, data: bytes) -> None:
         replies, pending = self._replies, self.pending
         try:
             replies.feed(data)
-            while (reply := replies.gets()) is not False:
+            while (reply := replies.gets()) is not _NOT_YET:
                 if isinstance(reply, hiredis.PushNotification):
                     continue  # out of band (RESP3): nobody's answer
                 if not pending:
@@ -92,7 +103,12 @@ class _Wire(asyncio.Protocol):
             self.fail(lambda: RedisConnectionError(lost))
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.fail(lambda: RedisConnectionError(f"Redis closed the connection: {exc!r}"))
+        def lost() -> Exception:
+            error: Exception = RedisConnectionError("Redis closed the connection")
+            error.__cause__ = exc  # the system's words for it, if any (cad/outages.py)
+            return error
+
+        self.fail(lost)
 
     def send(self, packed: bytes, count: int, loop: asyncio.AbstractEventLoop) -> _Batch:
         """Write a batch of `count` packed commands; its future gets their replies."""
@@ -103,8 +119,9 @@ class _Wire(asyncio.Protocol):
         self.pending.append(batch)
         return batch
 
-    def fail(self, error: Callable[[], Exception], first: Exception | None = None) -> None:
-        """Close the socket; the first batch waiting gets `first` (if any), the rest `error()`."""
+    def fail(self, error: Callable[[], Exception], timed_out: _Batch | None = None) -> None:
+        """Close the socket; a batch waiting gets `error()`, the one that timed out (if any) a
+        TimeoutError."""
         if self.failed:
             return
         self.failed = True
@@ -114,8 +131,10 @@ class _Wire(asyncio.Protocol):
         while self.pending:
             batch = self.pending.popleft()
             if not batch.future.done():
-                batch.future.set_exception(first or error())
-            first = None
+                batch.future.set_exception(
+                    RedisTimeoutError("Timeout reading from Redis")
+                    if batch is timed_out else error()
+                )  # fmt: skip
 
 
 class SharedConnection:
@@ -157,10 +176,7 @@ class SharedConnection:
 
     def _expire(self, wire: _Wire, batch: _Batch) -> None:
         if not batch.future.done():
-            wire.fail(
-                lambda: RedisConnectionError("dropped: a batch ahead of this one timed out"),
-                first=RedisTimeoutError("Timeout reading from Redis"),
-            )
+            wire.fail(lambda: RedisConnectionError("dropped: a batch timed out"), timed_out=batch)
 
     async def _connect(self, loop: asyncio.AbstractEventLoop) -> _Wire:
         if self._connecting is None or self._connecting[0] is not loop:

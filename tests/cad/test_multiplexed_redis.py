@@ -164,6 +164,26 @@ async def test_a_stalled_reply_times_out_and_its_connection_is_replaced(
     assert {a[3] for a in answers} != {before}
 
 
+async def test_the_batch_that_timed_out_is_told_so_behind_a_cancelled_one(
+    own_redis: tuple[EmbeddedServer, Redis],
+) -> None:
+    _, client = own_redis
+    stall = client.register_script(_STALL_LUA)
+    await stall(args=[1])
+
+    async def stalled() -> list[object]:
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.evalsha(stall.sha, 0, 600)  # past the 0.3 s timeout
+            return list(await pipe.execute())
+
+    abandoned = asyncio.create_task(stalled())
+    await asyncio.sleep(0.02)
+    abandoned.cancel()  # its batch stays ahead on the socket, with nobody waiting
+    with pytest.raises(RedisTimeoutError):
+        await _set_then_read(client, 1)
+    await asyncio.sleep(0.5)  # until Redis is free again
+
+
 async def test_a_cancelled_caller_leaves_later_answers_in_place(redis: Redis) -> None:
     stall = redis.register_script(_STALL_LUA)
     await stall(args=[1])
@@ -279,3 +299,13 @@ async def test_redis_down_is_an_outage_saying_the_connection_was_refused(
     finally:
         await client.aclose()
     assert outage_of(refused.value) == Outage("redis", "Connection refused")
+
+
+async def test_a_reply_of_false_is_an_answer_not_a_reply_still_to_come(redis: Redis) -> None:
+    # RESP3 has booleans: a script that speaks RESP3 answers `false` as one.
+    script = redis.register_script("redis.setresp(3); return false")
+    assert await script() is False
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.evalsha(script.sha, 0)
+        pipe.set("cad:{T}:after", "1")
+        assert await pipe.execute() == [False, True]
