@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+_REDIS_ROOT = Path(__file__).resolve().parent.parent
 _REDIS_CHECKED_PACKAGES = (
     "cad", "transport", "dispatch", "callhandling", "service", "loadtests", "geo",
 )  # fmt: skip
@@ -22,14 +22,14 @@ _REDIS_PRIVATE_ATTRIBUTES = frozenset(
         "_in_use_connections", "_created_connections", "_connection",
     }
 )  # fmt: skip
-_ATTRIBUTE_BY_NAME = frozenset({"getattr", "setattr", "hasattr", "delattr"})
+_REDIS_ATTRIBUTE_BY_NAME = frozenset({"getattr", "setattr", "hasattr", "delattr"})
 
 
-def _private(name: str) -> bool:
+def _redis_private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
-def _root_name(node: ast.expr) -> str | None:
+def _redis_root_name(node: ast.expr) -> str | None:
     while isinstance(node, ast.Attribute):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
@@ -55,7 +55,7 @@ class _RedisPrivateUses(ast.NodeVisitor):
             ):
                 self._module(node, node.module)
                 for alias in node.names:
-                    if _private(alias.name):
+                    if _redis_private(alias.name):
                         self.found.append((node.lineno, f"imports {alias.name}"))
                     self.bound.add(alias.asname or alias.name)
         self.own_private: list[set[str]] = []  # per redis subclass being visited
@@ -63,11 +63,11 @@ class _RedisPrivateUses(ast.NodeVisitor):
 
     def _module(self, node: ast.stmt, module: str) -> None:
         parts = module.split(".")
-        if parts[0] in _REDIS_LIBRARIES and any(_private(part) for part in parts):
+        if parts[0] in _REDIS_LIBRARIES and any(_redis_private(part) for part in parts):
             self.found.append((node.lineno, f"imports the private module {module}"))
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        if not any(_root_name(base) in self.bound for base in node.bases):
+        if not any(_redis_root_name(base) in self.bound for base in node.bases):
             self.generic_visit(node)
             return
         # A subclass of one of redis's classes: `self._x` must be its own `_x`, not redis's.
@@ -79,7 +79,7 @@ class _RedisPrivateUses(ast.NodeVisitor):
                 else []
             )  # fmt: skip
             for target in targets:
-                if isinstance(target, ast.Attribute) and _root_name(target) == "self":
+                if isinstance(target, ast.Attribute) and _redis_root_name(target) == "self":
                     own.add(target.attr)
                 elif isinstance(target, ast.Name):
                     own.add(target.id)
@@ -89,11 +89,15 @@ class _RedisPrivateUses(ast.NodeVisitor):
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         name = node.attr
-        if _private(name):
+        if _redis_private(name):
             value = node.value
-            if _root_name(node) in self.bound:
+            if _redis_root_name(node) in self.bound:
                 self.found.append((node.lineno, f"uses {ast.unparse(node)}"))
-            elif self.bound and name in _REDIS_PRIVATE_ATTRIBUTES and _root_name(value) != "self":
+            elif (
+                self.bound
+                and name in _REDIS_PRIVATE_ATTRIBUTES
+                and _redis_root_name(value) != "self"
+            ):
                 self.found.append((node.lineno, f"uses redis-py's private {ast.unparse(node)}"))
             elif self.own_private and name not in self.own_private[-1]:
                 inherited = isinstance(value, ast.Name) and value.id == "self"
@@ -106,12 +110,12 @@ class _RedisPrivateUses(ast.NodeVisitor):
         if (
             self.bound
             and isinstance(node.func, ast.Name)
-            and node.func.id in _ATTRIBUTE_BY_NAME
+            and node.func.id in _REDIS_ATTRIBUTE_BY_NAME
             and len(node.args) >= 2
             and isinstance(node.args[1], ast.Constant)
             and isinstance(node.args[1].value, str)
-            and _private(node.args[1].value)
-            and _root_name(node.args[0]) != "self"
+            and _redis_private(node.args[1].value)
+            and _redis_root_name(node.args[0]) != "self"
         ):
             self.found.append((node.lineno, f"uses {ast.unparse(node)}"))
         self.generic_visit(node)
@@ -123,16 +127,16 @@ def _private_redis_uses(source: str) -> list[tuple[int, str]]:
 
 def test_no_private_redis_api_is_used() -> None:
     found = [
-        f"{path.relative_to(ROOT)}:{line}: {what}"
+        f"{path.relative_to(_REDIS_ROOT)}:{line}: {what}"
         for package in _REDIS_CHECKED_PACKAGES
-        for path in sorted((ROOT / package).rglob("*.py"))
+        for path in sorted((_REDIS_ROOT / package).rglob("*.py"))
         for line, what in _private_redis_uses(path.read_text(encoding="utf-8"))
     ]
     assert found == []
 
 
 # The shared connection as it was: a private module of redis-py, and its connection's streams.
-_OLD_SHARED_CONNECTION = """
+_REDIS_OLD_SHARED_CONNECTION = """
 import hiredis
 from redis._parsers.base import BaseParser
 from redis.asyncio.connection import ConnectionPool
@@ -149,7 +153,7 @@ class SharedConnection:
         conn._reader = conn._writer = None
 """
 
-_OTHER_PRIVATE_USES = """
+_REDIS_OTHER_PRIVATE_USES = """
 import redis.asyncio as aioredis
 from redis.asyncio.connection import Connection
 from redis import _parsers
@@ -169,14 +173,14 @@ hidden = getattr(pool, "_available_connections")
 
 
 def test_the_redis_check_finds_what_the_old_shared_connection_used() -> None:
-    assert _private_redis_uses(_OLD_SHARED_CONNECTION) == [
+    assert _private_redis_uses(_REDIS_OLD_SHARED_CONNECTION) == [
         (3, "imports the private module redis._parsers.base"),
         (13, "uses redis-py's private conn._writer"),
         (14, "uses redis-py's private conn._reader"),
         (15, "uses redis-py's private conn._reader"),
         (15, "uses redis-py's private conn._writer"),
     ]
-    assert _private_redis_uses(_OTHER_PRIVATE_USES) == [
+    assert _private_redis_uses(_REDIS_OTHER_PRIVATE_USES) == [
         (4, "imports _parsers"),
         (5, "imports _RedisT"),
         (13, "uses the inherited self._command_packer"),
