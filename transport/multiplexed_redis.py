@@ -1,147 +1,36 @@
-"""Non-transactional pipelines multiplexed on one shared connection.
+"""redis-py's asyncio client whose non-transactional pipelines and script calls share one
+connection (`transport/redis_link.py`).
 
-Each batch is written at once; Redis answers a connection's commands in order, so replies are
-matched to batches first in, first out. redis-py's own pipeline spent about 3x the client CPU
-of this one on a round trip here (a pooled connection, a retry wrapper, a timeout context, an
-event dispatcher), which bounded the service's intake. Transactions (MULTI/EXEC, WATCH), pipelines
-that queued a Script object, and replies wanted undecoded still take redis-py's own path.
+The rest of the service keeps calling redis-py's public API (`pipeline(transaction=False)`,
+`execute(raise_on_error=False)`, `register_script`, `evalsha`) and gets redis-py's answers and
+exceptions: commands are queued by redis-py's own `Pipeline`, replies shaped by the client's
+response callbacks, error replies turned into redis-py's classes. Only the round trip is ours:
+redis-py's own pipeline spent 2x to 3x the client CPU of this one on a round trip here (a pooled
+connection, a retry wrapper, timeout scopes), which bounded the service's intake;
+`docs/performance.md` ("The Redis transport") has the figures of the options measured.
+Transactions (MULTI/EXEC, WATCH), pipelines that queued a `Script` object, replies wanted
+undecoded, other single commands, pub/sub and blocking reads keep redis-py's pool.
+
+What we lean on in redis-py (hence `redis<9` in pyproject.toml): `Pipeline`'s public attributes
+`command_stack`, `watching`, `scripts`, `response_callbacks` and its `reset` and
+`raise_first_error`; the option names `EMPTY_RESPONSE` and `NEVER_DECODE` of `redis.client`;
+`AsyncScript`'s `registered_client`, `script` and `sha`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import inspect
-from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-import hiredis
-from redis._parsers.base import BaseParser
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from redis.asyncio.connection import AbstractConnection, ConnectionPool
 from redis.client import EMPTY_RESPONSE, NEVER_DECODE
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 
+from transport.redis_link import SharedConnection
 from transport.redis_packing import pack_command
-
-_READ_CHUNK = 64 * 1024
-
-
-@dataclass
-class _Batch:
-    """One pipeline's replies as they arrive, and the future its caller awaits."""
-
-    count: int
-    future: asyncio.Future[list[Any]]
-    replies: list[Any] = field(default_factory=list)
-
-
-class SharedConnection:
-    """One connection of the pool's kind, opened (and re-opened after a failure) on demand,
-    that any number of coroutines pipeline on at once."""
-
-    def __init__(self, pool: ConnectionPool) -> None:
-        self._pool = pool
-        kwargs = pool.connection_kwargs
-        self._timeout_s: float | None = kwargs.get("socket_timeout")
-        self._decoding = (
-            {"encoding": kwargs.get("encoding", "utf-8"),
-             "errors": kwargs.get("encoding_errors", "strict")}
-            if kwargs.get("decode_responses") else {}
-        )  # fmt: skip
-        self._conn: AbstractConnection | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._reading: asyncio.Task[None] | None = None
-        self._pending: deque[_Batch] = deque()
-        # An asyncio lock serves one event loop only: a new loop (a test's) gets a new one.
-        self._connecting: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
-
-    async def execute(self, packed: bytes, count: int) -> list[Any]:
-        """Send `count` packed commands and return their replies (error replies as exceptions)."""
-        conn = self._conn
-        loop = asyncio.get_running_loop()
-        if conn is None or self._loop is not loop:
-            conn = await self._connect(loop)
-        batch = _Batch(count, loop.create_future())
-        conn._writer.write(packed)
-        self._pending.append(batch)
-        timer = (
-            loop.call_later(self._timeout_s, self._expire, conn, batch)
-            if self._timeout_s else None
-        )  # fmt: skip
-        try:
-            return await batch.future
-        finally:
-            if timer is not None:
-                timer.cancel()
-
-    async def aclose(self) -> None:
-        """Close the connection; batches still waiting fail with a ConnectionError."""
-        if self._conn is not None:
-            self._drop(self._conn, RedisConnectionError("the client was closed"))
-
-    async def _connect(self, loop: asyncio.AbstractEventLoop) -> AbstractConnection:
-        if self._connecting is None or self._connecting[0] is not loop:
-            self._connecting = (loop, asyncio.Lock())
-        async with self._connecting[1]:
-            if self._conn is not None and self._loop is loop:
-                return self._conn
-            if self._conn is not None:  # opened on another event loop (a test's), now gone
-                self._drop(self._conn, RedisConnectionError("the event loop changed"))
-            # redis-py opens it: TCP or TLS, AUTH, SELECT and its handshake, as for the pool's own.
-            conn = self._pool.make_connection()
-            await conn.connect()
-            self._conn, self._loop = conn, loop
-            self._reading = loop.create_task(self._read(conn), name="redis-shared-reader")
-            return conn
-
-    async def _read(self, conn: AbstractConnection) -> None:
-        reader = hiredis.Reader(replyError=ResponseError, **self._decoding)
-        pending = self._pending
-        try:
-            while True:
-                data = await conn._reader.read(_READ_CHUNK)
-                if not data:
-                    raise RedisConnectionError("Redis closed the connection")
-                reader.feed(data)
-                while pending:
-                    reply = reader.gets()
-                    if reply is False:
-                        break
-                    batch = pending[0]
-                    batch.replies.append(reply)
-                    if len(batch.replies) == batch.count:
-                        pending.popleft()
-                        if not batch.future.done():  # its caller may have been cancelled
-                            batch.future.set_result(batch.replies)
-        except Exception as error:  # whatever it was, nobody must wait on a reader that is gone
-            self._drop(conn, RedisConnectionError(f"Redis connection lost: {error!r}"))
-
-    def _expire(self, conn: AbstractConnection, batch: _Batch) -> None:
-        # A connection that stopped answering may never answer again (a half-open socket): it
-        # goes, failing the batches behind this one too, and the next batch opens a new one.
-        if not batch.future.done():
-            self._drop(conn, RedisTimeoutError("Timeout reading from Redis"))
-
-    def _drop(self, conn: AbstractConnection, error: Exception) -> None:
-        current = self._conn
-        if current is None or current is not conn:
-            return
-        self._conn = None
-        if self._reading is not None and self._reading is not asyncio.current_task():
-            self._reading.cancel()
-        self._reading = None
-        with contextlib.suppress(Exception):
-            conn._writer.close()
-        conn._reader = conn._writer = None
-        while self._pending:
-            batch = self._pending.popleft()
-            if not batch.future.done():
-                batch.future.set_exception(error)
 
 
 class SharedPipeline(Pipeline):  # type: ignore[misc]
@@ -173,32 +62,81 @@ class SharedPipeline(Pipeline):  # type: ignore[misc]
         return answers
 
     def _answer(self, args: tuple[Any, ...], options: dict[str, Any], reply: Any) -> Any:
-        """A reply as redis-py's `parse_response` makes it: typed errors, response callbacks."""
-        if isinstance(reply, ResponseError):
-            return options.get(EMPTY_RESPONSE, BaseParser.parse_error(str(reply)))
-        options = {k: v for k, v in options.items() if k not in (EMPTY_RESPONSE, "keys")}
+        """A reply as redis-py's `parse_response` makes it: response callbacks, EMPTY_RESPONSE;
+        an error reply that is not a ResponseError (LOADING is a ConnectionError) is raised."""
+        if isinstance(reply, RedisError):
+            if not isinstance(reply, ResponseError):
+                raise reply
+            return options.get(EMPTY_RESPONSE, reply)
         callback = self.response_callbacks.get(args[0])
         if callback is None:
             return reply
+        if options:
+            options = {k: v for k, v in options.items() if k not in (EMPTY_RESPONSE, "keys")}
         return callback(reply, **options)
 
 
+class SharedScript(AsyncScript):  # type: ignore[misc]
+    """A registered Lua script whose calls are EVALSHA on the shared connection; when Redis had
+    forgotten it (a restart, SCRIPT FLUSH) it is loaded and run again in one more round trip."""
+
+    async def __call__(
+        self,
+        keys: Sequence[Any] | None = None,
+        args: Iterable[Any] | None = None,
+        client: Any = None,
+    ) -> Any:
+        """Run the script on `keys` and `args` and return its answer; as redis-py's."""
+        if client is not None and client is not self.registered_client:
+            return await super().__call__(keys, args, client)
+        keys = list(keys or ())
+        arguments = (self.sha, len(keys), *keys, *(args or ()))
+        async with self.registered_client.pipeline(transaction=False) as pipe:
+            pipe.evalsha(*arguments)
+            [answer] = await pipe.execute(raise_on_error=False)
+        if isinstance(answer, NoScriptError):
+            async with self.registered_client.pipeline(transaction=False) as pipe:
+                pipe.script_load(self.script)
+                pipe.evalsha(*arguments)
+                loaded, answer = await pipe.execute(raise_on_error=False)
+            if isinstance(loaded, Exception):
+                raise loaded
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
 class MultiplexedRedis(Redis):  # type: ignore[misc]
-    """redis-py's asyncio client whose non-transactional pipelines share one connection."""
+    """redis-py's asyncio client whose non-transactional pipelines and script calls share one
+    connection; without one (`shared` None: a client redis-py derived) it is redis-py's own."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.shared = SharedConnection(self.connection_pool)
+        self.shared: SharedConnection | None = None
+
+    @classmethod
+    def over(cls, pool: Any, shared: SharedConnection) -> MultiplexedRedis:
+        """A client owning `pool` (as redis-py's `from_pool`), pipelining on `shared`."""
+        client: MultiplexedRedis = cls.from_pool(pool)
+        client.shared = shared
+        return client
 
     def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
         """A pipeline as redis-py's, on the shared connection unless it is a transaction."""
-        if transaction:
+        if transaction or self.shared is None:
             return super().pipeline(transaction, shard_hint)
         return SharedPipeline(
             self.shared, self.connection_pool, self.response_callbacks, transaction, shard_hint
         )
 
+    def register_script(self, script: str) -> AsyncScript:
+        """A script object as redis-py's, whose calls go on the shared connection."""
+        if self.shared is None:
+            return super().register_script(script)
+        return SharedScript(self, script)
+
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
         """Close the shared connection, then the pool as redis-py does."""
-        await self.shared.aclose()
+        if self.shared is not None:
+            await self.shared.aclose()
         await super().aclose(close_connection_pool)

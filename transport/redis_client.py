@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import redis
 from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.connection import AbstractConnection, Connection, SSLConnection
 
 from cad.settings import Settings
 from transport.multiplexed_redis import MultiplexedRedis
+from transport.redis_link import RedisEndpoint, SharedConnection
 from transport.redis_packing import HiredisPacker
 
 # Connections one service process holds at most; its message handlers are bounded to the same.
@@ -23,31 +24,25 @@ def open_redis(settings: Settings) -> Redis:
         settings.redis_url, max_connections=MAX_CONNECTIONS, timeout=settings.network_timeout_s,
         **_client_options(settings),
     )  # fmt: skip
-    pool.connection_class = _HIREDIS_PACKED.get(pool.connection_class, pool.connection_class)
-    return MultiplexedRedis.from_pool(pool)
+    shared = SharedConnection(
+        _endpoint(pool.connection_kwargs, settings),
+        timeout_s=settings.network_timeout_s, encoding="utf-8",
+    )  # fmt: skip
+    return MultiplexedRedis.over(pool, shared)
+
+
+def _endpoint(pool_kwargs: dict[str, Any], settings: Settings) -> RedisEndpoint:
+    # The address, login and database as redis-py read them from the URL for its own pool, so
+    # that both connections always reach the same server as the same user.
+    return RedisEndpoint(
+        host=pool_kwargs.get("host", "localhost"), port=int(pool_kwargs.get("port", 6379)),
+        unix_path=pool_kwargs.get("path"), username=pool_kwargs.get("username"),
+        password=pool_kwargs.get("password"), db=int(pool_kwargs.get("db") or 0),
+        tls=tls_context(settings) if settings.redis_url.startswith("rediss://") else None,
+    )  # fmt: skip
 
 
 _PACKER = HiredisPacker()
-
-
-class _HiredisPacking:
-    def pack_command(self, *args: Any) -> list[bytes]:
-        return _PACKER.pack(*args)
-
-
-# redis-py is untyped here (pyproject.toml): its classes are Any to mypy.
-class _HiredisConnection(_HiredisPacking, Connection):  # type: ignore[misc]
-    pass
-
-
-class _HiredisSSLConnection(_HiredisPacking, SSLConnection):  # type: ignore[misc]
-    pass
-
-
-_HIREDIS_PACKED: dict[type[AbstractConnection], type[AbstractConnection]] = {
-    Connection: _HiredisConnection,
-    SSLConnection: _HiredisSSLConnection,
-}
 
 
 def open_sync_redis(settings: Settings) -> redis.Redis:
@@ -66,6 +61,15 @@ def _client_options(settings: Settings) -> dict[str, Any]:
         "health_check_interval": 30,
         **tls_options(settings),
     }
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """The TLS our shared connection speaks: what `tls_options` asks of redis-py's connections
+    (the server's certificate checked, against the configured CA or the system's; ours shown)."""
+    context = ssl.create_default_context(cafile=settings.redis_tls_ca_file)
+    if settings.redis_tls_cert_file is not None:
+        context.load_cert_chain(settings.redis_tls_cert_file, settings.redis_tls_key_file)
+    return context
 
 
 def tls_options(settings: Settings) -> dict[str, Any]:

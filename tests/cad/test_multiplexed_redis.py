@@ -13,8 +13,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import DataError, NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from cad.outages import Outage, outage_of
 from cad.settings import Settings
-from service.servers import EmbeddedServer, redis_server
+from service.servers import EmbeddedServer, free_port, redis_server
+from tests.security.certs import make_tls_files
 from transport.redis_client import open_redis
 
 # Holds Redis (and so every reply behind it) for about this long.
@@ -118,14 +120,20 @@ async def test_a_restarted_redis_fails_what_was_waiting_and_serves_the_next_batc
             pipe.evalsha(stall.sha, 0, 250)
             return list(await pipe.execute())
 
-    await stall(args=[1])  # loaded, so that the batch below only waits
+    await stall(args=[1])  # loaded, so that the batches below only wait
     waiting = asyncio.create_task(stalled())
     await asyncio.sleep(0.05)
+    behind = [asyncio.create_task(_set_then_read(client, i)) for i in range(50)]
+    await asyncio.sleep(0.01)
     server.kill()
-    with pytest.raises(RedisConnectionError):
-        await waiting
+    for task in [waiting, *behind]:
+        with pytest.raises(RedisConnectionError):
+            await task
     server.start()
-    assert (await _set_then_read(client, 2))[:3] == [True, 2, "2"]
+    answers = await asyncio.gather(*(_set_then_read(client, i) for i in range(100, 120)))
+    assert [a[:3] for a in answers] == [[True, i, str(i)] for i in range(100, 120)]
+    # The script was lost with the restart (no AOF entry loads a script): loaded again.
+    assert await stall(args=[1]) == 1
 
 
 async def test_a_stalled_reply_times_out_and_its_connection_is_replaced(
@@ -135,15 +143,45 @@ async def test_a_stalled_reply_times_out_and_its_connection_is_replaced(
     stall = client.register_script(_STALL_LUA)
     await stall(args=[1])
     before = (await _set_then_read(client, 0))[3]
-    async with client.pipeline(transaction=False) as pipe:
-        pipe.evalsha(stall.sha, 0, 500)  # past the 0.3 s timeout
-        with pytest.raises(RedisTimeoutError):
-            await pipe.execute()
+
+    async def stalled() -> list[object]:
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.evalsha(stall.sha, 0, 500)  # past the 0.3 s timeout
+            return list(await pipe.execute())
+
+    waiting = asyncio.create_task(stalled())
+    await asyncio.sleep(0.05)
+    behind = asyncio.create_task(_set_then_read(client, 1))
+    with pytest.raises(RedisTimeoutError):
+        await waiting
+    # Written behind the stalled one on the same socket: it goes with it, as a lost connection.
+    with pytest.raises(RedisConnectionError):
+        await behind
     await asyncio.sleep(0.5)  # until Redis is free again
     # A connection that stopped answering may never answer again (a half-open socket).
-    answers = await asyncio.gather(*(_set_then_read(client, i) for i in range(20)))
-    assert [a[:3] for a in answers] == [[True, i, str(i)] for i in range(20)]
+    answers = await asyncio.gather(*(_set_then_read(client, i) for i in range(100, 120)))
+    assert [a[:3] for a in answers] == [[True, i, str(i)] for i in range(100, 120)]
     assert {a[3] for a in answers} != {before}
+
+
+async def test_the_batch_that_timed_out_is_told_so_behind_a_cancelled_one(
+    own_redis: tuple[EmbeddedServer, Redis],
+) -> None:
+    _, client = own_redis
+    stall = client.register_script(_STALL_LUA)
+    await stall(args=[1])
+
+    async def stalled() -> list[object]:
+        async with client.pipeline(transaction=False) as pipe:
+            pipe.evalsha(stall.sha, 0, 600)  # past the 0.3 s timeout
+            return list(await pipe.execute())
+
+    abandoned = asyncio.create_task(stalled())
+    await asyncio.sleep(0.02)
+    abandoned.cancel()  # its batch stays ahead on the socket, with nobody waiting
+    with pytest.raises(RedisTimeoutError):
+        await _set_then_read(client, 1)
+    await asyncio.sleep(0.5)  # until Redis is free again
 
 
 async def test_a_cancelled_caller_leaves_later_answers_in_place(redis: Redis) -> None:
@@ -160,3 +198,114 @@ async def test_a_cancelled_caller_leaves_later_answers_in_place(redis: Redis) ->
     waiting.cancel()
     answers = await asyncio.gather(*(_set_then_read(redis, i) for i in range(5)))
     assert [a[:3] for a in answers] == [[True, i, str(i)] for i in range(5)]
+
+
+async def test_the_shared_connection_speaks_the_protocol_redis_py_own_connections_speak(
+    redis: Redis,
+) -> None:
+    # redis-py's reply callbacks shape the shared connection's replies too: they must be the
+    # replies they were written for (RESP3 by default in redis-py 8).
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.client_info()
+        [shared] = await pipe.execute()
+    pooled = await redis.client_info()
+    assert shared["id"] != pooled["id"]
+    assert shared["resp"] == pooled["resp"]
+
+
+async def test_script_calls_travel_on_the_shared_connection_and_survive_a_script_flush(
+    tmp_path: Path, settings: Settings
+) -> None:
+    server = redis_server(tmp_path, acl_extra=("+client|list",))
+    server.start()
+    client = open_redis(settings.model_copy(update={"redis_url": server.url}))
+    try:
+        script = client.register_script("return {KEYS[1], ARGV[1], redis.call('INCR', KEYS[1])}")
+        assert await script(keys=["cad:{T}:n"], args=["Zoë"]) == ["cad:{T}:n", "Zoë", 1]
+        shared = (await _set_then_read(client, 0))[3]
+        assert await script(keys=["cad:{T}:n"], args=[7]) == ["cad:{T}:n", "7", 2]
+        # Asked on a pooled connection: the shared one's last command was the script's.
+        [entry] = [c for c in await client.client_list() if int(c["id"]) == shared]
+        assert entry["cmd"] == "evalsha"
+        await client.script_flush()
+        assert await script(keys=["cad:{T}:n"], args=[8]) == ["cad:{T}:n", "8", 3]
+        with pytest.raises(ResponseError, match="boom"):
+            await client.register_script("return redis.error_reply('boom')")()
+    finally:
+        await client.aclose()
+        server.stop()
+
+
+async def test_pipelines_and_scripts_go_over_tls_trusting_the_configured_ca(
+    tmp_path: Path, settings: Settings
+) -> None:
+    tls = make_tls_files(tmp_path)
+    (tmp_path / "redis").mkdir()
+    server = redis_server(tmp_path / "redis", tls=tls)
+    server.start()
+    trusted = open_redis(
+        settings.model_copy(update={"redis_url": server.url, "redis_tls_ca_file": tls.ca})
+    )
+    untrusted = open_redis(settings.model_copy(update={"redis_url": server.url}))
+    plain = open_redis(
+        settings.model_copy(update={"redis_url": server.url.replace("rediss://", "redis://")})
+    )
+    try:
+        assert server.url.startswith("rediss://")
+        assert (await _set_then_read(trusted, 1))[:3] == [True, 1, "1"]
+        assert await trusted.register_script("return ARGV[1]")(args=["over tls"]) == "over tls"
+        # The system's trust store never signed the test CA; a plain-text client gets nowhere.
+        with pytest.raises(RedisConnectionError):
+            await _set_then_read(untrusted, 2)
+        with pytest.raises((RedisConnectionError, RedisTimeoutError)):
+            await _set_then_read(plain, 3)
+    finally:
+        for client in (trusted, untrusted, plain):
+            await client.aclose()
+        server.stop()
+
+
+async def test_a_unix_socket_and_a_database_of_the_url_are_used_as_redis_py_uses_them(
+    tmp_path: Path, settings: Settings
+) -> None:
+    server = redis_server(tmp_path, acl_extra=("+flushdb",))
+    socket_path = tmp_path / "redis.sock"
+    server.argv += ["--unixsocket", str(socket_path), "--unixsocketperm", "700"]
+    server.start()
+    user, password = server.login or ("", "")
+    url = f"unix://{user}:{password}@{socket_path}?db=5"
+    client = open_redis(settings.model_copy(update={"redis_url": url}))
+    over_tcp = open_redis(settings.model_copy(update={"redis_url": server.url}))  # db 0
+    try:
+        await client.flushdb()
+        assert (await _set_then_read(client, 4))[:3] == [True, 4, "4"]
+        assert await client.get("cad:{T}:k4") == "4"  # the pool's connection, in the same db
+        assert await over_tcp.get("cad:{T}:k4") is None
+    finally:
+        await client.aclose()
+        await over_tcp.aclose()
+        server.stop()
+
+
+async def test_redis_down_is_an_outage_saying_the_connection_was_refused(
+    settings: Settings,
+) -> None:
+    client = open_redis(
+        settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
+    )
+    try:
+        with pytest.raises(RedisConnectionError) as refused:
+            await _set_then_read(client, 1)
+    finally:
+        await client.aclose()
+    assert outage_of(refused.value) == Outage("redis", "Connection refused")
+
+
+async def test_a_reply_of_false_is_an_answer_not_a_reply_still_to_come(redis: Redis) -> None:
+    # RESP3 has booleans: a script that speaks RESP3 answers `false` as one.
+    script = redis.register_script("redis.setresp(3); return false")
+    assert await script() is False
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.evalsha(script.sha, 0)
+        pipe.set("cad:{T}:after", "1")
+        assert await pipe.execute() == [False, True]

@@ -1,4 +1,5 @@
-"""The service's Redis clients pack commands with one hiredis call: the bytes redis-py packs."""
+"""Our shared connection and the blocking client pack commands with one hiredis call: the bytes
+redis-py packs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from redis.asyncio.connection import Connection
 from redis.exceptions import DataError
 
 from cad.settings import Settings
-from transport.redis_client import open_redis, open_sync_redis
+from transport.redis_client import open_sync_redis
+from transport.redis_packing import pack_command
 
 COMMANDS = [
     ("GET", "cad:{CW}:incident:CAD 1/1DEC26"),
@@ -21,18 +23,22 @@ COMMANDS = [
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[str(c[0]) for c in COMMANDS])
-def test_the_service_packs_exactly_what_redis_py_packs(command: tuple[object, ...]) -> None:
-    settings = Settings(redis_url="redis://127.0.0.1:1/0")
+def test_we_pack_exactly_what_redis_py_packs(command: tuple[object, ...]) -> None:
     theirs = b"".join(Connection().pack_command(*command))
-    for client in (open_redis(settings), open_sync_redis(settings)):
-        ours = client.connection_pool.make_connection()
-        assert b"".join(ours.pack_command(*command)) == theirs
+    assert pack_command(*command) == theirs
+    # The blocking client (AVL workers) packs with ours, through its `command_packer` argument.
+    sync_client = open_sync_redis(Settings(redis_url="redis://127.0.0.1:1/0"))
+    assert b"".join(sync_client.connection_pool.make_connection().pack_command(*command)) == theirs
 
 
 def test_a_value_redis_cannot_hold_is_refused_as_redis_py_refuses_it() -> None:
-    service = open_redis(Settings(redis_url="redis://127.0.0.1:1/0"))
     with pytest.raises(DataError):
-        service.connection_pool.make_connection().pack_command("SET", "k", None)
+        Connection().pack_command("SET", "k", None)
+    with pytest.raises(DataError):
+        pack_command("SET", "k", None)
+    sync_client = open_sync_redis(Settings(redis_url="redis://127.0.0.1:1/0"))
+    with pytest.raises(DataError):
+        sync_client.connection_pool.make_connection().pack_command("SET", "k", None)
 
 
 async def test_scripts_pipelines_and_replies_round_trip_through_a_real_redis(
