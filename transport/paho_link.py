@@ -1,6 +1,6 @@
 """Bare paho clients, Nagle off, connected: for the AVL worker (dispatch/avl_worker.py), whose
 cost per message matters, and for the bench's and locust's generators, which run outside
-asyncio (locust on gevent). The service's own link is aiomqtt (transport/mqtt.py).
+asyncio (locust on gevent). The service's own link is transport/mqtt_client.py's asyncio client.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import aiomqtt
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 
 from transport.mqtt import NO_DELAY, BrokerAddress
+from transport.mqtt_client import TLSParameters
 
 _CONNECT_TIMEOUT_S = 10.0
 # One recv() holds hundreds of small PUBLISH packets under a flood.
@@ -117,7 +117,7 @@ def connect(
     *,
     threaded: bool,
     protocol: MQTTProtocolVersion = MQTTProtocolVersion.MQTTv5,
-    tls: aiomqtt.TLSParameters | None = None,
+    tls: TLSParameters | None = None,
     keepalive: int = 30,
     timeout_s: float = _CONNECT_TIMEOUT_S,
     still_wanted: Callable[[], bool] = lambda: True,
@@ -140,7 +140,7 @@ def connect(
     if address.username is not None:
         client.username_pw_set(address.username, address.password)
     if address.tls:
-        options = tls or aiomqtt.TLSParameters()
+        options = tls or TLSParameters()
         client.tls_set(ca_certs=options.ca_certs, certfile=options.certfile,
                        keyfile=options.keyfile)  # fmt: skip
     state: dict[str, Any] = {}
