@@ -40,7 +40,8 @@ _T = TypeVar("_T")
 
 
 class MqttError(Exception):
-    """The broker refused, did not answer in time, or the connection is gone."""
+    """The broker refused, did not answer in time (a wait's timeout is this, not TimeoutError),
+    or the connection is gone."""
 
 
 class MqttCodeError(MqttError):
@@ -242,6 +243,9 @@ class Client:
                 # connect() blocks (DNS, TCP, TLS handshake): in a thread, as paho's docs allow.
                 await asyncio.shield(connecting)
                 await self._connected
+        except TimeoutError:
+            connecting.add_done_callback(self._abandon)
+            raise MqttError("no CONNACK in time") from None
         except BaseException:
             # Cancelled or failed before the CONNACK: let go of whatever the thread opens.
             connecting.add_done_callback(self._abandon)
@@ -285,6 +289,8 @@ class Client:
         try:
             async with self._timeout(timeout):
                 return await granted
+        except TimeoutError:
+            raise MqttError("no SUBACK in time") from None
         finally:
             self._subscribing.pop(mid, None)
 
@@ -308,6 +314,8 @@ class Client:
         try:
             async with self._timeout(timeout):
                 await done
+        except TimeoutError:
+            raise MqttError("no PUBACK in time" if qos else "not written in time") from None
         finally:
             self._publishing.pop(info.mid, None)
 
