@@ -282,11 +282,11 @@ _MQTT_BEFORE = {
 
 
 @pytest.mark.parametrize("case", sorted(_MQTT_BEFORE))
-def test_the_rule_catches_what_our_code_did(case: str) -> None:
+def test_the_mqtt_rule_catches_what_our_code_did(case: str) -> None:
     assert _mqtt_violations({f"{case}.py": _MQTT_BEFORE[case]}) != []
 
 
-def test_the_rule_lets_our_own_private_attributes_be() -> None:
+def test_the_mqtt_rule_lets_our_own_private_attributes_be() -> None:
     source = (
         "import paho.mqtt.client as paho\n"
         "class Link:\n"
