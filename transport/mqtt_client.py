@@ -2,9 +2,10 @@
 
 paho runs on the event loop's own selector: the socket callbacks (`on_socket_open`,
 `on_socket_close`, `on_socket_register_write`, `on_socket_unregister_write`) register the socket
-with the loop, which calls `loop_read` and `loop_write`, and a task calls `loop_misc` each second
-for the keepalive. Every wait (CONNACK, SUBACK, PUBACK, the next message) is a plain future under
-`asyncio.timeout`, so a cancellation is never swallowed (`asyncio.wait_for` on 3.11 can: cad.waits).
+with the loop, which calls `loop_read` and `loop_write`, and a timer calls `loop_misc` each second
+for the keepalive; `connect()`, which blocks, runs in a thread. Every wait (CONNACK, SUBACK,
+PUBACK, the next message) is on a plain future, the first three under `asyncio.timeout`, so a
+cancellation is never swallowed (`asyncio.wait_for` on 3.11 can: cad.waits).
 QoS 1 messages can be acknowledged by hand (`manual_ack`, `ack`): the intake acknowledges one
 only once its handling is durable. The API is the subset of aiomqtt 2's that our code used.
 """
