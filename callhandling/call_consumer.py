@@ -7,7 +7,6 @@ import logging
 import time
 from typing import Protocol
 
-import aiomqtt
 from redis.asyncio import Redis
 
 from cad.events import CallEvent, utcnow
@@ -17,7 +16,8 @@ from cad.topics import Topics
 from callhandling.intake import CallIntake
 from transport.deadletter import reject
 from transport.durable import until_settled
-from transport.tasks import TaskPool, payload_bytes
+from transport.mqtt_client import Message
+from transport.tasks import TaskPool
 
 logger = logging.getLogger("cad.calls")
 
@@ -52,9 +52,9 @@ class CallEventConsumer:
         self._metrics = metrics
         self._give_up_after_s = give_up_after_s
 
-    async def handle(self, message: aiomqtt.Message) -> asyncio.Task[None]:
+    async def handle(self, message: Message) -> asyncio.Task[None]:
         """Route handler: parse now, do the work in the pool; the task acknowledges the message."""
-        payload = payload_bytes(message.payload)
+        payload = message.payload
         topic = message.topic.value
         parsed = parse_payload(CallEvent, payload, max_bytes=self._max_payload_bytes)
         if isinstance(parsed, Rejection):

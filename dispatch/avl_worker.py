@@ -1,5 +1,6 @@
-"""The AVL ingest process: a plain paho client on the shared AVL subscription, batching fixes
-into pipelined Redis writes, so positions never queue ahead of calls on the service's link.
+"""The AVL ingest process: an MQTT session of its own (transport/avl_link.py) on the shared AVL
+subscription, batching fixes into pipelined Redis writes, so positions never queue ahead of
+calls on the service's link.
 
 Run as `python -m dispatch.avl_worker INDEX PARENT_PID` with the pickled settings on stdin (the
 service's `AvlWorkers` does this); it reconnects with backoff, exits when its parent dies, and
@@ -8,25 +9,21 @@ drains its batch on SIGTERM.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
 import select
 import signal
-import ssl
 import sys
 import time
-from typing import cast
-
-import paho.mqtt.client as paho
-from paho.mqtt.enums import MQTTErrorCode, MQTTProtocolVersion
 
 from cad.clock_bounds import fix_clock
 from cad.logs import configure_logging, log
 from cad.settings import Settings
 from cad.topics import Topics
 from dispatch.avl_ingest import AvlIngest
-from transport import paho_link
+from transport import avl_link
 from transport.broker_security import redact_url
 from transport.mqtt import tls_parameters
 from transport.mqtt_logins import avl_login
@@ -73,8 +70,8 @@ class AvlWorker:
         backoff = 0.1
         while self._running():
             try:
-                client = self._connect()
-            except (OSError, paho_link.BrokerConnectError) as exc:
+                link = self._connect()
+            except (OSError, avl_link.BrokerConnectError) as exc:
                 log(logger, logging.WARNING, "mqtt_disconnected", error=str(exc), retry_s=backoff)
                 self._sleep(backoff)
                 backoff = min(backoff * 2, self._settings.reconnect_max_backoff_s)
@@ -82,77 +79,60 @@ class AvlWorker:
             backoff = 0.1
             log(logger, logging.INFO, "avl_worker_connected", client_id=self._login.client_id,
                 url=redact_url(self._login.url))  # fmt: skip
-            self._pump(client)
-            self._flush(client)
-            client.disconnect()
+            try:
+                self._pump(link)
+            except avl_link.LinkLostError as exc:
+                log(logger, logging.WARNING, "mqtt_disconnected", error=str(exc), retry_s=0.1)
+            self._flush(link)  # the batch is written whatever became of the link
+            link.close()
         log(logger, logging.INFO, "avl_worker_stopped", written=self._ingest.written)
 
-    def _connect(self) -> paho_link.SingleLoopClient:
-        # MQTT v3.1.1: v5 builds a Properties object for every incoming PUBLISH (a third of the
-        # cost of AVL); positions are QoS 0 and perishable, so a clean session is enough.
-        # `kind` makes it a SingleLoopClient; connect() is typed for every kind of client.
-        client = cast(paho_link.SingleLoopClient, paho_link.connect(
-            self._login.url, self._login.client_id, threaded=False,
-            protocol=MQTTProtocolVersion.MQTTv311, tls=self._tls, keepalive=15,
+    def _connect(self) -> avl_link.AvlLink:
+        # Positions are QoS 0 and perishable: a clean session is enough.
+        link = avl_link.connect(
+            self._login.url, self._login.client_id, tls=self._tls, keepalive=15,
             timeout_s=self._settings.network_timeout_s, still_wanted=self._running,
-            kind=paho_link.SingleLoopClient,
-        ))  # fmt: skip
-        client.on_payload = self._ingest.add
-        client.subscribe(self._topics.all_avl_shared(SHARE_GROUP), qos=0)
-        return client
+        )  # fmt: skip
+        link.on_payload = self._ingest.add
+        link.subscribe(self._topics.all_avl_shared(SHARE_GROUP), qos=0)
+        return link
 
-    def _pump(self, client: paho_link.SingleLoopClient) -> None:
-        """Read, batch and write until stopped or the link drops."""
-        sock = client.socket()
+    def _pump(self, link: avl_link.AvlLink) -> None:
+        """Read, batch and write until stopped; LinkLostError when the link drops."""
         next_misc = time.monotonic() + 1.0
-        while self._running() and sock is not None:
+        while self._running():
             now = time.monotonic()
             due = self._ingest.wait_s(now)
             timeout = _IDLE_S if due is None else min(due, _IDLE_S)
-            writers = [sock] if client.want_write() else []
-            buffered = _buffered(client, sock)
-            readable, writable, _ = select.select([sock], writers, [], 0 if buffered else timeout)
-            if (readable or buffered) and not self._read(client, sock):
-                return
-            if writable and client.loop_write() != MQTTErrorCode.MQTT_ERR_SUCCESS:
-                return
+            buffered = link.has_buffered()
+            readable, _, _ = select.select([link.socket], [], [], 0 if buffered else timeout)
+            if readable or buffered:
+                self._read(link)
             now = time.monotonic()
             if self._ingest.wait_s(now) == 0.0:
-                self._flush(client)
+                self._flush(link)
             if now >= next_misc:
                 next_misc = now + 1.0
-                if client.loop_misc() != MQTTErrorCode.MQTT_ERR_SUCCESS:  # keepalive pings
-                    return
+                link.keep_alive(now)
 
-    def _read(self, client: paho_link.SingleLoopClient, sock: paho.SocketLike) -> bool:
-        # paho reads one packet per call: keep reading while the socket has more.
+    def _read(self, link: avl_link.AvlLink) -> None:
+        # One packet a call, from 64 KiB read ahead: go on while whole ones are there.
         for _ in range(_READ_BURST):
-            if client.loop_read() != MQTTErrorCode.MQTT_ERR_SUCCESS:
-                log(logger, logging.WARNING, "mqtt_disconnected", error="connection lost",
-                    retry_s=0.1)  # fmt: skip
-                return False
-            if self._ingest.wait_s(time.monotonic()) == 0.0:
-                return True
-            if not _buffered(client, sock) and not select.select([sock], [], [], 0)[0]:
-                return True
-        return True
+            if not link.read() or self._ingest.wait_s(time.monotonic()) == 0.0:
+                return
 
-    def _flush(self, client: paho.Client) -> None:
+    def _flush(self, link: avl_link.AvlLink) -> None:
         for letter in self._ingest.flush():
-            client.publish(self._topics.deadletter, letter.model_dump_json(), qos=1)
             log(logger, logging.WARNING, "message_rejected", topic=letter.topic,
                 reason=letter.reason)  # fmt: skip
+            # Recorded in the dead-letter stream already: the topic is a courtesy to watchers.
+            with contextlib.suppress(avl_link.LinkLostError):
+                link.publish(self._topics.deadletter, letter.model_dump_json().encode(), qos=1)
 
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while self._running() and time.monotonic() < deadline:
             time.sleep(min(_IDLE_S, seconds))
-
-
-def _buffered(client: paho_link.SingleLoopClient, sock: paho.SocketLike) -> bool:
-    # Bytes already read off the socket are invisible to select(): the client's read-ahead, and
-    # the TLS records it decrypted ahead.
-    return client.has_read_ahead() or (isinstance(sock, ssl.SSLSocket) and sock.pending() > 0)
 
 
 def main() -> None:

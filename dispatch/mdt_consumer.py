@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 
-import aiomqtt
 from redis.asyncio import Redis
 
 from cad.clock_bounds import ClockBounds
@@ -30,7 +29,8 @@ from dispatch.scripts import DispatchScripts
 from dispatch.unit_status import StatusChange, apply_status
 from transport.deadletter import reject
 from transport.durable import until_settled
-from transport.tasks import TaskPool, payload_bytes
+from transport.mqtt_client import Message
+from transport.tasks import TaskPool
 
 logger = logging.getLogger("cad.mdt")
 
@@ -64,9 +64,9 @@ class MdtConsumer:
         # Reports of one unit must apply in the order they came: one lock per callsign.
         self._unit_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def handle_status(self, message: aiomqtt.Message) -> asyncio.Task[None]:
+    async def handle_status(self, message: Message) -> asyncio.Task[None]:
         """Route handler for status reports; the task acknowledges the message when done."""
-        topic, payload = message.topic.value, payload_bytes(message.payload)
+        topic, payload = message.topic.value, message.payload
         callsign = self._topics.callsign_of(topic)
         parsed = parse_payload(StatusReport, payload, max_bytes=self._max_payload_bytes)
         if callsign is None or isinstance(parsed, Rejection):

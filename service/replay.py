@@ -11,13 +11,12 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiomqtt
-
 from cad.clock_bounds import call_clock
 from cad.settings import Settings
 from cad.topics import Topics
 from service.replay_file import ReplayPlan, plan_replay
 from transport.mqtt import new_client
+from transport.mqtt_client import MqttError
 from transport.mqtt_logins import own_login
 
 
@@ -41,7 +40,7 @@ async def publish_plan(settings: Settings, plan: ReplayPlan) -> tuple[int, str |
                     timeout=settings.network_timeout_s,
                 )  # fmt: skip
                 published += 1
-    except aiomqtt.MqttError as exc:
+    except MqttError as exc:
         return published, str(exc)
     return published, None
 

@@ -8,7 +8,6 @@ import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-import aiomqtt
 import httpx
 from fastapi import FastAPI
 
@@ -22,7 +21,8 @@ from transport.broker_security import (
     numbered_login,
     url_with_login,
 )
-from transport.mqtt import NO_DELAY, BrokerAddress, Client
+from transport.mqtt import NO_DELAY, BrokerAddress
+from transport.mqtt_client import Client, Message, ProtocolVersion
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within_s: float = 5.0) -> None:
@@ -148,12 +148,12 @@ def mqtt_client(
     username, password = login or harness_login()
     return Client(
         address.host, address.port, identifier=username if address.username else identifier,
-        username=username, password=password, protocol=aiomqtt.ProtocolVersion.V5, timeout=5,
+        username=username, password=password, protocol=ProtocolVersion.V5, timeout=5,
         socket_options=NO_DELAY,
     )  # fmt: skip
 
 
-async def next_message(client: aiomqtt.Client, within_s: float = 5.0) -> aiomqtt.Message:
+async def next_message(client: Client, within_s: float = 5.0) -> Message:
     """The next message the client receives, or a test failure after `within_s`."""
     async with asyncio.timeout(within_s):
         async for message in client.messages:

@@ -1,57 +1,42 @@
-"""The service's MQTT link: one aiomqtt client, reconnected with backoff, routing messages by topic.
+"""The service's MQTT link: one client (transport/mqtt_client.py), reconnected with backoff,
+routing messages by topic.
 
-Following aiomqtt's own advice, reconnection is a loop around `async with Client(...)` that
-subscribes again each time; every network await has a timeout.
+Reconnection is a loop around `async with Client(...)` that subscribes again each time; every
+network await has a timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
 from urllib.parse import urlsplit
-
-import aiomqtt
 
 from cad.errors import MqttUnavailableError
 from cad.logs import log
 from cad.settings import Settings
 from cad.waits import wait_until_set
 from transport.broker_security import redact_url
+from transport.mqtt_client import (
+    Client,
+    Message,
+    MqttError,
+    ProtocolVersion,
+    TLSParameters,
+    Will,
+)
 from transport.mqtt_logins import MqttLogin
 
 logger = logging.getLogger("cad.mqtt")
 
 # A handler may hand back the task still processing the message: the message is acknowledged
 # to the broker only when that task is done, so a crash before then means redelivery, not loss.
-Handler = Callable[[aiomqtt.Message], Awaitable["asyncio.Task[None] | None"]]
+Handler = Callable[[Message], Awaitable["asyncio.Task[None] | None"]]
 
 # paho leaves Nagle's algorithm on: with delayed ACKs that costs ~40 ms a small message.
 NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
-# Taskings awaiting their PUBACK beyond this are worth a warning (the broker lets 200 be in flight).
-_PENDING_PUBLISHES_WARN = 200
-
-
-_T = TypeVar("_T")
-
-
-class Client(aiomqtt.Client):
-    """aiomqtt's client, whose timed waits (CONNACK, PUBACK, SUBACK) let a cancellation through:
-    aiomqtt waits with `asyncio.wait_for`, which on Python 3.11 can swallow one (cad.waits)."""
-
-    # The signature is aiomqtt's own, which calls it with `timeout=`.
-    async def _wait_for(self, fut: Awaitable[_T], timeout: float | None) -> _T:  # noqa: ASYNC109
-        if timeout is None:
-            timeout = self.timeout
-        try:
-            async with asyncio.timeout(None if timeout == math.inf else timeout):
-                return await fut
-        except TimeoutError:
-            raise aiomqtt.MqttError("Operation timed out") from None
 
 
 @dataclass(frozen=True)
@@ -75,9 +60,9 @@ class BrokerAddress:
         return cls(parts.hostname, port, parts.username, parts.password, tls)
 
 
-def tls_parameters(settings: Settings) -> aiomqtt.TLSParameters:
+def tls_parameters(settings: Settings) -> TLSParameters:
     """The broker's CA to trust (the system's without one) and a client certificate if set."""
-    return aiomqtt.TLSParameters(
+    return TLSParameters(
         ca_certs=str(settings.mqtt_tls_ca_file) if settings.mqtt_tls_ca_file else None,
         certfile=str(settings.mqtt_tls_cert_file) if settings.mqtt_tls_cert_file else None,
         keyfile=str(settings.mqtt_tls_key_file) if settings.mqtt_tls_key_file else None,
@@ -89,13 +74,13 @@ def new_client(
     login: MqttLogin,
     *,
     persistent: bool,
-    will: aiomqtt.Will | None = None,
+    will: Will | None = None,
     manual_ack: bool = False,
 ) -> Client:
     """An MQTT 3.1.1 client of the configured broker under `login`; with `manual_ack`, QoS 1
     messages are acknowledged only when the service has processed them."""
     address = BrokerAddress.from_url(login.url)
-    client = Client(
+    return Client(
         address.host,
         address.port,
         username=address.username,
@@ -104,7 +89,7 @@ def new_client(
         # 3.1.1, not v5: paho builds a v5 Properties object for every PUBLISH it receives, the
         # largest single cost of the service's receive loop, and the service uses no v5 feature
         # but session expiry, which the broker bounds instead (persistent_client_expiration).
-        protocol=aiomqtt.ProtocolVersion.V311,
+        protocol=ProtocolVersion.V311,
         clean_session=not persistent,
         timeout=settings.network_timeout_s,
         keepalive=15,
@@ -112,10 +97,8 @@ def new_client(
         max_inflight_messages=200,
         socket_options=NO_DELAY,
         tls_params=tls_parameters(settings) if address.tls else None,
+        manual_ack=manual_ack,
     )
-    if manual_ack:
-        client._client.manual_ack_set(True)
-    return client
 
 
 @dataclass(frozen=True)
@@ -145,7 +128,7 @@ class MqttLink:
         # Subscribing means taking messages that must not be lost: a persistent session keeps
         # them at the broker while the link is away, and each is acknowledged only when handled.
         self._persistent = persistent
-        self._client: aiomqtt.Client | None = None
+        self._client: Client | None = None
         self._connected = asyncio.Event()
         self._receiving_stopped = asyncio.Event()
         self._closed = asyncio.Event()
@@ -159,7 +142,7 @@ class MqttLink:
         assert self._client is not None  # set before _connected, cleared after it
         try:
             await self._client.publish(topic, payload, qos=qos, timeout=timeout)
-        except aiomqtt.MqttError as exc:
+        except MqttError as exc:
             raise MqttUnavailableError(f"publish to {topic} failed: {exc}") from exc
 
     @property
@@ -184,9 +167,6 @@ class MqttLink:
                 self._settings, self._login, persistent=self._persistent,
                 manual_ack=self._persistent,
             )  # fmt: skip
-            # A burst has dozens of taskings awaiting their PUBACK: that is normal, not a warning
-            # a line (aiomqtt warns past 10 by default).
-            client.pending_calls_threshold = _PENDING_PUBLISHES_WARN
             try:
                 async with client:
                     for route in self._routes:
@@ -201,7 +181,7 @@ class MqttLink:
                     if await self._receive_until_stopped(client):
                         await self._closed.wait()
                         return
-            except aiomqtt.MqttError as exc:
+            except MqttError as exc:
                 log(
                     logger, logging.WARNING, "mqtt_disconnected", client_id=self._login.client_id,
                     error=str(exc), retry_s=backoff,
@@ -216,7 +196,7 @@ class MqttLink:
             await wait_until_set(self._closed, backoff)
             backoff = min(backoff * 2, self._settings.reconnect_max_backoff_s)
 
-    async def _receive_until_stopped(self, client: aiomqtt.Client) -> bool:
+    async def _receive_until_stopped(self, client: Client) -> bool:
         """Dispatch messages; True when stopped on purpose, raises MqttError when the link drops
         or a message must be redelivered."""
         reader = asyncio.create_task(self._read(client))
@@ -233,23 +213,21 @@ class MqttLink:
             reader.result()  # the reader only ends by raising
         return stopped in done
 
-    async def _read(self, client: aiomqtt.Client) -> None:
+    async def _read(self, client: Client) -> None:
         async for message in client.messages:
             await self._dispatch(message)
             if self._redeliver.is_set():
-                raise aiomqtt.MqttError(
-                    "reconnecting for the broker to resend an unhandled message"
-                )
-        raise aiomqtt.MqttError("the message stream ended")
+                raise MqttError("reconnecting for the broker to resend an unhandled message")
+        raise MqttError("the message stream ended")
 
     def _acknowledge_when_done(
-        self, message: aiomqtt.Message, processing: asyncio.Task[None] | None
+        self, message: Message, processing: asyncio.Task[None] | None
     ) -> None:
         client = self._client
         if message.qos == 0 or client is None or not self._persistent:
             return
         if processing is None:
-            _ack(client, message)
+            client.ack(message)
             return
 
         def settle(task: asyncio.Task[None]) -> None:
@@ -258,7 +236,7 @@ class MqttLink:
             if not task.cancelled() and task.exception() is None:
                 # After a reconnect this acks on the old client: harmless, since the broker
                 # resends to the new session and the message's id makes the repeat change nothing.
-                _ack(client, message)
+                client.ack(message)
             elif not self._receiving_stopped.is_set():
                 log(
                     logger, logging.WARNING, "message_unacknowledged",
@@ -268,7 +246,7 @@ class MqttLink:
 
         processing.add_done_callback(settle)
 
-    async def _dispatch(self, message: aiomqtt.Message) -> None:
+    async def _dispatch(self, message: Message) -> None:
         for route in self._routes:
             if message.topic.matches(route.match):
                 try:
@@ -287,8 +265,3 @@ class MqttLink:
         # holding one of the broker's in-flight slots.
         log(logger, logging.INFO, "message_unrouted", topic=message.topic.value)
         self._acknowledge_when_done(message, None)
-
-
-def _ack(client: aiomqtt.Client, message: aiomqtt.Message) -> None:
-    # aiomqtt has no manual-acknowledgement API; paho, underneath, does.
-    client._client.ack(message.mid, message.qos)

@@ -55,12 +55,3 @@ class TaskPool:
     def running(self) -> int:
         """How many tasks run now."""
         return len(self._tasks)
-
-
-def payload_bytes(payload: object) -> bytes:
-    """An aiomqtt message payload as bytes, whatever type paho handed over."""
-    if isinstance(payload, bytes | bytearray):
-        return bytes(payload)
-    if payload is None:
-        return b""
-    return str(payload).encode()

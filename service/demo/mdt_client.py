@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from cad.events import StatusReport, UnitStatus, utcnow
 from cad.topics import Topics
-from transport.mqtt import NO_DELAY, BrokerAddress, Client
+from transport.mqtt import NO_DELAY, BrokerAddress
+from transport.mqtt_client import Client, ProtocolVersion, Will
 
 # Taskings queue in the broker for an MDT that is away (a tunnel, a dead spot) for up to a day.
 SESSION_EXPIRY_S = 24 * 3600
@@ -29,10 +29,10 @@ def mdt_client(
     address = BrokerAddress.from_url(mqtt_url)
     properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
     properties.SessionExpiryInterval = SESSION_EXPIRY_S
-    will = aiomqtt.Will(topics.status(callsign), link_lost_report(), qos=1, retain=False)
+    will = Will(topics.status(callsign), link_lost_report(), qos=1, retain=False)
     return Client(
         address.host, address.port, username=callsign, password=password,
-        identifier=callsign, protocol=aiomqtt.ProtocolVersion.V5, clean_start=False,
+        identifier=callsign, protocol=ProtocolVersion.V5, clean_start=False,
         properties=properties, will=will, keepalive=KEEPALIVE_S, timeout=timeout_s,
         socket_options=NO_DELAY,
     )  # fmt: skip

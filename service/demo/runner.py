@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiomqtt
 from redis.asyncio import Redis
 
 from cad.events import Tasking
@@ -37,7 +36,8 @@ from transport.broker_security import (
     development_credentials,
     redact_url,
 )
-from transport.mqtt import NO_DELAY, BrokerAddress, Client
+from transport.mqtt import NO_DELAY, BrokerAddress
+from transport.mqtt_client import Client, ProtocolVersion
 from transport.redis_client import open_redis
 
 _PROGRESS_EVERY_S = 5.0
@@ -159,7 +159,7 @@ def _gateway_client(settings: Settings, credentials: BrokerCredentials) -> Clien
     return Client(
         address.host, address.port, username=GATEWAY_USER,
         password=credentials.gateway_password, identifier=GATEWAY_USER,
-        protocol=aiomqtt.ProtocolVersion.V5, timeout=settings.network_timeout_s,
+        protocol=ProtocolVersion.V5, timeout=settings.network_timeout_s,
         socket_options=NO_DELAY,
     )  # fmt: skip
 
@@ -184,7 +184,7 @@ async def _open_incidents(redis: Redis) -> int:
 
 
 async def _publish_calls(
-    client: aiomqtt.Client,
+    client: Client,
     topics: Topics,
     options: DemoOptions,
     book: LatencyBook,

@@ -11,8 +11,6 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-import aiomqtt
-
 from cad.events import AvlFix, StatusReport, Tasking, UnitStatus, utcnow
 from cad.logs import log
 from cad.payloads import Rejection, parse_payload
@@ -21,7 +19,7 @@ from cad.waits import cancel_and_wait
 from dispatch.units import Unit
 from service.demo.driving import Leg, blue_light_leg, draw_job_times, patrol_leg
 from service.demo.mdt_client import mdt_client
-from transport.tasks import payload_bytes
+from transport.mqtt_client import Client, Message, MqttError
 
 logger = logging.getLogger("cad.demo.mdt")
 
@@ -77,7 +75,7 @@ class SimulatedMdt:
         self._tally = tally
         self._on_tasking = on_tasking
         self.position = (unit.base_lon, unit.base_lat)
-        self._client: aiomqtt.Client | None = None
+        self._client: Client | None = None
         self._job: asyncio.Task[None] | None = None
         self._moving = False
         self.connected = asyncio.Event()
@@ -111,7 +109,7 @@ class SimulatedMdt:
                                 await self._receive(message)
                         finally:
                             parked.cancel()
-                except aiomqtt.MqttError as exc:
+                except MqttError as exc:
                     log(logger, logging.INFO, "mdt_link_down", callsign=self.unit.callsign,
                         error=str(exc))  # fmt: skip
                 self._client, lost = None, True
@@ -120,11 +118,11 @@ class SimulatedMdt:
         finally:
             await self._cancel_job()
 
-    def _connect(self) -> aiomqtt.Client:
+    def _connect(self) -> Client:
         return mdt_client(self._mqtt_url, self._topics, self.unit.callsign, self._password)
 
-    async def _receive(self, message: aiomqtt.Message) -> None:
-        topic, payload = message.topic.value, payload_bytes(message.payload)
+    async def _receive(self, message: Message) -> None:
+        topic, payload = message.topic.value, message.payload
         if topic == self._topics.tasking(self.unit.callsign):
             tasking = parse_payload(Tasking, payload, max_bytes=1 << 16)
             if isinstance(tasking, Rejection):
@@ -217,6 +215,6 @@ class SimulatedMdt:
             return False  # off the air: a real MDT would report again once back
         try:
             await client.publish(topic, payload.encode(), qos=qos)
-        except aiomqtt.MqttError:
+        except MqttError:
             return False
         return True

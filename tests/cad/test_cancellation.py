@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-import aiomqtt
 import pytest
 
 from cad.settings import Settings
 from cad.waits import cancel_and_wait, wait_until_set
 from tests.helpers import eventually, holds, mqtt_client
-from transport.mqtt import Client, MqttLink
+from transport.mqtt import MqttLink
 from transport.mqtt_logins import replica_login
 
 # Enough loop turns to land a cancellation on every step of one publish, several times over.
@@ -123,7 +122,12 @@ async def test_waiting_for_a_cancelled_task_raises_the_error_it_ended_with() -> 
         await cancel_and_wait(task)
 
 
-def test_the_client_replaces_the_wait_aiomqtt_has() -> None:
-    """The override is by name: were aiomqtt to rename its wait, this says so."""
-    assert "_wait_for" in vars(aiomqtt.Client)
-    assert Client._wait_for is not aiomqtt.Client._wait_for
+async def test_a_connect_awaiting_its_connack_passes_every_cancellation_on(
+    settings: Settings,
+) -> None:
+    async def connect_and_leave() -> None:
+        async with mqtt_client(settings, "cancellation-connect"):
+            pass
+
+    stopped = [await _stops_when_cancelled(connect_and_leave, turns) for turns in range(TURNS)]
+    assert all(stopped), [t for t, ok in enumerate(stopped) if not ok]

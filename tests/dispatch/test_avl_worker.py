@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiomqtt
 import psutil
 import pytest
 from redis.asyncio import Redis
@@ -35,6 +34,7 @@ from tests.security.certs import make_tls_files
 from transport.broker_security import development_credentials
 from transport.deadletter import DEADLETTER_STREAM
 from transport.mqtt import new_client
+from transport.mqtt_client import Client
 from transport.mqtt_logins import own_login
 
 KEYS = AreaKeys("CW")
@@ -69,7 +69,7 @@ async def worker(settings: Settings) -> AsyncIterator[asyncio.subprocess.Process
 
 
 async def land(
-    redis: Redis, gateway: aiomqtt.Client, topics: Topics, ts: datetime, lon: float,
+    redis: Redis, gateway: Client, topics: Topics, ts: datetime, lon: float,
     unit: Unit = UNIT,
 ) -> None:  # fmt: skip
     """Publish the fix until it is stored: QoS 0 before the worker has subscribed is lost. Its

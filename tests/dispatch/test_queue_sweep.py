@@ -9,7 +9,6 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 
-import aiomqtt
 from redis.asyncio import Redis
 
 from cad.events import Grade
@@ -27,13 +26,14 @@ from tests.dispatch.mutual_aid_fixtures import (
 )
 from tests.helpers import eventually, mqtt_client, running_runtime
 from tests.mdt.support import call, receive_tasking
+from transport.mqtt_client import Client
 from transport.redis_client import open_redis
 
 CW = AreaKeys("CW")
 UNIT = Unit(callsign="QS01", area="CW", base_lon=-0.1300, base_lat=51.5100)
 
 
-async def _land_fix(redis: Redis, gateway: aiomqtt.Client, topics: Topics, ts: datetime) -> None:
+async def _land_fix(redis: Redis, gateway: Client, topics: Topics, ts: datetime) -> None:
     """Publish a fix until the AVL worker has stored it (QoS 0 before it subscribed is lost)."""
     stamp = str(int(ts.timestamp() * 1000))
     fix = json.dumps({"lon": UNIT.base_lon, "lat": UNIT.base_lat, "ts": ts.isoformat()}).encode()

@@ -6,13 +6,13 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-import aiomqtt
 import pytest
 
 from cad.settings import Settings
 from service.servers import EmbeddedServer
 from tests.helpers import mqtt_client
 from transport.broker_security import add_users, development_credentials
+from transport.mqtt_client import MqttError
 
 Grant = Callable[..., Awaitable[dict[str, tuple[str, str]]]]
 
@@ -45,7 +45,7 @@ async def _wait_for_login(settings: Settings, login: tuple[str, str]) -> None:
         try:
             async with mqtt_client(settings, f"probe-{login[0]}", login=login):
                 return
-        except aiomqtt.MqttError:
+        except MqttError:
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.05)

@@ -6,13 +6,13 @@ import json
 import time
 from datetime import UTC, datetime
 
-import aiomqtt
 from redis.asyncio import Redis
 
 from cad.events import StatusReport, Tasking, UnitStatus
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
 from tests.helpers import next_message
+from transport.mqtt_client import Client
 
 TRAFALGAR = (-0.1281, 51.5080)  # Westminster: BCU Central West
 
@@ -45,14 +45,14 @@ def report(status: UnitStatus, tasking_id: str | None = None) -> bytes:
     return message.model_dump_json().encode()
 
 
-async def receive_tasking(client: aiomqtt.Client, within_s: float = 5.0) -> Tasking:
+async def receive_tasking(client: Client, within_s: float = 5.0) -> Tasking:
     """The next message, read as a tasking."""
     message = await next_message(client, within_s)
     assert isinstance(message.payload, bytes)
     return Tasking.model_validate_json(message.payload)
 
 
-async def receive_json(client: aiomqtt.Client, within_s: float = 5.0) -> dict[str, object]:
+async def receive_json(client: Client, within_s: float = 5.0) -> dict[str, object]:
     """The next message, read as a JSON object."""
     message = await next_message(client, within_s)
     assert isinstance(message.payload, bytes)
@@ -60,7 +60,7 @@ async def receive_json(client: aiomqtt.Client, within_s: float = 5.0) -> dict[st
     return decoded
 
 
-async def nothing_arrives(client: aiomqtt.Client, within_s: float) -> bool:
+async def nothing_arrives(client: Client, within_s: float) -> bool:
     """Whether the client receives no message for `within_s`."""
     try:
         await next_message(client, within_s)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-import aiomqtt
 import pytest
 from redis.asyncio import Redis
 
@@ -18,7 +17,8 @@ from tests.helpers import eventually, mqtt_client, running_runtime
 from tests.mdt.conftest import Grant
 from tests.mdt.support import add_units, call, nothing_arrives, receive_tasking, report
 from transport.broker_security import GATEWAY_USER, development_credentials
-from transport.mqtt import BrokerAddress, Client
+from transport.mqtt import BrokerAddress
+from transport.mqtt_client import Client, MqttCodeError, ProtocolVersion
 
 KEYS = AreaKeys("CW")
 
@@ -33,9 +33,9 @@ async def test_the_broker_refuses_a_client_without_a_valid_login(
     client = Client(
         broker.host, broker.port, identifier="intruder",
         username=None if login is None else login[0], password=None if login is None else login[1],
-        protocol=aiomqtt.ProtocolVersion.V5, timeout=3,
+        protocol=ProtocolVersion.V5, timeout=3,
     )  # fmt: skip
-    with pytest.raises(aiomqtt.MqttCodeError) as refused:
+    with pytest.raises(MqttCodeError) as refused:
         async with client:
             pass
     assert refused.value.rc in (0x86, 0x87)  # bad user name or password / not authorised

@@ -11,7 +11,6 @@ import contextlib
 import logging
 from itertools import permutations
 
-import aiomqtt
 import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -33,6 +32,7 @@ from transport.broker_security import (
     numbered_login,
 )
 from transport.mqtt import NO_DELAY, BrokerAddress
+from transport.mqtt_client import Client, MqttError, ProtocolVersion
 
 CREDENTIALS = development_credentials("test-mdt-secret")
 # Every kind of login but a unit's, with its password.
@@ -48,24 +48,24 @@ LOGINS = {
 
 def _client(
     settings: Settings, login: tuple[str, str], identifier: str, *, persistent: bool = False
-) -> aiomqtt.Client:
+) -> Client:
     """A v5 client sending `identifier` as its id whatever its login (as a hostile one would)."""
     address = BrokerAddress.from_url(settings.mqtt_url)
     properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
     properties.SessionExpiryInterval = 3600 if persistent else 0
-    return aiomqtt.Client(
+    return Client(
         address.host, address.port, identifier=identifier, username=login[0], password=login[1],
-        protocol=aiomqtt.ProtocolVersion.V5, clean_start=not persistent, properties=properties,
+        protocol=ProtocolVersion.V5, clean_start=not persistent, properties=properties,
         timeout=5, socket_options=NO_DELAY,
     )  # fmt: skip
 
 
-async def _still_connected(client: aiomqtt.Client, topic: str) -> bool:
+async def _still_connected(client: Client, topic: str) -> bool:
     """Whether the broker still serves the client: a QoS 1 publish gets its PUBACK (the broker
     acknowledges one that the ACL drops as well)."""
     try:
         await client.publish(topic, b"still here?", qos=1, timeout=3)
-    except aiomqtt.MqttError:
+    except MqttError:
         return False
     return True
 
@@ -123,7 +123,7 @@ async def test_an_intruder_with_the_service_s_ids_neither_disconnects_it_nor_los
         tries = 0
         while not stop.is_set():
             for stolen in (SERVICE_USER, INTAKE_USER, avl_worker_login(SERVICE_USER, 0)):
-                with contextlib.suppress(aiomqtt.MqttError):
+                with contextlib.suppress(MqttError):
                     async with _client(settings, logins["TK01"], stolen):
                         tries += 1
             await asyncio.sleep(0.02)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import socket
 
-import aiomqtt
 from redis.asyncio import Redis
 
 from cad.events import UnitStatus
@@ -18,6 +17,7 @@ from service.demo.mdt_client import mdt_client
 from tests.helpers import eventually, mqtt_client, running_runtime
 from tests.mdt.conftest import Grant
 from tests.mdt.support import add_units, call, receive_tasking, report
+from transport.mqtt_client import MqttError
 
 KEYS = AreaKeys("CW")
 
@@ -53,10 +53,10 @@ async def test_a_last_will_marks_the_unit_link_lost_until_it_reports_again(
         mdt = mdt_client(settings.mqtt_url, topics, "LW10", password)
         await mdt.__aenter__()
         # The car drives into a tunnel: the connection dies without an MQTT DISCONNECT.
-        mdt_socket = mdt._client.socket()
+        mdt_socket = mdt.socket()
         assert isinstance(mdt_socket, socket.socket)
         mdt_socket.shutdown(socket.SHUT_RDWR)
-        with contextlib.suppress(aiomqtt.MqttError):
+        with contextlib.suppress(MqttError):
             await mdt.__aexit__(None, None, None)
         await eventually(lambda: _status_is(redis, "LW10", "link_lost"))
         assert await redis.zscore(KEYS.available, "LW10") is None

@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import aiomqtt
-
 from cad.settings import Settings
 from tests.helpers import mqtt_client
+from transport.mqtt_client import Client, MqttError
 
 # Ten a second for a minute: longer than any broker restart a test makes.
 _TRIES = 600
@@ -20,7 +19,7 @@ class Gateway:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._client: aiomqtt.Client | None = None
+        self._client: Client | None = None
 
     async def publish(self, topic: str, payload: bytes) -> None:
         """Publish until acknowledged (the call id makes a repeat change nothing)."""
@@ -32,7 +31,7 @@ class Gateway:
                     self._client = client
                 await self._client.publish(topic, payload, qos=1, timeout=5)
                 return
-            except aiomqtt.MqttError:
+            except MqttError:
                 await self.close()
                 await asyncio.sleep(0.1)
         raise AssertionError("the broker never came back")
@@ -41,5 +40,5 @@ class Gateway:
         """Disconnect, if connected."""
         client, self._client = self._client, None
         if client is not None:
-            with contextlib.suppress(aiomqtt.MqttError):
+            with contextlib.suppress(MqttError):
                 await client.__aexit__(None, None, None)

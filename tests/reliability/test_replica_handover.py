@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiomqtt
 import pytest
 from redis.asyncio import Redis
 
@@ -22,6 +21,7 @@ from service.servers import free_port
 from tests.helpers import eventually, mqtt_client, ready
 from tests.reliability.conftest import ServiceProcess
 from transport.broker_security import SERVICE_USER, url_with_login
+from transport.mqtt_client import Client
 
 LEASE_S = 3.0
 LOGINS = (SERVICE_USER, f"{SERVICE_USER}-2")
@@ -65,9 +65,7 @@ def _call(n: int) -> bytes:
     ).encode()
 
 
-async def _send(
-    gateway: aiomqtt.Client, topics: Topics, numbers: range, pause_s: float = 0.0
-) -> None:
+async def _send(gateway: Client, topics: Topics, numbers: range, pause_s: float = 0.0) -> None:
     for n in numbers:
         await gateway.publish(topics.calls_in, _call(n), qos=1)
         await asyncio.sleep(pause_s)

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import aiomqtt
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -16,6 +15,7 @@ from tests.helpers import next_message
 from tests.security.certs import make_tls_files
 from transport.broker_security import development_credentials
 from transport.mqtt import BrokerAddress, new_client
+from transport.mqtt_client import MqttError
 from transport.mqtt_logins import own_login
 from transport.redis_client import open_redis
 
@@ -99,7 +99,7 @@ async def test_the_broker_refuses_a_client_that_does_not_trust_its_certificate(
     tls_broker: EmbeddedServer,
 ) -> None:
     settings = get_settings(mqtt_url=tls_broker.url, network_timeout_s=2.0)
-    with pytest.raises(aiomqtt.MqttError):
+    with pytest.raises(MqttError):
         async with new_client(
             settings, own_login(settings.mqtt_url, "tls-untrusted"), persistent=False
         ):
