@@ -10,14 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 
 from cad.clock_bounds import call_clock
 from cad.events import CallEvent, utcnow
-from cad.incident_record import IncidentRecord
+from cad.incident_record import IncidentRecord, read_incident
 from cad.logs import log
 from cad.settings import Settings
 from callhandling.call_claims import CallClaim, CallIdConflictError, claim_of, conflict_reason
@@ -31,10 +29,9 @@ from callhandling.incidents import (
     look_around,
 )
 from dispatch.areas import dispatch_area
-from dispatch.claims import ClaimResult, claimed
+from dispatch.claims import ClaimResult
 from dispatch.dispatcher import Dispatcher, OpeningClaim
-from dispatch.incident_store import read_incident
-from dispatch.scripts import DispatchScripts
+from transport.scripts import Answers, Batch, Queued
 
 logger = logging.getLogger("cad.intake")
 
@@ -57,11 +54,8 @@ class IntakeResult:
 class CallIntake:
     """Records calls: duplicate search, link or create (idempotent by call id), then dispatch."""
 
-    def __init__(
-        self, redis: Redis, scripts: DispatchScripts, dispatcher: Dispatcher, settings: Settings
-    ) -> None:
+    def __init__(self, redis: Redis, dispatcher: Dispatcher, settings: Settings) -> None:
         self._redis = redis
-        self._scripts = scripts
         self._dispatcher = dispatcher
         self._settings = settings
         # Every edge that takes calls in (MQTT, HTTP) holds `received_at` to these first.
@@ -100,12 +94,12 @@ class CallIntake:
             linkable = best is not None and best.score >= self._settings.auto_link_score
             if auto_link and linkable and not last and best is not None:
                 recorded = await link_call(
-                    self._redis, self._scripts, event, area=area, candidate=best, now=now,
+                    self._redis, event, area=area, candidate=best, now=now,
                     actor=actor, hashed_cli=hashed, retention_s=retention_s,
                 )  # fmt: skip
             else:
                 recorded = await create_incident(
-                    self._redis, self._scripts, event, area=area, now=now, actor=actor,
+                    self._redis, event, area=area, now=now, actor=actor,
                     fence="" if last else around.fence, hashed_cli=hashed,
                     retention_s=retention_s, follow=opening.queue, ref=around.reserved_ref,
                     near_refs=around.near_refs,
@@ -122,7 +116,7 @@ class CallIntake:
             incident = await self._read(area, recorded.ref)
         claim = None
         if recorded.outcome is Outcome.CREATED:
-            claim = await opening.finish(incident, recorded.followed)
+            claim = await opening.finish(incident, recorded.answers)
             incident = await self._after(incident, claim)
         self._log(event, incident, recorded.outcome, claim)
         return IntakeResult(incident, recorded.outcome, tuple(candidates), claim)
@@ -132,7 +126,7 @@ class CallIntake:
     ) -> Surroundings:
         loc = event.location
         return await look_around(
-            self._redis, self._scripts, area=area, call_id=event.call_id, lon=loc.lon,
+            self._redis, area=area, call_id=event.call_id, lon=loc.lon,
             lat=loc.lat, radius_m=self._settings.duplicate_search_m, claim=id_claim,
             retention_s=self._settings.caller_data_retention_s,
             reserve_ref=None if auto_link else utcnow(),
@@ -202,23 +196,24 @@ def _refuse_if_differing(
 
 class _Opening:
     """A new incident's dispatch, begun in the round trip that creates it (the opening claim
-    rides on `create_incident`'s pipeline) and finished once it has answered."""
+    rides on `create_incident`'s batch) and finished once it has answered."""
 
     def __init__(self, dispatcher: Dispatcher, actor: str) -> None:
         self._dispatcher = dispatcher
         self._actor = actor
-        self._planned: OpeningClaim | None = None
+        self._planned: tuple[OpeningClaim, Queued[ClaimResult]] | None = None
 
-    def queue(self, incident: IncidentRecord, pipe: Pipeline) -> None:
-        self._planned = self._dispatcher.plan(incident, actor=self._actor)
-        self._dispatcher.queue(pipe, self._planned)
+    def queue(self, incident: IncidentRecord, batch: Batch) -> None:
+        planned = self._dispatcher.plan(incident, actor=self._actor)
+        self._planned = planned, self._dispatcher.queue(batch, planned)
 
-    async def finish(self, incident: IncidentRecord, answer: Any) -> ClaimResult:
+    async def finish(self, incident: IncidentRecord, answers: Answers | None) -> ClaimResult:
         """Send the taskings (or pre-empt, borrow); the whole dispatch if the claim never ran."""
-        if self._planned is None or answer is None:
+        if self._planned is None or answers is None or not self._planned[1].ran(answers):
             return await self._dispatcher.dispatch(incident, actor=self._actor)
+        planned, claim = self._planned
         return await self._dispatcher.follow_up(
-            incident, self._planned, claimed(answer), actor=self._actor
+            incident, planned, claim.answer(answers), actor=self._actor
         )
 
 

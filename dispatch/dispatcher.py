@@ -8,11 +8,10 @@ import time
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 
 from cad.errors import UnreadableRecordError
 from cad.events import Grade
-from cad.incident_record import IncidentRecord
+from cad.incident_record import IncidentRecord, read_incident
 from cad.incident_types import Catalogue
 from cad.keys import AreaKeys
 from cad.logs import log
@@ -28,16 +27,16 @@ from dispatch.claims import (
     ClaimResult,
     NamedPick,
     PlannedClaim,
-    claim_nearest,
-    claim_units,
     plan_nearest,
 )
-from dispatch.incident_store import read_incident
+from dispatch.lua.claim_plan import claim_plan, queue_claim_plan
+from dispatch.lua.claim_units import claim_units
 from dispatch.mutual_aid import borrow_plan
 from dispatch.recommendation import Recommendation, plan_with_preemption
-from dispatch.scripts import DispatchScripts, queue_script
+from dispatch.scripts import DispatchScripts
 from dispatch.taskings import build_tasking, send_tasking
 from geo import distance_m
+from transport.scripts import Batch, Queued
 
 logger = logging.getLogger("cad.dispatch")
 
@@ -79,7 +78,7 @@ class Dispatcher:
         self._stale_fix_ms = int(stale_fix_s * 1000)
 
     def plan(self, incident: IncidentRecord, *, actor: str, force: bool = False) -> OpeningClaim:
-        """The first step of `dispatch`, ready to run alone or on a pipeline (`queue`)."""
+        """The first step of `dispatch`, ready to run alone or on a batch (`queue`)."""
         auto = force or incident.grade in AUTO_DISPATCH_GRADES
         now_ms = int(time.time() * 1000)
         claim = plan_nearest(
@@ -97,10 +96,9 @@ class Dispatcher:
         )
         return OpeningClaim(claim, auto, now_ms)
 
-    def queue(self, pipe: Pipeline, opening: OpeningClaim) -> None:
-        """Put the opening claim on a pipeline (its answer goes to `follow_up`)."""
-        queue_script(pipe, self._scripts.claim_plan, keys=opening.claim.keys,
-                     args=opening.claim.args)  # fmt: skip
+    def queue(self, batch: Batch, opening: OpeningClaim) -> Queued[ClaimResult]:
+        """Put the opening claim on a batch (its answer goes to `follow_up`)."""
+        return queue_claim_plan(batch, opening.claim)
 
     async def dispatch(
         self,
@@ -116,7 +114,7 @@ class Dispatcher:
         available units takes units from lower-grade incidents not yet on scene (`preempt`); a
         plan its own area still cannot meet is borrowed from the nearest other areas (`borrow`)."""
         opening = self.plan(incident, actor=actor, force=force)
-        claim = await claim_nearest(self._scripts, opening.claim)
+        claim = await claim_plan(self._scripts, opening.claim)
         return await self.follow_up(
             incident, opening, claim, actor=actor, preempt=preempt, borrow=borrow
         )

@@ -1,4 +1,5 @@
-"""Recording calls against real Redis: create once, the creation fence, linking."""
+"""Recording calls against real Redis: create once, the creation fence, linking; each script
+through its typed function."""
 
 from __future__ import annotations
 
@@ -6,13 +7,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 
 from cad.events import CallEvent, CallSource, Location
 from cad.incident_record import IncidentRecord
 from cad.keys import AreaKeys, GlobalKeys
 from callhandling.call_claims import claim_of
-from callhandling.duplicates import Candidate
+from callhandling.duplicates import Candidate, OpenIncident
 from callhandling.incidents import (
     Outcome,
     Recorded,
@@ -21,8 +21,12 @@ from callhandling.incidents import (
     link_call,
     look_around,
 )
-from dispatch.claims import ClaimOutcome, claimed, plan_nearest
-from dispatch.scripts import DispatchScripts, queue_script, register_scripts, script_source
+from callhandling.lua import create_incident as create_incident_script
+from callhandling.lua.open_incident_facts import queue_open_incident_facts
+from dispatch.claims import ClaimOutcome, ClaimResult, plan_nearest
+from dispatch.lua import claim_plan
+from dispatch.lua.claim_plan import queue_claim_plan
+from transport.scripts import Batch, Queued
 
 AREA = "CW"
 KEYS = AreaKeys(AREA)
@@ -33,9 +37,8 @@ SALT = "test-salt"
 
 async def read_fence(redis: Redis, area: str, lon: float, lat: float) -> str:
     """The fence a call at this point reads before it searches for duplicates."""
-    scripts = register_scripts(redis)
     around = await look_around(
-        redis, scripts, area=area, call_id="probe", lon=lon, lat=lat, radius_m=1,
+        redis, area=area, call_id="probe", lon=lon, lat=lat, radius_m=1,
         claim=claim_of(event("probe", lon=lon), area, SALT), retention_s=RETAIN_S,
     )  # fmt: skip
     return around.fence
@@ -51,27 +54,26 @@ def event(call_id: str, lon: float = -0.1281, cli: str | None = None) -> CallEve
 
 async def _create(
     redis: Redis,
-    scripts: DispatchScripts,
     e: CallEvent,
     fence: str = "0",
     *,
     hashed_cli: str | None = None,
-    follow: Callable[[IncidentRecord, Pipeline], None] | None = None,
+    follow: Callable[[IncidentRecord, Batch], None] | None = None,
 ) -> Recorded:
     return await create_incident(
-        redis, scripts, e, area=AREA, now=NOW, actor="t", fence=fence, hashed_cli=hashed_cli,
+        redis, e, area=AREA, now=NOW, actor="t", fence=fence, hashed_cli=hashed_cli,
         retention_s=RETAIN_S, follow=follow,
     )  # fmt: skip
 
 
 async def test_a_call_opens_one_incident_and_a_replay_finds_it(
-    redis: Redis, scripts: DispatchScripts
+    redis: Redis,
 ) -> None:
     fence = await read_fence(redis, AREA, -0.1281, 51.508)
-    first = await _create(redis, scripts, event("c1"), fence, hashed_cli="h")
+    first = await _create(redis, event("c1"), fence, hashed_cli="h")
     assert first.outcome is Outcome.CREATED
     assert first.ref == "CAD 0001/22NOV26"
-    again = await _create(redis, scripts, event("c1"), "whatever", hashed_cli="h")
+    again = await _create(redis, event("c1"), "whatever", hashed_cli="h")
     assert again == type(first)(Outcome.REPLAYED, first.ref)
     assert await redis.hlen(GlobalKeys().incident_area) == 1  # the second ref was unlisted
     call = await redis.hgetall(KEYS.call("c1"))
@@ -87,31 +89,29 @@ async def test_a_call_opens_one_incident_and_a_replay_finds_it(
 
 
 async def test_the_fence_sends_a_racing_call_back_to_look_for_duplicates(
-    redis: Redis, scripts: DispatchScripts
+    redis: Redis,
 ) -> None:
     fence = await read_fence(redis, AREA, -0.1281, 51.508)
-    assert (await _create(redis, scripts, event("a"), fence)).outcome is Outcome.CREATED
+    assert (await _create(redis, event("a"), fence)).outcome is Outcome.CREATED
     # A call that read the fence before "a" opened its incident must search again ...
-    assert (await _create(redis, scripts, event("b", lon=-0.1282), fence)).outcome is Outcome.RETRY
+    assert (await _create(redis, event("b", lon=-0.1282), fence)).outcome is Outcome.RETRY
     # ... and so must one in the neighbouring cell; one far away need not.
-    assert (
-        await _create(redis, scripts, event("c", lon=-0.1281 + 0.02), fence)
-    ).outcome is Outcome.RETRY
+    assert (await _create(redis, event("c", lon=-0.1281 + 0.02), fence)).outcome is Outcome.RETRY
     far = await read_fence(redis, AREA, -0.2, 51.508)
-    assert (await _create(redis, scripts, event("d", lon=-0.2), far)).outcome is Outcome.CREATED
+    assert (await _create(redis, event("d", lon=-0.2), far)).outcome is Outcome.CREATED
     assert not await redis.exists(KEYS.call("b"))
 
 
 async def test_linking_adds_the_call_once_and_only_to_an_open_incident(
-    redis: Redis, scripts: DispatchScripts
+    redis: Redis,
 ) -> None:
     fence = await read_fence(redis, AREA, -0.1281, 51.508)
-    ref = (await _create(redis, scripts, event("x1"), fence, hashed_cli="h1")).ref
+    ref = (await _create(redis, event("x1"), fence, hashed_cli="h1")).ref
     candidate = Candidate(ref, 0.95, 12.0, ("same place",))
 
     async def link(call_id: str, cli_hash: str | None) -> Outcome:
         recorded = await link_call(
-            redis, scripts, event(call_id), area=AREA, candidate=candidate, now=NOW, actor="t",
+            redis, event(call_id), area=AREA, candidate=candidate, now=NOW, actor="t",
             hashed_cli=cli_hash, retention_s=RETAIN_S,
         )  # fmt: skip
         return recorded.outcome
@@ -134,66 +134,77 @@ async def test_linking_adds_the_call_once_and_only_to_an_open_incident(
 
 
 async def test_a_call_record_expires_with_its_caller_data(
-    redis: Redis, scripts: DispatchScripts
+    redis: Redis,
 ) -> None:
-    await _create(redis, scripts, event("t1"), "0")
+    await _create(redis, event("t1"), "0")
     assert 0 < await redis.ttl(KEYS.call("t1")) <= RETAIN_S
 
 
-async def test_a_new_incident_comes_back_as_stored(redis: Redis, scripts: DispatchScripts) -> None:
-    recorded = await _create(redis, scripts, event("f1"))
+async def test_a_new_incident_comes_back_as_stored(redis: Redis) -> None:
+    recorded = await _create(redis, event("f1"))
     assert recorded.fields == await redis.hgetall(KEYS.incident(recorded.ref))
 
 
 async def test_the_scripts_are_loaded_again_after_redis_forgets_them(
-    redis: Redis, scripts: DispatchScripts
+    redis: Redis,
 ) -> None:
     await redis.script_flush()
-    assert (await _create(redis, scripts, event("n1"), "0")).outcome is Outcome.CREATED
+    assert (await _create(redis, event("n1"), "0")).outcome is Outcome.CREATED
 
 
-async def test_free_text_is_stored_as_given(redis: Redis, scripts: DispatchScripts) -> None:
+async def test_free_text_is_stored_as_given(redis: Redis) -> None:
     text = 'Zoë said "help" 💥\n\tthen \\ nothing \u2028'
     call = event("u1").model_copy(update={"text": text})
-    assert (await _create(redis, scripts, call, "0")).outcome is Outcome.CREATED
+    assert (await _create(redis, call, "0")).outcome is Outcome.CREATED
     assert await redis.hget(KEYS.call("u1"), "text") == text
 
 
-def _queue_claim(scripts: DispatchScripts) -> Callable[[IncidentRecord, Pipeline], None]:
-    def follow(incident: IncidentRecord, pipe: Pipeline) -> None:
+class _QueueClaim:
+    """What the intake's opening does: the claim, queued on the creation's batch."""
+
+    def __init__(self) -> None:
+        self.claim: Queued[ClaimResult] | None = None
+
+    def __call__(self, incident: IncidentRecord, batch: Batch) -> None:
         claim = plan_nearest(
             area=AREA, ref=incident.ref, lon=incident.lon, lat=incident.lat, grade=incident.grade,
             received_ms=incident.received_ms, radii_m=(1000,), now_ms=1, actor="t",
         )  # fmt: skip
-        queue_script(pipe, scripts.claim_plan, keys=claim.keys, args=claim.args)
-
-    return follow
+        self.claim = queue_claim_plan(batch, claim)
 
 
 async def test_the_opening_claim_rides_on_the_creation(
-    redis: Redis, scripts: DispatchScripts
+    redis: Redis,
 ) -> None:
-    recorded = await _create(redis, scripts, event("o1"), follow=_queue_claim(scripts))
+    # Loaded, as every script is once it has run: one Redis forgot is the next test's case.
+    await redis.script_load(claim_plan.SCRIPT.source)
+    follow = _QueueClaim()
+    recorded = await _create(redis, event("o1"), follow=follow)
     assert recorded.outcome is Outcome.CREATED
-    claim = claimed(recorded.followed)
+    assert follow.claim is not None
+    assert recorded.answers is not None
+    claim = follow.claim.answer(recorded.answers)
     assert claim.outcome is ClaimOutcome.QUEUED  # no units in this test
     assert claim.incident_fields == await redis.hgetall(KEYS.incident(recorded.ref))
 
 
 async def test_an_opening_claim_redis_forgot_is_left_to_the_caller(
-    redis: Redis, scripts: DispatchScripts
+    redis: Redis,
 ) -> None:
     await redis.script_flush()
-    await redis.script_load(script_source("create_incident"))
-    recorded = await _create(redis, scripts, event("o2"), follow=_queue_claim(scripts))
+    await redis.script_load(create_incident_script.SCRIPT.source)
+    follow = _QueueClaim()
+    recorded = await _create(redis, event("o2"), follow=follow)
     assert recorded.outcome is Outcome.CREATED
-    assert recorded.followed is None
+    assert follow.claim is not None
+    assert recorded.answers is not None
+    assert not follow.claim.ran(recorded.answers)
     assert await redis.hget(KEYS.incident(recorded.ref), "status") == "new"
-    assert await redis.script_exists(scripts.claim_plan.sha) == [True]
+    assert await redis.script_exists(claim_plan.SCRIPT.sha) == [True]
 
 
 async def test_the_open_incidents_near_a_call_come_with_their_scoring_facts(
-    redis: Redis, scripts: DispatchScripts
+    redis: Redis,
 ) -> None:
     """`open_incident_facts.lua` directly: open ones answered, closed and vanished ones dropped."""
     await redis.hset(KEYS.incident("A"), mapping={
@@ -208,37 +219,34 @@ async def test_the_open_incidents_near_a_call_come_with_their_scoring_facts(
     })  # fmt: skip
     for ref, lon in (("A", -0.1), ("B", -0.2), ("C", -0.3), ("GONE", -0.4)):
         await redis.geoadd(KEYS.open_incidents, (lon, 51.5, ref))
-    refs = ["A", "B", "GONE", "C"]
-    flat = await scripts.open_incident_facts(
-        keys=[KEYS.open_incidents, *(KEYS.incident(r) for r in refs)],
-        args=["dispatched,en_route,new,on_scene,pending", *refs],
+    batch = Batch()
+    facts = queue_open_incident_facts(batch, area=AREA, refs=["A", "B", "GONE", "C"])
+    assert facts.answer(await batch.run(redis)) == (
+        OpenIncident("A", -0.1, 51.5, None, 1000, "violence", frozenset({"h1", "h2"})),
+        OpenIncident("C", -0.3, 51.6, 250.0, 3000, None, frozenset()),
     )
-    assert flat == [
-        "A", "-0.1", "51.5", "", "1000", "violence", "h1,h2",
-        "C", "-0.3", "51.6", "250.0", "3000", "", "",
-    ]  # fmt: skip
     assert set(await redis.zrange(KEYS.open_incidents, 0, -1)) == {"A", "C"}
 
 
 async def test_a_call_that_opens_an_incident_regardless_takes_two_round_trips(
-    redis: Redis, scripts: DispatchScripts
+    redis: Redis,
 ) -> None:
     """The reference comes with the look around; the neighbours' facts with the creation."""
 
     async def around(call_id: str) -> Surroundings:
         return await look_around(
-            redis, scripts, area=AREA, call_id=call_id, lon=-0.1282, lat=51.508, radius_m=500,
+            redis, area=AREA, call_id=call_id, lon=-0.1282, lat=51.508, radius_m=500,
             claim=claim_of(event(call_id, lon=-0.1282), AREA, SALT), retention_s=RETAIN_S,
             reserve_ref=NOW,
         )  # fmt: skip
 
-    first = await _create(redis, scripts, event("c1"))
+    first = await _create(redis, event("c1"))
     near = await around("c2")
     assert (near.reserved_ref, near.near_refs, near.incidents) == (
-        "CAD 0002/22NOV26", (first.ref,), [],
+        "CAD 0002/22NOV26", (first.ref,), (),
     )  # fmt: skip
     created = await create_incident(
-        redis, scripts, event("c2", lon=-0.1282), area=AREA, now=NOW, actor="t",
+        redis, event("c2", lon=-0.1282), area=AREA, now=NOW, actor="t",
         fence=near.fence, hashed_cli=None, retention_s=RETAIN_S, ref=near.reserved_ref,
         near_refs=near.near_refs,
     )  # fmt: skip
