@@ -7,9 +7,9 @@
 -- ARGV[6] received (ms), ARGV[7] hashed caller number ('' if none), ARGV[8] how long the call
 -- record, which holds the caller's data, is kept (s), ARGV[9] the call record's fields, a JSON
 -- object of strings
--- returns {1, ref}         linked
---         {0, ref}         the call was already recorded (a replay): its incident
---         {-1, status}     the incident is not open (closed meanwhile): nothing changed
+-- returns {1, ref, fields}  linked; fields: the incident's hash after it (HGETALL: name, value ...)
+--         {0, ref}          the call was already recorded (a replay): its incident
+--         {-1, status}      the incident is not open (closed meanwhile): nothing changed
 -- From the prelude: OPEN, record_call.
 local existing = redis.call('HGET', KEYS[1], 'incident_ref')
 if existing then
@@ -33,4 +33,4 @@ if ARGV[7] ~= '' then
 end
 redis.call('XADD', KEYS[4], '*', 'type', 'call_linked', 'ref', ref, 'call_id', call_id,
   'score', ARGV[4], 'reasons', ARGV[5], 'actor', ARGV[3], 'ts_ms', ARGV[2])
-return {1, ref}
+return {1, ref, redis.call('HGETALL', KEYS[2])}

@@ -10,19 +10,20 @@ from typing import Any, NamedTuple
 from cad.keys import AreaKeys
 from callhandling.incidents import Outcome
 from callhandling.lua import call_script
-from transport.scripts import Batch, Queued
+from transport.scripts import Batch, Queued, hash_reply
 
 SCRIPT = call_script("link_call")
 _OUTCOMES = {1: Outcome.LINKED, 0: Outcome.REPLAYED, -1: Outcome.RETRY}
 
 
 class Linking(NamedTuple):
-    """LINKED; REPLAYED: the call was recorded already, `ref` is its incident; RETRY: the
-    incident is not open any more (`status` says what it is: `missing` for none), nothing
-    changed."""
+    """LINKED with the incident's hash after the link; REPLAYED: the call was recorded already,
+    `ref` is its incident; RETRY: the incident is not open any more (`status` says what it is:
+    `missing` for none), nothing changed."""
 
     outcome: Outcome
     ref: str
+    fields: dict[str, str]
     status: str = ""
 
 
@@ -57,8 +58,8 @@ def queue_link_call(
 
 
 def _read(ref: str, reply: Any) -> Linking:
-    code, detail = reply
+    code, detail, *linked = reply
     outcome = _OUTCOMES[int(code)]
     if outcome is Outcome.RETRY:
-        return Linking(outcome, ref, str(detail))
-    return Linking(outcome, str(detail))
+        return Linking(outcome, ref, {}, str(detail))
+    return Linking(outcome, str(detail), hash_reply(linked[0]) if linked else {})

@@ -12,7 +12,8 @@ from cad.events import CallEvent, CallSource, Grade, Location
 from cad.keys import AreaKeys, GlobalKeys
 from cad.settings import Settings
 from callhandling.call_claims import CallClaim, CallIdConflictError, claim_of, conflict_reason
-from callhandling.incidents import Outcome, look_around
+from callhandling.incidents import Outcome
+from callhandling.surroundings import look_around
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
 from tests.helpers import running_runtime

@@ -180,7 +180,7 @@ CASES: list[tuple[Call, Any]] = [
     (_attach_borrowed, Attachment("missing", f"no incident {GONE}")),
     (_set_incident_status, StatusSet("missing", "", "")),
     (_grade_incident, Grading("missing", "", "", "")),
-    (_link_call, Linking(Outcome.RETRY, GONE, "missing")),
+    (_link_call, Linking(Outcome.RETRY, GONE, {}, "missing")),
     (_move_call_to_a_missing_incident, Move("missing", f"ref: no incident {GONE}")),
     (
         _move_call_from_a_missing_incident,
