@@ -1,10 +1,36 @@
-"""An incident as the dispatch core stores it in its Redis hash: the fields every package reads."""
+"""An incident as the dispatch core stores it in its Redis hash: the fields every package reads,
+the statuses it goes through, and reading it back."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict
+from redis.asyncio import Redis
 
 from cad.events import CallEvent, Grade, Location
+from cad.keys import AreaKeys
+from cad.unreadable import unreadable_record
+
+
+class IncidentStatus(StrEnum):
+    """Where an incident is in its life (callhandling/lifecycle.py: who may move it where)."""
+
+    NEW = "new"
+    PENDING = "pending"
+    DISPATCHED = "dispatched"
+    EN_ROUTE = "en_route"
+    ON_SCENE = "on_scene"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    REFERRED = "referred"
+
+
+S = IncidentStatus
+# Both packages' scripts test these (a call links only to an open incident, a unit goes only to
+# one): their preludes are written from here (callhandling/lua, dispatch/lua).
+OPEN = frozenset({S.NEW, S.PENDING, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE})
+FINAL = frozenset({S.CLOSED, S.CANCELLED, S.REFERRED})
 
 
 class IncidentRecord(BaseModel):
@@ -64,3 +90,17 @@ def new_incident_fields(event: CallEvent, *, area: str) -> dict[str, str]:
         "radius_m": "" if loc.radius_m is None else repr(loc.radius_m),
         "received_ms": str(int(event.received_at.timestamp() * 1000)),
     }
+
+
+def parse_incident(area: str, ref: str, fields: dict[str, str]) -> IncidentRecord:
+    """The incident a stored hash holds; UnreadableRecordError if it does not parse."""
+    try:
+        return IncidentRecord.from_hash(fields)
+    except ValueError as exc:  # pydantic's ValidationError among them
+        raise unreadable_record("incident", area, ref, exc) from exc
+
+
+async def read_incident(redis: Redis, area: str, ref: str) -> IncidentRecord | None:
+    """The incident's stored record, or None; UnreadableRecordError if it does not parse."""
+    fields = await redis.hgetall(AreaKeys(area).incident(ref))
+    return parse_incident(area, ref, fields) if fields else None

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from cad.errors import ConflictError, NotFoundError
-from cad.incident_record import IncidentRecord
+from cad.incident_record import IncidentRecord, IncidentStatus, read_incident
 from cad.keys import AreaKeys
 from callhandling.grading import GradeDecision
-from callhandling.lifecycle import ALLOWED_FROM, ClosingCode, IncidentStatus
+from callhandling.lifecycle import ALLOWED_FROM, ClosingCode
+from callhandling.lua.grade_incident import grade_incident
+from callhandling.lua.move_call import move_call
+from callhandling.lua.set_incident_status import set_incident_status
+from callhandling.scripts import CallScripts
 from dispatch.claims import pending_score
 from dispatch.dispatcher import AUTO_DISPATCH_GRADES, Dispatcher
-from dispatch.incident_store import read_incident
-from dispatch.scripts import DispatchScripts
 
 # A chronology is for reading: the newest few hundred entries of one incident are plenty.
 _CHRONOLOGY_SCAN = 5_000
@@ -26,7 +28,7 @@ class IncidentService:
     """The incident actions of the API, each one Lua script and an audit entry."""
 
     redis: Redis
-    scripts: DispatchScripts
+    scripts: CallScripts
     dispatcher: Dispatcher
 
     async def grade(
@@ -34,18 +36,16 @@ class IncidentService:
     ) -> IncidentRecord:
         """Grade (or re-grade) an open incident; a waiting one is dispatched if its grade allows."""
         grade, suggested, reason = decision.final()
-        keys = AreaKeys(incident.area)
-        outcome, detail, status = await self.scripts.grade_incident(
-            keys=[keys.incident(incident.ref), keys.pending, keys.audit],
-            args=[
-                incident.ref, grade.value, suggested.value, reason, actor, _now_ms(),
-                pending_score(grade, incident.received_ms), decision.thrive.model_dump_json(),
-            ],
+        graded = await grade_incident(
+            self.scripts, area=incident.area, ref=incident.ref, grade=grade, suggested=suggested,
+            reason=reason, thrive_json=decision.thrive.model_dump_json(),
+            pending_score=pending_score(grade, incident.received_ms), now_ms=_now_ms(),
+            actor=actor,
         )  # fmt: skip
-        if outcome == "missing":
+        if graded.outcome == "missing":
             raise NotFoundError(f"ref: no incident {incident.ref!r}")
-        if outcome == "rejected":
-            raise ConflictError(f"status: {status} (current status: {detail})")
+        if graded.outcome == "rejected":
+            raise ConflictError(f"status: {graded.reason} (current status: {graded.status})")
         updated = await self._read(incident)
         if updated.status in ("new", "pending") and grade in AUTO_DISPATCH_GRADES:
             await self.dispatcher.dispatch(updated, actor=actor)
@@ -62,20 +62,17 @@ class IncidentService:
         actor: str,
     ) -> IncidentRecord:
         """Close, cancel or refer an incident, if its life cycle allows it now (else 409)."""
-        keys = AreaKeys(incident.area)
-        outcome, current, reason = await self.scripts.set_incident_status(
-            keys=[keys.incident(incident.ref), keys.unit_incident, keys.pending,
-                  keys.open_incidents, keys.audit],
-            args=[
-                incident.ref, target.value, _now_ms(), actor, code.value if code else "", note,
-                pending_score(incident.grade, incident.received_ms),
-                *sorted(ALLOWED_FROM.get(target, frozenset())),
-            ],
+        answer = await set_incident_status(
+            self.scripts, area=incident.area, ref=incident.ref, target=target,
+            allowed_from=ALLOWED_FROM.get(target, frozenset()),
+            closing_code=code.value if code else "", note=note,
+            pending_score=pending_score(incident.grade, incident.received_ms), now_ms=_now_ms(),
+            actor=actor,
         )  # fmt: skip
-        if outcome == "missing":
+        if answer.outcome == "missing":
             raise NotFoundError(f"ref: no incident {incident.ref!r}")
-        if outcome == "rejected":
-            raise ConflictError(f"status: {reason} (current status: {current})")
+        if answer.outcome == "rejected":
+            raise ConflictError(f"status: {answer.reason} (current status: {answer.status})")
         return await self._read(incident)
 
     async def link(self, incident: IncidentRecord, call_id: str, *, actor: str) -> str:
@@ -84,19 +81,15 @@ class IncidentService:
         source = await self.redis.hget(keys.call(call_id), "incident_ref")
         if source is None:
             raise NotFoundError(f"call_id: no call {call_id!r} in {incident.area}")
-        outcome, detail = await self.scripts.move_call(
-            keys=[
-                keys.call(call_id), keys.incident(incident.ref), keys.incident_calls(incident.ref),
-                keys.incident(source), keys.incident_calls(source), keys.pending,
-                keys.open_incidents, keys.audit,
-            ],
-            args=[call_id, incident.ref, source, _now_ms(), actor],
+        moved = await move_call(
+            self.scripts, area=incident.area, call_id=call_id, target_ref=incident.ref,
+            source_ref=source, now_ms=_now_ms(), actor=actor,
         )  # fmt: skip
-        if outcome == "missing":
-            raise NotFoundError(detail)
-        if outcome == "rejected":
-            raise ConflictError(detail)
-        return str(detail)
+        if moved.outcome == "missing":
+            raise NotFoundError(moved.detail)
+        if moved.outcome == "rejected":
+            raise ConflictError(moved.detail)
+        return moved.detail
 
     async def calls(self, incident: IncidentRecord) -> list[dict[str, str]]:
         """The incident's calls, oldest first (caller number left out)."""

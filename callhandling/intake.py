@@ -1,40 +1,45 @@
 """Call intake: one service function for MQTT call events and the HTTP API alike.
 
-A call is geolocated, scored against the open incidents near it, then either linked to the best
-one (automatically above the configured score) or opens a new incident, which is dispatched by
-its grade. Linking never dispatches: the incident already has its units or its place in the queue.
+It reads forward: locate the call (its dispatch area), read what is around it in one round trip
+(`callhandling/surroundings.py`), decide with no I/O (`callhandling/call_decision.py`: refuse,
+replay, link to a duplicate, or open an incident), write in one round trip (the link, or the
+creation with the new incident's opening claim on the same pipeline), then send the taskings.
+Linking never dispatches: the incident already has its units or its place in the queue.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import NoReturn
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 
 from cad.clock_bounds import call_clock
 from cad.events import CallEvent, utcnow
-from cad.incident_record import IncidentRecord
+from cad.incident_record import (
+    IncidentRecord,
+    new_incident_fields,
+    parse_incident,
+    read_incident,
+)
+from cad.keys import GlobalKeys
 from cad.logs import log
 from cad.settings import Settings
-from callhandling.call_claims import CallClaim, CallIdConflictError, claim_of, conflict_reason
+from callhandling.call_claims import CallClaim, CallIdConflictError, claim_of
+from callhandling.call_decision import Create, Link, Refuse, Relocate, Replay, decide
 from callhandling.duplicates import CallFacts, Candidate, OpenIncident, rank_candidates
-from callhandling.incidents import (
-    Outcome,
-    Surroundings,
-    cli_hash,
-    create_incident,
-    link_call,
-    look_around,
-)
+from callhandling.incidents import Outcome, call_fields, cli_hash, fence_cells, next_ref
+from callhandling.lua.create_incident import queue_create_incident
+from callhandling.lua.link_call import queue_link_call
+from callhandling.lua.open_incident_facts import queue_open_incident_facts
+from callhandling.surroundings import Surroundings, look_around
 from dispatch.areas import dispatch_area
-from dispatch.claims import ClaimResult, claimed
-from dispatch.dispatcher import Dispatcher, OpeningClaim
-from dispatch.incident_store import read_incident
-from dispatch.scripts import DispatchScripts
+from dispatch.claims import ClaimResult
+from dispatch.dispatcher import Dispatcher
+from transport.scripts import Batch
 
 logger = logging.getLogger("cad.intake")
 
@@ -54,14 +59,25 @@ class IntakeResult:
     claim: ClaimResult | None
 
 
+@dataclass(frozen=True)
+class _Call:
+    """A call on its way in: the area that records it, its claim of its call id, its caller's
+    number hashed, and its facts for duplicate scoring."""
+
+    event: CallEvent
+    area: str
+    claim: CallClaim
+    cli_hash: str | None
+    facts: CallFacts
+    # A call is moved to the area its id was first claimed in at most once.
+    relocated: bool = False
+
+
 class CallIntake:
     """Records calls: duplicate search, link or create (idempotent by call id), then dispatch."""
 
-    def __init__(
-        self, redis: Redis, scripts: DispatchScripts, dispatcher: Dispatcher, settings: Settings
-    ) -> None:
+    def __init__(self, redis: Redis, dispatcher: Dispatcher, settings: Settings) -> None:
         self._redis = redis
-        self._scripts = scripts
         self._dispatcher = dispatcher
         self._settings = settings
         # Every edge that takes calls in (MQTT, HTTP) holds `received_at` to these first.
@@ -72,71 +88,127 @@ class CallIntake:
     ) -> IntakeResult:
         """Record the call; link it to a likely duplicate or open (and dispatch) an incident.
         `area` is the call's dispatch area, when the caller has located the call already."""
+        call = self._locate(event, area)
+        for attempt in range(_MAX_ATTEMPTS):
+            last = attempt == _MAX_ATTEMPTS - 1
+            around = await self._look(call, auto_link=auto_link)
+            decision = self._decide(call, around, auto_link=auto_link, last=last)
+            while isinstance(decision, Relocate):
+                _unused(event, around.reserved_ref, "call first located in another area")
+                call = replace(call, area=decision.first.area, claim=decision.first, relocated=True)
+                around = await self._look(call, auto_link=auto_link)
+                decision = self._decide(call, around, auto_link=auto_link, last=last)
+            if isinstance(decision, Refuse):
+                _refuse(event, decision, call.claim, around.reserved_ref)
+            if isinstance(decision, Replay):
+                _unused(event, around.reserved_ref, "call recorded already")
+                return await self._replayed(event, call.area, decision.ref)
+            if isinstance(decision, Link):
+                result = await self._link(call, decision.candidate, around, actor=actor)
+            else:
+                result = await self._create(call, decision, around, actor=actor)
+            if result is not None:
+                return result
+        raise AssertionError("the last attempt opens an incident regardless")
+
+    def _locate(self, event: CallEvent, area: str | None) -> _Call:
         loc = event.location
         area = area or dispatch_area(loc.lon, loc.lat)
         hashed = cli_hash(event.cli, self._settings.cli_salt)
-        id_claim = claim_of(event, area, self._settings.cli_salt)
-        candidates: list[Candidate] = []
-        retention_s = self._settings.caller_data_retention_s
-        opening = _Opening(self._dispatcher, actor)
-        for attempt in range(_MAX_ATTEMPTS):
-            around = await self._look(event, area, id_claim, auto_link=auto_link)
-            first = around.first_claim
-            if first is not None and first != id_claim:
-                _refuse_if_differing(event, first, id_claim, around.reserved_ref)
-                # The same call, located in another area when it was first claimed (the
-                # boundaries changed since, or the caller located it): that area records it.
-                _unused(event, around.reserved_ref, "call first located in another area")
-                area, id_claim = first.area, first
-                around = await self._look(event, area, id_claim, auto_link=auto_link)
-            if around.known_ref is not None:
-                _unused(event, around.reserved_ref, "call recorded already")
-                return await self._replayed(event, area, around.known_ref)
-            # The last attempt creates regardless: a possible duplicate beats a lost call.
-            last = attempt == _MAX_ATTEMPTS - 1
-            candidates = _candidates(event, hashed, around.incidents)
-            now = utcnow()
-            best = candidates[0] if candidates else None
-            linkable = best is not None and best.score >= self._settings.auto_link_score
-            if auto_link and linkable and not last and best is not None:
-                recorded = await link_call(
-                    self._redis, self._scripts, event, area=area, candidate=best, now=now,
-                    actor=actor, hashed_cli=hashed, retention_s=retention_s,
-                )  # fmt: skip
-            else:
-                recorded = await create_incident(
-                    self._redis, self._scripts, event, area=area, now=now, actor=actor,
-                    fence="" if last else around.fence, hashed_cli=hashed,
-                    retention_s=retention_s, follow=opening.queue, ref=around.reserved_ref,
-                    near_refs=around.near_refs,
-                )  # fmt: skip
-            if recorded.outcome is not Outcome.RETRY:
-                break
-        if recorded.nearby:
-            candidates = _candidates(event, hashed, recorded.nearby)
-        if recorded.outcome is Outcome.REPLAYED:
-            return await self._replayed(event, area, recorded.ref)
-        if recorded.fields is not None:
-            incident = IncidentRecord.from_hash(recorded.fields)
-        else:
-            incident = await self._read(area, recorded.ref)
-        claim = None
-        if recorded.outcome is Outcome.CREATED:
-            claim = await opening.finish(incident, recorded.followed)
-            incident = await self._after(incident, claim)
-        self._log(event, incident, recorded.outcome, claim)
-        return IntakeResult(incident, recorded.outcome, tuple(candidates), claim)
+        facts = CallFacts(
+            loc.lon, loc.lat, loc.radius_m, int(event.received_at.timestamp() * 1000),
+            event.incident_type, hashed,
+        )  # fmt: skip
+        return _Call(event, area, claim_of(event, area, self._settings.cli_salt), hashed, facts)
 
-    async def _look(
-        self, event: CallEvent, area: str, id_claim: CallClaim, *, auto_link: bool
-    ) -> Surroundings:
-        loc = event.location
+    async def _look(self, call: _Call, *, auto_link: bool) -> Surroundings:
+        loc = call.event.location
         return await look_around(
-            self._redis, self._scripts, area=area, call_id=event.call_id, lon=loc.lon,
-            lat=loc.lat, radius_m=self._settings.duplicate_search_m, claim=id_claim,
+            self._redis, area=call.area, call_id=call.event.call_id, lon=loc.lon, lat=loc.lat,
+            radius_m=self._settings.duplicate_search_m, claim=call.claim,
             retention_s=self._settings.caller_data_retention_s,
+            # A call that opens an incident whatever it finds takes its reference now.
             reserve_ref=None if auto_link else utcnow(),
         )  # fmt: skip
+
+    def _decide(
+        self, call: _Call, around: Surroundings, *, auto_link: bool, last: bool
+    ) -> Refuse | Relocate | Replay | Link | Create:
+        return decide(
+            call.event.call_id, call.claim, around, _candidates(call, around.incidents),
+            auto_link=auto_link, link_score=self._settings.auto_link_score, last=last,
+            may_relocate=not call.relocated,
+        )  # fmt: skip
+
+    async def _link(
+        self, call: _Call, candidate: Candidate, around: Surroundings, *, actor: str
+    ) -> IntakeResult | None:
+        """Link the call to the incident, in one round trip; None when it closed meanwhile."""
+        now_ms = _ms(utcnow())
+        fields = call_fields(call.event, call.cli_hash, recorded_ms=now_ms)
+        batch = Batch()
+        linking = queue_link_call(
+            batch, area=call.area, ref=candidate.ref, call_id=call.event.call_id, call=fields,
+            score=candidate.score, reasons="; ".join(candidate.reasons),
+            received_ms=int(fields["received_ms"]), cli_hash=call.cli_hash, now_ms=now_ms,
+            actor=actor, keep_call_s=self._settings.caller_data_retention_s,
+        )  # fmt: skip
+        linked = linking.answer(await batch.run(self._redis))
+        if linked.outcome is Outcome.RETRY:
+            return None
+        if linked.outcome is Outcome.REPLAYED:
+            return await self._replayed(call.event, call.area, linked.ref)
+        incident = parse_incident(call.area, linked.ref, linked.fields)
+        result = IntakeResult(incident, Outcome.LINKED, _candidates(call, around.incidents), None)
+        self._log(call.event, result)
+        return result
+
+    async def _create(
+        self, call: _Call, create: Create, around: Surroundings, *, actor: str
+    ) -> IntakeResult | None:
+        """Open an incident for the call and begin its dispatch, in one round trip (after the
+        day's reference, unless the look reserved it); None when the fence moved meanwhile."""
+        now = utcnow()
+        ref = around.reserved_ref or await next_ref(self._redis, now)
+        event, area, now_ms = call.event, call.area, _ms(now)
+        incident = {**new_incident_fields(event, area=area), "cli_hashes": call.cli_hash or ""}
+        loc = event.location
+        glob = GlobalKeys()
+        batch = Batch()
+        # The open incidents near it as they were before it, for the candidates of the answer.
+        nearby = (
+            queue_open_incident_facts(batch, area=area, refs=around.near_refs)
+            if around.near_refs
+            else None
+        )
+        # The directory entries go first so that no incident exists that a lookup cannot find.
+        batch.command(int, "HSET", glob.incident_area, ref, area)
+        batch.command(int, "SADD", glob.areas, area)
+        creation = queue_create_incident(
+            batch, area=area, ref=ref, call_id=event.call_id, incident=incident,
+            call=call_fields(event, call.cli_hash, recorded_ms=now_ms), lon=loc.lon, lat=loc.lat,
+            received_ms=int(incident["received_ms"]), fence=create.fence,
+            fence_cells=fence_cells(loc.lon, loc.lat), now_ms=now_ms, actor=actor,
+            keep_call_s=self._settings.caller_data_retention_s,
+        )  # fmt: skip
+        as_created = IncidentRecord.from_hash({**incident, "ref": ref, "created_ms": str(now_ms)})
+        opening = self._dispatcher.queue_opening(batch, as_created, actor=actor)
+        answers = await batch.run(self._redis)
+        created = creation.answer(answers)
+        if created.outcome is not Outcome.CREATED:
+            # The ref allocated here names nothing: unlist it (it costs a gap in the sequence).
+            # The opening claim found no incident of that ref, so it did nothing.
+            await self._redis.hdel(glob.incident_area, ref)
+            if created.outcome is Outcome.RETRY:
+                return None
+            return await self._replayed(event, area, created.ref)
+        near = nearby.answer(answers) if nearby is not None and nearby.ran(answers) else ()
+        claim = await self._dispatcher.finish_opening(opening, answers)
+        after = await self._after(IncidentRecord.from_hash(created.fields), claim)
+        candidates = _candidates(call, near or around.incidents)
+        result = IntakeResult(after, Outcome.CREATED, candidates, claim)
+        self._log(event, result)
+        return result
 
     async def _replayed(self, event: CallEvent, area: str, ref: str) -> IntakeResult:
         incident = await self._read(area, ref)
@@ -160,15 +232,18 @@ class CallIntake:
         return incident
 
     @staticmethod
-    def _log(
-        event: CallEvent, incident: IncidentRecord, outcome: Outcome, claim: ClaimResult | None
-    ) -> None:
+    def _log(event: CallEvent, result: IntakeResult) -> None:
+        claim = result.claim
         log(
             logger, logging.INFO, "call_recorded", call_id=event.call_id,
-            incident_ref=incident.ref, outcome=outcome.value,
+            incident_ref=result.incident.ref, outcome=result.outcome.value,
             dispatch=claim.outcome.value if claim else None,
             callsigns=[u.callsign for u in claim.units] if claim else [],
         )  # fmt: skip
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
 def _unused(event: CallEvent, ref: str | None, reason: str) -> None:
@@ -185,49 +260,17 @@ def _unused(event: CallEvent, ref: str | None, reason: str) -> None:
         )
 
 
-def _refuse_if_differing(
-    event: CallEvent, first: CallClaim, claim: CallClaim, reserved_ref: str | None
-) -> None:
+def _refuse(
+    event: CallEvent, refusal: Refuse, claim: CallClaim, reserved_ref: str | None
+) -> NoReturn:
     """Refuse a call whose id was first claimed for a different call: it changes nothing."""
-    reason = conflict_reason(event.call_id, first, claim)
-    if reason is None:
-        return
     _unused(event, reserved_ref, "call id used by a different call")
     log(
         logger, logging.WARNING, "call_id_conflict", call_id=event.call_id, area=claim.area,
-        first_area=first.area, differing=first.differing(claim),
+        first_area=refusal.first.area, differing=refusal.first.differing(claim),
     )  # fmt: skip
-    raise CallIdConflictError(reason)
+    raise CallIdConflictError(refusal.reason)
 
 
-class _Opening:
-    """A new incident's dispatch, begun in the round trip that creates it (the opening claim
-    rides on `create_incident`'s pipeline) and finished once it has answered."""
-
-    def __init__(self, dispatcher: Dispatcher, actor: str) -> None:
-        self._dispatcher = dispatcher
-        self._actor = actor
-        self._planned: OpeningClaim | None = None
-
-    def queue(self, incident: IncidentRecord, pipe: Pipeline) -> None:
-        self._planned = self._dispatcher.plan(incident, actor=self._actor)
-        self._dispatcher.queue(pipe, self._planned)
-
-    async def finish(self, incident: IncidentRecord, answer: Any) -> ClaimResult:
-        """Send the taskings (or pre-empt, borrow); the whole dispatch if the claim never ran."""
-        if self._planned is None or answer is None:
-            return await self._dispatcher.dispatch(incident, actor=self._actor)
-        return await self._dispatcher.follow_up(
-            incident, self._planned, claimed(answer), actor=self._actor
-        )
-
-
-def _candidates(
-    event: CallEvent, hashed: str | None, incidents: Sequence[OpenIncident]
-) -> list[Candidate]:
-    loc = event.location
-    facts = CallFacts(
-        loc.lon, loc.lat, loc.radius_m, int(event.received_at.timestamp() * 1000),
-        event.incident_type, hashed,
-    )  # fmt: skip
-    return rank_candidates(facts, incidents, limit=_CANDIDATES_SHOWN)
+def _candidates(call: _Call, incidents: Sequence[OpenIncident]) -> tuple[Candidate, ...]:
+    return tuple(rank_candidates(call.facts, incidents, limit=_CANDIDATES_SHOWN))

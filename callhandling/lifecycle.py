@@ -1,21 +1,12 @@
-"""The incident life cycle as an explicit state machine; the Lua scripts enforce it in Redis."""
+"""The incident life cycle as an explicit state machine; the Lua scripts enforce it in Redis.
+The statuses themselves (and which are open or final) are the incident record's, in the kernel
+(cad/incident_record.py), where both packages' scripts read them from."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-
-class IncidentStatus(StrEnum):
-    """Where an incident is in its life."""
-
-    NEW = "new"
-    PENDING = "pending"
-    DISPATCHED = "dispatched"
-    EN_ROUTE = "en_route"
-    ON_SCENE = "on_scene"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-    REFERRED = "referred"
+from cad.incident_record import OPEN, IncidentStatus
 
 
 class ClosingCode(StrEnum):
@@ -32,8 +23,6 @@ class ClosingCode(StrEnum):
 
 
 S = IncidentStatus
-OPEN = frozenset({S.NEW, S.PENDING, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE})
-FINAL = frozenset({S.CLOSED, S.CANCELLED, S.REFERRED})
 
 # What a call handler or dispatcher may do over the API; dispatch moves the rest (claims, MDTs).
 ALLOWED_FROM: dict[IncidentStatus, frozenset[IncidentStatus]] = {

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from cad.errors import UnreadableRecordError
-from cad.incident_record import IncidentRecord
+from cad.incident_record import IncidentRecord, parse_incident
 from cad.keys import AreaKeys, GlobalKeys
 from cad.unreadable import UnreadableRecords
 from callhandling.lifecycle import is_open
 from dispatch.claims import GRADE_RANK, UNGRADED_RANK
-from dispatch.incident_store import parse_incident
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import time
 
 from redis.asyncio import Redis
 
+from cad.incident_record import read_incident
 from cad.incident_types import Catalogue
 from cad.keys import GlobalKeys
 from cad.logs import log
@@ -26,7 +27,6 @@ from dispatch.acks import (
 )
 from dispatch.claims import ClaimOutcome
 from dispatch.dispatcher import Dispatcher
-from dispatch.incident_store import read_incident
 from dispatch.scripts import DispatchScripts
 
 logger = logging.getLogger("cad.acks")

@@ -19,6 +19,9 @@ from cad.incident_types import Requirement
 from cad.keys import AreaKeys
 from cad.logs import log
 from dispatch.lent_status import borrowing_area
+from dispatch.lua.drop_borrowed_unit import drop_borrowed_unit
+from dispatch.lua.escalate_tasking import escalate_tasking
+from dispatch.lua.escalate_unit import escalate_unit
 from dispatch.scripts import DispatchScripts
 
 logger = logging.getLogger("cad.acks")
@@ -135,7 +138,11 @@ async def escalate(
         log(logger, logging.WARNING, "escalation_incident_missing", area=due.area,
             callsign=due.callsign, incident_ref=due.ref)  # fmt: skip
         home = ""
-    if not await _escalate_unit(scripts, due, home, now_ms, cutoff_ms, actor):
+    unit_side = await escalate_unit(
+        scripts, area=due.area, callsign=due.callsign, tasking_id=due.tasking_id, ref=due.ref,
+        incident_area=home, now_ms=now_ms, cutoff_ms=cutoff_ms, actor=actor,
+    )  # fmt: skip
+    if not unit_side:
         return None
     if not home:
         return _unlisted(due, area=due.area)
@@ -151,40 +158,42 @@ async def drop_lent_unit(
 ) -> Escalation:
     """The incident side of a lent unit's escalation, in the borrowing area."""
     due, area = released.due, released.incident_area
-    keys = AreaKeys(area)
-    outcome, left, position = await scripts.drop_borrowed_unit(
-        keys=[keys.incident(due.ref), keys.audit],
-        args=[due.ref, due.callsign, due.tasking_id, now_ms, actor, due.area],
-    )
-    if outcome != "dropped":
+    dropped = await drop_borrowed_unit(
+        scripts, area=area, ref=due.ref, callsign=due.callsign, tasking_id=due.tasking_id,
+        lending_area=due.area, now_ms=now_ms, actor=actor,
+    )  # fmt: skip
+    if dropped.outcome != "dropped":
         log(logger, logging.WARNING, "escalation_incident_unchanged", area=area,
-            callsign=due.callsign, incident_ref=due.ref, outcome=outcome, reason=left)  # fmt: skip
+            callsign=due.callsign, incident_ref=due.ref, outcome=dropped.outcome,
+            reason=dropped.reason)  # fmt: skip
         return _unlisted(due, area=area)
-    return _escalated(due, area=area, ref=due.ref, left=str(left), position=int(position))
+    return _escalated(
+        due, area=area, ref=due.ref, left=dropped.units_left, position=dropped.position
+    )
 
 
 async def _escalate_local(
     scripts: DispatchScripts, due: DueTasking, now_ms: int, cutoff_ms: int, actor: str
 ) -> Escalation | Literal["missing"] | None:
-    keys = AreaKeys(due.area)
-    outcome, ref, left, position = await scripts.escalate_tasking(
-        keys=[
-            keys.unit_status, keys.unit_incident, keys.unit_tasking, keys.available,
-            keys.incident(due.ref), keys.audit, keys.unit_since, keys.unit_by,
-        ],
-        args=[due.callsign, due.tasking_id, now_ms, actor, cutoff_ms, due.ref],
+    answer = await escalate_tasking(
+        scripts, area=due.area, callsign=due.callsign, tasking_id=due.tasking_id, ref=due.ref,
+        now_ms=now_ms, cutoff_ms=cutoff_ms, actor=actor,
     )  # fmt: skip
-    if outcome == "missing":
+    if answer.outcome == "missing":
         return "missing"
-    if outcome != "escalated":
+    if answer.outcome != "escalated":
         return None
-    return _escalated(due, area=due.area, ref=ref, left=left, position=int(position))
+    return _escalated(
+        due, area=due.area, ref=answer.ref, left=answer.units_left, position=answer.position
+    )
 
 
-def _escalated(due: DueTasking, *, area: str, ref: str, left: str, position: int) -> Escalation:
+def _escalated(
+    due: DueTasking, *, area: str, ref: str, left: tuple[str, ...], position: int
+) -> Escalation:
     return Escalation(
-        area=area, callsign=due.callsign, tasking_id=due.tasking_id, ref=ref,
-        units_left=tuple(u for u in left.split(",") if u), position=position, unit_area=due.area,
+        area=area, callsign=due.callsign, tasking_id=due.tasking_id, ref=ref, units_left=left,
+        position=position, unit_area=due.area,
     )  # fmt: skip
 
 
@@ -194,22 +203,3 @@ def _unlisted(due: DueTasking, *, area: str) -> Escalation:
         area=area, callsign=due.callsign, tasking_id=due.tasking_id, ref=due.ref, units_left=(),
         position=0, unit_area=due.area, released=False,
     )  # fmt: skip
-
-
-async def _escalate_unit(
-    scripts: DispatchScripts,
-    due: DueTasking,
-    incident_area: str,
-    now_ms: int,
-    cutoff_ms: int,
-    actor: str,
-) -> bool:
-    keys = AreaKeys(due.area)
-    outcome, _ = await scripts.escalate_unit(
-        keys=[
-            keys.unit_status, keys.unit_incident, keys.unit_tasking, keys.available, keys.audit,
-            keys.unit_since, keys.unit_by,
-        ],
-        args=[due.callsign, due.tasking_id, now_ms, actor, cutoff_ms, due.ref, incident_area],
-    )  # fmt: skip
-    return bool(outcome == "escalated")

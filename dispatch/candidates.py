@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from cad.incident_types import Requirement
-from cad.keys import AreaKeys
 from cad.unreadable import log_unreadable, unreadable_record
+from dispatch.lua.unit_candidates import unit_candidates
 from dispatch.recommendation import Candidate, Recommendation, recommend
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit
@@ -20,24 +20,21 @@ async def gather_candidates(
 ) -> list[Candidate]:
     """Every unit of the area within `radius_m` (nearest first, at most 40), with its state; a
     unit whose registry record does not parse is left out."""
-    keys = AreaKeys(area)
-    flat = await scripts.unit_candidates(
-        keys=[keys.positions, keys.unit_status, keys.unit_fix, keys.units, keys.unit_incident],
-        args=[lon, lat, radius_m, _MAX_CANDIDATES],
-    )
     found = []
-    for name, distance, status, fix, record, incident in zip(*[iter(flat)] * 6, strict=True):
-        capabilities = capabilities_of(area, name, record)
+    for unit in await unit_candidates(
+        scripts, area=area, lon=lon, lat=lat, radius_m=radius_m, limit=_MAX_CANDIDATES
+    ):
+        capabilities = capabilities_of(area, unit.callsign, unit.record)
         if capabilities is None:
             continue  # what it can do is unknown: it is not offered for any requirement
         found.append(
             Candidate(
-                callsign=name,
-                distance_m=float(distance),
-                status=status or "unknown",
+                callsign=unit.callsign,
+                distance_m=unit.distance_m,
+                status=unit.status or "unknown",
                 capabilities=capabilities,
-                fix_ms=int(fix) if fix else None,
-                incident_ref=incident or None,
+                fix_ms=int(unit.fix_ms) if unit.fix_ms else None,
+                incident_ref=unit.incident_ref or None,
             )
         )
     return found

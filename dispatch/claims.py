@@ -1,19 +1,20 @@
-"""The atomic claim: every unit of an incident's response plan, nearest first, or none at all."""
+"""The atomic claim: every unit of an incident's response plan, nearest first, or none at all.
+What a claim is and answers; the scripts that make it are `dispatch/lua/claim_plan` and
+`dispatch/lua/claim_units`."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from cad.events import Grade
 from cad.incident_types import DEFAULT_PLAN, Requirement
-from cad.keys import AreaKeys
-from dispatch.scripts import DispatchScripts, hash_answer
 
 # Pending incidents are ordered by grade, then age: score = rank * 10^13 + the call time (ms).
+# The scripts that rank incidents (claim_units.lua) read these three from dispatch/lua's prelude,
+# which is written from here.
 GRADE_RANK = {Grade.IMMEDIATE: 0, Grade.SIGNIFICANT: 1, Grade.EXTENDED: 2, Grade.REFERRED: 3}
 UNGRADED_RANK = 4
 RANK_WEIGHT = 10**13
@@ -72,43 +73,22 @@ def new_tasking_id() -> str:
 
 @dataclass(frozen=True)
 class PlannedClaim:
-    """A `claim_plan` call ready to run, alone or queued on a pipeline with other commands."""
+    """One `claim_plan` run, by name: the nearest suitable available units for every
+    requirement of `plan` around (lon, lat), searching `radii_m` in turn, or the queue."""
 
-    keys: list[str]
-    args: list[str | int | float]
-
-
-@dataclass(frozen=True)
-class _ClaimFrame:
-    """What every claim of one plan in one area sends alike: built once, not per call."""
-
-    keys: AreaKeys
-    unit_keys: tuple[str, ...]
-    queue_keys: tuple[str, ...]
-    shape: tuple[int, ...]
-    units: int
-
-
-@lru_cache(maxsize=4096)
-def _claim_frame(area: str, plan: tuple[Requirement, ...]) -> _ClaimFrame:
-    keys = AreaKeys(area)
-    return _ClaimFrame(
-        keys=keys,
-        unit_keys=(
-            keys.available, keys.unit_status, keys.unit_incident, keys.unit_tasking,
-            keys.unit_fix, keys.unit_since, keys.unit_by,
-        ),
-        queue_keys=(
-            keys.pending, keys.audit, *(keys.capability(c) for r in plan for c in r.capabilities)
-        ),
-        shape=(len(plan), *(v for r in plan for v in (r.count, len(r.capabilities)))),
-        units=sum(r.count for r in plan),
-    )  # fmt: skip
-
-
-@lru_cache(maxsize=64)
-def _radii_arg(radii_m: tuple[int, ...]) -> str:
-    return ",".join(str(r) for r in radii_m)
+    area: str
+    ref: str
+    lon: float
+    lat: float
+    radii_m: tuple[int, ...]
+    now_ms: int
+    actor: str
+    pending_score: int
+    # A unit whose last AVL fix is older is stale and passed over (0: none is).
+    min_fix_ms: int
+    plan: tuple[Requirement, ...]
+    # One a unit the plan asks for, in plan order.
+    tasking_ids: tuple[str, ...]
 
 
 def plan_nearest(
@@ -126,39 +106,11 @@ def plan_nearest(
     min_fix_ms: int = 0,
 ) -> PlannedClaim:
     """The claim of the nearest suitable available units for the whole plan (or the queue)."""
-    frame = _claim_frame(area, plan)
     return PlannedClaim(
-        keys=[*frame.unit_keys, frame.keys.incident(ref), *frame.queue_keys],
-        args=[
-            lon, lat, _radii_arg(radii_m), ref, now_ms, actor, pending_score(grade, received_ms),
-            min_fix_ms, *frame.shape, *(new_tasking_id() for _ in range(frame.units)),
-        ],
+        area=area, ref=ref, lon=lon, lat=lat, radii_m=radii_m, now_ms=now_ms, actor=actor,
+        pending_score=pending_score(grade, received_ms), min_fix_ms=min_fix_ms, plan=plan,
+        tasking_ids=tuple(new_tasking_id() for r in plan for _ in range(r.count)),
     )  # fmt: skip
-
-
-def claimed(answer: list[Any]) -> ClaimResult:
-    """What the `claim_plan` script answered."""
-    outcome, callsigns, distances, tasking_ids, fields = answer
-    return ClaimResult(
-        ClaimOutcome(outcome),
-        _units(callsigns, distances, tasking_ids),
-        incident_fields=hash_answer(fields),
-    )
-
-
-async def claim_nearest(scripts: DispatchScripts, claim: PlannedClaim) -> ClaimResult:
-    """Run a planned claim on its own: the units for the whole plan, or the incident queued."""
-    return claimed(await scripts.claim_plan(keys=claim.keys, args=claim.args))
-
-
-def _units(callsigns: str, distances: str, tasking_ids: str) -> tuple[ClaimedUnit, ...]:
-    if not callsigns:
-        return ()
-    names = callsigns.split(",")
-    dists: list[float | None] = (
-        [float(d) for d in distances.split(",")] if distances else [None] * len(names)
-    )
-    return tuple(map(ClaimedUnit._make, zip(names, tasking_ids.split(","), dists, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -167,35 +119,3 @@ class NamedPick:
 
     callsign: str
     from_ref: str | None = None
-
-
-async def claim_units(
-    scripts: DispatchScripts,
-    *,
-    area: str,
-    ref: str,
-    picks: tuple[NamedPick, ...],
-    now_ms: int,
-    actor: str,
-    reason: str,
-) -> ClaimResult:
-    """Claim exactly the named units for the incident, all or none; the reason is audited."""
-    keys = AreaKeys(area)
-    taskings = [new_tasking_id() for _ in picks]
-    from_keys = [keys.incident(p.from_ref) if p.from_ref else keys.incident(ref) for p in picks]
-    triples = [
-        v for p, t in zip(picks, taskings, strict=True) for v in (p.callsign, t, p.from_ref or "")
-    ]
-    outcome, first, second, _ = await scripts.claim_units(
-        keys=[
-            keys.available, keys.unit_status, keys.unit_incident, keys.unit_tasking,
-            keys.unit_since, keys.unit_by, keys.incident(ref), keys.pending, keys.audit,
-            *from_keys,
-        ],
-        args=[ref, now_ms, actor, reason, len(picks), *triples],
-    )  # fmt: skip
-    if outcome == ClaimOutcome.REJECTED:
-        return ClaimResult(ClaimOutcome.REJECTED, reason=f"{first}: {second}" if first else second)
-    if outcome == ClaimOutcome.MISSING:
-        return ClaimResult(ClaimOutcome.MISSING, reason=f"no incident {ref}")
-    return ClaimResult(ClaimOutcome.CLAIMED, _units(first, "", second))

@@ -8,11 +8,10 @@ import time
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 
 from cad.errors import UnreadableRecordError
 from cad.events import Grade
-from cad.incident_record import IncidentRecord
+from cad.incident_record import IncidentRecord, read_incident
 from cad.incident_types import Catalogue
 from cad.keys import AreaKeys
 from cad.logs import log
@@ -28,16 +27,16 @@ from dispatch.claims import (
     ClaimResult,
     NamedPick,
     PlannedClaim,
-    claim_nearest,
-    claim_units,
     plan_nearest,
 )
-from dispatch.incident_store import read_incident
+from dispatch.lua.claim_plan import claim_plan, queue_claim_plan
+from dispatch.lua.claim_units import claim_units
 from dispatch.mutual_aid import borrow_plan
 from dispatch.recommendation import Recommendation, plan_with_preemption
-from dispatch.scripts import DispatchScripts, queue_script
+from dispatch.scripts import DispatchScripts
 from dispatch.taskings import build_tasking, send_tasking
 from geo import distance_m
+from transport.scripts import Answers, Batch, Queued
 
 logger = logging.getLogger("cad.dispatch")
 
@@ -48,12 +47,22 @@ _PENDING_SCAN = 32
 
 
 @dataclass(frozen=True)
-class OpeningClaim:
+class _FirstStep:
     """A dispatch's first step: the claim of the plan's nearest units (or the queue)."""
 
     claim: PlannedClaim
     auto: bool
     now_ms: int
+
+
+@dataclass(frozen=True)
+class OpeningClaim:
+    """A new incident's dispatch, begun on the batch that creates the incident."""
+
+    incident: IncidentRecord
+    actor: str
+    step: _FirstStep
+    answer: Queued[ClaimResult]
 
 
 class Dispatcher:
@@ -78,8 +87,9 @@ class Dispatcher:
         self._catalogue = catalogue
         self._stale_fix_ms = int(stale_fix_s * 1000)
 
-    def plan(self, incident: IncidentRecord, *, actor: str, force: bool = False) -> OpeningClaim:
-        """The first step of `dispatch`, ready to run alone or on a pipeline (`queue`)."""
+    def _first_step(
+        self, incident: IncidentRecord, *, actor: str, force: bool = False
+    ) -> _FirstStep:
         auto = force or incident.grade in AUTO_DISPATCH_GRADES
         now_ms = int(time.time() * 1000)
         claim = plan_nearest(
@@ -95,12 +105,22 @@ class Dispatcher:
             plan=self._catalogue.plan_for(incident.incident_type),
             min_fix_ms=now_ms - self._stale_fix_ms,
         )
-        return OpeningClaim(claim, auto, now_ms)
+        return _FirstStep(claim, auto, now_ms)
 
-    def queue(self, pipe: Pipeline, opening: OpeningClaim) -> None:
-        """Put the opening claim on a pipeline (its answer goes to `follow_up`)."""
-        queue_script(pipe, self._scripts.claim_plan, keys=opening.claim.keys,
-                     args=opening.claim.args)  # fmt: skip
+    def queue_opening(self, batch: Batch, incident: IncidentRecord, *, actor: str) -> OpeningClaim:
+        """Queue a new incident's opening claim on the batch that creates it, after the
+        creation: it claims for the incident as it will be (an incident the batch did not
+        create is not there, and the claim does nothing)."""
+        step = self._first_step(incident, actor=actor)
+        return OpeningClaim(incident, actor, step, queue_claim_plan(batch, step.claim))
+
+    async def finish_opening(self, opening: OpeningClaim, answers: Answers) -> ClaimResult:
+        """The rest of a new incident's dispatch once its batch has answered: send the
+        taskings, or pre-empt, or borrow; the whole dispatch if Redis had forgotten the claim."""
+        if not opening.answer.ran(answers):
+            return await self.dispatch(opening.incident, actor=opening.actor)
+        claim = opening.answer.answer(answers)
+        return await self._follow_up(opening.incident, opening.step, claim, actor=opening.actor)
 
     async def dispatch(
         self,
@@ -115,31 +135,31 @@ class Dispatcher:
         dispatcher `force`s it), else queue. An Immediate incident whose plan cannot be met from
         available units takes units from lower-grade incidents not yet on scene (`preempt`); a
         plan its own area still cannot meet is borrowed from the nearest other areas (`borrow`)."""
-        opening = self.plan(incident, actor=actor, force=force)
-        claim = await claim_nearest(self._scripts, opening.claim)
-        return await self.follow_up(
-            incident, opening, claim, actor=actor, preempt=preempt, borrow=borrow
+        step = self._first_step(incident, actor=actor, force=force)
+        claim = await claim_plan(self._scripts, step.claim)
+        return await self._follow_up(
+            incident, step, claim, actor=actor, preempt=preempt, borrow=borrow
         )
 
-    async def follow_up(
+    async def _follow_up(
         self,
         incident: IncidentRecord,
-        opening: OpeningClaim,
+        step: _FirstStep,
         claim: ClaimResult,
         *,
         actor: str,
         preempt: bool = True,
         borrow: bool = True,
     ) -> ClaimResult:
-        """The rest of `dispatch` once the opening claim has answered: send the taskings, or
+        """The rest of `dispatch` once its first claim has answered: send the taskings, or
         pre-empt, or borrow."""
         if claim.outcome is ClaimOutcome.QUEUED and preempt and incident.grade is Grade.IMMEDIATE:
             claim = await self._preempt(incident, actor=actor) or claim
         elif claim.outcome is ClaimOutcome.CLAIMED:
             await self._send_all(incident, claim)
         # Cross-BCU dispatch (dispatch/mutual_aid.py): only once the own area has nothing left.
-        if claim.outcome is ClaimOutcome.QUEUED and opening.auto and borrow:
-            claim = await self._borrow(incident, actor=actor, now_ms=opening.now_ms) or claim
+        if claim.outcome is ClaimOutcome.QUEUED and step.auto and borrow:
+            claim = await self._borrow(incident, actor=actor, now_ms=step.now_ms) or claim
         return claim
 
     async def recommendation(self, incident: IncidentRecord) -> Recommendation:

@@ -12,8 +12,9 @@ import logging
 
 from redis.asyncio import Redis
 
-from cad.keys import AreaKeys, GlobalKeys
+from cad.keys import GlobalKeys
 from cad.logs import log
+from dispatch.lua.compact_geo import compact_geo
 from dispatch.scripts import DispatchScripts
 
 logger = logging.getLogger("cad.dispatch.geo_sets")
@@ -23,11 +24,7 @@ async def compact_geo_sets(redis: Redis, scripts: DispatchScripts, areas: set[st
     """Re-pack the positions and available sets of each area (one atomic script per area)."""
     packed = 0
     for area in sorted(areas):
-        keys = AreaKeys(area)
-        sets = (keys.positions, keys.available)
-        packed += int(
-            await scripts.compact_geo(keys=[k for s in sets for k in (s, keys.packing(s))])
-        )
+        packed += await compact_geo(scripts, area=area)
     return packed
 
 

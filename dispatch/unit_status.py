@@ -11,8 +11,9 @@ from cad.events import UnitStatus
 from cad.keys import AreaKeys
 from cad.logs import log
 from dispatch.lent_status import apply_lent_status, borrowing_area
+from dispatch.lua.set_unit_status import StatusOutcome, UnitStatusAnswer, set_unit_status
 from dispatch.scripts import DispatchScripts
-from dispatch.status import ALLOWED_FROM, INCIDENT_STATUS_AFTER, tasking_refusal
+from dispatch.status import ALLOWED_FROM, tasking_refusal
 
 logger = logging.getLogger("cad.mdt")
 
@@ -47,7 +48,6 @@ async def apply_status(
     """Move the unit to `status` if its current status allows it; update its incident too.
     A report naming a `tasking_id` is refused unless that is the unit's current tasking."""
     keys = AreaKeys(area)
-    allowed = sorted(ALLOWED_FROM[status])
     for _ in range(_MAX_ATTEMPTS):
         # One snapshot of incident and tasking: the script re-checks the incident, and a unit's
         # tasking changes only together with its incident (a claim) or its status (a release).
@@ -63,52 +63,29 @@ async def apply_status(
         if current == status.value and ALLOWED_FROM[status]:
             return StatusChange(True, current, ref or None, unchanged=True)
         home = await borrowing_area(redis, area=area, ref=ref)
+        answer: UnitStatusAnswer
         if home is not None:
             # Lent to another area (dispatch/mutual_aid.py): its incident lives in that slot.
-            outcome, previous, detail = await apply_lent_status(
+            answer = await apply_lent_status(
                 scripts, area=area, home_area=home, ref=ref, callsign=callsign, status=status,
                 now_ms=now_ms, actor=actor,
             )  # fmt: skip
         else:
-            outcome, previous, detail = await _set_status(
-                scripts, keys, callsign=callsign, status=status, ref=ref, now_ms=now_ms,
-                actor=actor, allowed=allowed,
+            answer = await set_unit_status(
+                scripts, area=area, callsign=callsign, status=status, ref=ref, incident_area=area,
+                now_ms=now_ms, actor=actor,
             )  # fmt: skip
-        if outcome == "missing":
+        if answer.outcome is StatusOutcome.MISSING:
             # Its incident exists nowhere: the unit's own side still applies (a unit must never
             # be stuck on a job that is gone), and no incident hash is written.
             log(logger, logging.WARNING, "unit_incident_missing", area=area, callsign=callsign,
                 incident_ref=ref, status=status.value)  # fmt: skip
-            outcome, previous, detail = await apply_lent_status(
+            answer = await apply_lent_status(
                 scripts, area=area, home_area="", ref=ref, callsign=callsign, status=status,
                 now_ms=now_ms, actor=actor,
             )  # fmt: skip
-        if outcome == "ok":
-            return StatusChange(True, previous, detail or None)
-        if outcome == "rejected":
-            return StatusChange(False, previous or None, ref or None, detail)
+        if answer.outcome is StatusOutcome.OK:
+            return StatusChange(True, answer.before, answer.ref or None)
+        if answer.outcome is StatusOutcome.REJECTED:
+            return StatusChange(False, answer.before or None, ref or None, answer.reason)
     return StatusChange(False, None, None, "the unit's assignment kept changing; try again")
-
-
-async def _set_status(
-    scripts: DispatchScripts,
-    keys: AreaKeys,
-    *,
-    callsign: str,
-    status: UnitStatus,
-    ref: str,
-    now_ms: int,
-    actor: str,
-    allowed: list[UnitStatus],
-) -> tuple[str, str, str]:
-    outcome, previous, detail = await scripts.set_unit_status(
-        keys=[
-            keys.unit_status, keys.unit_incident, keys.positions, keys.available,
-            keys.incident(ref), keys.audit, keys.unit_since, keys.unit_by,
-        ],
-        args=[
-            callsign, status.value, now_ms, actor, ref, INCIDENT_STATUS_AFTER.get(status, ""),
-            *allowed,
-        ],
-    )  # fmt: skip
-    return outcome, previous, detail

@@ -17,6 +17,7 @@ from cad.incident_types import Capability
 from cad.keys import AreaKeys, GlobalKeys
 from cad.unreadable import log_unreadable, unreadable_record
 from dispatch.geo_sets import compact_geo_sets
+from dispatch.lua.register_unit import register_unit_record
 from dispatch.scripts import DispatchScripts
 
 # Units registered at once when a whole fleet is loaded: a short queue of scripts, not thousands.
@@ -62,26 +63,19 @@ async def register_unit(
     redis: Redis, scripts: DispatchScripts, unit: Unit, *, now_ms: int, actor: str
 ) -> UnitStatus:
     """Add or update a unit; a new unit starts available at its base."""
-    keys = AreaKeys(unit.area)
-    previous = await redis.hget(keys.units, unit.callsign)
+    previous = await redis.hget(AreaKeys(unit.area).units, unit.callsign)
     dropped = sorted(_capabilities_held(unit, previous) - unit.capabilities)
-    capability_keys = [keys.capability(c) for c in [*dropped, *sorted(unit.capabilities)]]
-    status = await scripts.register_unit(
-        keys=[
-            keys.units, keys.unit_status, keys.positions, keys.available, keys.audit,
-            keys.unit_since, keys.unit_by, *capability_keys,
-        ],
-        args=[
-            unit.callsign, unit.model_dump_json(), unit.base_lon, unit.base_lat, now_ms, actor,
-            len(dropped),
-        ],
+    status = await register_unit_record(
+        scripts, area=unit.area, callsign=unit.callsign, record=unit.model_dump_json(),
+        base_lon=unit.base_lon, base_lat=unit.base_lat, capabilities=sorted(unit.capabilities),
+        dropped=dropped, now_ms=now_ms, actor=actor,
     )  # fmt: skip
     glob = GlobalKeys()
     async with redis.pipeline(transaction=False) as pipe:
         pipe.hset(glob.unit_area, unit.callsign, unit.area)
         pipe.sadd(glob.areas, unit.area)
         await pipe.execute()
-    return UnitStatus(status)
+    return status
 
 
 def _capabilities_held(unit: Unit, previous: str | None) -> frozenset[str]:

@@ -21,6 +21,7 @@ from cad.topics import Topics
 from cad.waits import cancel_and_wait
 from callhandling.call_consumer import CallEventConsumer
 from callhandling.intake import CallIntake
+from callhandling.scripts import CallScripts, register_call_scripts
 from dispatch.ack_watch import AckWatch
 from dispatch.avl_supervisor import AvlWorkers
 from dispatch.dispatcher import Dispatcher
@@ -72,6 +73,7 @@ class Runtime:
         self.topics = Topics(settings.topic_root)
         self.redis: Redis = open_redis(settings)
         self.scripts: DispatchScripts = register_scripts(self.redis)
+        self.call_scripts: CallScripts = register_call_scripts(self.redis)
         self.pool = TaskPool(_HANDLER_CONCURRENCY)
         # Every long-lived task runs under the supervisor; its board feeds /readyz and /metrics.
         self.tasks = TaskBoard(RestartPolicy.from_settings(settings))
@@ -89,7 +91,7 @@ class Runtime:
             radii_m=settings.search_radii_m, catalogue=self.catalogue,
             stale_fix_s=settings.stale_fix_s,
         )  # fmt: skip
-        self.intake = CallIntake(self.redis, self.scripts, self.dispatcher, settings)
+        self.intake = CallIntake(self.redis, self.dispatcher, settings)
         calls = CallEventConsumer(
             self.intake, self.redis, self.link, self.topics,
             max_payload_bytes=settings.max_payload_bytes, pool=self.pool, metrics=self.metrics,

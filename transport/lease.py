@@ -4,18 +4,14 @@ the lease's time to live when the holder dies."""
 from __future__ import annotations
 
 import time
-from functools import cache
-from importlib import resources
 
 from redis.asyncio import Redis
-from redis.commands.core import AsyncScript
 
 from cad.keys import GlobalKeys
+from transport.scripts import ScriptClient, read_script
 
-
-@cache
-def _source(name: str) -> str:
-    return (resources.files("transport") / "lua" / f"{name}.lua").read_text(encoding="utf-8")
+_HOLD = read_script("transport", "lease_hold")
+_RELEASE = read_script("transport", "lease_release")
 
 
 class Lease:
@@ -25,14 +21,13 @@ class Lease:
         self._key = GlobalKeys().lease(name)
         self._holder = holder
         self._ttl_ms = int(ttl_s * 1000)
-        self._hold: AsyncScript = redis.register_script(_source("lease_hold"))
-        self._release: AsyncScript = redis.register_script(_source("lease_release"))
+        self._scripts = ScriptClient(redis)
         self._valid_until = 0.0
 
     async def hold(self) -> bool:
         """Take the lease or renew it; whether this holder has it now (Redis errors raise)."""
         asked = time.monotonic()
-        held = int(await self._hold(keys=[self._key], args=[self._holder, self._ttl_ms])) == 1
+        held = int(await self._scripts.run(_HOLD, [self._key], [self._holder, self._ttl_ms])) == 1
         # Counted from before the request: Redis may have started the lease's clock earlier.
         self._valid_until = asked + self._ttl_ms / 1000 if held else 0.0
         return held
@@ -45,4 +40,4 @@ class Lease:
     async def release(self) -> None:
         """Give the lease up, if this holder still has it."""
         self._valid_until = 0.0
-        await self._release(keys=[self._key], args=[self._holder])
+        await self._scripts.run(_RELEASE, [self._key], [self._holder])

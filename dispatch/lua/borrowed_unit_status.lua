@@ -1,5 +1,5 @@
 -- A lent unit's status change, the incident side, in the BORROWING area's slot. The unit side
--- ran first in the lending area (set_unit_status with no incident status, so that it never
+-- ran first in the lending area (set_unit_status without the incident's hash, so that it never
 -- writes an incident hash there); this keeps the borrowed incident in step, as set_unit_status
 -- does for a local unit.
 -- KEYS[1] incident hash       cad:{area}:incident:{ref}
@@ -12,13 +12,7 @@
 -- returns {'ok', incident status set or ''}
 --         {'ignored', reason}   the unit is not on loan to the incident: nothing changed
 --         {'missing', reason}   no such incident: nothing changed (no hash is created)
-local function without(list, item)
-  local kept = {}
-  for value in string.gmatch(list or '', '[^,]+') do
-    if value ~= item then kept[#kept + 1] = value end
-  end
-  return kept
-end
+-- From the prelude: without, FINAL.
 local ref, callsign, now = ARGV[1], ARGV[2], ARGV[5]
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then
@@ -39,7 +33,7 @@ if set_to == 'closed' then
 elseif set_to == 'en_route' and status == 'on_scene' then
   set_to = '' -- a second unit setting off does not undo the first one's arrival
 end
-if status == 'closed' or status == 'cancelled' or status == 'referred' then
+if FINAL[status] then
   set_to = '' -- a final incident stays final (a dispatcher closed it while the unit was out)
 end
 if set_to ~= '' then

@@ -15,16 +15,7 @@
 -- returns {'claimed', callsigns, tasking ids, refs taken from}  (comma separated)
 --         {'rejected', callsign, reason, ''}   nothing was changed
 --         {'missing', '', '', ''}              no such incident
-local RANK = {I = 0, S = 1, E = 2, R = 3}
-local WEIGHT = 10000000000000
-local function rank(grade) return RANK[grade or ''] or 4 end
-local function without(list, item)
-  local kept = {}
-  for value in string.gmatch(list or '', '[^,]+') do
-    if value ~= item then kept[#kept + 1] = value end
-  end
-  return kept
-end
+-- From the prelude: without, rank, WEIGHT, OPEN.
 -- An incident's units and taskings are parallel lists; a unit named again for an incident it
 -- once served replaces its old entry, so each unit stands once, beside its own tasking.
 local function without_unit(units, taskings, callsign)
@@ -41,9 +32,8 @@ local ref, now, actor, reason = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('EXISTS', KEYS[7]) == 0 then
   return {'missing', '', '', ''}
 end
-local open = {new = true, pending = true, dispatched = true, en_route = true, on_scene = true}
 local target_status = redis.call('HGET', KEYS[7], 'status') or ''
-if not open[target_status] then
+if not OPEN[target_status] then
   return {'rejected', '', 'the incident is ' .. target_status .. ', not open', ''}
 end
 local target_rank = rank(redis.call('HGET', KEYS[7], 'grade'))

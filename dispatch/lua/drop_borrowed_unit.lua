@@ -11,6 +11,7 @@
 -- returns {'dropped', units left (comma separated), the unit's 1-based position in `units`}
 --         {'ignored', reason, ''}   the unit is not on loan to the incident: nothing changed
 --         {'missing', '', ''}       no such incident: nothing changed (no hash is created)
+-- From the prelude: OPEN.
 local ref, callsign, tasking, now, actor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then
@@ -40,8 +41,7 @@ end
 redis.call('HSET', KEYS[1], 'units', table.concat(units, ','),
   'taskings', table.concat(taskings, ','), 'borrowed', table.concat(borrowed, ','))
 redis.call('HDEL', KEYS[1], 'lent_from:' .. callsign)
-local open = {new = true, pending = true, dispatched = true, en_route = true, on_scene = true}
-if #units == 0 and open[status] then
+if #units == 0 and OPEN[status] then
   redis.call('HSET', KEYS[1], 'status', 'new', 'status_ms', now)
 end
 redis.call('XADD', KEYS[2], '*', 'type', 'tasking_unacknowledged', 'callsign', callsign,

@@ -16,25 +16,15 @@
 -- ('' when it is nowhere: the caller found it missing)
 -- returns {'escalated', ref}
 --         {'skipped', reason}   acknowledged, replaced, not yet due or moved: nothing changed
+-- From the prelude: escalation_refused, make_unresponsive (the unit side, as escalate_tasking's).
 local callsign, tasking, now, actor, ref = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[6]
-if redis.call('HGET', KEYS[1], callsign) ~= 'assigned' then
-  return {'skipped', 'not assigned'}
+local unit = {status = KEYS[1], incident = KEYS[2], tasking = KEYS[3], available = KEYS[4],
+  since = KEYS[6], by = KEYS[7]}
+local refused = escalation_refused(unit, callsign, tasking, ARGV[5], ref)
+if refused then
+  return {'skipped', refused}
 end
-if redis.call('HGET', KEYS[3], callsign) ~= tasking then
-  return {'skipped', 'holds another tasking'}
-end
-if tonumber(redis.call('HGET', KEYS[6], callsign) or '0') > tonumber(ARGV[5]) then
-  return {'skipped', 'not yet due'}
-end
-if (redis.call('HGET', KEYS[2], callsign) or '') ~= ref then
-  return {'skipped', 'incident changed'}
-end
-redis.call('HSET', KEYS[1], callsign, 'unresponsive')
-redis.call('HSET', KEYS[6], callsign, now)
-redis.call('HSET', KEYS[7], callsign, actor)
-redis.call('ZREM', KEYS[4], callsign)
-redis.call('HDEL', KEYS[2], callsign)
-redis.call('HDEL', KEYS[3], callsign)
+make_unresponsive(unit, callsign, now, actor)
 redis.call('XADD', KEYS[5], '*', 'type', 'unit_status', 'callsign', callsign,
   'status', 'unresponsive', 'previous', 'assigned', 'ref', ref, 'tasking_id', tasking,
   'to_area', ARGV[7], 'actor', actor, 'ts_ms', now)

@@ -1,4 +1,4 @@
-"""Scenarios 1 and 2: the bare Lua claim against Redis, and `claim_nearest` as a ratio to it.
+"""Scenarios 1 and 2: the bare Lua claim against Redis, and `claim_plan` as a ratio to it.
 
 Both claim from the same fleet layout at the same points with the same concurrency, through the
 same asyncio client, so the ratio is the cost of what the dispatch claim does beyond the bare one
@@ -21,7 +21,8 @@ from redis.asyncio import Redis
 from cad.events import Grade
 from cad.keys import AreaKeys, GlobalKeys
 from cad.settings import Settings
-from dispatch.claims import claim_nearest, plan_nearest
+from dispatch.claims import plan_nearest
+from dispatch.lua.claim_plan import claim_plan
 from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_fleet
 from loadtests.bench.stats import Figures, figures
@@ -96,7 +97,7 @@ async def bare_run(redis: Redis, settings: Settings, load: ClaimLoad, seed: int)
 
 
 async def dispatch_run(redis: Redis, settings: Settings, load: ClaimLoad, seed: int) -> Figures:
-    """Scenario 2: `claim_nearest` on a fleet registered with `register_unit`, one fresh area."""
+    """Scenario 2: `claim_plan` on a fleet registered with `register_unit`, one fresh area."""
     area = f"BN{uuid.uuid4().hex[:6]}"
     keys = AreaKeys(area)
     scripts = register_scripts(redis)
@@ -114,7 +115,7 @@ async def dispatch_run(redis: Redis, settings: Settings, load: ClaimLoad, seed: 
 
     async def claim(i: int) -> object:
         lon, lat = targets[i]
-        return await claim_nearest(scripts, plan_nearest(
+        return await claim_plan(scripts, plan_nearest(
             area=area, ref=f"R{i}", lon=lon, lat=lat, grade=Grade.IMMEDIATE,
             received_ms=now_ms, radii_m=settings.search_radii_m, now_ms=now_ms, actor="bench",
         ))  # fmt: skip

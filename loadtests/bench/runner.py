@@ -97,7 +97,7 @@ async def _claims(redis: Redis, plan: Plan) -> tuple[Scenario, Scenario]:
     raw = Scenario("1", "raw Redis: bare GEOSEARCH + claim Lua", measured=median_of(bare))
     raw.target = "baseline"
     raw.notes.append(f"{plan.claims.concurrency} concurrent claimers, {plan.claims.units} units")
-    claim = Scenario("2", "dispatch.claims.claim_nearest vs (1)", median_of(ours), median_of(bare))
+    claim = Scenario("2", "dispatch.lua.claim_plan vs (1)", median_of(ours), median_of(bare))
     claim.target = f"throughput >= {CLAIM_RATIO_TARGET}x the bare claim"
     claim.met = (claim.ratio or 0.0) >= CLAIM_RATIO_TARGET
     return raw, claim

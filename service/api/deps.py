@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from cad.errors import NotFoundError
 from cad.incident_record import IncidentRecord
 from cad.unreadable import UnreadableRecords
-from dispatch.incident_store import find_incident
+from callhandling.incidents import find_incident
 from service.runtime import Runtime
 
 

@@ -7,11 +7,10 @@ from typing import Literal
 
 from fastapi import APIRouter, Query
 
-from cad.incident_record import IncidentRecord
+from cad.incident_record import IncidentRecord, IncidentStatus
 from callhandling.clocks import TARGET_S, Clocks, clocks
 from callhandling.grading import GradeDecision
 from callhandling.incident_service import IncidentService
-from callhandling.lifecycle import IncidentStatus
 from callhandling.queue import open_incidents, pending_queue, queue_alarms
 from service.api.deps import IncidentDep, RuntimeDep, UnreadableDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
@@ -35,7 +34,7 @@ _PREDICT_FOR = 20
 
 
 def _service(runtime: Runtime) -> IncidentService:
-    return IncidentService(runtime.redis, runtime.scripts, runtime.dispatcher)
+    return IncidentService(runtime.redis, runtime.call_scripts, runtime.dispatcher)
 
 
 async def _clocks(runtime: Runtime, incident: IncidentRecord, *, predict: bool) -> Clocks:

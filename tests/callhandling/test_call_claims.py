@@ -12,7 +12,8 @@ from cad.events import CallEvent, CallSource, Grade, Location
 from cad.keys import AreaKeys, GlobalKeys
 from cad.settings import Settings
 from callhandling.call_claims import CallClaim, CallIdConflictError, claim_of, conflict_reason
-from callhandling.incidents import Outcome, look_around
+from callhandling.incidents import Outcome
+from callhandling.surroundings import look_around
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
 from tests.helpers import running_runtime
@@ -87,7 +88,7 @@ async def test_a_claim_left_by_a_crash_refuses_a_differing_copy_and_takes_its_ow
     claim = claim_of(first, "CW", settings.cli_salt)
     retention_s = settings.caller_data_retention_s
     around = await look_around(
-        redis, scripts, area="CW", call_id="C-1", lon=WESTMINSTER[0], lat=WESTMINSTER[1],
+        redis, area="CW", call_id="C-1", lon=WESTMINSTER[0], lat=WESTMINSTER[1],
         radius_m=1500, claim=claim, retention_s=retention_s,
     )  # fmt: skip
     assert (around.first_claim, around.known_ref) == (None, None)  # claimed, nothing recorded
@@ -113,7 +114,7 @@ async def test_the_same_call_located_in_another_area_goes_to_the_area_that_claim
     area of the first claim records it, once, whether or not it had recorded it yet."""
     async with running_runtime(settings) as runtime:
         await look_around(
-            redis, runtime.scripts, area="CW", call_id="C-1", lon=WESTMINSTER[0],
+            redis, area="CW", call_id="C-1", lon=WESTMINSTER[0],
             lat=WESTMINSTER[1], radius_m=1500,
             claim=claim_of(event(), "CW", settings.cli_salt),
             retention_s=settings.caller_data_retention_s,

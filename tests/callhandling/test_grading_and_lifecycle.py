@@ -8,8 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from cad.events import Grade
+from cad.incident_record import FINAL, OPEN, IncidentStatus
 from callhandling.grading import GradeDecision, Level, Thrive, suggest_grade
-from callhandling.lifecycle import FINAL, OPEN, IncidentStatus, is_open, may_move
+from callhandling.lifecycle import is_open, may_move
 
 L = Level
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from cad.incident_record import IncidentRecord
+from cad.incident_record import IncidentRecord, read_incident
 from cad.incident_types import load_catalogue
 from cad.keys import AreaKeys, GlobalKeys
 from cad.topics import Topics
 from dispatch.dispatcher import Dispatcher
-from dispatch.incident_store import read_incident
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, register_unit
 

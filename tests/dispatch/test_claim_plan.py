@@ -7,7 +7,8 @@ from redis.asyncio import Redis
 from cad.events import Grade, UnitStatus
 from cad.incident_types import Requirement
 from cad.keys import AreaKeys
-from dispatch.claims import ClaimOutcome, ClaimResult, claim_nearest, plan_nearest
+from dispatch.claims import ClaimOutcome, ClaimResult, plan_nearest
+from dispatch.lua.claim_plan import claim_plan
 from dispatch.scripts import DispatchScripts
 from dispatch.unit_status import apply_status
 from dispatch.units import Unit, UnitType, register_unit
@@ -35,7 +36,7 @@ async def _incident(redis: Redis, ref: str) -> None:
 async def _claim(
     scripts: DispatchScripts, ref: str, plan: tuple[Requirement, ...], min_fix_ms: int = 0
 ) -> ClaimResult:
-    return await claim_nearest(scripts, plan_nearest(
+    return await claim_plan(scripts, plan_nearest(
         area=AREA, ref=ref, lon=SCENE[0], lat=SCENE[1], grade=Grade.IMMEDIATE,
         received_ms=5, radii_m=(500, 2_000, 20_000), now_ms=10_000, actor="test", plan=plan,
         min_fix_ms=min_fix_ms,

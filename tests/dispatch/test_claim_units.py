@@ -6,7 +6,8 @@ from redis.asyncio import Redis
 
 from cad.events import Grade, UnitStatus
 from cad.keys import AreaKeys
-from dispatch.claims import ClaimOutcome, ClaimResult, NamedPick, claim_units, pending_score
+from dispatch.claims import ClaimOutcome, ClaimResult, NamedPick, pending_score
+from dispatch.lua.claim_units import claim_units
 from dispatch.scripts import DispatchScripts
 from dispatch.unit_status import apply_status
 from dispatch.units import Unit, register_unit

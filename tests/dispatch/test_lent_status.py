@@ -9,6 +9,7 @@ from cad.incident_types import Requirement
 from cad.keys import AreaKeys, GlobalKeys
 from dispatch.claims import ClaimOutcome
 from dispatch.lent_status import apply_lent_status, borrowing_area
+from dispatch.lua.set_unit_status import StatusOutcome, UnitStatusAnswer
 from dispatch.mutual_aid import borrow_plan
 from dispatch.scripts import DispatchScripts
 from dispatch.unit_status import apply_status
@@ -32,7 +33,7 @@ async def _lend(redis: Redis, scripts: DispatchScripts, count: int = 1) -> None:
 
 async def _report(
     redis: Redis, scripts: DispatchScripts, callsign: str, status: UnitStatus
-) -> tuple[str, str, str]:
+) -> UnitStatusAnswer:
     area = (await redis.hget(GlobalKeys().unit_area, callsign)) or ""
     home = await borrowing_area(
         redis, area=area, ref=await redis.hget(AreaKeys(area).unit_incident, callsign) or ""
@@ -53,7 +54,7 @@ async def test_the_borrowed_incident_follows_its_lent_unit(
         (UnitStatus.ON_SCENE, "on_scene"),
         (UnitStatus.AVAILABLE, "closed"),
     ):
-        assert (await _report(redis, scripts, "CS01", status))[0] == "ok"
+        assert (await _report(redis, scripts, "CS01", status)).outcome is StatusOutcome.OK
         assert await redis.hget(CW.incident(REF), "status") == incident_status
     assert await redis.hget(CS.unit_status, "CS01") == "available"
     assert await redis.zscore(CS.available, "CS01") is not None
@@ -85,7 +86,7 @@ async def test_a_closed_incident_stays_closed_while_its_lent_unit_clears(
     await _lend(redis, scripts)
     await redis.hset(CW.incident(REF), "status", "closed")
     for status in (UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.AVAILABLE):
-        assert (await _report(redis, scripts, "CS01", status))[0] == "ok"
+        assert (await _report(redis, scripts, "CS01", status)).outcome is StatusOutcome.OK
         assert await redis.hget(CW.incident(REF), "status") == "closed"
     assert await redis.hget(CW.incident(REF), "borrowed") == ""
     assert await redis.hget(CS.unit_status, "CS01") == "available"
@@ -95,8 +96,8 @@ async def test_an_illegal_report_changes_neither_side(
     redis: Redis, scripts: DispatchScripts
 ) -> None:
     await _lend(redis, scripts)
-    outcome, previous, _ = await _report(redis, scripts, "CS01", UnitStatus.OFF_DUTY)
-    assert (outcome, previous) == ("rejected", "assigned")
+    refused = await _report(redis, scripts, "CS01", UnitStatus.OFF_DUTY)
+    assert (refused.outcome, refused.before) == (StatusOutcome.REJECTED, "assigned")
     assert await redis.hget(CW.incident(REF), "status") == "dispatched"
     assert "borrowed_unit_status" not in await audit_types(redis, "CW")
 
@@ -134,3 +135,33 @@ async def test_the_lending_area_does_not_preempt_a_lent_unit(
     assert await redis.hget(CS.unit_incident, "CS01") == REF
     assert not await redis.exists(CS.incident(REF))
     assert await redis.zscore(CS.pending, REF) is None
+
+
+async def test_one_status_script_serves_a_local_unit_and_a_lent_one(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    """set_unit_status.lua with the unit's incident (local: it follows the unit) and without it
+    (lent: the unit side alone, audited with the area the incident lives in)."""
+    await _lend(redis, scripts)
+    home = await add_incident(redis, "HOME", area="CS", status="new", where=(-0.1145, 51.4613))
+    assert (await dispatcher_for(redis, scripts).dispatch(home, actor="auto")).callsign == "CS02"
+    for callsign in ("CS01", "CS02"):
+        change = await apply_status(
+            redis, scripts, area="CS", callsign=callsign, status=UnitStatus.EN_ROUTE, now_ms=30,
+            actor=f"mdt:{callsign}",
+        )  # fmt: skip
+        assert change.applied, change
+    entries = {
+        f["callsign"]: f for _, f in await redis.xrange(CS.audit) if f["type"] == "unit_status"
+    }
+    assert entries["CS01"] == {
+        "type": "unit_status", "callsign": "CS01", "status": "en_route", "previous": "assigned",
+        "ref": REF, "to_area": "CW", "actor": "mdt:CS01", "ts_ms": "30",
+    }  # fmt: skip
+    assert entries["CS02"] == {
+        "type": "unit_status", "callsign": "CS02", "status": "en_route", "previous": "assigned",
+        "ref": "HOME", "actor": "mdt:CS02", "ts_ms": "30",
+    }  # fmt: skip
+    assert await redis.hget(CS.incident("HOME"), "status") == "en_route"
+    assert await redis.hget(CW.incident(REF), "status") == "en_route"
+    assert not await redis.exists(CS.incident(REF))

@@ -11,7 +11,8 @@ from redis.asyncio import Redis
 from cad.events import Grade, UnitStatus
 from cad.keys import AreaKeys
 from cad.settings import Settings
-from dispatch.claims import ClaimOutcome, ClaimResult, claim_nearest, plan_nearest
+from dispatch.claims import ClaimOutcome, ClaimResult, plan_nearest
+from dispatch.lua.claim_plan import claim_plan
 from dispatch.scripts import DispatchScripts, register_scripts
 from dispatch.unit_status import StatusChange, apply_status
 from dispatch.units import Unit, register_unit
@@ -38,7 +39,7 @@ async def _add_incident(redis: Redis, ref: str, grade: str = "I") -> None:
 
 
 async def _claim(scripts: DispatchScripts, ref: str, radii: tuple[int, ...] = RADII) -> ClaimResult:
-    return await claim_nearest(scripts, plan_nearest(
+    return await claim_plan(scripts, plan_nearest(
         area=AREA, ref=ref, lon=TRAFALGAR[0], lat=TRAFALGAR[1], grade=Grade.IMMEDIATE,
         received_ms=1000, radii_m=radii, now_ms=2000, actor="test",
     ))  # fmt: skip
@@ -128,7 +129,7 @@ async def test_100_concurrent_claims_for_10_units(
         per_client = [register_scripts(c) for c in clients]
         results = await asyncio.gather(
             *(
-                claim_nearest(
+                claim_plan(
                     per_client[i % len(per_client)],
                     plan_nearest(
                         area=AREA,

@@ -11,19 +11,31 @@ import pytest
 from redis.asyncio import Redis
 
 from cad.errors import NotFoundError
-from cad.events import UnitStatus
-from cad.incident_record import IncidentRecord
+from cad.events import Grade, UnitStatus
+from cad.incident_record import IncidentRecord, IncidentStatus
 from cad.keys import AreaKeys
 from callhandling.incident_service import IncidentService
-from callhandling.lifecycle import ClosingCode, IncidentStatus
+from callhandling.incidents import Outcome
+from callhandling.lifecycle import ClosingCode
+from callhandling.lua.grade_incident import Grading, grade_incident
+from callhandling.lua.link_call import Linking, queue_link_call
+from callhandling.lua.move_call import Move, move_call
+from callhandling.lua.set_incident_status import StatusSet, set_incident_status
+from callhandling.scripts import register_call_scripts
 from dispatch.acks import DueTasking, escalate
-from dispatch.claims import NamedPick, claim_nearest, claim_units, plan_nearest
-from dispatch.lenders import Loan
-from dispatch.mutual_aid import attach_borrowed
-from dispatch.scripts import DispatchScripts
+from dispatch.claims import NamedPick, plan_nearest
+from dispatch.lua.attach_borrowed import Attachment, attach_borrowed
+from dispatch.lua.borrowed_unit_status import BorrowedStatusAnswer, borrowed_unit_status
+from dispatch.lua.claim_plan import claim_plan
+from dispatch.lua.claim_units import claim_units
+from dispatch.lua.drop_borrowed_unit import BorrowedUnitDropped, drop_borrowed_unit
+from dispatch.lua.escalate_tasking import TaskingEscalation, escalate_tasking
+from dispatch.lua.set_unit_status import StatusOutcome, UnitStatusAnswer, set_unit_status
+from dispatch.scripts import DispatchScripts, register_scripts
 from dispatch.unit_status import apply_status
 from dispatch.units import Unit, register_unit
 from tests.dispatch.mutual_aid_fixtures import add_incident, dispatcher_for
+from transport.scripts import Batch
 
 CW = AreaKeys("CW")
 GONE = "CAD 0404/23NOV26"  # an incident that exists nowhere
@@ -55,131 +67,124 @@ def _gone_record() -> IncidentRecord:
     )  # fmt: skip
 
 
-Call = Callable[[DispatchScripts], Awaitable[Any]]
+Call = Callable[[Redis], Awaitable[Any]]
 
 
-async def _escalate_tasking(s: DispatchScripts) -> Any:
-    return await s.escalate_tasking(
-        keys=[
-            CW.unit_status, CW.unit_incident, CW.unit_tasking, CW.available, CW.incident(GONE),
-            CW.audit, CW.unit_since, CW.unit_by,
-        ],
-        args=["A1", "t1", 5000, "test", 2000, GONE],
+async def _escalate_tasking(redis: Redis) -> Any:
+    return await escalate_tasking(
+        register_scripts(redis), area="CW", callsign="A1", tasking_id="t1", ref=GONE,
+        now_ms=5000, cutoff_ms=2000, actor="test",
     )  # fmt: skip
 
 
-async def _drop_borrowed_unit(s: DispatchScripts) -> Any:
-    return await s.drop_borrowed_unit(
-        keys=[CW.incident(GONE), CW.audit], args=[GONE, "A1", "t1", 5000, "test", "CS"]
-    )
-
-
-async def _set_unit_status(s: DispatchScripts) -> Any:
-    return await s.set_unit_status(
-        keys=[
-            CW.unit_status, CW.unit_incident, CW.positions, CW.available, CW.incident(GONE),
-            CW.audit, CW.unit_since, CW.unit_by,
-        ],
-        args=["A1", "en_route", 5000, "mdt:A1", GONE, "en_route", "assigned"],
+async def _drop_borrowed_unit(redis: Redis) -> Any:
+    return await drop_borrowed_unit(
+        register_scripts(redis), area="CW", ref=GONE, callsign="A1", tasking_id="t1",
+        lending_area="CS", now_ms=5000, actor="test",
     )  # fmt: skip
 
 
-async def _borrowed_unit_status(s: DispatchScripts) -> Any:
-    return await s.borrowed_unit_status(
-        keys=[CW.incident(GONE), CW.unit_incident, CW.audit],
-        args=[GONE, "CS01", "en_route", "en_route", 5000, "mdt:CS01", "CS"],
-    )
+async def _set_unit_status(redis: Redis) -> Any:
+    return await set_unit_status(
+        register_scripts(redis), area="CW", callsign="A1", status=UnitStatus.EN_ROUTE, ref=GONE,
+        incident_area="CW", now_ms=5000, actor="mdt:A1",
+    )  # fmt: skip
 
 
-async def _claim_plan(s: DispatchScripts) -> Any:
+async def _borrowed_unit_status(redis: Redis) -> Any:
+    return await borrowed_unit_status(
+        register_scripts(redis), area="CW", ref=GONE, callsign="CS01",
+        status=UnitStatus.EN_ROUTE, lending_area="CS", now_ms=5000, actor="mdt:CS01",
+    )  # fmt: skip
+
+
+async def _claim_plan(redis: Redis) -> Any:
     claim = plan_nearest(
         area="CW", ref=GONE, lon=WHERE[0], lat=WHERE[1], grade=None, received_ms=1,
         radii_m=(1_000,), now_ms=5000, actor="test",
     )  # fmt: skip
-    return (await claim_nearest(s, claim)).outcome.value
+    return (await claim_plan(register_scripts(redis), claim)).outcome.value
 
 
-async def _claim_units(s: DispatchScripts) -> Any:
+async def _claim_units(redis: Redis) -> Any:
     result = await claim_units(
-        s, area="CW", ref=GONE, picks=(NamedPick("F1"),), now_ms=5000, actor="t", reason="r"
-    )
+        register_scripts(redis), area="CW", ref=GONE, picks=(NamedPick("F1"),), now_ms=5000,
+        actor="t", reason="r",
+    )  # fmt: skip
     return result.outcome.value
 
 
-async def _preempt_from_a_missing_incident(s: DispatchScripts) -> Any:
+async def _preempt_from_a_missing_incident(redis: Redis) -> Any:
     # The unit's incident is not in this slot: it is not ours to take, and GONE is not written.
     result = await claim_units(
-        s, area="CW", ref=HERE, picks=(NamedPick("A1", GONE),), now_ms=5000, actor="t",
-        reason="pre-emption",
+        register_scripts(redis), area="CW", ref=HERE, picks=(NamedPick("A1", GONE),),
+        now_ms=5000, actor="t", reason="pre-emption",
     )  # fmt: skip
     return result.outcome.value
 
 
-async def _attach_borrowed(s: DispatchScripts) -> Any:
-    loans = (Loan("CS01", "CS", 100.0),)
-    outcome, _, _ = await attach_borrowed(
-        s, incident=_gone_record(), loans=loans, taskings={"CS01": "t9"}, now_ms=5000, actor="t"
-    )
-    return outcome
-
-
-async def _set_incident_status(s: DispatchScripts) -> Any:
-    return await s.set_incident_status(
-        keys=[CW.incident(GONE), CW.unit_incident, CW.pending, CW.open_incidents, CW.audit],
-        args=[GONE, "closed", 5000, "test", "resolved", "", 1, "new", "pending"],
-    )
-
-
-async def _grade_incident(s: DispatchScripts) -> Any:
-    return await s.grade_incident(
-        keys=[CW.incident(GONE), CW.pending, CW.audit],
-        args=[GONE, "I", "I", "test", "test", 5000, 1, "{}"],
-    )
-
-
-async def _link_call(s: DispatchScripts) -> Any:
-    return await s.link_call(
-        keys=[CW.call("c-new"), CW.incident(GONE), CW.incident_calls(GONE), CW.audit],
-        args=[GONE, 5000, "test", 0.9, "near", 1, "", 60, "call_id", "c-new"],
-    )
-
-
-async def _move_call_to_a_missing_incident(s: DispatchScripts) -> Any:
-    return await s.move_call(
-        keys=[
-            CW.call("c-1"), CW.incident(GONE), CW.incident_calls(GONE), CW.incident(HERE),
-            CW.incident_calls(HERE), CW.pending, CW.open_incidents, CW.audit,
-        ],
-        args=["c-1", GONE, HERE, 5000, "test"],
+async def _attach_borrowed(redis: Redis) -> Any:
+    return await attach_borrowed(
+        register_scripts(redis), area="CW", ref=GONE, loans=[("CS01", "t9", "CS")], now_ms=5000,
+        actor="t",
     )  # fmt: skip
 
 
-async def _move_call_from_a_missing_incident(s: DispatchScripts) -> Any:
-    return await s.move_call(
-        keys=[
-            CW.call("c-gone"), CW.incident(HERE), CW.incident_calls(HERE), CW.incident(GONE),
-            CW.incident_calls(GONE), CW.pending, CW.open_incidents, CW.audit,
-        ],
-        args=["c-gone", HERE, GONE, 5000, "test"],
+async def _set_incident_status(redis: Redis) -> Any:
+    return await set_incident_status(
+        register_call_scripts(redis), area="CW", ref=GONE, target=IncidentStatus.CLOSED,
+        allowed_from=(IncidentStatus.NEW, IncidentStatus.PENDING), closing_code="resolved",
+        note="", pending_score=1, now_ms=5000, actor="test",
+    )  # fmt: skip
+
+
+async def _grade_incident(redis: Redis) -> Any:
+    return await grade_incident(
+        register_call_scripts(redis), area="CW", ref=GONE, grade=Grade.IMMEDIATE,
+        suggested=Grade.IMMEDIATE, reason="test", thrive_json="{}", pending_score=1,
+        now_ms=5000, actor="test",
+    )  # fmt: skip
+
+
+async def _link_call(redis: Redis) -> Any:
+    batch = Batch()
+    linking = queue_link_call(
+        batch, area="CW", ref=GONE, call_id="c-new", call={"call_id": "c-new"}, score=0.9,
+        reasons="near", received_ms=1, cli_hash=None, now_ms=5000, actor="test", keep_call_s=60,
+    )  # fmt: skip
+    return linking.answer(await batch.run(redis))
+
+
+async def _move_call_to_a_missing_incident(redis: Redis) -> Any:
+    return await move_call(
+        register_call_scripts(redis), area="CW", call_id="c-1", target_ref=GONE,
+        source_ref=HERE, now_ms=5000, actor="test",
+    )  # fmt: skip
+
+
+async def _move_call_from_a_missing_incident(redis: Redis) -> Any:
+    return await move_call(
+        register_call_scripts(redis), area="CW", call_id="c-gone", target_ref=HERE,
+        source_ref=GONE, now_ms=5000, actor="test",
     )  # fmt: skip
 
 
 CASES: list[tuple[Call, Any]] = [
-    (_escalate_tasking, ["missing", GONE, "", ""]),
-    (_drop_borrowed_unit, ["missing", "", ""]),
-    (_set_unit_status, ["missing", "assigned", GONE]),
-    (_borrowed_unit_status, ["missing", f"no incident {GONE}"]),
+    (_escalate_tasking, TaskingEscalation("missing", GONE, (), 0, "")),
+    (_drop_borrowed_unit, BorrowedUnitDropped("missing", (), 0, "")),
+    (_set_unit_status, UnitStatusAnswer(StatusOutcome.MISSING, "assigned", GONE, "")),
+    (_borrowed_unit_status, BorrowedStatusAnswer("missing", f"no incident {GONE}")),
     (_claim_plan, "missing"),
     (_claim_units, "missing"),
     (_preempt_from_a_missing_incident, "rejected"),
-    (_attach_borrowed, "missing"),
-    (_set_incident_status, ["missing", "", ""]),
-    (_grade_incident, ["missing", "", ""]),
-    (_link_call, [-1, "missing"]),
-    (_move_call_to_a_missing_incident, ["missing", f"ref: no incident {GONE}"]),
+    (_attach_borrowed, Attachment("missing", f"no incident {GONE}")),
+    (_set_incident_status, StatusSet("missing", "", "")),
+    (_grade_incident, Grading("missing", "", "", "")),
+    (_link_call, Linking(Outcome.RETRY, GONE, {}, "missing")),
+    (_move_call_to_a_missing_incident, Move("missing", f"ref: no incident {GONE}")),
     (
         _move_call_from_a_missing_incident,
-        ["missing", f"call_id: its incident {GONE} does not exist"],
+        Move("missing", f"call_id: its incident {GONE} does not exist"),
     ),
 ]
 
@@ -192,7 +197,7 @@ async def test_a_script_on_a_missing_incident_creates_nothing(
 ) -> None:
     await _world(redis, scripts)
     before = await _snapshot(redis)
-    assert await run(scripts) == answer
+    assert await run(redis) == answer
     assert await _snapshot(redis) == before
     assert not await redis.exists(CW.incident(GONE))
 
@@ -248,7 +253,7 @@ async def test_the_incident_actions_answer_not_found_for_an_incident_gone_meanwh
     redis: Redis, scripts: DispatchScripts
 ) -> None:
     await _world(redis, scripts)
-    service = IncidentService(redis, scripts, dispatcher_for(redis, scripts))
+    service = IncidentService(redis, register_call_scripts(redis), dispatcher_for(redis, scripts))
     with pytest.raises(NotFoundError):
         await service.set_status(
             _gone_record(), IncidentStatus.CLOSED, code=ClosingCode.RESOLVED, note="",

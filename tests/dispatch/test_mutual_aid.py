@@ -14,8 +14,9 @@ from cad.keys import AreaKeys
 from cad.settings import Settings
 from cad.topics import Topics
 from dispatch.claims import ClaimOutcome
-from dispatch.lenders import Loan
-from dispatch.mutual_aid import borrow_plan, lend_units, return_lent
+from dispatch.lua.lend_units import Lending, lend_units
+from dispatch.lua.return_lent import return_lent
+from dispatch.mutual_aid import borrow_plan
 from dispatch.scripts import DispatchScripts, register_scripts
 from tests.dispatch.mutual_aid_fixtures import (
     RADII,
@@ -131,12 +132,11 @@ async def test_a_lending_step_is_all_or_none(redis: Redis, scripts: DispatchScri
     await add_fleet(redis, scripts)
     await redis.hset(CS.unit_status, "CS02", "off_duty")
     incident = await add_incident(redis, "ALL")
-    loans = (Loan("CS01", "CS", 1.0), Loan("CS02", "CS", 2.0))
-    outcome, detail = await lend_units(
-        scripts, area="CS", incident=incident, loans=loans, taskings={"CS01": "t1", "CS02": "t2"},
-        now_ms=1, actor="test",
+    lending = await lend_units(
+        scripts, area="CS", to_area=incident.area, ref=incident.ref,
+        taskings=[("CS01", "t1"), ("CS02", "t2")], now_ms=1, actor="test",
     )  # fmt: skip
-    assert (outcome, detail) == ("rejected", "CS02: not available: off_duty")
+    assert lending == Lending(False, "CS02", "not available: off_duty")
     assert await redis.hget(CS.unit_status, "CS01") == "available"
     assert "unit_lent" not in await audit_types(redis, "CS")
 
@@ -146,22 +146,22 @@ async def test_compensation_leaves_a_unit_that_moved_on_alone(
 ) -> None:
     await add_fleet(redis, scripts)
     incident = await add_incident(redis, "MOVED")
-    loans = (Loan("CS01", "CS", 1.0),)
-    await lend_units(
-        scripts, area="CS", incident=incident, loans=loans, taskings={"CS01": "t1"}, now_ms=1,
-        actor="test",
+    lent = await lend_units(
+        scripts, area="CS", to_area=incident.area, ref=incident.ref, taskings=[("CS01", "t1")],
+        now_ms=1, actor="test",
     )  # fmt: skip
+    assert lent == Lending(True, "", "")
     stale = await return_lent(
-        scripts, area="CS", ref="MOVED", loans=loans, taskings={"CS01": "an older tasking"},
-        now_ms=2, actor="test", reason="test",
+        scripts, area="CS", ref="MOVED", taskings=[("CS01", "an older tasking")],
+        reason="test", now_ms=2, actor="test",
     )  # fmt: skip
-    assert stale == []
+    assert stale == ()
     assert await redis.hget(CS.unit_incident, "CS01") == "MOVED"
     released = await return_lent(
-        scripts, area="CS", ref="MOVED", loans=loans, taskings={"CS01": "t1"}, now_ms=3,
-        actor="test", reason="test",
+        scripts, area="CS", ref="MOVED", taskings=[("CS01", "t1")], reason="test", now_ms=3,
+        actor="test",
     )  # fmt: skip
-    assert released == ["CS01"]
+    assert released == ("CS01",)
     assert await redis.hget(CS.unit_status, "CS01") == "available"
 
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from cad.events import UnitStatus
+from cad.incident_record import read_incident
 from cad.keys import AreaKeys, GlobalKeys
-from dispatch.incident_store import read_incident
 from dispatch.lent_status import apply_lent_status, borrowing_area
 from dispatch.scripts import DispatchScripts, register_scripts
 from dispatch.unit_status import apply_status

@@ -13,7 +13,9 @@ from redis.asyncio import Redis
 from cad.events import Grade, UnitStatus
 from cad.incident_types import DEFAULT_PLAN, Requirement
 from cad.keys import AreaKeys
-from dispatch.claims import NamedPick, claim_nearest, claim_units, plan_nearest
+from dispatch.claims import NamedPick, plan_nearest
+from dispatch.lua.claim_plan import claim_plan
+from dispatch.lua.claim_units import claim_units
 from dispatch.scripts import DispatchScripts, register_scripts
 from dispatch.unit_status import apply_status
 from dispatch.units import Unit, register_unit
@@ -106,7 +108,7 @@ async def _step(redis: Redis, scripts: DispatchScripts, model: AreaModel, op: Op
         await _report(redis, scripts, model, op.callsign, UnitStatus.AVAILABLE)
     elif isinstance(op, Claim):
         expected, expected_units = model.claim_nearest(op.ref, op.plan)
-        result = await claim_nearest(scripts, plan_nearest(
+        result = await claim_plan(scripts, plan_nearest(
             area=AREA, ref=op.ref, lon=SCENE[0], lat=SCENE[1],
             grade=Grade(model.incidents[op.ref].grade), received_ms=1, radii_m=(300, 5_000),
             now_ms=10, actor="prop", plan=op.plan,

@@ -15,6 +15,7 @@
 -- returns {1, ref, fields}  created; fields: the new incident's hash (HGETALL: name, value ...)
 --         {0, ref}          the call was already recorded (a replay): that incident
 --         {2, ''}           an incident opened nearby meanwhile: search for duplicates again
+-- From the prelude: record_call.
 local existing = redis.call('HGET', KEYS[1], 'incident_ref')
 if existing then
   return {0, existing}
@@ -28,15 +29,8 @@ for name, value in pairs(cjson.decode(ARGV[8])) do
   incident[#incident + 1] = name
   incident[#incident + 1] = value
 end
-local call = {'incident_ref', ref, 'linked', 'created'}
-for name, value in pairs(cjson.decode(ARGV[9])) do
-  call[#call + 1] = name
-  call[#call + 1] = value
-end
 redis.call('HSET', KEYS[2], unpack(incident))
-redis.call('HSET', KEYS[1], unpack(call))
--- Here, not after the script: no moment, and no crash, leaves caller data without its expiry.
-redis.call('EXPIRE', KEYS[1], ARGV[10])
+record_call(KEYS[1], {'incident_ref', ref, 'linked', 'created'}, ARGV[9], ARGV[10])
 redis.call('ZADD', KEYS[5], ARGV[7], redis.call('HGET', KEYS[1], 'call_id'))
 redis.call('GEOADD', KEYS[4], ARGV[5], ARGV[6], ref)
 for i = 6, #KEYS do

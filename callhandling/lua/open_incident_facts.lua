@@ -3,19 +3,16 @@
 -- closed (or whose hash is gone) is dropped from the open set, which is tidied lazily.
 -- KEYS[1] open incidents geo set  cad:{area}:open
 -- KEYS[2..] incident hashes       cad:{area}:incident:{ref}, one for each ref below
--- ARGV[1] the open statuses, comma separated; ARGV[2..] the refs, in the order of KEYS[2..]
+-- ARGV[1..] the refs, in the order of KEYS[2..]
 -- returns a flat list, seven entries an open incident: ref, lon, lat, radius_m, received_ms,
 --         incident_type, cli_hashes ('' where the hash holds none)
-local open = {}
-for status in string.gmatch(ARGV[1], '[^,]+') do
-  open[status] = true
-end
+-- From the prelude: OPEN.
 local out = {}
 for i = 2, #KEYS do
-  local ref = ARGV[i]
+  local ref = ARGV[i - 1]
   local f = redis.call('HMGET', KEYS[i], 'status', 'lon', 'lat', 'radius_m', 'received_ms',
     'incident_type', 'cli_hashes')
-  if f[1] and open[f[1]] then
+  if f[1] and OPEN[f[1]] then
     out[#out + 1] = ref
     for k = 2, 7 do
       out[#out + 1] = f[k] or ''

@@ -14,6 +14,7 @@
 --         {'rejected', reason}
 --         {'missing', reason}   the target or the source incident does not exist: nothing
 --                               changed (no incident hash is created)
+-- From the prelude: OPEN.
 local call_id, target, source = ARGV[1], ARGV[2], ARGV[3]
 local current = redis.call('HGET', KEYS[1], 'incident_ref')
 if not current then
@@ -32,8 +33,7 @@ end
 if redis.call('EXISTS', KEYS[4]) == 0 then
   return {'missing', 'call_id: its incident ' .. source .. ' does not exist'}
 end
-local open = {new = true, pending = true, dispatched = true, en_route = true, on_scene = true}
-if not open[target_status] then
+if not OPEN[target_status] then
   return {'rejected', 'ref: the incident is not open'}
 end
 local calls_left = redis.call('ZCARD', KEYS[5]) - 1

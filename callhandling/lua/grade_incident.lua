@@ -7,12 +7,12 @@
 -- returns {'ok', previous grade or '', status}
 --         {'rejected', status, reason}
 --         {'missing', '', ''}   no such incident: nothing changed (no hash is created)
+-- From the prelude: OPEN.
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then
   return {'missing', '', ''}
 end
-local open = {new = true, pending = true, dispatched = true, en_route = true, on_scene = true}
-if not open[status] then
+if not OPEN[status] then
   return {'rejected', status, 'a ' .. status .. ' incident cannot be graded'}
 end
 local previous = redis.call('HGET', KEYS[1], 'grade') or ''

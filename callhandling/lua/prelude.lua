@@ -1,0 +1,16 @@
+-- The prelude of every callhandling script, put in front of its own text when it is read
+-- (callhandling/lua/__init__.py), after the constants written there from the Python code:
+--   OPEN  the statuses of an open incident, as a set (cad/incident_record.py)
+
+-- Write a call record, which holds the caller's data, and its expiry together: no moment, and
+-- no crash, leaves caller data without one. `fields`: the name, value list the script sets;
+-- `call_json`: the rest of the record, a JSON object of strings (one argument, not dozens, to
+-- pack and send).
+local function record_call(key, fields, call_json, keep_s)
+  for name, value in pairs(cjson.decode(call_json)) do
+    fields[#fields + 1] = name
+    fields[#fields + 1] = value
+  end
+  redis.call('HSET', key, unpack(fields))
+  redis.call('EXPIRE', key, keep_s)
+end
