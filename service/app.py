@@ -13,6 +13,7 @@ from cad.settings import Settings, get_settings
 from service.api import (
     call_routes,
     dispatch_routes,
+    history_routes,
     incident_routes,
     ops_routes,
     unit_routes,
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(call_routes.router)
     app.include_router(dispatch_routes.router)
     app.include_router(incident_routes.router)
+    # Before the units': `/v1/units/{callsign}/history` is its own route.
+    app.include_router(history_routes.router)
     app.include_router(unit_routes.router)
     app.include_router(ops_routes.router)
     # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.

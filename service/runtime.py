@@ -30,6 +30,8 @@ from dispatch.mdt_consumer import MdtConsumer
 from dispatch.queue_sweep import QueueSweep
 from dispatch.scripts import DispatchScripts, register_scripts
 from geo import load_gazetteer
+from history.archiver import Archiver
+from history.store import HistoryStore
 from service.metrics import ServiceMetrics
 from transport.broker_security import redact_url
 from transport.mqtt import MqttLink, Route
@@ -117,6 +119,17 @@ class Runtime:
                 Route(t.all_status, t.all_status, 1, mdts.handle_status),
             ],
         )
+        # The history store (docs/history.md): None without CAD_DATABASE_URL.
+        self.history: HistoryStore | None = None
+        self.archiver: Archiver | None = None
+        if settings.database_url:
+            self.history = HistoryStore(settings.database_url, timeout_s=settings.network_timeout_s)
+            self.archiver = Archiver(
+                self.redis, self.history, batch=settings.archive_batch,
+                keep_audit_s=settings.archive_keep_audit_s,
+                incident_grace_s=settings.archive_incident_grace_s,
+            )  # fmt: skip
+        self._archive_task: asyncio.Task[None] | None = None
         self._link_task: asyncio.Task[None] | None = None
         self._intake_task: asyncio.Task[None] | None = None
         self._avl_task: asyncio.Task[None] | None = None
@@ -147,6 +160,12 @@ class Runtime:
         self._sweep_task = supervise.start_periodic(
             "queue-sweep", self.sweep.sweep_once, interval_s=settings.queue_sweep_interval_s
         )
+        if self.history is not None and self.archiver is not None:
+            await self.history.open()
+            self._archive_task = supervise.start_periodic(
+                "history-archiver", self.archiver.archive_once,
+                interval_s=settings.archive_interval_s,
+            )  # fmt: skip
         log(
             logger,
             logging.INFO,
@@ -164,6 +183,8 @@ class Runtime:
         await shutdown_step("ack_watch", cancel_and_wait(self._ack_task), network)
         await shutdown_step("geo_compaction", cancel_and_wait(self._compact_task), network)
         await shutdown_step("queue_sweep", cancel_and_wait(self._sweep_task), network)
+        # A round cut short commits nothing it had not finished: the next one picks it up.
+        await shutdown_step("history_archiver", cancel_and_wait(self._archive_task), network)
         # A call cut short here was never acknowledged: the broker gives it to the next holder.
         await shutdown_step("drain", self.pool.drain(within_s=grace), grace + network)
         # Then disconnect it and hand its lease over, so another replica takes the calls now.
@@ -177,6 +198,8 @@ class Runtime:
             await shutdown_step(
                 "avl_workers", self.avl_workers.stop(self._avl_task), grace + network
             )
+        if self.history is not None:
+            await shutdown_step("history_close", self.history.close(), network)
         await shutdown_step("redis_close", self.redis.aclose(), network)
         log(logger, logging.INFO, "runtime_stopped")
 

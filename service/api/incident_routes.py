@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -11,9 +12,12 @@ from cad.incident_record import IncidentRecord, IncidentStatus
 from callhandling.clocks import TARGET_S, Clocks, clocks
 from callhandling.grading import GradeDecision
 from callhandling.incident_service import IncidentService
+from callhandling.incidents import find_incident
 from callhandling.queue import open_incidents, pending_queue, queue_alarms
 from service.api.deps import IncidentDep, RuntimeDep, UnreadableDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
+from service.api.history_incidents import archived_detail, archived_page, full_chronology
+from service.api.history_schemas import ArchivedIncidents
 from service.api.schemas import (
     CloseIn,
     EndIn,
@@ -50,12 +54,34 @@ async def list_incidents(
     _: Reading,
     runtime: RuntimeDep,
     unreadable: UnreadableDep,
-    status: Literal["pending", "open"] = Query(
-        default="open", description="pending: the queue, by grade then age"
+    status: Literal["pending", "open", "closed", "cancelled", "referred", "archived"] = Query(
+        default="open",
+        description=(
+            "pending: the queue, by grade then age; closed, cancelled, referred (or archived: "
+            "all three): the history store's search, newest first, filtered by the parameters "
+            "below and paged by `cursor`"
+        ),
     ),
     limit: int = Query(default=200, ge=1, le=2_000),
-) -> IncidentList:
-    """The pending queue or all open incidents, by grade then age, with clocks and alarms."""
+    from_: Annotated[
+        datetime | None, Query(alias="from", description="created at or after")
+    ] = None,
+    to: Annotated[datetime | None, Query(description="created before")] = None,
+    area: str | None = Query(default=None, pattern=r"^[A-Za-z0-9_-]{1,16}$"),
+    type_: str | None = Query(default=None, alias="type", max_length=64),
+    grade: Literal["I", "S", "E", "R"] | None = Query(default=None),
+    result: str | None = Query(default=None, max_length=64, description="the closing code"),
+    q: str | None = Query(default=None, max_length=200, description="words of ref, type, notes"),
+    cursor: str | None = Query(default=None, max_length=512),
+) -> IncidentList | ArchivedIncidents:
+    """The pending queue or all open incidents, by grade then age, with clocks and alarms; or
+    the archived incidents that match (status closed, cancelled, referred or archived)."""
+    if status not in ("pending", "open"):
+        return await archived_page(
+            runtime, status=None if status == "archived" else status, created_from=from_,
+            created_to=to, area=area, incident_type=type_, grade=grade, result=result, q=q,
+            limit=limit, cursor=cursor,
+        )  # fmt: skip
     if status == "pending":
         found = await pending_queue(runtime.redis, limit=limit, unreadable=unreadable)
     else:
@@ -121,12 +147,19 @@ async def refer_incident(
 
 
 @router.get("/{ref:path}", responses=documented(*AUTHENTICATED, 404, 409, UNAVAILABLE))
-async def get_incident(_: Reading, incident: IncidentDep, runtime: RuntimeDep) -> IncidentDetail:
-    """One incident with its clocks, its calls and its full chronology."""
+async def get_incident(
+    _: Reading, ref: str, runtime: RuntimeDep, unreadable: UnreadableDep
+) -> IncidentDetail:
+    """One incident with its clocks, its calls and its full chronology; an incident archived
+    and gone from Redis comes from the history store, in the same shape."""
+    with unreadable.reported():
+        incident = await find_incident(runtime.redis, ref)
+    if incident is None:
+        return await archived_detail(runtime, ref)
     service = _service(runtime)
     return IncidentDetail(
         incident=incident,
         clocks=await _clocks(runtime, incident, predict=True),
         calls=await service.calls(incident),
-        chronology=await service.chronology(incident),
+        chronology=await full_chronology(runtime, incident, await service.chronology(incident)),
     )

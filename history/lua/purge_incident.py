@@ -1,0 +1,34 @@
+"""`purge_incident.lua`: an archived incident's hash and call list removed from Redis, if it is
+still final and closed when it was archived, with an `incident_archived` audit entry."""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+from redis.asyncio import Redis
+
+from cad.incident_record import FINAL
+from cad.keys import AreaKeys
+from transport.scripts import ScriptClient, read_script
+
+SCRIPT = read_script("history", "purge_incident")
+
+
+class Purged(NamedTuple):
+    """`purged`; `missing` (already gone); `changed` (not as archived), with why."""
+
+    outcome: Literal["purged", "missing", "changed"]
+    reason: str
+
+
+async def purge_incident(
+    redis: Redis, *, area: str, ref: str, closed_ms: int, now_ms: int
+) -> Purged:
+    """Remove the incident `ref` of `area` archived as closed at `closed_ms`, if still so."""
+    keys = AreaKeys(area)
+    outcome, reason = await ScriptClient(redis).run(
+        SCRIPT,
+        [keys.incident(ref), keys.incident_calls(ref), keys.audit],
+        [ref, closed_ms, now_ms, *sorted(FINAL)],
+    )
+    return Purged(outcome, str(reason))

@@ -1,0 +1,195 @@
+"""Reading the history store: archived incidents by filters (keyset pages, newest first), one
+archived incident with its chronology, and audit entries (by actor, callsign, ref, time).
+
+A page's cursor is the sort key of its last row, opaque to clients (base64url JSON); the next
+page is what sorts after it, so rows archived meanwhile never shift a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg import sql
+
+from history.store import Connection
+
+
+class BadCursorError(ValueError):
+    """A cursor this store did not hand out."""
+
+
+def encode_cursor(key: list[Any]) -> str:
+    """The opaque cursor of a sort key."""
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str, shape: tuple[type, ...]) -> list[Any]:
+    """The sort key a cursor holds, checked against the types expected; BadCursorError if not."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise BadCursorError("not a cursor this service handed out") from exc
+    if not isinstance(key, list) or len(key) != len(shape):
+        raise BadCursorError("not a cursor this service handed out")
+    for value, kind in zip(key, shape, strict=True):
+        # A boolean is never a number here either.
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise BadCursorError("not a cursor this service handed out")
+    return key
+
+
+def _ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def _time(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    """What an incident search asks for; None: any."""
+
+    status: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    area: str | None = None
+    incident_type: str | None = None
+    grade: str | None = None
+    result: str | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class ArchivedIncident:
+    """An archived incident: its stored hash and its calls (no caller number)."""
+
+    record: dict[str, str]
+    calls: list[dict[str, str]]
+
+
+async def search_incidents(
+    conn: Connection, where: IncidentFilter, *, limit: int, cursor: str | None
+) -> tuple[list[ArchivedIncident], str | None]:
+    """A page of archived incidents, newest created first, and the next page's cursor."""
+    conditions: list[sql.Composable] = []
+    params: list[Any] = []
+    columns = (
+        ("status", where.status), ("area", where.area), ("incident_type", where.incident_type),
+        ("grade", where.grade), ("result", where.result),
+    )  # fmt: skip
+    for column, value in columns:
+        if value is not None:
+            conditions.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+            params.append(value)
+    if where.created_from is not None:
+        conditions.append(sql.SQL("created_at >= %s"))
+        params.append(where.created_from)
+    if where.created_to is not None:
+        conditions.append(sql.SQL("created_at < %s"))
+        params.append(where.created_to)
+    if where.q:
+        conditions.append(sql.SQL("search @@ plainto_tsquery('simple', %s)"))
+        params.append(where.q)
+    if cursor is not None:
+        created_ms, ref = decode_cursor(cursor, (int, str))
+        conditions.append(sql.SQL("(created_at, ref) < (%s, %s)"))
+        params += [_time(created_ms), ref]
+    query = sql.SQL(
+        "SELECT record, calls, created_at, ref FROM incidents WHERE {}"
+        " ORDER BY created_at DESC, ref DESC LIMIT %s"
+    ).format(sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("true"))
+    found = await (await conn.execute(query, [*params, limit + 1])).fetchall()
+    page = [ArchivedIncident(row[0], row[1]) for row in found[:limit]]
+    last = found[limit - 1] if len(found) > limit else None
+    return page, None if last is None else encode_cursor([_ms(last[2]), last[3]])
+
+
+async def archived_incident(conn: Connection, ref: str) -> ArchivedIncident | None:
+    """One archived incident, or None."""
+    row = await (
+        await conn.execute("SELECT record, calls FROM incidents WHERE ref = %s", (ref,))
+    ).fetchone()
+    return None if row is None else ArchivedIncident(row[0], row[1])
+
+
+async def chronology(conn: Connection, ref: str) -> list[dict[str, str]]:
+    """Every archived audit entry about the incident, oldest first, with its stream id (the
+    shape of the chronology Redis gives)."""
+    found = await (
+        await conn.execute(
+            "SELECT entry_ms, entry_seq, fields FROM audit_entries WHERE refs @> ARRAY[%s]"
+            " ORDER BY entry_ms, entry_seq",
+            (ref,),
+        )
+    ).fetchall()
+    return [{"id": f"{r[0]}-{r[1]}", **r[2]} for r in found]
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an audit search asks for; None: any."""
+
+    actor: str | None = None
+    callsign: str | None = None
+    ref: str | None = None
+    ts_from: datetime | None = None
+    ts_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One archived audit entry."""
+
+    area: str
+    entry_id: str
+    ts: datetime
+    kind: str
+    ref: str | None
+    callsign: str | None
+    actor: str | None
+    fields: dict[str, str]
+
+
+async def search_audit(
+    conn: Connection, where: AuditFilter, *, limit: int, cursor: str | None
+) -> tuple[list[AuditRow], str | None]:
+    """A page of audit entries, newest first, and the next page's cursor."""
+    conditions: list[sql.Composable] = []
+    params: list[Any] = []
+    for column, value in (("actor", where.actor), ("callsign", where.callsign)):
+        if value is not None:
+            conditions.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
+            params.append(value)
+    if where.ref is not None:
+        conditions.append(sql.SQL("refs @> ARRAY[%s]"))
+        params.append(where.ref)
+    if where.ts_from is not None:
+        conditions.append(sql.SQL("ts >= %s"))
+        params.append(where.ts_from)
+    if where.ts_to is not None:
+        conditions.append(sql.SQL("ts < %s"))
+        params.append(where.ts_to)
+    if cursor is not None:
+        ts_us, area, ms, seq = decode_cursor(cursor, (int, str, int, int))
+        conditions.append(sql.SQL("(ts, area, entry_ms, entry_seq) < (%s, %s, %s, %s)"))
+        params += [datetime.fromtimestamp(ts_us / 1e6, tz=UTC), area, ms, seq]
+    query = sql.SQL(
+        "SELECT area, entry_ms, entry_seq, ts, kind, ref, callsign, actor, fields"
+        " FROM audit_entries WHERE {}"
+        " ORDER BY ts DESC, area DESC, entry_ms DESC, entry_seq DESC LIMIT %s"
+    ).format(sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("true"))
+    found = await (await conn.execute(query, [*params, limit + 1])).fetchall()
+    page = [
+        AuditRow(r[0], f"{r[1]}-{r[2]}", r[3], r[4], r[5], r[6], r[7], r[8]) for r in found[:limit]
+    ]
+    if len(found) <= limit:
+        return page, None
+    last = found[limit - 1]
+    ts_us = round(last[3].timestamp() * 1_000_000)
+    return page, encode_cursor([ts_us, last[0], last[1], last[2]])
