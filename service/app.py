@@ -16,6 +16,7 @@ from service.api import (
     history_routes,
     incident_routes,
     ops_routes,
+    report_routes,
     unit_routes,
 )
 from service.api.body_limit import BodyLimitMiddleware
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(history_routes.router)
     app.include_router(unit_routes.router)
     app.include_router(ops_routes.router)
+    app.include_router(report_routes.router)
     # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.
     app.include_router(
         geo_router, dependencies=[Depends(require(*ANY_ROLE))], responses=documented(*AUTHENTICATED)
