@@ -69,7 +69,10 @@ async def kpis(
     ],
     to: Annotated[AwareDatetime, Query(description="calls received before (with offset)")],
     area: str | None = Query(
-        default=None, max_length=16, description="a BCU code (`CW`...); every BCU without"
+        default=None,
+        max_length=16,
+        description="a BCU code; every BCU without",
+        json_schema_extra={"enum": list(BCUS)},
     ),
     by: Annotated[By, Query(description="local calendar days, or shifts")] = "day",
     format_: Literal["json", "csv"] | None = Query(

@@ -4,6 +4,7 @@ their local meaning across the changes between GMT and BST."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -85,7 +86,7 @@ def test_a_start_inside_the_spring_gap_leaves_no_empty_period() -> None:
         by="shift", zone=LONDON, shifts=shifts,
     )  # fmt: skip
     assert all(p.end_ms > p.start_ms for p in found)
-    assert all(a.end_ms == b.start_ms for a, b in zip(found, found[1:], strict=False))
+    assert all(a.end_ms == b.start_ms for a, b in pairwise(found))
     assert found[0].start_ms == _ms("2026-03-29T00:00+00:00")
     assert found[-1].end_ms == _ms("2026-03-29T12:00+00:00")
 

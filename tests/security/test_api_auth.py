@@ -45,6 +45,7 @@ ENDPOINTS = [
     ("GET", "/v1/live/kpis", ANYONE),
     ("GET", "/v1/live/boundaries", ANYONE),
     ("GET", f"/v1/live/incidents/{NO_REF}/chronology", ANYONE),
+    ("GET", "/v1/reports/kpis?from=2026-03-28T00:00:00Z&to=2026-03-29T00:00:00Z", DISPATCHING),
 ]
 
 
