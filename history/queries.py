@@ -162,10 +162,15 @@ async def search_audit(
     """A page of audit entries, newest first, and the next page's cursor."""
     conditions: list[sql.Composable] = []
     params: list[Any] = []
-    for column, value in (("actor", where.actor), ("callsign", where.callsign)):
-        if value is not None:
-            conditions.append(sql.SQL("{} = %s").format(sql.Identifier(column)))
-            params.append(value)
+    if where.actor is not None:
+        # The audit names a person `user:PC1234(dispatcher)`: the warrant number alone finds
+        # them in every role.
+        conditions.append(sql.SQL("(actor = %s OR actor LIKE %s)"))
+        escaped = where.actor.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params += [where.actor, f"user:{escaped}(%"]
+    if where.callsign is not None:
+        conditions.append(sql.SQL("callsign = %s"))
+        params.append(where.callsign)
     if where.ref is not None:
         conditions.append(sql.SQL("refs @> ARRAY[%s]"))
         params.append(where.ref)

@@ -21,6 +21,8 @@ from history.migrate import migrate
 logger = logging.getLogger("cad.history")
 
 DEPENDENCY = "postgresql"
+# How its sessions show in pg_stat_activity.
+APPLICATION_NAME = "cad-history"
 NOT_CONFIGURED = "history store not configured (set CAD_DATABASE_URL)"
 Connection = AsyncConnection[tuple[Any, ...]]
 
@@ -42,7 +44,11 @@ class HistoryStore:
             timeout=timeout_s,
             # A connection the server dropped (a restart) is found out before it is lent.
             check=AsyncConnectionPool.check_connection,
-            kwargs={"connect_timeout": max(1, round(timeout_s)), "autocommit": True},
+            kwargs={
+                "connect_timeout": max(1, round(timeout_s)),
+                "autocommit": True,
+                "application_name": APPLICATION_NAME,
+            },
             name="cad-history",
         )
         self._migrated = False

@@ -25,7 +25,7 @@ from service.runtime import Runtime
 
 router = APIRouter(tags=["history"])
 Supervising = Annotated[Caller, Depends(require(Role.SUPERVISOR))]
-_NAME = r"^[A-Za-z0-9_.:@-]{1,64}$"
+_NAME = r"^[A-Za-z0-9_.:@()-]{1,64}$"
 Cursor = Query(default=None, max_length=512, description="the previous page's `next_cursor`")
 Limit = Query(default=100, ge=1, le=1_000)
 
@@ -85,7 +85,11 @@ async def unit_history(
 async def audit(
     _: Supervising,
     runtime: RuntimeDep,
-    actor: str | None = Query(default=None, pattern=_NAME),
+    actor: str | None = Query(
+        default=None,
+        pattern=_NAME,
+        description="as the audit names them (`user:PC1234(dispatcher)`), or the id alone",
+    ),
     callsign: str | None = Query(default=None, pattern=_NAME),
     ref: str | None = Query(default=None, max_length=64),
     from_: Annotated[datetime | None, Query(alias="from")] = None,

@@ -64,12 +64,14 @@ def archiver_for(redis: Redis, store: HistoryStore, *, batch: int = 1000) -> Arc
     return Archiver(redis, store, batch=batch, keep_audit_s=0.0, incident_grace_s=0.0)
 
 
-def call_body(call_id: str, *, kind: str = "theft_report", east_m: float = 0) -> dict[str, Any]:
+def call_body(
+    call_id: str, *, kind: str = "theft_report", east_m: float = 0, grade: str | None = None
+) -> dict[str, Any]:
     """A 999 call near Charing Cross (`east_m` further east: no duplicate of the others)."""
     return {
         "call_id": call_id, "received_at": datetime.now(UTC).isoformat(), "source": "999",
         "location": {"lon": HERE[0] + east_m / 69_000, "lat": HERE[1], "radius_m": 40},
-        "incident_type": kind, "grade": None, "cli": "07700900123", "text": "bike stolen",
+        "incident_type": kind, "grade": grade, "cli": "07700900123", "text": "bike stolen",
     }  # fmt: skip
 
 
