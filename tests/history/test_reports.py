@@ -21,7 +21,7 @@ from cad.tokens import Role
 from history.archiver import Archiver
 from history.rows import incident_row
 from history.store import HistoryStore
-from service.servers import free_port
+from service.postgres_server import embedded_postgres
 from tests.helpers import asgi_client, auth_headers, running_app
 from tests.history.conftest import open_incident, refer
 
@@ -276,16 +276,23 @@ async def test_who_may_ask_and_what_is_refused(
 
 
 async def test_postgresql_down_or_not_configured_is_a_503(settings: Settings, redis: Redis) -> None:
-    nowhere = f"postgresql://cad:x@127.0.0.1:{free_port()}/postgres"
-    for database_url in (nowhere, None):
-        configured = settings.model_copy(
-            update={"database_url": database_url, "network_timeout_s": 1.0}
-        )
+    with embedded_postgres() as own:
+        tuned = settings.model_copy(update={"database_url": own.url, "network_timeout_s": 1.0})
         async with (
-            running_app(configured) as application,
-            asgi_client(application, auth_headers(configured)) as http,
+            running_app(tuned) as application,
+            asgi_client(application, auth_headers(tuned)) as http,
         ):
-            answer = await http.get("/v1/reports/kpis", params=WINDOW)
+            assert (await http.get("/v1/reports/kpis", params=WINDOW)).status_code == 200
+            own.kill()
+            down = await http.get("/v1/reports/kpis", params=WINDOW)
+    unset = settings.model_copy(update={"database_url": None})
+    async with (
+        running_app(unset) as application,
+        asgi_client(application, auth_headers(unset)) as http,
+    ):
+        unconfigured = await http.get("/v1/reports/kpis", params=WINDOW)
+    for answer in (down, unconfigured):
         assert answer.status_code == 503, answer.text
         assert answer.json()["dependency"] == "postgresql"
         assert "Retry-After" in answer.headers
+    assert "127.0.0.1" not in down.json()["detail"]
