@@ -28,13 +28,11 @@ WITH live AS (
     ) AS l (ref, area, grade, status, received_ms, dispatched_ms, on_scene_ms)
 ),
 archived AS (
-    SELECT ref, area, grade, status, record_ms(record, 'received_ms') AS received_ms,
-           record_ms(record, 'dispatched_ms') AS dispatched_ms,
-           record_ms(record, 'on_scene_ms') AS on_scene_ms
-    FROM incidents
-    WHERE record_ms(record, 'received_ms') >= %(from_ms)s
-      AND record_ms(record, 'received_ms') < %(to_ms)s
-      AND ref <> ALL (%(refs)s::text[])
+    SELECT ref, area, grade, status, received_ms, dispatched_ms, on_scene_ms
+    FROM incidents i
+    WHERE received_ms >= %(from_ms)s AND received_ms < %(to_ms)s
+      -- A hash anti-join: `ref <> ALL (refs)` would compare every row with every live ref.
+      AND NOT EXISTS (SELECT 1 FROM live WHERE live.ref = i.ref)
 ),
 facts AS (
     SELECT * FROM archived UNION ALL SELECT * FROM live
