@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cad.errors import CadError
+
 # The hash fields read, in this order (received_ms: the call's time, when the clock starts).
 FACT_FIELDS = ("area", "grade", "status", "received_ms", "dispatched_ms", "on_scene_ms")
 
@@ -28,7 +30,7 @@ class IncidentFacts:
     on_scene_ms: int | None
 
 
-class UnreadableFactsError(ValueError):
+class UnreadableFactsError(CadError):
     """A hash whose times or area cannot be read: the report names its ref instead."""
 
 
