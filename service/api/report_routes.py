@@ -8,7 +8,7 @@ Needs PostgreSQL, as the history routes do: without CAD_DATABASE_URL, or while i
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,10 @@ Reporting = Annotated[Caller, Depends(require(Role.DISPATCHER, Role.SUPERVISOR))
 # The longest window one request may ask for: a quarter (a year of a force's incidents is
 # millions of rows; a quarter's report reads about a quarter of that, within the index).
 MAX_WINDOW = timedelta(days=92)
+# Incident times are epoch milliseconds: a window outside these bounds holds none, and its
+# local days could not all be named.
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 _TARGETS_MS = {grade.value: seconds * 1000 for grade, seconds in TARGET_S.items()}
 _CSV_EXAMPLE = (
     "day,shift,period_start,period_end,area,grade,incidents,dispatched,"
@@ -84,6 +88,10 @@ async def kpis(
     grade: incidents, call to dispatch and dispatch to arrival (median, 90th percentile) and the
     share attended within the grade's target, over the archived incidents and those Redis
     holds, each counted once (docs/reports.md)."""
+    if from_ < EARLIEST:
+        raise _refused("from", f"must be at or after {EARLIEST.isoformat()}")
+    if to > LATEST:
+        raise _refused("to", f"must be at or before {LATEST.isoformat()}")
     if to <= from_:
         raise _refused("to", "must be after from")
     if to - from_ > MAX_WINDOW:

@@ -264,6 +264,8 @@ async def test_who_may_ask_and_what_is_refused(
             "to": {"from": "2026-03-28T00:00:00Z", "to": "2026-03-28T00:00:00Z"},
             "to ": {"from": "2026-01-01T00:00:00Z", "to": "2026-04-03T00:00:01Z"},
             "area": {**WINDOW, "area": "XX"},
+            "from ": {"from": "1969-12-31T00:00:00Z", "to": "1970-01-05T00:00:00Z"},
+            "to  ": {"from": "9999-12-30T00:00:00Z", "to": "9999-12-31T00:00:00Z"},
             "from": {"from": "2026-03-28T00:00:00", "to": "2026-03-29T00:00:00Z"},
             "by": {**WINDOW, "by": "week"},
             "format": {**WINDOW, "format": "xml"},
