@@ -18,6 +18,7 @@ from cad.incident_record import IncidentRecord
 from cad.keys import AreaKeys, GlobalKeys
 from cad.settings import Settings
 from cad.tokens import Role
+from geo import BCUS
 from history.archiver import Archiver
 from history.rows import incident_row
 from history.store import HistoryStore
@@ -298,3 +299,19 @@ async def test_postgresql_down_or_not_configured_is_a_503(settings: Settings, re
         assert answer.json()["dependency"] == "postgresql"
         assert "Retry-After" in answer.headers
     assert "127.0.0.1" not in down.json()["detail"]
+
+
+async def test_openapi_shows_both_answers_and_every_status(
+    history_client: httpx.AsyncClient,
+) -> None:
+    document = (await history_client.get("/openapi.json")).json()
+    operation = document["paths"]["/v1/reports/kpis"]["get"]
+    assert set(operation["responses"]) == {"200", "401", "403", "422", "429", "503"}
+    content = operation["responses"]["200"]["content"]
+    header = content["text/csv"]["example"].split("\r\n")[0]
+    assert header.split(",") == list(document["components"]["schemas"]["KpiGroup"]["properties"])
+    assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/KpiReport"}
+    assert document["components"]["schemas"]["KpiReport"]["examples"]
+    area = next(p for p in operation["parameters"] if p["name"] == "area")
+    assert area["schema"]["enum"] == list(BCUS)
+    assert "Roles: dispatcher, supervisor." in operation["description"]
