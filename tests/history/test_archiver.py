@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from cad.keys import AreaKeys, GlobalKeys
 from history.store import HistoryStore
-from tests.history.conftest import archiver_for, open_incident, refer
+from tests.history.making import archiver_for, open_incident, refer
 
 
 async def _count(store: HistoryStore, table: str) -> int:

@@ -16,7 +16,7 @@ from history.queries import AuditFilter, BadCursorError, search_audit
 from history.store import HistoryStore
 from service.runtime import Runtime
 from tests.helpers import asgi_client, auth_headers
-from tests.history.conftest import call_body, open_incident, refer
+from tests.history.making import call_body, open_incident, refer
 
 
 async def _archive(app: FastAPI) -> None:
