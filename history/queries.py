@@ -14,10 +14,11 @@ from typing import Any
 
 from psycopg import sql
 
+from cad.errors import CadError
 from history.store import Connection
 
 
-class BadCursorError(ValueError):
+class BadCursorError(CadError):
     """A cursor this store did not hand out."""
 
 
