@@ -1,46 +1,38 @@
 """Reading the history store: archived incidents by filters (keyset pages, newest first), one
 archived incident with its chronology, and audit entries (by actor, callsign, ref, time).
 
-A page's cursor is the sort key of its last row, opaque to clients (base64url JSON); the next
-page is what sorts after it, so rows archived meanwhile never shift a page.
+A page's cursor is the sort key of its last row (opaque to clients, though plain); the next page
+is what sorts after it, so rows archived meanwhile never shift a page.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg import sql
 
+from cad.errors import CadError
 from history.store import Connection
 
 
-class BadCursorError(ValueError):
+class BadCursorError(CadError):
     """A cursor this store did not hand out."""
 
 
-def encode_cursor(key: list[Any]) -> str:
-    """The opaque cursor of a sort key."""
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+# A page's cursor is its last row's sort key, written plainly; each pattern admits only what
+# reads back as a key (times below the year 5000), so the API can say it in its schema.
+INCIDENT_CURSOR = r"^(\d{1,14})\.([^\x00-\x1f\x7f]{1,64})$"
+AUDIT_CURSOR = r"^(\d{1,17})\.([A-Za-z0-9_-]{1,16})\.(\d{1,14})\.(\d{1,15})$"
 
 
-def decode_cursor(cursor: str, shape: tuple[type, ...]) -> list[Any]:
-    """The sort key a cursor holds, checked against the types expected; BadCursorError if not."""
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise BadCursorError("not a cursor this service handed out") from exc
-    if not isinstance(key, list) or len(key) != len(shape):
+def _read_cursor(pattern: str, cursor: str) -> tuple[str, ...]:
+    match = re.match(pattern, cursor)
+    if match is None:
         raise BadCursorError("not a cursor this service handed out")
-    for value, kind in zip(key, shape, strict=True):
-        # A boolean is never a number here either.
-        if isinstance(value, bool) or not isinstance(value, kind):
-            raise BadCursorError("not a cursor this service handed out")
-    return key
+    return match.groups()
 
 
 def _ms(moment: datetime) -> int:
@@ -97,9 +89,9 @@ async def search_incidents(
         conditions.append(sql.SQL("search @@ plainto_tsquery('simple', %s)"))
         params.append(where.q)
     if cursor is not None:
-        created_ms, ref = decode_cursor(cursor, (int, str))
+        created_ms, ref = _read_cursor(INCIDENT_CURSOR, cursor)
         conditions.append(sql.SQL("(created_at, ref) < (%s, %s)"))
-        params += [_time(created_ms), ref]
+        params += [_time(int(created_ms)), ref]
     query = sql.SQL(
         "SELECT record, calls, created_at, ref FROM incidents WHERE {}"
         " ORDER BY created_at DESC, ref DESC LIMIT %s"
@@ -107,7 +99,7 @@ async def search_incidents(
     found = await (await conn.execute(query, [*params, limit + 1])).fetchall()
     page = [ArchivedIncident(row[0], row[1]) for row in found[:limit]]
     last = found[limit - 1] if len(found) > limit else None
-    return page, None if last is None else encode_cursor([_ms(last[2]), last[3]])
+    return page, None if last is None else f"{_ms(last[2])}.{last[3]}"
 
 
 async def archived_incident(conn: Connection, ref: str) -> ArchivedIncident | None:
@@ -181,9 +173,10 @@ async def search_audit(
         conditions.append(sql.SQL("ts < %s"))
         params.append(where.ts_to)
     if cursor is not None:
-        ts_us, area, ms, seq = decode_cursor(cursor, (int, str, int, int))
+        ts_us, area, ms, seq = _read_cursor(AUDIT_CURSOR, cursor)
         conditions.append(sql.SQL("(ts, area, entry_ms, entry_seq) < (%s, %s, %s, %s)"))
-        params += [datetime.fromtimestamp(ts_us / 1e6, tz=UTC), area, ms, seq]
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(ts_us))
+        params += [moment, area, int(ms), int(seq)]
     query = sql.SQL(
         "SELECT area, entry_ms, entry_seq, ts, kind, ref, callsign, actor, fields"
         " FROM audit_entries WHERE {}"
@@ -196,5 +189,5 @@ async def search_audit(
     if len(found) <= limit:
         return page, None
     last = found[limit - 1]
-    ts_us = round(last[3].timestamp() * 1_000_000)
-    return page, encode_cursor([ts_us, last[0], last[1], last[2]])
+    ts_us = (last[3] - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    return page, f"{ts_us}.{last[0]}.{last[1]}.{last[2]}"

@@ -37,6 +37,11 @@ class StreamId:
         return f"{self.ms}-{self.seq}"
 
 
+def clean(fields: dict[str, str]) -> dict[str, str]:
+    """The fields as PostgreSQL can keep them: text there holds no NUL character."""
+    return {k.replace("\x00", ""): v.replace("\x00", "") for k, v in fields.items()}
+
+
 def _ms_time(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
@@ -44,6 +49,7 @@ def _ms_time(ms: int) -> datetime:
 def audit_row(area: str, entry_id: str, fields: dict[str, str]) -> tuple[Any, ...]:
     """The `audit_entries` row of one stream entry (columns in the archiver's INSERT order)."""
     sid = StreamId.parse(entry_id)
+    fields = clean(fields)
     stamp = fields.get("ts_ms", "")
     ts_ms = int(stamp) if stamp.isdigit() else sid.ms
     refs = [fields[f] for f in REF_FIELDS if fields.get(f)]
@@ -61,7 +67,7 @@ def refs_of(fields: dict[str, str]) -> list[str]:
 
 def public_call(fields: dict[str, str]) -> dict[str, str]:
     """A call record without the caller's number."""
-    return {k: v for k, v in fields.items() if k not in CALLER_NUMBER_FIELDS}
+    return clean({k: v for k, v in fields.items() if k not in CALLER_NUMBER_FIELDS})
 
 
 def incident_row(
@@ -70,6 +76,7 @@ def incident_row(
     """The `incidents` row of a final incident: `fields` is its whole hash, `calls` its calls
     without the caller's number (columns in the archiver's INSERT order)."""
     # The result: the closing code today; a `result` field, where the record has one, wins.
+    fields = clean(fields)
     result = fields.get("result") or record.close_code
     words = [record.ref, record.incident_type or "", result or "", record.close_note or ""]
     words += [c.get(f, "") for c in calls for f in _CALL_TEXT_FIELDS]

@@ -172,6 +172,7 @@ class Runtime:
             "runtime_started",
             redis=redact_url(self.settings.redis_url),
             mqtt=redact_url(self.settings.mqtt_url),
+            history=redact_url(self.settings.database_url or "") or "not configured",
             topic_root=self.settings.topic_root,
         )
 

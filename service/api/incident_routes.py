@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -17,6 +16,7 @@ from callhandling.queue import open_incidents, pending_queue, queue_alarms
 from service.api.deps import IncidentDep, RuntimeDep, UnreadableDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
 from service.api.history_incidents import archived_detail, archived_page, full_chronology
+from service.api.history_routes import CODE, TEXT, IncidentCursor, IsoTime
 from service.api.history_schemas import ArchivedIncidents
 from service.api.schemas import (
     CloseIn,
@@ -63,16 +63,16 @@ async def list_incidents(
         ),
     ),
     limit: int = Query(default=200, ge=1, le=2_000),
-    from_: Annotated[
-        datetime | None, Query(alias="from", description="created at or after")
-    ] = None,
-    to: Annotated[datetime | None, Query(description="created before")] = None,
+    from_: Annotated[IsoTime | None, Query(alias="from", description="created at or after")] = None,
+    to: Annotated[IsoTime | None, Query(description="created before")] = None,
     area: str | None = Query(default=None, pattern=r"^[A-Za-z0-9_-]{1,16}$"),
-    type_: str | None = Query(default=None, alias="type", max_length=64),
+    type_: str | None = Query(default=None, alias="type", pattern=CODE),
     grade: Literal["I", "S", "E", "R"] | None = Query(default=None),
-    result: str | None = Query(default=None, max_length=64, description="the closing code"),
-    q: str | None = Query(default=None, max_length=200, description="words of ref, type, notes"),
-    cursor: str | None = Query(default=None, max_length=512),
+    result: str | None = Query(default=None, pattern=CODE, description="the closing code"),
+    q: str | None = Query(
+        default=None, pattern=TEXT, max_length=200, description="words of ref, type, notes"
+    ),
+    cursor: str | None = IncidentCursor,
 ) -> IncidentList | ArchivedIncidents:
     """The pending queue or all open incidents, by grade then age, with clocks and alarms; or
     the archived incidents that match (status closed, cancelled, referred or archived)."""

@@ -3,13 +3,15 @@ and Redis forgets it only after the commit."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from cad.keys import AreaKeys, GlobalKeys
 from history.store import HistoryStore
-from tests.history.conftest import archiver_for, open_incident, refer
+from tests.history.making import archiver_for, open_incident, refer
 
 
 async def _count(store: HistoryStore, table: str) -> int:
@@ -86,3 +88,33 @@ async def test_archiving_twice_adds_nothing_even_from_a_lost_checkpoint(
     assert await _count(store, "audit_entries") == audit
     assert await _count(store, "incidents") == 5
     assert again.incidents_archived == 0
+
+
+async def test_two_archivers_at_once_share_the_work_without_doubling(
+    history_app: FastAPI, history_client: httpx.AsyncClient, redis: Redis, database_url: str
+) -> None:
+    refs = []
+    for n in range(8):
+        ref = await open_incident(history_client, f"c{n}", east_m=3_000 * n)
+        await refer(history_client, ref)
+        refs.append(ref)
+    areas = await redis.smembers(GlobalKeys().areas)
+    entries = sum([await redis.xlen(AreaKeys(a).audit) for a in areas])
+    # Two replicas' archivers, each with its own pool, on the same Redis and database.
+    stores = [HistoryStore(database_url, timeout_s=3.0) for _ in range(2)]
+    for one in stores:
+        await one.open()
+    try:
+        rounds = await asyncio.gather(
+            *(archiver_for(redis, one, batch=2).archive_once() for one in stores)
+        )
+        audit = await _count(stores[0], "audit_entries")
+        archived = await _count(stores[0], "incidents")
+    finally:
+        for one in stores:
+            await one.close()
+    assert sum(r.audit_rows for r in rounds) == entries
+    assert audit == entries
+    assert archived == len(refs)
+    assert sum(r.incidents_archived for r in rounds) == len(refs)
+    assert sum(r.incidents_purged for r in rounds) == len(refs)

@@ -7,13 +7,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from cad.settings import Settings
 from cad.tokens import Role
+from history.queries import AuditFilter, BadCursorError, search_audit
+from history.store import HistoryStore
 from service.runtime import Runtime
 from tests.helpers import asgi_client, auth_headers
-from tests.history.conftest import call_body, open_incident, refer
+from tests.history.making import call_body, open_incident, refer
 
 
 async def _archive(app: FastAPI) -> None:
@@ -163,3 +166,11 @@ async def _without_history(client: httpx.AsyncClient) -> None:
         assert "Retry-After" in answer.headers
     assert (await client.get("/v1/incidents")).status_code == 200
     assert (await client.get("/v1/incidents/CAD-19990101-0001")).status_code == 404
+
+
+async def test_a_cursor_the_store_did_not_hand_out_is_refused(store: HistoryStore) -> None:
+    async with store.connection() as conn:
+        with pytest.raises(BadCursorError):
+            await search_audit(conn, AuditFilter(), limit=1, cursor="1.CW")
+        page, next_cursor = await search_audit(conn, AuditFilter(), limit=1, cursor=None)
+    assert (page, next_cursor) == ([], None)

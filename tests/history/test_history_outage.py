@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from cad.settings import Settings
 from service.postgres_server import PostgresServer, embedded_postgres
 from tests.helpers import asgi_client, auth_headers, eventually, running_app
-from tests.history.conftest import open_incident, refer
+from tests.history.making import open_incident, refer
 
 
 @pytest.fixture
