@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import AwareDatetime
 
 from cad.shifts import parse_shifts
 from cad.tokens import Role
@@ -26,7 +25,7 @@ from history.report_periods import By, periods
 from history.report_query import kpi_rows
 from service.api.deps import RuntimeDep
 from service.api.error_docs import AUTHENTICATED, UNAVAILABLE, documented
-from service.api.history_routes import history_of
+from service.api.history_routes import IsoTime, history_of
 from service.api.report_answer import kpi_report
 from service.api.report_csv import MEDIA_TYPE, filename, report_csv, wants_csv
 from service.api.report_schemas import KpiReport
@@ -69,9 +68,9 @@ async def kpis(
     _: Reporting,
     runtime: RuntimeDep,
     from_: Annotated[
-        AwareDatetime, Query(alias="from", description="calls received at or after (with offset)")
+        IsoTime, Query(alias="from", description="calls received at or after (with offset)")
     ],
-    to: Annotated[AwareDatetime, Query(description="calls received before (with offset)")],
+    to: Annotated[IsoTime, Query(description="calls received before (with offset)")],
     area: str | None = Query(
         default=None,
         max_length=16,

@@ -23,8 +23,8 @@ from history.archiver import Archiver
 from history.rows import incident_row
 from history.store import HistoryStore
 from service.postgres_server import embedded_postgres
-from tests.helpers import asgi_client, auth_headers, running_app
-from tests.history.conftest import open_incident, refer
+from tests.helpers import asgi_client, auth_headers, eventually, running_app
+from tests.history.making import open_incident, refer
 
 _INSERT = (
     "INSERT INTO incidents (ref, area, status, grade, incident_type, result, created_at,"
@@ -235,19 +235,34 @@ async def test_the_csv_holds_the_same_figures(
 
 
 async def test_an_incident_archived_but_still_in_redis_counts_once(
-    history_client: httpx.AsyncClient, redis: Redis, store: HistoryStore
+    history_settings: Settings, redis: Redis, store: HistoryStore
 ) -> None:
-    before = datetime.now(UTC).isoformat()
-    ref = await open_incident(history_client, "r1")
-    await refer(history_client, ref)
-    # Archived, kept in Redis through its grace.
-    archiver = Archiver(redis, store, batch=1000, keep_audit_s=0.0, incident_grace_s=3600.0)
-    assert (await archiver.archive_once()).incidents_archived == 1
-    assert await redis.hget(GlobalKeys().incident_area, ref) == "CW"
-    answer = await history_client.get(
-        "/v1/reports/kpis",
-        params={"from": before, "to": datetime.now(UTC).isoformat(), "area": "CW"},
-    )
+    # Archived incidents are kept in Redis through their grace, by the app's archiver too.
+    kept = history_settings.model_copy(update={"archive_incident_grace_s": 3600.0})
+    async with (
+        running_app(kept) as application,
+        asgi_client(application, auth_headers(kept)) as http,
+    ):
+        before = datetime.now(UTC).isoformat()
+        ref = await open_incident(http, "r1")
+        await refer(http, ref)
+        archiver = Archiver(redis, store, batch=1000, keep_audit_s=0.0, incident_grace_s=3600.0)
+
+        async def archived() -> bool:
+            # A round skips what the app's own archiver holds at that moment: try again.
+            await archiver.archive_once()
+            async with store.connection() as conn:
+                found = await (
+                    await conn.execute("SELECT count(*) FROM incidents WHERE ref = %s", (ref,))
+                ).fetchone()
+            return found == (1,)
+
+        await eventually(archived, within_s=10)
+        assert await redis.hget(GlobalKeys().incident_area, ref) == "CW"
+        answer = await http.get(
+            "/v1/reports/kpis",
+            params={"from": before, "to": datetime.now(UTC).isoformat(), "area": "CW"},
+        )
     assert answer.status_code == 200, answer.text
     assert sum(g["incidents"] for g in answer.json()["groups"]) == 1
 
@@ -268,6 +283,7 @@ async def test_who_may_ask_and_what_is_refused(
             "from ": {"from": "1969-12-31T00:00:00Z", "to": "1970-01-05T00:00:00Z"},
             "to  ": {"from": "9999-12-30T00:00:00Z", "to": "9999-12-31T00:00:00Z"},
             "from": {"from": "2026-03-28T00:00:00", "to": "2026-03-29T00:00:00Z"},
+            " from": {"from": "1774656000", "to": "2026-03-29T00:00:00Z"},  # a number: no
             "by": {**WINDOW, "by": "week"},
             "format": {**WINDOW, "format": "xml"},
         }
