@@ -5,9 +5,9 @@ group's figures are exact whichever store its incidents are in.
 
 How an incident counts against its grade's target (as the live KPI panel counts it,
 service/live/kpis.py): met when a unit was on scene within the target of the call; missed when
-it was later, when it was closed without one, or when it is still open without one past the
-target. One cancelled or referred without a unit on scene, or still open inside its target, is
-not decided and counts neither way.
+it was later, when it was closed without one, or when it is not over yet (open, or awaiting its
+result) without one past the target. One cancelled or referred without a unit on scene, or not
+over and inside its target, is not decided and counts neither way.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cad.incident_record import OPEN, IncidentStatus
+from cad.incident_record import FINAL, IncidentStatus
 from history.report_facts import IncidentFacts
 from history.store import Connection
 
@@ -52,7 +52,7 @@ SELECT width_bucket(f.received_ms, %(bounds)s::bigint[]) AS period, f.area, f.gr
     count(*) FILTER (WHERE t.ms IS NOT NULL AND (
         f.on_scene_ms IS NOT NULL
         OR f.status = %(closed)s
-        OR (f.status = ANY (%(open)s::text[]) AND %(now_ms)s - f.received_ms > t.ms)
+        OR (f.status <> ALL (%(final)s::text[]) AND %(now_ms)s - f.received_ms > t.ms)
     )) AS target_decided,
     count(*) FILTER (WHERE f.on_scene_ms - f.received_ms <= t.ms) AS within_target
 FROM facts f LEFT JOIN targets t ON t.grade = f.grade
@@ -98,7 +98,7 @@ def _params(
         "on_scene": [f.on_scene_ms for f in live],
         "from_ms": starts_ms[0], "to_ms": to_ms, "bounds": list(starts_ms), "area": area,
         "target_grades": list(targets_ms), "target_ms": list(targets_ms.values()),
-        "closed": IncidentStatus.CLOSED.value, "open": sorted(s.value for s in OPEN),
+        "closed": IncidentStatus.CLOSED.value, "final": sorted(s.value for s in FINAL),
         "now_ms": now_ms,
     }  # fmt: skip
 

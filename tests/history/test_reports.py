@@ -99,6 +99,8 @@ async def _seed(redis: Redis, store: HistoryStore) -> None:
         _fields("A4", "CW", "I", "dispatched", "2026-03-29T05:50:00Z", 30),  # open, past target
         _fields("R1", "CW", "R", "referred", "2026-03-28T12:00:00Z"),
         _fields("N1", "CW", None, "new", "2026-03-28T12:30:00Z"),
+        # Every unit cleared without reaching it, past its target: missed, though not closed.
+        _fields("W1", "CE", "I", "awaiting_result", "2026-03-28T10:00:00Z", 60),
         _fields("B1", "CS", "S", "closed", "2026-03-28T08:00:00Z", 100, 200),
         _fields("Z2", "CW", "I", "dispatched", "2026-03-30T00:00:00Z", 5),  # after the window
     )
@@ -121,6 +123,7 @@ async def test_kpis_by_shift_across_the_clock_change(
     assert body["left_out"] == ["X1"]
     groups = {_key(g): g for g in body["groups"]}
     assert list(groups) == [
+        ("2026-03-28", "early", "CE", "I"),
         ("2026-03-28", "early", "CS", "S"),
         ("2026-03-28", "early", "CW", "R"),
         ("2026-03-28", "early", "CW", None),
@@ -157,6 +160,10 @@ async def test_kpis_by_shift_across_the_clock_change(
         2400.0, 3120.0,
     )  # fmt: skip
     assert (late["target_s"], late["target_decided"], late["within_target_pct"]) == (3600, 2, 50.0)
+    waiting = groups[("2026-03-28", "early", "CE", "I")]
+    assert (waiting["target_decided"], waiting["within_target"], waiting["within_target_pct"]) == (
+        1, 0, 0.0,
+    )  # fmt: skip
     both = groups[("2026-03-28", "early", "CS", "S")]
     assert (both["incidents"], both["attended"], both["within_target_pct"]) == (1, 1, 100.0)
     for grade, words in (("E", "grade E has no"), ("R", "grade R has no"), (None, "not graded")):
