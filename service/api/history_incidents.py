@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Any
 
 from cad.errors import NotFoundError
 from cad.incident_record import IncidentRecord
@@ -71,18 +72,18 @@ async def archived_detail(runtime: Runtime, ref: str) -> IncidentDetail:
 
 
 async def full_chronology(
-    runtime: Runtime, incident: IncidentRecord, in_redis: list[dict[str, str]]
-) -> list[dict[str, str]]:
+    runtime: Runtime, area: str, ref: str, in_redis: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The chronology Redis gave, with the entries the archiver has trimmed from the stream
     put back from the history store (an incident open longer than CAD_ARCHIVE_KEEP_AUDIT_S)."""
-    keys = AreaKeys(incident.area)
-    began = await runtime.redis.hget(keys.incident(incident.ref), "audit_from")
+    keys = AreaKeys(area)
+    began = await runtime.redis.hget(keys.incident(ref), "audit_from")
     oldest = await runtime.redis.xrange(keys.audit, count=1)
     trimmed = bool(began) and (not oldest or StreamId.parse(began) < StreamId.parse(oldest[0][0]))
     if not trimmed or runtime.history is None:
         return in_redis
     async with history_of(runtime) as conn:
-        archived = await chronology(conn, incident.ref)
+        archived = await chronology(conn, ref)
     seen = {e["id"] for e in in_redis}
     merged = [e for e in archived if e["id"] not in seen] + in_redis
     return sorted(merged, key=lambda e: StreamId.parse(e["id"]))

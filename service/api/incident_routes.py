@@ -161,5 +161,7 @@ async def get_incident(
         incident=incident,
         clocks=await _clocks(runtime, incident, predict=True),
         calls=await service.calls(incident),
-        chronology=await full_chronology(runtime, incident, await service.chronology(incident)),
+        chronology=await full_chronology(
+            runtime, incident.area, incident.ref, await service.chronology(incident)
+        ),
     )

@@ -122,3 +122,26 @@ async def test_two_archivers_at_once_share_the_work_without_doubling(
     # upsert: still one row); each is purged from Redis once.
     assert sum(r.incidents_archived for r in rounds) >= len(refs)
     assert sum(r.incidents_purged for r in rounds) == len(refs)
+
+
+async def test_an_open_incident_s_trimmed_entries_come_back_from_the_history_store(
+    history_app: FastAPI, history_client: httpx.AsyncClient, redis: Redis, store: HistoryStore
+) -> None:
+    ref = await open_incident(history_client, "long-open", kind="lost_property")
+    before = (await history_client.get(f"/v1/incidents/{ref}")).json()["chronology"]
+    assert [e["type"] for e in before] == ["incident_created"]
+    # No live window: the archiver trims the stream to nothing; the incident stays open.
+    await archiver_for(redis, store).archive_once()
+    area = await redis.hget(GlobalKeys().incident_area, ref)
+    assert await redis.xlen(AreaKeys(area).audit) == 0
+    graded = await history_client.post(
+        f"/v1/incidents/{ref}/grade", json={"thrive": {"threat": "low"}}
+    )
+    assert graded.status_code == 200, graded.text
+
+    detail = await history_client.get(f"/v1/incidents/{ref}")
+    kinds = [e["type"] for e in detail.json()["chronology"]]
+    assert kinds == ["incident_created", "incident_graded"]
+    live = await history_client.get(f"/v1/live/incidents/{ref}/chronology")
+    assert live.status_code == 200, live.text
+    assert [e["type"] for e in live.json()["entries"]] == kinds
