@@ -20,7 +20,7 @@ MAX_QUERY_CHARS = 100
 MAX_LIMIT = 50
 
 _EXAMPLE: dict[str, Any] = {
-    "query": "st james's",
+    "query": "st james's sq",
     "places": [
         {
             "name": "St James's Square",
