@@ -11,6 +11,8 @@ from fastapi import FastAPI
 
 from cad.settings import Settings
 from cad.tokens import Role
+from geo import GeoDataError, load_places
+from service.places import provider_for
 from tests.helpers import asgi_client, auth_headers, running_app
 
 SAMPLE = Path(__file__).parent / "data" / "addressbase_sample.csv"
@@ -136,3 +138,20 @@ async def test_the_documented_example_is_a_real_answer(client: httpx.AsyncClient
     place = {k: v for k, v in place.items() if v is not None}
     place["location"] = {k: v for k, v in place["location"].items() if v is not None}
     assert place == shown
+
+
+def test_the_providers_a_setting_names() -> None:
+    assert provider_for("builtin") is load_places()
+    # A force's factory, named by module and attribute: here the built-in one's own loader.
+    assert provider_for("python:geo.place_loading:load_places") is load_places()
+    assert provider_for(f"addressbase-csv:{SAMPLE}").name == "addressbase"
+    for bad in ("nope", "addressbase-csv:", "python:geo.place_loading:absent"):
+        with pytest.raises(ValueError, match="place provider"):
+            provider_for(bad)
+
+
+async def test_a_provider_that_cannot_be_built_stops_the_start(settings: Settings) -> None:
+    broken = settings.model_copy(update={"place_providers": ("addressbase-csv:/absent.csv",)})
+    with pytest.raises(GeoDataError, match=r"absent\.csv: cannot read CSV"):
+        async with running_app(broken):
+            pass
