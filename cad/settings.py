@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     # A 503 (Redis, the broker or the identity provider unavailable) asks the client to retry
     # after this long: a dependency back is used on the very next request (docs/reliability.md).
     unavailable_retry_after_s: int = Field(default=2, ge=1, le=300)
+    # Where GET /v1/places looks, ranked together (service/places.py, docs/geo.md): "builtin"
+    # (streets, wards, boroughs, fire stations, well-known places), "addressbase-csv:PATH",
+    # "python:MODULE:FACTORY" (a force's own PlaceProvider).
+    place_providers: tuple[str, ...] = Field(default=("builtin",), min_length=1)
 
     @field_validator("topic_root")
     @classmethod

@@ -15,6 +15,7 @@ from service.api import (
     dispatch_routes,
     incident_routes,
     ops_routes,
+    place_routes,
     unit_routes,
 )
 from service.api.body_limit import BodyLimitMiddleware
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(incident_routes.router)
     app.include_router(unit_routes.router)
     app.include_router(ops_routes.router)
+    app.include_router(place_routes.router)
     # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.
     app.include_router(
         geo_router, dependencies=[Depends(require(*ANY_ROLE))], responses=documented(*AUTHENTICATED)

@@ -29,8 +29,9 @@ from dispatch.geo_sets import GeoSetCompactor
 from dispatch.mdt_consumer import MdtConsumer
 from dispatch.queue_sweep import QueueSweep
 from dispatch.scripts import DispatchScripts, register_scripts
-from geo import load_gazetteer
+from geo import load_gazetteer, load_streets
 from service.metrics import ServiceMetrics
+from service.places import load_place_search
 from transport.broker_security import redact_url
 from transport.mqtt import MqttLink, Route
 from transport.mqtt_intake import IntakeSession
@@ -132,6 +133,9 @@ class Runtime:
         # pyproj's transformer is built once per thread (geo.projection), ~170 ms: build the event
         # loop's own now, not inside the first call that has an uncertainty circle.
         gazetteer.locate_circle(*_WARM_UP_POINT, 100.0)
+        # The place index and the street map (GET /v1/places, /v1/geo/locate): built now too.
+        await asyncio.to_thread(load_place_search, self.settings.place_providers)
+        await asyncio.to_thread(load_streets)
         settings, supervise = self.settings, self.supervisor
         self._link_task = supervise.start("mqtt-link", self.link.run)
         self._intake_task = supervise.start("intake-session", self.intake_session.run)

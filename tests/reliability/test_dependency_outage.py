@@ -57,6 +57,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/readyz"): {},
     ("get", "/metrics"): {},
     ("get", "/v1/geo/locate"): {"params": {"lon": -0.1281, "lat": 51.508}},
+    ("get", "/v1/places"): {"params": {"q": "abbey"}},
     ("get", "/v1/events"): {},
     ("get", "/v1/live/boundaries"): {},
     ("get", "/v1/live/snapshot"): {},
@@ -64,7 +65,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/v1/live/incidents/{ref}/chronology"): {},
 }
 # What answers without Redis: liveness, and the geography the process holds in memory.
-NEEDS_NO_REDIS = {"/healthz", "/v1/geo/locate", "/v1/live/boundaries"}
+NEEDS_NO_REDIS = {"/healthz", "/v1/geo/locate", "/v1/places", "/v1/live/boundaries"}
 
 
 def outage_settings(redis: EmbeddedServer, broker: EmbeddedServer) -> Settings:
