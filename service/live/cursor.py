@@ -15,6 +15,8 @@ PATTERN = f"^({_AREA}={_ENTRY_ID}(,{_AREA}={_ENTRY_ID}){{0,{MAX_AREAS - 1}}})?$"
 _AREA_RE = re.compile(_AREA)
 _ENTRY_ID_RE = re.compile(_ENTRY_ID)
 START = "0-0"
+# The alarm audit's place in a cursor, beside the areas' (no dispatch area is spelt in lower case).
+ALARMS = "alarms"
 
 
 class CursorError(ValueError):
