@@ -24,8 +24,13 @@ class CursorError(ValueError):
 
 
 def encode(positions: Mapping[str, str]) -> str:
-    """The cursor as an SSE id: `CW=1732330000000-0,CN=0-0`, areas sorted."""
-    return ",".join(f"{area}={entry}" for area, entry in sorted(positions.items()))
+    """The cursor as an SSE id: `CW=1732330000000-0,CN=0-0`, areas sorted; the alarm audit's
+    place only once an entry of it was sent (absent, it is read from the start all the same)."""
+    return ",".join(
+        f"{area}={entry}"
+        for area, entry in sorted(positions.items())
+        if not (area == ALARMS and entry == START)
+    )
 
 
 def decode(text: str) -> dict[str, str]:
