@@ -72,10 +72,20 @@ class AlarmScanner:
             cleared = await self.store.clear(alarm.alarm_id, now_ms=now_ms)
             if cleared is not None:
                 changed.append(cleared)
-        for alarm in changed:
-            await self.tell(alarm)
+        await self._tell_all(changed)
         await self.store.trim(now_ms=now_ms)
         return changed
+
+    async def _tell_all(self, alarms: list[Alarm]) -> None:
+        """Tell of each change; once the broker is found unavailable, log the rest only: each
+        publish would wait the network timeout, and the round must not stall for minutes."""
+        for n, alarm in enumerate(alarms):
+            if not await self.tell(alarm):
+                for rest in alarms[n + 1 :]:
+                    self._log(rest)
+                    log(logger, logging.WARNING, "alarm_not_published", alarm_id=rest.alarm_id,
+                        error="broker unavailable earlier in this round")  # fmt: skip
+                return
 
     async def escalated(self, area: str, ref: str) -> Alarm | None:
         """After an escalation took the last unit off `ref` and a replacement was sought: raise
@@ -96,14 +106,11 @@ class AlarmScanner:
             await self.tell(raised)
         return raised
 
-    async def tell(self, alarm: Alarm) -> None:
-        """Log the change and publish it on `cad/alarms` (QoS 1). Redis holds the alarm and the
-        live map reads it from there: a broker outage loses the message, never the alarm."""
-        log(
-            logger, logging.WARNING, "alarm_" + alarm.state.value, alarm_id=alarm.alarm_id,
-            kind=alarm.kind.value, severity=alarm.severity.value, area=alarm.area,
-            incident_ref=alarm.ref, callsign=alarm.callsign,
-        )  # fmt: skip
+    async def tell(self, alarm: Alarm) -> bool:
+        """Log the change and publish it on `cad/alarms` (QoS 1); whether it was published.
+        Redis holds the alarm and the live map reads it from there: a broker outage loses the
+        message, never the alarm."""
+        self._log(alarm)
         try:
             await self._publisher.publish(
                 self._topics.alarms, alarm.model_dump_json().encode(), qos=1
@@ -111,3 +118,13 @@ class AlarmScanner:
         except MqttUnavailableError as exc:
             log(logger, logging.WARNING, "alarm_not_published", alarm_id=alarm.alarm_id,
                 error=str(exc))  # fmt: skip
+            return False
+        return True
+
+    @staticmethod
+    def _log(alarm: Alarm) -> None:
+        log(
+            logger, logging.WARNING, "alarm_" + alarm.state.value, alarm_id=alarm.alarm_id,
+            kind=alarm.kind.value, severity=alarm.severity.value, area=alarm.area,
+            incident_ref=alarm.ref, callsign=alarm.callsign,
+        )  # fmt: skip
