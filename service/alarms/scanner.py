@@ -63,8 +63,11 @@ class AlarmScanner:
         found = conditions(facts, now_ms=now_ms, limits=self._limits)
         # Read before raising: an alarm another replica raises meanwhile is not cleared here.
         active = await self.store.active()
+        # One found active already needs no script: at most it was cleared since the read, and
+        # the next round raises it again. Only what is new costs a round trip.
+        known = {a.alarm_id for a in active}
         changed: list[Alarm] = []
-        for condition in found:
+        for condition in (c for c in found if c.alarm_id not in known):
             raised = await self.store.raise_(condition, now_ms=now_ms)
             if raised is not None:
                 changed.append(raised)
