@@ -140,3 +140,30 @@ class GlobalKeys:
         """String: the claim of a call id across the force, its first copy's area and content in
         a canonical form (callhandling/call_claims.py); expires with the caller data."""
         return f"{self.prefix}:call-id:{call_id}"
+
+
+@dataclass(frozen=True)
+class AlarmKeys:
+    """The alarms' keys (service/alarms/): force-wide, under one hash tag of their own, so that
+    the alarm scripts touch one slot on Redis Cluster as the area scripts do."""
+
+    prefix: str = "cad"
+
+    @property
+    def tag(self) -> str:
+        return f"{self.prefix}:{{alarms}}"
+
+    def alarm(self, alarm_id: str) -> str:
+        """Hash: one alarm (cad/alarm_record.py); expires CAD_ALARM_RETENTION_S after clearing."""
+        return f"{self.tag}:alarm:{alarm_id}"
+
+    @property
+    def index(self) -> str:
+        """Sorted set: every alarm id kept, by when it was (last) raised (ms)."""
+        return f"{self.tag}:index"
+
+    @property
+    def audit(self) -> str:
+        """Stream: every alarm raised, acknowledged (with the actor) and cleared; the live map's
+        alarm feed."""
+        return f"{self.tag}:audit"

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cad.events import Grade
+
 
 class Settings(BaseSettings):
     """Everything a `cad` process is configured with; build it with `get_settings()`."""
@@ -46,6 +48,19 @@ class Settings(BaseSettings):
     caller_data_retention_s: int = Field(default=30 * 24 * 3600, gt=0)
     # A pending incident older than this raises the queue alarm (the IOPC found one left 10 h).
     queue_alarm_age_s: float = Field(default=20 * 60, gt=0)
+    # Alarms (service/alarms/, docs/alarms.md): scanned this often; a pending incident alarms
+    # after CAD_QUEUE_ALARM_AGE_S, or its grade's own age here ({"I": 300} as JSON); one left at
+    # `new` untouched (created, or its status last changed) this long; a unit on scene longer than
+    # its incident type's or grade's limit here, else the default; this many dead letters on one
+    # topic within the window. Cleared alarms are kept for the retention, then expire.
+    alarm_scan_interval_s: float = Field(default=5.0, gt=0)
+    alarm_queue_age_by_grade_s: dict[Grade, float] = Field(default_factory=dict)
+    alarm_untouched_new_s: float = Field(default=5 * 60.0, gt=0)
+    alarm_on_scene_s: float = Field(default=2 * 3600.0, gt=0)
+    alarm_on_scene_by_s: dict[str, float] = Field(default_factory=dict)
+    alarm_dead_letter_count: int = Field(default=10, ge=1)
+    alarm_dead_letter_window_s: float = Field(default=300.0, gt=0)
+    alarm_retention_s: float = Field(default=24 * 3600.0, gt=0)
     # A tasking not acknowledged by the MDT within this long is escalated to the next unit.
     ack_timeout_s: float = Field(default=30.0, gt=0)
     ack_check_interval_s: float = Field(default=1.0, gt=0)
@@ -136,6 +151,14 @@ class Settings(BaseSettings):
     def _radii_ascending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if not value or any(r <= 0 for r in value) or list(value) != sorted(value):
             raise ValueError("search radii must be positive and ascending")
+        return value
+
+    @field_validator("alarm_queue_age_by_grade_s", "alarm_on_scene_by_s")
+    @classmethod
+    def _alarm_limits_positive(cls, value: dict[str, float]) -> dict[str, float]:
+        wrong = sorted(str(k) for k, v in value.items() if not v > 0)
+        if wrong:
+            raise ValueError(f"every limit must be a positive number of seconds: {wrong}")
         return value
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from cad.events import utcnow
 from cad.settings import Settings, get_settings
 from service.api import (
+    alarm_routes,
     call_routes,
     dispatch_routes,
     incident_routes,
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(unit_routes.router)
     app.include_router(ops_routes.router)
     app.include_router(place_routes.router)
+    app.include_router(alarm_routes.router)
     # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.
     app.include_router(
         geo_router, dependencies=[Depends(require(*ANY_ROLE))], responses=documented(*AUTHENTICATED)

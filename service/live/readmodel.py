@@ -7,9 +7,10 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from cad.keys import AreaKeys, GlobalKeys
+from cad.keys import AlarmKeys, AreaKeys, GlobalKeys
 from cad.unreadable import UnreadableRecords, unreadable_record
 from dispatch.units import Unit
+from service.live.cursor import ALARMS
 
 # Fields of an audit entry that name an incident (a pre-emption names two).
 REF_FIELDS = ("ref", "from_ref", "to_ref")
@@ -34,13 +35,21 @@ async def known_areas(redis: Redis) -> set[str]:
 
 
 async def stream_heads(redis: Redis, areas: Iterable[str]) -> dict[str, str]:
-    """The id of the newest audit entry of each area ('0-0' for an empty stream)."""
+    """The id of the newest audit entry of each area ('0-0' for an empty stream), and of the
+    alarm audit under `ALARMS` when it has entries (missing, a cursor reads it from the start,
+    which is all new)."""
     names = sorted(areas)
     async with redis.pipeline(transaction=False) as pipe:
         for area in names:
             pipe.xrevrange(AreaKeys(area).audit, count=1)
-        newest = await pipe.execute()
-    return {area: (last[0][0] if last else "0-0") for area, last in zip(names, newest, strict=True)}
+        pipe.xrevrange(AlarmKeys().audit, count=1)
+        *newest, alarms = await pipe.execute()
+    heads = {
+        area: (last[0][0] if last else "0-0") for area, last in zip(names, newest, strict=True)
+    }
+    if alarms:
+        heads[ALARMS] = alarms[0][0]
+    return heads
 
 
 async def read_units(

@@ -27,6 +27,7 @@ from transport.redis_client import open_redis
 
 REF = "CAD 0001/01JAN26"
 CALLSIGN = "CW01"
+ALARM_ID = "queue_age-0123456789abcdef"
 UNIT = {"callsign": CALLSIGN, "area": "CW", "base_lon": -0.1281, "base_lat": 51.508}
 # A plausible request for every operation of the OpenAPI document (a new one must be added here).
 REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
@@ -63,6 +64,8 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/v1/live/snapshot"): {},
     ("get", "/v1/live/kpis"): {},
     ("get", "/v1/live/incidents/{ref}/chronology"): {},
+    ("get", "/v1/alarms"): {},
+    ("post", "/v1/alarms/{alarm_id}/ack"): {"json": {"note": "seen"}},
 }
 # What answers without Redis: liveness, and the geography the process holds in memory.
 NEEDS_NO_REDIS = {"/healthz", "/v1/geo/locate", "/v1/places", "/v1/live/boundaries"}
@@ -95,7 +98,7 @@ def calls(app: FastAPI) -> list[tuple[str, str, str, dict[str, Any]]]:
     for path, operations in app.openapi()["paths"].items():
         for method in operations:
             assert (method, path) in REQUESTS, f"add a plausible request for {method} {path}"
-            url = path.format(ref=quote(REF, safe="/"), callsign=CALLSIGN)
+            url = path.format(ref=quote(REF, safe="/"), callsign=CALLSIGN, alarm_id=ALARM_ID)
             found.append((method, path, url, REQUESTS[(method, path)]))
     return found
 

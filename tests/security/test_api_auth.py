@@ -46,6 +46,8 @@ ENDPOINTS = [
     ("GET", "/v1/live/kpis", ANYONE),
     ("GET", "/v1/live/boundaries", ANYONE),
     ("GET", f"/v1/live/incidents/{NO_REF}/chronology", ANYONE),
+    ("GET", "/v1/alarms", ANYONE),
+    ("POST", "/v1/alarms/queue_age-0123456789abcdef/ack", {Role.SUPERVISOR}),
 ]
 
 
