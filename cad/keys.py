@@ -81,6 +81,12 @@ class AreaKeys:
         return f"{self.tag}:pending"
 
     @property
+    def awaiting_result(self) -> str:
+        """Sorted set: incidents whose last unit has cleared, waiting for a result code to close
+        them, by when they cleared (ms since the epoch)."""
+        return f"{self.tag}:awaiting-result"
+
+    @property
     def audit(self) -> str:
         """Stream: every state change of the area, the audit log and the live map's feed."""
         return f"{self.tag}:audit"

@@ -11,7 +11,7 @@ from cad.errors import ConflictError, NotFoundError
 from cad.incident_record import IncidentRecord, IncidentStatus, read_incident
 from cad.keys import AreaKeys
 from callhandling.grading import GradeDecision
-from callhandling.lifecycle import ALLOWED_FROM, ClosingCode
+from callhandling.lifecycle import ALLOWED_FROM
 from callhandling.lua.grade_incident import grade_incident
 from callhandling.lua.move_call import move_call
 from callhandling.lua.set_incident_status import set_incident_status
@@ -57,15 +57,17 @@ class IncidentService:
         incident: IncidentRecord,
         target: IncidentStatus,
         *,
-        code: ClosingCode | None,
+        code: str,
+        category: str,
         note: str,
         actor: str,
     ) -> IncidentRecord:
-        """Close, cancel or refer an incident, if its life cycle allows it now (else 409)."""
+        """Close (with a result code from the catalogue and its category), cancel or refer an
+        incident ('' for no code), if its life cycle allows it now (else 409)."""
         answer = await set_incident_status(
             self.scripts, area=incident.area, ref=incident.ref, target=target,
             allowed_from=ALLOWED_FROM.get(target, frozenset()),
-            closing_code=code.value if code else "", note=note,
+            closing_code=code, category=category, note=note,
             pending_score=pending_score(incident.grade, incident.received_ms), now_ms=_now_ms(),
             actor=actor,
         )  # fmt: skip
@@ -100,6 +102,13 @@ class IncidentService:
                 pipe.hgetall(keys.call(call_id))
             records = await pipe.execute()
         return [{k: v for k, v in r.items() if k not in ("cli", "cli_hash")} for r in records if r]
+
+    async def thrive(self, incident: IncidentRecord) -> str | None:
+        """The THRIVE assessment of the incident's last grading, as kept (JSON), if any."""
+        raw: str | None = await self.redis.hget(
+            AreaKeys(incident.area).incident(incident.ref), "thrive"
+        )
+        return raw
 
     async def chronology(self, incident: IncidentRecord) -> list[dict[str, str]]:
         """Every audit entry about the incident, oldest first, with its stream id."""

@@ -13,6 +13,7 @@ from cad.settings import Settings, get_settings
 from service.api import (
     call_routes,
     dispatch_routes,
+    incident_log_routes,
     incident_routes,
     ops_routes,
     unit_routes,
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the incidents: `/v1/incidents/{ref:path}` would swallow them.
     app.include_router(call_routes.router)
     app.include_router(dispatch_routes.router)
+    app.include_router(incident_log_routes.router)
     app.include_router(incident_routes.router)
     app.include_router(unit_routes.router)
     app.include_router(ops_routes.router)

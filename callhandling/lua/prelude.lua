@@ -1,6 +1,6 @@
 -- The prelude of every callhandling script, put in front of its own text when it is read
 -- (callhandling/lua/__init__.py), after the constants written there from the Python code:
---   OPEN  the statuses of an open incident, as a set (cad/incident_record.py)
+--   OPEN, FINAL  the statuses of an open and of a final incident, as sets (cad/incident_record.py)
 
 -- Write a call record, which holds the caller's data, and its expiry together: no moment, and
 -- no crash, leaves caller data without one. `fields`: the name, value list the script sets;
