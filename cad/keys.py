@@ -103,6 +103,12 @@ class AreaKeys:
         """Sorted set: the call ids linked to an incident, by time received."""
         return f"{self.tag}:incident:{ref}:calls"
 
+    def moved(self, ref: str) -> str:
+        """String, with a TTL: the dispatch area an incident of this area moved to (a location
+        correction into another area: callhandling/incident_move.py), for a reader who still
+        finds this area in the ref directory."""
+        return f"{self.tag}:moved:{ref}"
+
     @property
     def open_incidents(self) -> str:
         """Geo set: where the area's open incidents are, for duplicate-call search."""

@@ -14,6 +14,7 @@ from cad.incident_record import IncidentRecord
 from cad.incident_types import Catalogue
 from cad.keys import AreaKeys
 from cad.result_codes import ResultCode
+from callhandling.incident_move import move_incident
 from callhandling.incidents import fence_cells
 from callhandling.lua.add_remark import add_remark
 from callhandling.lua.amend_result import amend_result
@@ -54,14 +55,12 @@ class IncidentLog:
     async def correct_location(
         self, incident: IncidentRecord, location: Location, reason: str, *, actor: str
     ) -> None:
-        """Move the incident to `location` inside its dispatch area (409 if it lies in another:
-        that is a transfer between areas, which this does not do)."""
+        """Move the incident to `location`: inside its dispatch area, in place; into another,
+        the incident and its calls move to that area's keys (callhandling/incident_move.py)."""
         area = dispatch_area(location.lon, location.lat)
         if area != incident.area:
-            raise ConflictError(
-                f"location: in dispatch area {area}, not the incident's {incident.area}; "
-                "moving an incident between areas is a transfer"
-            )
+            await move_incident(self.scripts, incident, location, reason, to_area=area, actor=actor)
+            return
         corrected = await correct_location(
             self.scripts, area=incident.area, ref=incident.ref, lon=location.lon,
             lat=location.lat, radius_m=location.radius_m,

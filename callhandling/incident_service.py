@@ -111,23 +111,33 @@ class IncidentService:
         return raw
 
     async def chronology(self, incident: IncidentRecord) -> list[dict[str, str]]:
-        """Every audit entry about the incident, oldest first, with its stream id."""
-        start = await self.redis.hget(AreaKeys(incident.area).incident(incident.ref), "audit_from")
-        entries = await self.redis.xrange(
-            AreaKeys(incident.area).audit, min=start or "-", count=_CHRONOLOGY_SCAN
+        """Every audit entry about the incident, oldest first, with its stream id: those of
+        the areas it was in before a move (its `audit_trail`), then its own area's."""
+        start, trail = await self.redis.hmget(
+            AreaKeys(incident.area).incident(incident.ref), "audit_from", "audit_trail"
         )
-        ref = incident.ref
-        return [
-            {"id": entry_id, **fields}
-            for entry_id, fields in entries
-            if ref in (fields.get("ref"), fields.get("to_ref"), fields.get("from_ref"))
-        ]
+        where = [tuple(t.split(":", 1)) for t in (trail or "").split(",") if t]
+        found: list[dict[str, str]] = []
+        for area, first in [*where, (incident.area, start or "-")]:
+            entries = await self.redis.xrange(
+                AreaKeys(area).audit, min=first, count=_CHRONOLOGY_SCAN
+            )
+            found += _about(incident.ref, entries)
+        return found
 
     async def _read(self, incident: IncidentRecord) -> IncidentRecord:
         updated = await read_incident(self.redis, incident.area, incident.ref)
         if updated is None:
             raise NotFoundError(f"ref: no incident {incident.ref!r}")
         return updated
+
+
+def _about(ref: str, entries: list[tuple[str, dict[str, str]]]) -> list[dict[str, str]]:
+    return [
+        {"id": entry_id, **fields}
+        for entry_id, fields in entries
+        if ref in (fields.get("ref"), fields.get("to_ref"), fields.get("from_ref"))
+    ]
 
 
 def _now_ms() -> int:

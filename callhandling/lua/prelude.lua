@@ -14,3 +14,15 @@ local function record_call(key, fields, call_json, keep_s)
   redis.call('HSET', key, unpack(fields))
   redis.call('EXPIRE', key, keep_s)
 end
+
+-- What an incident is in its area, as one digest: its hash, its calls and which of its units
+-- are still committed to it here. Moving the incident to another area (incident_move_out, then
+-- incident_move_commit) goes ahead only if this has not changed between its two steps.
+local function incident_fingerprint(incident_key, calls_key, unit_incident_key, ref)
+  local parts = {redis.call('HGETALL', incident_key), redis.call('ZRANGE', calls_key, 0, -1,
+    'WITHSCORES')}
+  for callsign in string.gmatch(redis.call('HGET', incident_key, 'units') or '', '[^,]+') do
+    parts[#parts + 1] = callsign .. '=' .. (redis.call('HGET', unit_incident_key, callsign) or '')
+  end
+  return redis.sha1hex(cjson.encode(parts))
+end

@@ -8,8 +8,10 @@ import time
 
 from fastapi import APIRouter
 
-from cad.incident_record import IncidentRecord, read_incident
+from cad.errors import NotFoundError
+from cad.incident_record import IncidentRecord
 from callhandling.incident_log import IncidentLog
+from callhandling.incidents import find_incident
 from service.api.deps import IncidentDep, RuntimeDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
 from service.api.field_refusal import refuse_field
@@ -37,7 +39,12 @@ def _log(runtime: Runtime) -> IncidentLog:
 
 
 async def _reread(runtime: Runtime, incident: IncidentRecord) -> IncidentRecord:
-    return await read_incident(runtime.redis, incident.area, incident.ref) or incident
+    """The incident as it stands now, by its ref (a correction may have moved it to another
+    area); 404 if it has gone meanwhile."""
+    found = await find_incident(runtime.redis, incident.ref)
+    if found is None:
+        raise NotFoundError(f"ref: no incident {incident.ref!r}")
+    return found
 
 
 @router.post("/{ref:path}/log", status_code=201, responses=_CHANGES)
@@ -58,8 +65,8 @@ async def correct_location(
     caller: Working, body: LocationIn, incident: IncidentDep, runtime: RuntimeDep
 ) -> IncidentRecord:
     """Correct where the incident is, with a reason (audited with the old place). Inside its
-    dispatch area it moves, in duplicate search too; a place in another area is a 409 (a
-    transfer between areas is not done by a correction)."""
+    dispatch area it moves, in duplicate search too; into another area, the incident, its calls
+    and its queue places move to that area (units already committed stay committed)."""
     await _log(runtime).correct_location(incident, body.location, body.reason, actor=caller.actor)
     return await _reread(runtime, incident)
 
