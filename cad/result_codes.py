@@ -12,6 +12,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cad.errors import CadError
 from cad.events import describe_validation_error
 
 
@@ -51,7 +52,7 @@ class ResultCatalogue(BaseModel):
         return f"code: unknown result code {code!r}; valid codes: {', '.join(sorted(self.codes))}"
 
 
-class ResultCatalogueError(ValueError):
+class ResultCatalogueError(CadError, ValueError):
     """The catalogue file is not valid; the message names the entry and the field."""
 
 
