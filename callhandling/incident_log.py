@@ -15,7 +15,7 @@ from cad.incident_types import Catalogue
 from cad.keys import AreaKeys
 from cad.result_codes import ResultCode
 from callhandling.incident_move import move_incident
-from callhandling.incidents import fence_cells
+from callhandling.incidents import fence_cells, find_incident
 from callhandling.lua.add_remark import add_remark
 from callhandling.lua.amend_result import amend_result
 from callhandling.lua.correct_location import correct_location
@@ -43,14 +43,20 @@ class IncidentLog:
     catalogue: Catalogue
 
     async def remark(self, incident: IncidentRecord, text: str, *, now_ms: int, actor: str) -> str:
-        """Append a remark to the incident's log; the audit entry's stream id."""
-        added = await add_remark(
-            self.scripts, area=incident.area, ref=incident.ref, text=text, now_ms=now_ms,
-            actor=actor,
-        )  # fmt: skip
-        if added.outcome == "missing":
-            raise NotFoundError(f"ref: no incident {incident.ref!r}")
-        return added.entry_id
+        """Append a remark to the incident's log; the audit entry's stream id. An incident that
+        moved to another area since it was read gets the remark there: a remark is never lost."""
+        area: str | None = incident.area
+        for _ in range(2):
+            if area is None:
+                break
+            added = await add_remark(
+                self.scripts, area=area, ref=incident.ref, text=text, now_ms=now_ms, actor=actor
+            )
+            if added.outcome == "ok":
+                return added.entry_id
+            found = await find_incident(self.scripts.redis, incident.ref)
+            area = None if found is None or found.area == area else found.area
+        raise NotFoundError(f"ref: no incident {incident.ref!r}")
 
     async def correct_location(
         self, incident: IncidentRecord, location: Location, reason: str, *, actor: str
@@ -70,9 +76,7 @@ class IncidentLog:
         if corrected.outcome == "missing":
             raise NotFoundError(f"ref: no incident {incident.ref!r}")
         if corrected.outcome == "rejected":
-            raise ConflictError(
-                f"status: {corrected.old_lat} (current status: {corrected.old_lon})"
-            )
+            raise ConflictError(f"status: {corrected.reason} (current status: {corrected.status})")
 
     async def correct_type(
         self, incident: IncidentRecord, incident_type: str, reason: str, *, actor: str
@@ -87,9 +91,9 @@ class IncidentLog:
         if corrected.outcome == "missing":
             raise NotFoundError(f"ref: no incident {incident.ref!r}")
         if corrected.outcome == "rejected":
-            raise ConflictError(f"status: {corrected.second} (current status: {corrected.first})")
-        grade = Grade(corrected.second) if corrected.second else None
-        return TypeCorrected(corrected.first or None, grade, suggested)
+            raise ConflictError(f"status: {corrected.reason} (current status: {corrected.status})")
+        grade = Grade(corrected.grade) if corrected.grade else None
+        return TypeCorrected(corrected.old_type or None, grade, suggested)
 
     async def callers(self, incident: IncidentRecord, *, actor: str) -> list[CallerNumber]:
         """The caller's number of each of the incident's calls, oldest call first; every read

@@ -14,12 +14,14 @@ SCRIPT = call_script("correct_location")
 
 class LocationCorrection(NamedTuple):
     """`ok` with the old lon, lat and radius ('' for none); `rejected` with the status and the
-    reason in `old_lon`, `old_lat`; `missing` (no such incident): nothing changed."""
+    reason; `missing` (no such incident): nothing changed."""
 
     outcome: Literal["ok", "rejected", "missing"]
-    old_lon: str
-    old_lat: str
-    old_radius_m: str
+    status: str = ""
+    reason: str = ""
+    old_lon: str = ""
+    old_lat: str = ""
+    old_radius_m: str = ""
 
 
 async def correct_location(
@@ -49,4 +51,8 @@ async def correct_location(
             now_ms, actor,
         ],
     )  # fmt: skip
-    return LocationCorrection(outcome, str(first), str(second), str(third))
+    if outcome == "rejected":
+        return LocationCorrection(outcome, status=str(first), reason=str(second))
+    return LocationCorrection(
+        outcome, old_lon=str(first), old_lat=str(second), old_radius_m=str(third)
+    )

@@ -17,8 +17,10 @@ class TypeCorrection(NamedTuple):
     status and the reason; `missing` (no such incident): nothing changed."""
 
     outcome: Literal["ok", "rejected", "missing"]
-    first: str
-    second: str
+    status: str = ""
+    reason: str = ""
+    old_type: str = ""
+    grade: str = ""
 
 
 async def correct_type(
@@ -40,4 +42,6 @@ async def correct_type(
         [keys.incident(ref), keys.audit],
         [ref, incident_type, suggested.value, reason, now_ms, actor],
     )
-    return TypeCorrection(outcome, str(first), str(second))
+    if outcome == "rejected":
+        return TypeCorrection(outcome, status=str(first), reason=str(second))
+    return TypeCorrection(outcome, old_type=str(first), grade=str(second))

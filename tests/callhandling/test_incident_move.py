@@ -14,8 +14,10 @@ from prometheus_client import Counter
 from redis.asyncio import Redis
 
 from cad.events import Location, UnitStatus
+from cad.incident_types import load_catalogue
 from cad.keys import AreaKeys, GlobalKeys
 from cad.unreadable import UnreadableRecords
+from callhandling.incident_log import IncidentLog
 from callhandling.incident_move import moved_fields
 from callhandling.incidents import find_incident
 from callhandling.lua.incident_move_commit import incident_move_commit
@@ -51,6 +53,8 @@ async def test_a_waiting_incident_moves_with_its_calls_and_its_place_in_the_queu
     assert (await client.post(f"/v1/incidents/{ref}/links", json={"call_id": "mv2"})).is_success
     score = await redis.zscore(CW.pending, ref)
     ttl_before = await redis.pttl(CW.call("mv1"))
+    read_before = await find_incident(redis, ref)
+    assert read_before is not None
 
     moved = await _move(client, ref)
     assert (moved["area"], moved["lon"], moved["lat"], moved["status"]) == (
@@ -77,6 +81,10 @@ async def test_a_waiting_incident_moves_with_its_calls_and_its_place_in_the_queu
     )  # fmt: skip
     callers = (await client.get(f"/v1/incidents/{ref}/caller")).json()["callers"]
     assert [c["cli"] for c in callers] == ["07700900501", "07700900502"]
+    # A remark by someone who read it before the move reaches it in its new area.
+    log = IncidentLog(register_call_scripts(redis), load_catalogue())
+    entry_id = await log.remark(read_before, "late note", now_ms=1, actor="t")
+    assert [f["text"] for i, f in await redis.xrange(SO.audit) if i == entry_id] == ["late note"]
     # A replay of its first call is still that incident, found in its new area.
     replay = await record(client, body)
     assert (replay["outcome"], replay["incident"]["incident"]["ref"]) == ("replayed", ref)
