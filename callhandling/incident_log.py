@@ -5,6 +5,7 @@ archiver see it as they see every other change."""
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from cad.events import Grade, Location
 from cad.incident_record import IncidentRecord
 from cad.incident_types import Catalogue
 from cad.keys import AreaKeys
+from cad.logs import log
 from cad.result_codes import ResultCode
 from callhandling.incident_move import move_incident
 from callhandling.incidents import fence_cells, find_incident
@@ -23,6 +25,8 @@ from callhandling.lua.correct_type import correct_type
 from callhandling.lua.read_callers import CallerNumber, read_callers
 from callhandling.scripts import CallScripts
 from dispatch.areas import dispatch_area
+
+logger = logging.getLogger("cad.incidents")
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,14 @@ class IncidentLog:
         call_ids = await self.scripts.redis.zrange(keys.incident_calls(incident.ref), 0, -1)
         if not call_ids:
             return []
-        return await read_callers(
+        numbers = await read_callers(
             self.scripts, area=incident.area, ref=incident.ref, call_ids=call_ids,
             now_ms=_now_ms(), actor=actor,
         )  # fmt: skip
+        # Who read which calls' numbers; never the numbers themselves.
+        log(logger, logging.INFO, "caller_read", incident_ref=incident.ref, actor=actor,
+            call_ids=[n.call_id for n in numbers if n.kept])  # fmt: skip
+        return numbers
 
     async def amend_result(
         self,

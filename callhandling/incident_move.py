@@ -22,6 +22,7 @@ it leaves the old area's lists in step 3 before joining the new one's in step 4.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from redis.asyncio import Redis
@@ -30,6 +31,7 @@ from cad.errors import ConflictError, NotFoundError
 from cad.events import Location
 from cad.incident_record import IncidentRecord
 from cad.keys import AreaKeys, GlobalKeys
+from cad.logs import log
 from callhandling.call_claims import CallClaim
 from callhandling.incidents import fence_cells
 from callhandling.lua.incident_move_commit import incident_move_commit
@@ -38,6 +40,8 @@ from callhandling.lua.incident_move_index import incident_move_index
 from callhandling.lua.incident_move_out import Snapshot, incident_move_out
 from callhandling.lua.incident_move_undo import incident_move_undo
 from callhandling.scripts import CallScripts
+
+logger = logging.getLogger("cad.incidents")
 
 # Each retry means the incident changed in its old area between steps 1 and 3.
 _ATTEMPTS = 4
@@ -112,6 +116,8 @@ async def move_incident(
             now_ms=now_ms, actor=actor,
         )  # fmt: skip
         await _redirect(redis, ref, from_area=from_area, to_area=to_area, call_ids=call_ids)
+        log(logger, logging.INFO, "incident_moved", incident_ref=ref, from_area=from_area,
+            to_area=to_area, actor=actor)  # fmt: skip
         return
     raise ConflictError(f"ref: {ref!r} kept changing while it was moved; try again")
 
