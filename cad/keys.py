@@ -81,6 +81,12 @@ class AreaKeys:
         return f"{self.tag}:pending"
 
     @property
+    def awaiting_result(self) -> str:
+        """Sorted set: incidents whose last unit has cleared, waiting for a result code to close
+        them, by when they cleared (ms since the epoch)."""
+        return f"{self.tag}:awaiting-result"
+
+    @property
     def audit(self) -> str:
         """Stream: every state change of the area, the audit log and the live map's feed."""
         return f"{self.tag}:audit"
@@ -96,6 +102,12 @@ class AreaKeys:
     def incident_calls(self, ref: str) -> str:
         """Sorted set: the call ids linked to an incident, by time received."""
         return f"{self.tag}:incident:{ref}:calls"
+
+    def moved(self, ref: str) -> str:
+        """String, with a TTL: the dispatch area an incident of this area moved to (a location
+        correction into another area: callhandling/incident_move.py), for a reader who still
+        finds this area in the ref directory."""
+        return f"{self.tag}:moved:{ref}"
 
     @property
     def open_incidents(self) -> str:

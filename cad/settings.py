@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     # A unit whose last AVL fix is older than this is stale: not recommended, and said so.
     stale_fix_s: float = Field(default=90.0, gt=0)
     incident_types_file: Path | None = None
+    # The result codes a closing dispatcher chooses from (cad/result_codes.py).
+    result_codes_file: Path | None = None
+    # A supervisor may amend a closed incident's result this long after it closed: a week
+    # spans a full shift cycle (a supervisor off for four days is back to review their team's
+    # closures) and the crime-recording decision, due within 72 hours under the Home Office
+    # Counting Rules, that most amendments follow; later corrections are for the archive.
+    result_amend_window_s: int = Field(default=7 * 24 * 3600, gt=0)
     # A new call is linked to an open incident automatically at or above this duplicate score.
     auto_link_score: float = Field(default=0.8, ge=0.0, le=1.0)
     duplicate_search_m: float = Field(default=1_500.0, gt=0)

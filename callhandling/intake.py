@@ -25,6 +25,7 @@ from cad.incident_record import (
     parse_incident,
     read_incident,
 )
+from cad.incident_types import load_catalogue
 from cad.keys import GlobalKeys
 from cad.logs import log
 from cad.settings import Settings
@@ -82,6 +83,9 @@ class CallIntake:
         self._settings = settings
         # Every edge that takes calls in (MQTT, HTTP) holds `received_at` to these first.
         self.clock_bounds = call_clock(settings)
+        # ... and `incident_type` to the catalogue: a type it does not know is refused, never
+        # taken silently (it would get no response plan of its own).
+        self.catalogue = load_catalogue(settings.incident_types_file)
 
     async def accept(
         self, event: CallEvent, *, actor: str, auto_link: bool = True, area: str | None = None

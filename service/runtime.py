@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 from cad.clock_bounds import status_clock
 from cad.incident_types import load_catalogue
 from cad.logs import log
+from cad.result_codes import load_result_catalogue
 from cad.settings import Settings
 from cad.supervisor import Supervisor
 from cad.task_health import RestartPolicy, TaskBoard, TaskHealth
@@ -90,6 +91,7 @@ class Runtime:
         # time, receives the calls and the MDTs' reports (transport/mqtt_intake.py).
         self.link = MqttLink(settings, replica_login(settings), [])
         self.catalogue = load_catalogue(settings.incident_types_file)
+        self.results = load_result_catalogue(settings.result_codes_file)
         self.dispatcher = Dispatcher(
             self.redis, self.scripts, self.link, self.topics,
             radii_m=settings.search_radii_m, catalogue=self.catalogue,

@@ -140,14 +140,17 @@ def incident_row(values: list[str | None]) -> Row:
 
 
 async def open_incidents(redis: Redis, area: str, unreadable: UnreadableRecords) -> list[Row]:
-    """The area's open incidents: the open set, the queue, and those units are committed to."""
+    """The area's incidents not over yet: the open set, the queue, those units are committed to,
+    and those awaiting their result (they leave the map once closed)."""
     keys = AreaKeys(area)
     async with redis.pipeline(transaction=False) as pipe:
         pipe.zrange(keys.open_incidents, 0, -1)
         pipe.zrange(keys.pending, 0, -1)
         pipe.hvals(keys.unit_incident)
-        listed, pending, committed = await pipe.execute()
-    rows = await read_incidents(redis, area, [*pending, *listed, *committed], unreadable)
+        pipe.zrange(keys.awaiting_result, 0, -1)
+        listed, pending, committed, awaiting = await pipe.execute()
+    refs = [*pending, *listed, *committed, *awaiting]
+    rows = await read_incidents(redis, area, refs, unreadable)
     return [row for row in rows if row["status"] not in FINAL_STATUSES]
 
 

@@ -50,6 +50,13 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/v1/incidents/{ref}/close"): {"json": {"code": "resolved"}},
     ("post", "/v1/incidents/{ref}/cancel"): {"json": {"note": "caller rang back"}},
     ("post", "/v1/incidents/{ref}/refer"): {"json": {"note": "for the ambulance service"}},
+    ("post", "/v1/incidents/{ref}/log"): {"json": {"text": "caller rang back"}},
+    ("post", "/v1/incidents/{ref}/location"): {
+        "json": {"location": {"lon": -0.141, "lat": 51.501}, "reason": "wrong side"}
+    },
+    ("post", "/v1/incidents/{ref}/type"): {"json": {"incident_type": "weapons", "reason": "r"}},
+    ("get", "/v1/incidents/{ref}/caller"): {},
+    ("post", "/v1/incidents/{ref}/result"): {"json": {"code": "arrest", "reason": "r"}},
     ("get", "/v1/incidents/{ref}"): {},
     ("get", "/v1/units"): {},
     ("post", "/v1/units"): {"json": UNIT},
