@@ -25,6 +25,7 @@ from cad.incident_record import (
     parse_incident,
     read_incident,
 )
+from cad.incident_types import load_catalogue
 from cad.keys import GlobalKeys
 from cad.logs import log
 from cad.settings import Settings
@@ -39,7 +40,7 @@ from callhandling.surroundings import Surroundings, look_around
 from dispatch.areas import dispatch_area
 from dispatch.claims import ClaimResult
 from dispatch.dispatcher import Dispatcher
-from transport.scripts import Batch
+from transport.scripts import Answers, Batch, Queued
 
 logger = logging.getLogger("cad.intake")
 
@@ -82,6 +83,9 @@ class CallIntake:
         self._settings = settings
         # Every edge that takes calls in (MQTT, HTTP) holds `received_at` to these first.
         self.clock_bounds = call_clock(settings)
+        # ... and `incident_type` to the catalogue: a type it does not know is refused, never
+        # taken silently (it would get no response plan of its own).
+        self.catalogue = load_catalogue(settings.incident_types_file)
 
     async def accept(
         self, event: CallEvent, *, actor: str, auto_link: bool = True, area: str | None = None
@@ -202,13 +206,31 @@ class CallIntake:
             if created.outcome is Outcome.RETRY:
                 return None
             return await self._replayed(event, area, created.ref)
-        near = nearby.answer(answers) if nearby is not None and nearby.ran(answers) else ()
+        near = await self._facts_read(nearby, answers, area, around.near_refs)
         claim = await self._dispatcher.finish_opening(opening, answers)
         after = await self._after(IncidentRecord.from_hash(created.fields), claim)
         candidates = _candidates(call, near or around.incidents)
         result = IntakeResult(after, Outcome.CREATED, candidates, claim)
         self._log(event, result)
         return result
+
+    async def _facts_read(
+        self,
+        nearby: Queued[tuple[OpenIncident, ...]] | None,
+        answers: Answers,
+        area: str,
+        refs: tuple[str, ...],
+    ) -> tuple[OpenIncident, ...]:
+        """The near incidents' facts as the creation's round trip read them; read again when
+        Redis had forgotten the script there (after a restart it loads it, but the creation's
+        batch is not sent again for a read alone), so that no candidate is silently missed."""
+        if nearby is None:
+            return ()
+        if nearby.ran(answers):
+            return nearby.answer(answers)
+        facts = Batch()
+        again = queue_open_incident_facts(facts, area=area, refs=refs)
+        return again.answer(await facts.run(self._redis))
 
     async def _replayed(self, event: CallEvent, area: str, ref: str) -> IntakeResult:
         incident = await self._read(area, ref)

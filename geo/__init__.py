@@ -8,6 +8,10 @@ from geo.eta import ETA_CONTEXTS, EtaContext, eta_seconds, eta_seconds_many
 from geo.gazetteer import Gazetteer
 from geo.loading import load_gazetteer
 from geo.models import AreaShare, BatchLocation, CircleLocation, PointLocation
+from geo.place_loading import load_places, load_streets
+from geo.place_search import FoundPlace, PlaceSearch
+from geo.places import PlaceHit, PlaceProvider
+from geo.streets import NearestStreet
 
 __all__ = [
     "BCUS",
@@ -19,12 +23,19 @@ __all__ = [
     "BatchLocation",
     "CircleLocation",
     "EtaContext",
+    "FoundPlace",
     "Gazetteer",
     "GeoDataError",
+    "NearestStreet",
+    "PlaceHit",
+    "PlaceProvider",
+    "PlaceSearch",
     "PointLocation",
     "distance_m",
     "distances_m",
     "eta_seconds",
     "eta_seconds_many",
     "load_gazetteer",
+    "load_places",
+    "load_streets",
 ]

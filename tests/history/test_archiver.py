@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from cad.keys import AreaKeys, GlobalKeys
+from history.lua.purge_incident import purge_incident
+from history.rows import hash_digest
 from history.store import HistoryStore
 from tests.history.making import archiver_for, open_incident, refer
 
@@ -145,3 +147,26 @@ async def test_an_open_incident_s_trimmed_entries_come_back_from_the_history_sto
     live = await history_client.get(f"/v1/live/incidents/{ref}/chronology")
     assert live.status_code == 200, live.text
     assert [e["type"] for e in live.json()["entries"]] == kinds
+
+
+async def test_the_purge_removes_only_the_hash_that_was_archived(
+    history_client: httpx.AsyncClient, redis: Redis
+) -> None:
+    ref = await open_incident(history_client, "p1", kind="lost_property")
+    await refer(history_client, ref)
+    area = await redis.hget(GlobalKeys().incident_area, ref)
+    key = AreaKeys(area).incident(ref)
+    archived = hash_digest(await redis.hgetall(key))
+    # Changed after it was copied (a result amended, a remark), its entry not archived yet.
+    await redis.hset(key, "close_note", "amended after the copy")
+    kept = await purge_incident(redis, area=area, ref=ref, digest=archived, now_ms=1)
+    assert kept == ("changed", "changed since it was archived")
+    assert await redis.exists(key)
+    again = hash_digest(await redis.hgetall(key))
+    assert await purge_incident(redis, area=area, ref=ref, digest=again, now_ms=1) == ("purged", "")
+    assert not await redis.exists(key)
+    assert not await redis.exists(AreaKeys(area).incident_calls(ref))
+    assert await purge_incident(redis, area=area, ref=ref, digest=again, now_ms=1) == (
+        "missing",
+        "",
+    )
