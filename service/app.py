@@ -15,6 +15,7 @@ from service.api import (
     dispatch_routes,
     incident_routes,
     ops_routes,
+    unit_control_routes,
     unit_routes,
 )
 from service.api.body_limit import BodyLimitMiddleware
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dispatch_routes.router)
     app.include_router(incident_routes.router)
     app.include_router(unit_routes.router)
+    app.include_router(unit_control_routes.router)
     app.include_router(ops_routes.router)
     # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.
     app.include_router(
