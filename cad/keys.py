@@ -81,6 +81,11 @@ class AreaKeys:
         return f"{self.tag}:pending"
 
     @property
+    def transfer(self) -> str:
+        """Sorted set: incidents held for hand-over to another force, by time received."""
+        return f"{self.tag}:transfer"
+
+    @property
     def audit(self) -> str:
         """Stream: every state change of the area, the audit log and the live map's feed."""
         return f"{self.tag}:audit"

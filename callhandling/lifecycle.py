@@ -30,6 +30,7 @@ ALLOWED_FROM: dict[IncidentStatus, frozenset[IncidentStatus]] = {
     S.CANCELLED: frozenset({S.NEW, S.PENDING}),
     S.REFERRED: frozenset({S.NEW, S.PENDING}),
     S.PENDING: frozenset({S.NEW}),
+    S.TRANSFERRED: OPEN,
 }
 
 

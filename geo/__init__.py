@@ -6,7 +6,8 @@ from geo.data_loading import GeoDataError
 from geo.distance import distance_m, distances_m
 from geo.eta import ETA_CONTEXTS, EtaContext, eta_seconds, eta_seconds_many
 from geo.gazetteer import Gazetteer
-from geo.loading import load_gazetteer
+from geo.jurisdiction import Jurisdiction, NeighbourForces
+from geo.loading import load_gazetteer, load_jurisdictions
 from geo.models import AreaShare, BatchLocation, CircleLocation, PointLocation
 
 __all__ = [
@@ -21,10 +22,13 @@ __all__ = [
     "EtaContext",
     "Gazetteer",
     "GeoDataError",
+    "Jurisdiction",
+    "NeighbourForces",
     "PointLocation",
     "distance_m",
     "distances_m",
     "eta_seconds",
     "eta_seconds_many",
     "load_gazetteer",
+    "load_jurisdictions",
 ]

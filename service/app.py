@@ -15,6 +15,7 @@ from service.api import (
     dispatch_routes,
     incident_routes,
     ops_routes,
+    transfer_routes,
     unit_control_routes,
     unit_routes,
 )
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the incidents: `/v1/incidents/{ref:path}` would swallow them.
     app.include_router(call_routes.router)
     app.include_router(dispatch_routes.router)
+    app.include_router(transfer_routes.router)
     app.include_router(incident_routes.router)
     app.include_router(unit_routes.router)
     app.include_router(unit_control_routes.router)

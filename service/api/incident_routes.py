@@ -12,6 +12,7 @@ from callhandling.clocks import TARGET_S, Clocks, clocks
 from callhandling.grading import GradeDecision
 from callhandling.incident_service import IncidentService
 from callhandling.queue import open_incidents, pending_queue, queue_alarms
+from callhandling.transfers import transfer_queue
 from service.api.deps import IncidentDep, RuntimeDep, UnreadableDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
 from service.api.schemas import (
@@ -50,14 +51,18 @@ async def list_incidents(
     _: Reading,
     runtime: RuntimeDep,
     unreadable: UnreadableDep,
-    status: Literal["pending", "open"] = Query(
-        default="open", description="pending: the queue, by grade then age"
+    status: Literal["pending", "open", "transfer"] = Query(
+        default="open",
+        description="pending: the queue, by grade then age; transfer: held for another force",
     ),
     limit: int = Query(default=200, ge=1, le=2_000),
 ) -> IncidentList:
-    """The pending queue or all open incidents, by grade then age, with clocks and alarms."""
+    """The pending queue or all open incidents, by grade then age, or the incidents held for
+    transfer to another force, oldest first; with clocks and alarms."""
     if status == "pending":
         found = await pending_queue(runtime.redis, limit=limit, unreadable=unreadable)
+    elif status == "transfer":
+        found = await transfer_queue(runtime.redis, limit=limit, unreadable=unreadable)
     else:
         found = await open_incidents(runtime.redis, limit=limit, unreadable=unreadable)
     views = [

@@ -1,0 +1,48 @@
+"""Whose call it is, decided as a call comes in (geo/jurisdiction.py): a call in the City of
+London or beyond London opens an incident flagged for transfer to that force, held in the
+area's transfer queue, unless its grade is one Met units attend meanwhile
+(`CAD_ATTEND_OUTSIDE_GRADES`). An uncertainty circle lying in more than one borough is kept as
+`ambiguous_location` on the incident."""
+
+from __future__ import annotations
+
+from cad.events import Grade, Location
+from cad.incident_record import IncidentStatus
+from cad.settings import Settings
+from geo import Jurisdiction, load_gazetteer, load_jurisdictions
+
+
+def jurisdiction_of(location: Location, settings: Settings) -> Jurisdiction:
+    """The force whose call at `location` it is, and whether its circle is ambiguous."""
+    gazetteer = load_gazetteer()
+    point = gazetteer.locate(location.lon, location.lat)
+    circle = (
+        None
+        if location.radius_m is None
+        else gazetteer.locate_circle(location.lon, location.lat, location.radius_m)
+    )
+    areas = settings.force_areas_file
+    return load_jurisdictions(None if areas is None else str(areas)).jurisdiction(point, circle)
+
+
+def attended_grades(settings: Settings) -> frozenset[str]:
+    """The grades Met units attend in another force's area (`CAD_ATTEND_OUTSIDE_GRADES`)."""
+    return frozenset(g for g in settings.attend_outside_grades.split(",") if g)
+
+
+def jurisdiction_fields(
+    where: Jurisdiction, grade: Grade | None, *, attend: frozenset[str]
+) -> dict[str, str]:
+    """The incident hash fields a call's jurisdiction adds (`status` only when it is held)."""
+    fields = {"ambiguous_location": "1" if where.ambiguous else ""}
+    if not where.transfer:
+        return fields
+    attends = grade is not None and grade.value in attend
+    fields |= {
+        "transfer_force": where.force,
+        "transfer_basis": where.basis,
+        "met_attends": "1" if attends else "",
+    }
+    if not attends:
+        fields["status"] = IncidentStatus.TRANSFER.value
+    return fields
