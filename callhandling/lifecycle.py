@@ -27,8 +27,8 @@ S = IncidentStatus
 # What a call handler or dispatcher may do over the API; dispatch moves the rest (claims, MDTs).
 ALLOWED_FROM: dict[IncidentStatus, frozenset[IncidentStatus]] = {
     S.CLOSED: OPEN,
-    S.CANCELLED: frozenset({S.NEW, S.PENDING}),
-    S.REFERRED: frozenset({S.NEW, S.PENDING}),
+    S.CANCELLED: frozenset({S.NEW, S.PENDING, S.TRANSFER}),
+    S.REFERRED: frozenset({S.NEW, S.PENDING, S.TRANSFER}),
     S.PENDING: frozenset({S.NEW}),
     S.TRANSFERRED: OPEN,
 }

@@ -60,6 +60,11 @@ LEGAL = {
     *((s, S.CLOSED) for s in (S.NEW, S.PENDING, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE)),
     (S.NEW, S.CANCELLED), (S.PENDING, S.CANCELLED), (S.NEW, S.REFERRED), (S.PENDING, S.REFERRED),
     (S.NEW, S.PENDING),
+    # Another force's call: closed, cancelled or referred while held; handed over from any open
+    # status (the script refuses while a unit is still committed).
+    (S.TRANSFER, S.CLOSED), (S.TRANSFER, S.CANCELLED), (S.TRANSFER, S.REFERRED),
+    *((s, S.TRANSFERRED) for s in (S.NEW, S.PENDING, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE,
+                                   S.TRANSFER)),
 }  # fmt: skip
 
 

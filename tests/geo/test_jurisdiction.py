@@ -1,5 +1,5 @@
 """Whose call a point is: the Met's, the City of London Police's, or the neighbouring force by
-the nearest stretch of London's boundary (geo/jurisdiction.py, geo/data/neighbouring_forces.json)."""
+the nearest stretch of London's boundary (geo/jurisdiction.py, its data file in geo/data)."""
 
 from __future__ import annotations
 
