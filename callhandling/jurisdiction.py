@@ -16,11 +16,9 @@ def jurisdiction_of(location: Location, settings: Settings) -> Jurisdiction:
     """The force whose call at `location` it is, and whether its circle is ambiguous."""
     gazetteer = load_gazetteer()
     point = gazetteer.locate(location.lon, location.lat)
-    circle = (
-        None
-        if location.radius_m is None
-        else gazetteer.locate_circle(location.lon, location.lat, location.radius_m)
-    )
+    radius_m = location.radius_m
+    # No circle, or one of no size: a point (as describe_location has it).
+    circle = None if not radius_m else gazetteer.locate_circle(location.lon, location.lat, radius_m)
     areas = settings.force_areas_file
     return load_jurisdictions(None if areas is None else str(areas)).jurisdiction(point, circle)
 

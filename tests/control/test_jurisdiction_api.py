@@ -169,3 +169,9 @@ async def test_with_no_grade_attended_outside_an_immediate_call_is_held(
     assert incident["status"] == "transfer"
     assert incident["met_attends"] is False
     assert await redis.hget(AreaKeys("SE").unit_status, "SE51") == "available"
+
+
+async def test_a_circle_of_no_size_is_a_point(client: httpx.AsyncClient) -> None:
+    where = {"lon": -0.1300, "lat": 51.5165, "radius_m": 0.0}
+    incident = await incident_of(client, call("j-9", where, "E"))
+    assert incident["ambiguous_location"] is False
