@@ -44,6 +44,14 @@ class MqttUnavailableError(UnavailableError):
         super().__init__(message, dependency="mqtt")
 
 
+class BrokerConnectError(MqttUnavailableError):
+    """The broker refused or did not answer a connection in time."""
+
+
+class LinkLostError(MqttUnavailableError):
+    """An MQTT connection closed, timed out or carried a packet that is not MQTT."""
+
+
 class AuthenticationError(CadError):
     """The request carries no valid bearer token (missing, expired, badly signed)."""
 

@@ -10,6 +10,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cad.errors import CadError
 from cad.events import Grade, describe_validation_error
 
 Capability = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
@@ -51,7 +52,7 @@ class Catalogue(BaseModel):
 DEFAULT_PLAN = (Requirement(capabilities=("response",), count=1),)
 
 
-class CatalogueError(ValueError):
+class CatalogueError(CadError, ValueError):
     """The catalogue file is not valid; the message names the entry and the field."""
 
 

@@ -14,6 +14,7 @@ from typing import Literal
 
 from redis.asyncio import Redis
 
+from cad.errors import CadError
 from cad.events import UnitStatus
 from cad.incident_types import Requirement
 from cad.keys import AreaKeys
@@ -61,7 +62,7 @@ class LentUnitReleased:
     incident_area: str
 
 
-class IncidentSideError(Exception):
+class IncidentSideError(CadError):
     """A lent unit was escalated in its own area, but its incident could not drop it (the
     caller keeps `released` and runs `drop_lent_unit` again)."""
 

@@ -19,6 +19,7 @@ import sys
 import time
 
 from cad.clock_bounds import fix_clock
+from cad.errors import BrokerConnectError, LinkLostError
 from cad.logs import configure_logging, log
 from cad.settings import Settings
 from cad.topics import Topics
@@ -71,7 +72,7 @@ class AvlWorker:
         while self._running():
             try:
                 link = self._connect()
-            except (OSError, avl_link.BrokerConnectError) as exc:
+            except (OSError, BrokerConnectError) as exc:
                 log(logger, logging.WARNING, "mqtt_disconnected", error=str(exc), retry_s=backoff)
                 self._sleep(backoff)
                 backoff = min(backoff * 2, self._settings.reconnect_max_backoff_s)
@@ -81,7 +82,7 @@ class AvlWorker:
                 url=redact_url(self._login.url))  # fmt: skip
             try:
                 self._pump(link)
-            except avl_link.LinkLostError as exc:
+            except LinkLostError as exc:
                 log(logger, logging.WARNING, "mqtt_disconnected", error=str(exc), retry_s=0.1)
             self._flush(link)  # the batch is written whatever became of the link
             link.close()
@@ -126,7 +127,7 @@ class AvlWorker:
             log(logger, logging.WARNING, "message_rejected", topic=letter.topic,
                 reason=letter.reason)  # fmt: skip
             # Recorded in the dead-letter stream already: the topic is a courtesy to watchers.
-            with contextlib.suppress(avl_link.LinkLostError):
+            with contextlib.suppress(LinkLostError):
                 link.publish(self._topics.deadletter, letter.model_dump_json().encode(), qos=1)
 
     def _sleep(self, seconds: float) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cad.errors import CadError
 from transport.broker_security import (
     SERVICE_USER,
     BrokerCredentials,
@@ -46,7 +47,7 @@ class TlsFiles:
     key: Path
 
 
-class ServerStartError(RuntimeError):
+class ServerStartError(CadError):
     """A server binary is missing or did not start listening in time."""
 
 

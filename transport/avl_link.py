@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import mqtt5
 
+from cad.errors import BrokerConnectError, LinkLostError
 from transport.mqtt import NO_DELAY, BrokerAddress
 from transport.mqtt_client import TLSParameters
 
@@ -32,14 +33,6 @@ _FIRST_FAILURE = 0x80
 
 # What the link hands its owner of each message: the topic and the payload.
 PayloadCallback = Callable[[str, bytes], None]
-
-
-class BrokerConnectError(RuntimeError):
-    """The broker refused or did not answer the connection in time."""
-
-
-class LinkLostError(RuntimeError):
-    """The connection closed, timed out or carried a packet that is not MQTT v5."""
 
 
 class AvlLink:

@@ -24,6 +24,8 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from cad.errors import CadError
+
 SERVICE_USER = "cad-service"
 # The call intake's persistent session: held by one replica at a time, under a Redis lease.
 INTAKE_USER = "cad-intake"
@@ -36,7 +38,7 @@ GENERATOR_USER = "cad-loadtest"
 ANY_PREFIX = "+/"
 
 
-class BrokerSecurityError(RuntimeError):
+class BrokerSecurityError(CadError):
     """mosquitto_passwd is missing or refused the password file."""
 
 

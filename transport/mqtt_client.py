@@ -30,6 +30,8 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersi
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from cad.errors import MqttUnavailableError
+
 # The keepalive's clock: paho pings when the link has been quiet for `keepalive` seconds, and
 # drops a link whose PINGRESP is that late; checked this often.
 _MISC_INTERVAL_S = 1.0
@@ -40,7 +42,7 @@ SocketOption = tuple[int, int, int]
 _T = TypeVar("_T")
 
 
-class MqttError(Exception):
+class MqttError(MqttUnavailableError):
     """The broker refused, did not answer in time (a wait's timeout is this, not TimeoutError),
     or the connection is gone."""
 

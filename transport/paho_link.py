@@ -12,13 +12,10 @@ from typing import Any
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
+from cad.errors import BrokerConnectError
 from transport.mqtt import NO_DELAY, BrokerAddress
 
 _CONNECT_TIMEOUT_S = 10.0
-
-
-class BrokerConnectError(RuntimeError):
-    """The broker refused or did not answer the connection in time."""
 
 
 def connect(

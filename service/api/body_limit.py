@@ -6,10 +6,11 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cad.errors import CadError
 from service.api.response_start import TrackedSend
 
 
-class BodyTooLargeError(Exception):
+class BodyTooLargeError(CadError):
     """The body grew past the limit while streaming in (no or a false Content-Length)."""
 
 

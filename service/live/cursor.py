@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from cad.errors import CadError
+
 # An SSE id travels in a header on every reconnect: refuse anything that is not a cursor. Each
 # part of an entry id fits Redis's 64-bit stream ids (19 digits always do), ASCII digits only.
 _AREA = "[A-Za-z0-9_-]{1,16}"
@@ -17,7 +19,7 @@ _ENTRY_ID_RE = re.compile(_ENTRY_ID)
 START = "0-0"
 
 
-class CursorError(ValueError):
+class CursorError(CadError, ValueError):
     """An event id or `from` parameter that is not a cursor; the message says what is wrong."""
 
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import paho.mqtt.client as paho
 import pytest
 
+from cad.errors import BrokerConnectError
 from cad.settings import Settings
 from tests.helpers import harness_connection_url
 from transport import avl_link, paho_link
@@ -79,7 +80,7 @@ def test_the_keepalive_holds_a_quiet_link(settings: Settings) -> None:
 def test_a_refused_login_is_a_connect_error(settings: Settings) -> None:
     username = harness_connection_url(settings).split("//")[1].split(":")[0]
     url = url_with_login(settings.mqtt_url, username, "not-the-password")
-    with pytest.raises(avl_link.BrokerConnectError, match="refused"):
+    with pytest.raises(BrokerConnectError, match="refused"):
         avl_link.connect(url, "ra-refused", timeout_s=3.0)
 
 

@@ -52,6 +52,10 @@ ERROR_REPLIES = [
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSCRIPT.",
     "MISCONF Redis is configured to save RDB snapshots, but it's unable to persist to disk.",
     "NOREPLICAS Not enough good replicas to write.",
+    "ERR Error loading the extension. Please check the server logs.",
+    "ERR problem with LDAP service",
+    "ERR no such fieldset",
+    "Syntax error at offset 3",
 ]
 ERROR_REPLY_LUA = "return redis.error_reply(ARGV[1])"
 
