@@ -89,11 +89,18 @@ class CallIntake:
         self.clock_bounds = call_clock(settings)
 
     async def accept(
-        self, event: CallEvent, *, actor: str, auto_link: bool = True, area: str | None = None
+        self,
+        event: CallEvent,
+        *,
+        actor: str,
+        auto_link: bool = True,
+        area: str | None = None,
+        ambiguous: bool | None = None,
     ) -> IntakeResult:
         """Record the call; link it to a likely duplicate or open (and dispatch) an incident.
-        `area` is the call's dispatch area, when the caller has located the call already."""
-        call = self._locate(event, area)
+        `area` is the call's dispatch area and `ambiguous` its circle's flag, when the caller has
+        located the call already."""
+        call = self._locate(event, area, ambiguous)
         for attempt in range(_MAX_ATTEMPTS):
             last = attempt == _MAX_ATTEMPTS - 1
             around = await self._look(call, auto_link=auto_link)
@@ -116,7 +123,7 @@ class CallIntake:
                 return result
         raise AssertionError("the last attempt opens an incident regardless")
 
-    def _locate(self, event: CallEvent, area: str | None) -> _Call:
+    def _locate(self, event: CallEvent, area: str | None, ambiguous: bool | None) -> _Call:
         loc = event.location
         area = area or dispatch_area(loc.lon, loc.lat)
         hashed = cli_hash(event.cli, self._settings.cli_salt)
@@ -124,7 +131,7 @@ class CallIntake:
             loc.lon, loc.lat, loc.radius_m, int(event.received_at.timestamp() * 1000),
             event.incident_type, hashed,
         )  # fmt: skip
-        where = jurisdiction_of(loc, self._settings)
+        where = jurisdiction_of(loc, self._settings, ambiguous=ambiguous)
         fields = jurisdiction_fields(where, event.grade, attend=attended_grades(self._settings))
         claim = claim_of(event, area, self._settings.cli_salt)
         return _Call(event, area, claim, hashed, facts, fields)

@@ -175,3 +175,24 @@ async def test_a_circle_of_no_size_is_a_point(client: httpx.AsyncClient) -> None
     where = {"lon": -0.1300, "lat": 51.5165, "radius_m": 0.0}
     incident = await incident_of(client, call("j-9", where, "E"))
     assert incident["ambiguous_location"] is False
+
+
+async def test_an_mqtt_call_keeps_its_ambiguous_circle(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    where = {"lon": -0.1300, "lat": 51.5165, "radius_m": 400}  # Camden and Westminster
+    topics = Topics(settings.topic_root)
+    found: list[dict[str, Any]] = []
+
+    async def recorded() -> bool:
+        listed = (await client.get("/v1/incidents", params={"status": "open"})).json()
+        found[:] = [
+            i["incident"] for i in listed["incidents"] if i["incident"]["call_id"] == "j-10"
+        ]
+        return bool(found)
+
+    async with mqtt_client(settings, "gateway") as gateway:
+        await gateway.publish(topics.calls_in, json.dumps(call("j-10", where, "E")).encode(), qos=1)
+        await eventually(recorded)
+    assert found[0]["ambiguous_location"] is True
+    assert found[0]["status"] == "pending"
