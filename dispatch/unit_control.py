@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from cad.errors import ConflictError, NotFoundError
+from cad.errors import ConflictError, MqttUnavailableError, NotFoundError
 from cad.events import UnitStatus, utcnow
 from cad.incident_record import IncidentRecord, read_incident
 from cad.keys import AreaKeys, GlobalKeys
@@ -182,9 +182,16 @@ class UnitControl:
 
     async def _tell(self, callsign: str, notice: dict[str, object]) -> None:
         body = {**notice, "callsign": callsign, "ts": utcnow().isoformat()}
-        await self._publisher.publish(
-            self._topics.notice(callsign), json.dumps(body).encode(), qos=1
-        )
+        # The change is recorded: a notice the broker cannot take now must not make the
+        # dispatcher try again (and be refused). A divert's new tasking is not best effort: it
+        # goes through send_tasking, and the acknowledgement watch covers one never delivered.
+        try:
+            await self._publisher.publish(
+                self._topics.notice(callsign), json.dumps(body).encode(), qos=1
+            )
+        except MqttUnavailableError as exc:
+            log(logger, logging.WARNING, "notice_not_sent", callsign=callsign,
+                incident_ref=notice.get("incident_ref"), error=str(exc))  # fmt: skip
 
 
 def _left(
