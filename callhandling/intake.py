@@ -42,7 +42,7 @@ from callhandling.surroundings import Surroundings, look_around
 from dispatch.areas import dispatch_area
 from dispatch.claims import ClaimResult
 from dispatch.dispatcher import Dispatcher
-from transport.scripts import Batch
+from transport.scripts import Answers, Batch, Queued
 
 logger = logging.getLogger("cad.intake")
 
@@ -227,7 +227,7 @@ class CallIntake:
             if created.outcome is Outcome.RETRY:
                 return None
             return await self._replayed(event, area, created.ref)
-        near = nearby.answer(answers) if nearby is not None and nearby.ran(answers) else ()
+        near = await self._facts_read(nearby, answers, area, around.near_refs)
         if holding is not None and not holding.ran(answers):
             # Redis had forgotten the script: hold it now, alone.
             again = Batch()
@@ -241,6 +241,24 @@ class CallIntake:
         result = IntakeResult(after, Outcome.CREATED, candidates, claim)
         self._log(event, result)
         return result
+
+    async def _facts_read(
+        self,
+        nearby: Queued[tuple[OpenIncident, ...]] | None,
+        answers: Answers,
+        area: str,
+        refs: tuple[str, ...],
+    ) -> tuple[OpenIncident, ...]:
+        """The near incidents' facts as the creation's round trip read them; read again when
+        Redis had forgotten the script there (after a restart it loads it, but the creation's
+        batch is not sent again for a read alone), so that no candidate is silently missed."""
+        if nearby is None:
+            return ()
+        if nearby.ran(answers):
+            return nearby.answer(answers)
+        facts = Batch()
+        again = queue_open_incident_facts(facts, area=area, refs=refs)
+        return again.answer(await facts.run(self._redis))
 
     async def _replayed(self, event: CallEvent, area: str, ref: str) -> IntakeResult:
         incident = await self._read(area, ref)

@@ -110,12 +110,17 @@ class ScriptClient:
         self.redis = redis
 
     async def run(self, script: Script, keys: Sequence[str], args: Sequence[Arg]) -> Any:
-        """Run the script once, with these KEYS and ARGV; its reply as Redis gives it."""
-        try:
-            return await self.redis.evalsha(script.sha, len(keys), *keys, *args)
-        except NoScriptError:
-            await self.redis.script_load(script.source)
-            return await self.redis.evalsha(script.sha, len(keys), *keys, *args)
+        """Run the script once, with these KEYS and ARGV; its reply as Redis gives it. It goes
+        as a batch of one: the service's client sends batches on its one shared connection,
+        where a lone EVALSHA would take a connection from redis-py's pool (about twice the
+        client CPU a call: docs/performance.md)."""
+        batch = Batch()
+        ran = batch.script(script, keys, args, _as_given)
+        return ran.answer(await batch.run(self.redis))
+
+
+def _as_given(reply: Any) -> Any:
+    return reply
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from redis.asyncio import Redis
 
 from cad.settings import Settings
 
@@ -60,6 +61,19 @@ async def test_a_call_reports_duplicate_candidates_and_the_handler_links_it(
     assert third["outcome"] == "linked"
     assert third["incident"]["incident"]["ref"] == ref
     assert third["dispatch"] is None
+
+
+async def test_candidates_are_reported_when_redis_has_forgotten_its_scripts(
+    client: httpx.AsyncClient, redis: Redis
+) -> None:
+    """After a Redis restart its script cache is empty: the creation's round trip finds the near
+    incidents' facts script forgotten, and the candidates are read again, not dropped."""
+    first = await record(client, call_body("f1", kind="violence"))
+    await redis.script_flush()
+    # A call with nothing near it loads the creation's scripts again, but not the facts'.
+    await record(client, call_body("f2", kind="violence", east_m=3_000))
+    second = await record(client, call_body("f3", kind="violence", east_m=30))
+    assert [c["ref"] for c in second["candidates"]] == [first["incident"]["incident"]["ref"]]
 
 
 async def test_grading_with_thrive_dispatches_and_keeps_every_grade(

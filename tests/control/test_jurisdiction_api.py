@@ -196,3 +196,13 @@ async def test_an_mqtt_call_keeps_its_ambiguous_circle(
         await eventually(recorded)
     assert found[0]["ambiguous_location"] is True
     assert found[0]["status"] == "pending"
+
+
+async def test_a_call_is_held_even_when_redis_had_forgotten_the_script(
+    client: httpx.AsyncClient, redis: Redis
+) -> None:
+    await redis.script_flush()  # as after a Redis restart: the creation's batch meets NOSCRIPT
+    held = await incident_of(client, call("j-11", WATFORD, "S"))
+    assert held["status"] == "transfer"
+    queue = (await client.get("/v1/incidents", params={"status": "transfer"})).json()
+    assert [i["incident"]["ref"] for i in queue["incidents"]] == [held["ref"]]
