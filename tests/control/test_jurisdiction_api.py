@@ -15,6 +15,7 @@ from cad.keys import AreaKeys
 from cad.settings import Settings
 from cad.tokens import Role
 from cad.topics import Topics
+from callhandling.lua import create_incident
 from tests.helpers import asgi_client, auth_headers, eventually, mqtt_client, running_app
 
 WATFORD = {"lon": -0.3963, "lat": 51.6565}
@@ -201,7 +202,10 @@ async def test_an_mqtt_call_keeps_its_ambiguous_circle(
 async def test_a_call_is_held_even_when_redis_had_forgotten_the_script(
     client: httpx.AsyncClient, redis: Redis
 ) -> None:
-    await redis.script_flush()  # as after a Redis restart: the creation's batch meets NOSCRIPT
+    # As after a Redis restart, but with the creation's script loaded again meanwhile (another
+    # call's): the creation runs in its round trip, the hold meets NOSCRIPT and runs alone.
+    await redis.script_flush()
+    await redis.script_load(create_incident.SCRIPT.source)
     held = await incident_of(client, call("j-11", WATFORD, "S"))
     assert held["status"] == "transfer"
     queue = (await client.get("/v1/incidents", params={"status": "transfer"})).json()
