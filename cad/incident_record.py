@@ -21,6 +21,8 @@ class IncidentStatus(StrEnum):
     DISPATCHED = "dispatched"
     EN_ROUTE = "en_route"
     ON_SCENE = "on_scene"
+    # Every unit has cleared; a dispatcher closes it with a result code (callhandling/lifecycle.py).
+    AWAITING_RESULT = "awaiting_result"
     CLOSED = "closed"
     CANCELLED = "cancelled"
     REFERRED = "referred"
@@ -31,7 +33,9 @@ class IncidentStatus(StrEnum):
 
 S = IncidentStatus
 # Both packages' scripts test these (a call links only to an open incident, a unit goes only to
-# one): their preludes are written from here (callhandling/lua, dispatch/lua).
+# one): their preludes are written from here (callhandling/lua, dispatch/lua). An incident
+# awaiting its result is neither: nothing is sent to it and no new call links to it (a new call
+# there opens an incident of its own, which is dispatched), yet it is not over until closed.
 OPEN = frozenset({S.NEW, S.PENDING, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE, S.TRANSFER})
 FINAL = frozenset({S.CLOSED, S.CANCELLED, S.REFERRED, S.TRANSFERRED})
 
@@ -57,6 +61,7 @@ class IncidentRecord(BaseModel):
     taskings: tuple[str, ...] = ()
     dispatched_ms: int | None = None
     on_scene_ms: int | None = None
+    cleared_ms: int | None = None
     closed_ms: int | None = None
     close_code: str | None = None
     close_note: str | None = None

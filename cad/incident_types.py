@@ -48,6 +48,13 @@ class Catalogue(BaseModel):
         known = self.types.get(code or "")
         return known.plan if known is not None else DEFAULT_PLAN
 
+    def type_refusal(self, code: str | None) -> str | None:
+        """Why a call's `incident_type` is refused (not in the catalogue), or None: a missing
+        type is allowed (the call waits for a handler to say what it is)."""
+        if code is None or code in self.types:
+            return None
+        return f"incident_type: unknown type {code!r}; valid types: {', '.join(sorted(self.types))}"
+
 
 DEFAULT_PLAN = (Requirement(capabilities=("response",), count=1),)
 

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cad.events import Grade
+
 
 class Settings(BaseSettings):
     """Everything a `cad` process is configured with; build it with `get_settings()`."""
@@ -37,6 +39,13 @@ class Settings(BaseSettings):
     # A unit whose last AVL fix is older than this is stale: not recommended, and said so.
     stale_fix_s: float = Field(default=90.0, gt=0)
     incident_types_file: Path | None = None
+    # The result codes a closing dispatcher chooses from (cad/result_codes.py).
+    result_codes_file: Path | None = None
+    # A supervisor may amend a closed incident's result this long after it closed: a week
+    # spans a full shift cycle (a supervisor off for four days is back to review their team's
+    # closures) and the crime-recording decision, due within 72 hours under the Home Office
+    # Counting Rules, that most amendments follow; later corrections are for the archive.
+    result_amend_window_s: int = Field(default=7 * 24 * 3600, gt=0)
     # A new call is linked to an open incident automatically at or above this duplicate score.
     auto_link_score: float = Field(default=0.8, ge=0.0, le=1.0)
     duplicate_search_m: float = Field(default=1_500.0, gt=0)
@@ -52,6 +61,19 @@ class Settings(BaseSettings):
     caller_data_retention_s: int = Field(default=30 * 24 * 3600, gt=0)
     # A pending incident older than this raises the queue alarm (the IOPC found one left 10 h).
     queue_alarm_age_s: float = Field(default=20 * 60, gt=0)
+    # Alarms (service/alarms/, docs/alarms.md): scanned this often; a pending incident alarms
+    # after CAD_QUEUE_ALARM_AGE_S, or its grade's own age here ({"I": 300} as JSON); one left at
+    # `new` untouched (created, or its status last changed) this long; a unit on scene longer than
+    # its incident type's or grade's limit here, else the default; this many dead letters on one
+    # topic within the window. Cleared alarms are kept for the retention, then expire.
+    alarm_scan_interval_s: float = Field(default=5.0, gt=0)
+    alarm_queue_age_by_grade_s: dict[Grade, float] = Field(default_factory=dict)
+    alarm_untouched_new_s: float = Field(default=5 * 60.0, gt=0)
+    alarm_on_scene_s: float = Field(default=2 * 3600.0, gt=0)
+    alarm_on_scene_by_s: dict[str, float] = Field(default_factory=dict)
+    alarm_dead_letter_count: int = Field(default=10, ge=1)
+    alarm_dead_letter_window_s: float = Field(default=300.0, gt=0)
+    alarm_retention_s: float = Field(default=24 * 3600.0, gt=0)
     # A tasking not acknowledged by the MDT within this long is escalated to the next unit.
     ack_timeout_s: float = Field(default=30.0, gt=0)
     ack_check_interval_s: float = Field(default=1.0, gt=0)
@@ -124,6 +146,10 @@ class Settings(BaseSettings):
     # A 503 (Redis, the broker or the identity provider unavailable) asks the client to retry
     # after this long: a dependency back is used on the very next request (docs/reliability.md).
     unavailable_retry_after_s: int = Field(default=2, ge=1, le=300)
+    # Where GET /v1/places looks, ranked together (service/places.py, docs/geo.md): "builtin"
+    # (streets, wards, boroughs, fire stations, well-known places), "addressbase-csv:PATH",
+    # "python:MODULE:FACTORY" (a force's own PlaceProvider).
+    place_providers: tuple[str, ...] = Field(default=("builtin",), min_length=1)
 
     @field_validator("topic_root")
     @classmethod
@@ -138,6 +164,14 @@ class Settings(BaseSettings):
     def _radii_ascending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if not value or any(r <= 0 for r in value) or list(value) != sorted(value):
             raise ValueError("search radii must be positive and ascending")
+        return value
+
+    @field_validator("alarm_queue_age_by_grade_s", "alarm_on_scene_by_s")
+    @classmethod
+    def _alarm_limits_positive(cls, value: dict[str, float]) -> dict[str, float]:
+        wrong = sorted(str(k) for k, v in value.items() if not v > 0)
+        if wrong:
+            raise ValueError(f"every limit must be a positive number of seconds: {wrong}")
         return value
 
     @model_validator(mode="after")

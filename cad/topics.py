@@ -19,6 +19,11 @@ class Topics:
     def deadletter(self) -> str:
         return f"{self.root}/deadletter"
 
+    @property
+    def alarms(self) -> str:
+        """Every alarm's change of state (raised, acknowledged, cleared), QoS 1."""
+        return f"{self.root}/alarms"
+
     def tasking(self, callsign: str) -> str:
         return f"{self.root}/units/{callsign}/tasking"
 

@@ -26,6 +26,7 @@ from cad.incident_record import (
     parse_incident,
     read_incident,
 )
+from cad.incident_types import load_catalogue
 from cad.keys import GlobalKeys
 from cad.logs import log
 from cad.settings import Settings
@@ -87,6 +88,9 @@ class CallIntake:
         self._settings = settings
         # Every edge that takes calls in (MQTT, HTTP) holds `received_at` to these first.
         self.clock_bounds = call_clock(settings)
+        # ... and `incident_type` to the catalogue: a type it does not know is refused, never
+        # taken silently (it would get no response plan of its own).
+        self.catalogue = load_catalogue(settings.incident_types_file)
 
     async def accept(
         self,

@@ -1,4 +1,5 @@
-"""The incident lists: the pending queue (grade, then age), open incidents, and the queue alarm."""
+"""The incident lists: the pending queue (grade, then age), open incidents, those awaiting their
+result (longest first), and the queue alarm."""
 
 from __future__ import annotations
 
@@ -47,6 +48,19 @@ async def open_incidents(
     incidents = [i for i in await read_many(redis, found, unreadable) if is_open(i.status)]
     incidents.sort(key=lambda i: (_rank(i), i.received_ms))
     return incidents[:limit]
+
+
+async def awaiting_results(
+    redis: Redis, *, limit: int, unreadable: UnreadableRecords
+) -> list[IncidentRecord]:
+    """Incidents of every area whose units have all cleared, waiting for a result code, the
+    longest waiting first (unreadable ones left out)."""
+    per_area = []
+    for area in sorted(await redis.smembers(GlobalKeys().areas)):
+        entries = await redis.zrange(AreaKeys(area).awaiting_result, 0, limit - 1, withscores=True)
+        per_area.append([(score, area, ref) for ref, score in entries])
+    merged = list(heapq.merge(*per_area))[:limit]
+    return await read_many(redis, [(area, ref) for _, area, ref in merged], unreadable)
 
 
 def queue_alarms(incidents: list[IncidentRecord], *, now_ms: int, max_age_s: float) -> list[Alarm]:

@@ -9,6 +9,10 @@ from geo.gazetteer import Gazetteer
 from geo.jurisdiction import Jurisdiction, NeighbourForces
 from geo.loading import load_gazetteer, load_jurisdictions
 from geo.models import AreaShare, BatchLocation, CircleLocation, PointLocation
+from geo.place_loading import load_places, load_streets
+from geo.place_search import FoundPlace, PlaceSearch
+from geo.places import PlaceHit, PlaceProvider
+from geo.streets import NearestStreet
 
 __all__ = [
     "BCUS",
@@ -20,10 +24,15 @@ __all__ = [
     "BatchLocation",
     "CircleLocation",
     "EtaContext",
+    "FoundPlace",
     "Gazetteer",
     "GeoDataError",
     "Jurisdiction",
+    "NearestStreet",
     "NeighbourForces",
+    "PlaceHit",
+    "PlaceProvider",
+    "PlaceSearch",
     "PointLocation",
     "distance_m",
     "distances_m",
@@ -31,4 +40,6 @@ __all__ = [
     "eta_seconds_many",
     "load_gazetteer",
     "load_jurisdictions",
+    "load_places",
+    "load_streets",
 ]

@@ -27,13 +27,13 @@ async def transfer_incident(
     actor: str,
 ) -> StatusSet:
     """Record the hand-over of `ref` to `force` (with its `reference`, if it gave one); the
-    incident leaves the pending, open and transfer sets; audited."""
+    incident leaves the pending, open, transfer and awaiting-result sets; audited."""
     keys = AreaKeys(area)
     outcome, status, reason = await scripts.run(
         SCRIPT,
         [
             keys.incident(ref), keys.unit_incident, keys.pending, keys.open_incidents,
-            keys.transfer, keys.audit,
+            keys.transfer, keys.audit, keys.awaiting_result,
         ],
         [ref, now_ms, actor, force, reference, note, *sorted(allowed_from)],
     )  # fmt: skip

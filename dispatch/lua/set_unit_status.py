@@ -50,7 +50,8 @@ async def set_unit_status(
 ) -> UnitStatusAnswer:
     """Move the unit of `area` to `status` if its status allows it (dispatch/status.py), given
     the incident `ref` the caller read for it ('' for none). When `incident_area` is `area` the
-    incident follows the unit in the same script; any other (the area the unit is lent to, or
+    incident follows the unit in the same script (and awaits its result once its last unit has
+    cleared); any other (the area the unit is lent to, or
     '' for an incident that exists nowhere) runs the unit side alone, and no incident hash is
     read or written. `on_behalf_of` names the unit when a dispatcher sets its status (audited)."""
     keys = AreaKeys(area)
@@ -61,7 +62,7 @@ async def set_unit_status(
     ]  # fmt: skip
     reply = await scripts.run(
         SCRIPT,
-        [*unit_keys, keys.incident(ref)] if here else unit_keys,
+        [*unit_keys, keys.incident(ref), keys.awaiting_result] if here else unit_keys,
         [
             callsign, status.value, now_ms, actor, ref, INCIDENT_STATUS_AFTER.get(status, ""),
             "" if here else incident_area, on_behalf_of,

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Query
 
 from cad.incident_record import IncidentRecord, IncidentStatus
 from callhandling.clocks import TARGET_S, Clocks, clocks
+from callhandling.grade_history import grade_history, stored_thrive
 from callhandling.grading import GradeDecision
 from callhandling.incident_service import IncidentService
-from callhandling.queue import open_incidents, pending_queue, queue_alarms
+from callhandling.queue import awaiting_results, open_incidents, pending_queue, queue_alarms
 from callhandling.transfers import transfer_queue
 from service.api.deps import IncidentDep, RuntimeDep, UnreadableDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
+from service.api.field_refusal import refuse_field
 from service.api.schemas import (
     CloseIn,
     EndIn,
@@ -51,16 +53,22 @@ async def list_incidents(
     _: Reading,
     runtime: RuntimeDep,
     unreadable: UnreadableDep,
-    status: Literal["pending", "open", "transfer"] = Query(
+    status: Literal["pending", "open", "awaiting_result", "transfer"] = Query(
         default="open",
-        description="pending: the queue, by grade then age; transfer: held for another force",
+        description=(
+            "pending: the queue, by grade then age; awaiting_result: every unit has cleared "
+            "and the incident waits for a dispatcher's result code, longest waiting first; "
+            "transfer: calls held for another force, oldest first"
+        ),
     ),
     limit: int = Query(default=200, ge=1, le=2_000),
 ) -> IncidentList:
-    """The pending queue or all open incidents, by grade then age, or the incidents held for
-    transfer to another force, oldest first; with clocks and alarms."""
+    """The pending queue or all open incidents, by grade then age, or the incidents awaiting
+    their result, or those held for transfer to another force, with clocks and alarms."""
     if status == "pending":
         found = await pending_queue(runtime.redis, limit=limit, unreadable=unreadable)
+    elif status == "awaiting_result":
+        found = await awaiting_results(runtime.redis, limit=limit, unreadable=unreadable)
     elif status == "transfer":
         found = await transfer_queue(runtime.redis, limit=limit, unreadable=unreadable)
     else:
@@ -99,10 +107,17 @@ async def link_call(
 async def close_incident(
     caller: Dispatching, body: CloseIn, incident: IncidentDep, runtime: RuntimeDep
 ) -> IncidentRecord:
-    """Close an open incident with a closing code (409 while units are still committed)."""
+    """Close an incident with a result code from the catalogue (an unknown one is a 422 listing
+    the valid codes): one awaiting its result, or an open one (409 while units are still
+    committed)."""
+    refused = runtime.results.refusal(body.code)
+    if refused is not None:
+        refuse_field("code", refused, body.code)
+    result = runtime.results.codes[body.code]
     return await _service(runtime).set_status(
-        incident, IncidentStatus.CLOSED, code=body.code, note=body.note, actor=caller.actor
-    )
+        incident, IncidentStatus.CLOSED, code=body.code, category=result.category.value,
+        note=body.note, actor=caller.actor,
+    )  # fmt: skip
 
 
 @router.post("/{ref:path}/cancel", responses=_CHANGES)
@@ -111,7 +126,12 @@ async def cancel_incident(
 ) -> IncidentRecord:
     """Cancel an incident nothing was sent to."""
     return await _service(runtime).set_status(
-        incident, IncidentStatus.CANCELLED, code=None, note=body.note, actor=caller.actor
+        incident,
+        IncidentStatus.CANCELLED,
+        code="",
+        category="",
+        note=body.note,
+        actor=caller.actor,
     )
 
 
@@ -121,17 +141,26 @@ async def refer_incident(
 ) -> IncidentRecord:
     """Refer an incident to another agency or service (no police deployment)."""
     return await _service(runtime).set_status(
-        incident, IncidentStatus.REFERRED, code=None, note=body.note, actor=caller.actor
+        incident,
+        IncidentStatus.REFERRED,
+        code="",
+        category="",
+        note=body.note,
+        actor=caller.actor,
     )
 
 
 @router.get("/{ref:path}", responses=documented(*AUTHENTICATED, 404, 409, UNAVAILABLE))
 async def get_incident(_: Reading, incident: IncidentDep, runtime: RuntimeDep) -> IncidentDetail:
-    """One incident with its clocks, its calls and its full chronology."""
+    """One incident with its clocks, its calls, its full chronology (remarks and corrections
+    among it), its last THRIVE assessment and its grade history."""
     service = _service(runtime)
+    chronology = await service.chronology(incident)
     return IncidentDetail(
         incident=incident,
         clocks=await _clocks(runtime, incident, predict=True),
         calls=await service.calls(incident),
-        chronology=await service.chronology(incident),
+        chronology=chronology,
+        thrive=stored_thrive(await service.thrive(incident)),
+        grade_history=grade_history(chronology, current=incident.grade),
     )

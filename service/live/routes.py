@@ -32,6 +32,7 @@ _ASSETS = {
     "layers.js": "text/javascript",
     "panels.js": "text/javascript",
     "units-layer.js": "text/javascript",
+    "alarms.js": "text/javascript",
     "map.css": "text/css",
 }
 _CACHE = {"Cache-Control": "max-age=300"}

@@ -133,14 +133,16 @@ class AreaModel:
         ref = unit.incident
         unit.status = status
         after = INCIDENT_STATUS_AFTER.get(status, "")
-        clears = after == "closed"
+        clears = after == "awaiting_result"
         if clears:
             unit.incident = None
         if ref is None or not after:
             return True
         incident = self.incidents[ref]
         if clears and any(self.unit(c).incident == ref for c in incident.units):
-            return True  # another unit is still committed: the incident stays open
+            return (
+                True  # another unit is still committed: the incident does not await its result yet
+            )
         if after == "en_route" and incident.status == "on_scene":
             return True
         incident.status = after

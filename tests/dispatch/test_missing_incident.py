@@ -16,7 +16,6 @@ from cad.incident_record import IncidentRecord, IncidentStatus
 from cad.keys import AreaKeys
 from callhandling.incident_service import IncidentService
 from callhandling.incidents import Outcome
-from callhandling.lifecycle import ClosingCode
 from callhandling.lua.grade_incident import Grading, grade_incident
 from callhandling.lua.hold_for_transfer import queue_hold_for_transfer
 from callhandling.lua.link_call import Linking, queue_link_call
@@ -138,7 +137,7 @@ async def _set_incident_status(redis: Redis) -> Any:
     return await set_incident_status(
         register_call_scripts(redis), area="CW", ref=GONE, target=IncidentStatus.CLOSED,
         allowed_from=(IncidentStatus.NEW, IncidentStatus.PENDING), closing_code="resolved",
-        note="", pending_score=1, now_ms=5000, actor="test",
+        category="public_safety", note="", pending_score=1, now_ms=5000, actor="test",
     )  # fmt: skip
 
 
@@ -291,8 +290,8 @@ async def test_the_incident_actions_answer_not_found_for_an_incident_gone_meanwh
     service = IncidentService(redis, register_call_scripts(redis), dispatcher_for(redis, scripts))
     with pytest.raises(NotFoundError):
         await service.set_status(
-            _gone_record(), IncidentStatus.CLOSED, code=ClosingCode.RESOLVED, note="",
-            actor="test",
+            _gone_record(), IncidentStatus.CLOSED, code="resolved", category="public_safety",
+            note="", actor="test",
         )  # fmt: skip
     here = await add_incident(redis, HERE, status="new")
     with pytest.raises(NotFoundError, match="does not exist"):

@@ -89,6 +89,7 @@ async def test_the_chronology_lists_an_incidents_entries_and_linked_calls(
         ("/live/static/main.js", "text/javascript"),
         ("/live/static/panels.js", "text/javascript"),
         ("/live/static/units-layer.js", "text/javascript"),
+        ("/live/static/alarms.js", "text/javascript"),
         ("/live/static/leaflet.js", "text/javascript"),
         ("/live/static/map.css", "text/css"),
         ("/live/static/leaflet.css", "text/css"),
