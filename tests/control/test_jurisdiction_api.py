@@ -98,6 +98,17 @@ async def test_an_immediate_call_is_attended_by_the_met_and_flagged(
     early = await client.post(f"/v1/incidents/{attended['ref']}/transfer", json=body)
     assert early.status_code == 409
     assert "units still committed" in early.json()["detail"]
+    # The crew says on the radio they are done: the incident awaits its result, then goes to Kent.
+    for status in ("on_scene", "available"):
+        said = await client.post("/v1/units/SE50/status", json={"status": status})
+        assert said.status_code == 200, said.text
+    awaiting = (await client.get("/v1/incidents", params={"status": "awaiting_result"})).json()
+    assert [i["incident"]["ref"] for i in awaiting["incidents"]] == [attended["ref"]]
+    done = await client.post(f"/v1/incidents/{attended['ref']}/transfer", json=body)
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "transferred"
+    awaiting = (await client.get("/v1/incidents", params={"status": "awaiting_result"})).json()
+    assert awaiting["incidents"] == []
 
 
 async def test_the_hand_over_is_recorded_and_final(client: httpx.AsyncClient, redis: Redis) -> None:
