@@ -20,6 +20,7 @@ class AlarmKind(StrEnum):
     ON_SCENE_LONG = "on_scene_long"
     TASKING_UNACKNOWLEDGED = "tasking_unacknowledged"
     TASKING_EXHAUSTED = "tasking_exhausted"
+    RESULT_OVERDUE = "result_overdue"
 
 
 class Severity(StrEnum):

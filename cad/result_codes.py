@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from cad.errors import CadError
-from cad.events import describe_validation_error
+from cad.catalogue_file import parse_catalogue_text, read_catalogue
 
 
 class Category(StrEnum):
@@ -52,24 +49,12 @@ class ResultCatalogue(BaseModel):
         return f"code: unknown result code {code!r}; valid codes: {', '.join(sorted(self.codes))}"
 
 
-class ResultCatalogueError(CadError, ValueError):
-    """The catalogue file is not valid; the message names the entry and the field."""
-
-
 def parse_result_catalogue(text: str, *, source: str) -> ResultCatalogue:
     """Validate result catalogue YAML text."""
-    try:
-        return ResultCatalogue.model_validate(yaml.safe_load(text))
-    except yaml.YAMLError as exc:
-        raise ResultCatalogueError(f"{source}: not valid YAML ({exc})") from exc
-    except ValidationError as exc:
-        raise ResultCatalogueError(f"{source}: {describe_validation_error(exc)}") from exc
+    return parse_catalogue_text(ResultCatalogue, text, source=source)
 
 
 @cache
 def load_result_catalogue(path: Path | None = None) -> ResultCatalogue:
     """The catalogue from `path`, or the one shipped in `cad/data/result_codes.yaml`."""
-    if path is not None:
-        return parse_result_catalogue(path.read_text(encoding="utf-8"), source=str(path))
-    shipped = resources.files("cad") / "data" / "result_codes.yaml"
-    return parse_result_catalogue(shipped.read_text(encoding="utf-8"), source="result_codes.yaml")
+    return read_catalogue(ResultCatalogue, path, shipped="result_codes.yaml")

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     alarm_scan_interval_s: float = Field(default=5.0, gt=0)
     alarm_queue_age_by_grade_s: dict[Grade, float] = Field(default_factory=dict)
     alarm_untouched_new_s: float = Field(default=5 * 60.0, gt=0)
+    # An incident whose units have all cleared waits this long for its result code.
+    alarm_result_overdue_s: float = Field(default=30 * 60.0, gt=0)
     alarm_on_scene_s: float = Field(default=2 * 3600.0, gt=0)
     alarm_on_scene_by_s: dict[str, float] = Field(default_factory=dict)
     alarm_dead_letter_count: int = Field(default=10, ge=1)

@@ -14,7 +14,13 @@ from cad.incident_record import parse_incident
 from cad.keys import AreaKeys, GlobalKeys
 from cad.topics import Topics
 from cad.unreadable import UnreadableRecords
-from service.alarms.rules import DeadLetterCount, Facts, IncidentFacts, UnitFacts
+from service.alarms.rules import (
+    AwaitingResult,
+    DeadLetterCount,
+    Facts,
+    IncidentFacts,
+    UnitFacts,
+)
 from transport.deadletter import DEADLETTER_STREAM
 
 # The dead letters of one window read at most: a flood beyond it alarms all the same.
@@ -40,7 +46,14 @@ class FactReader:
         for area in areas:
             units += await self._units(area, by_ref)
         letters = await self._dead_letters(now_ms)
-        return Facts(incidents=incidents, units=units, dead_letters=letters)
+        waiting = [w for area in areas for w in await self._awaiting_result(area)]
+        return Facts(
+            incidents=incidents, units=units, dead_letters=letters, awaiting_result=waiting
+        )
+
+    async def _awaiting_result(self, area: str) -> list[AwaitingResult]:
+        cleared = await self.redis.zrange(AreaKeys(area).awaiting_result, 0, -1, withscores=True)
+        return [AwaitingResult(ref, area, int(ms)) for ref, ms in cleared]
 
     async def _incidents(self, area: str, unreadable: UnreadableRecords) -> list[IncidentFacts]:
         keys = AreaKeys(area)

@@ -47,6 +47,15 @@ class UnitFacts:
 
 
 @dataclass(frozen=True)
+class AwaitingResult:
+    """An incident whose last unit has cleared, waiting for its result code since `cleared_ms`."""
+
+    ref: str
+    area: str
+    cleared_ms: int
+
+
+@dataclass(frozen=True)
 class DeadLetterCount:
     """The dead letters of one topic within the window, and the last one's reason."""
 
@@ -63,6 +72,7 @@ class Facts:
     incidents: list[IncidentFacts] = field(default_factory=list)
     units: list[UnitFacts] = field(default_factory=list)
     dead_letters: list[DeadLetterCount] = field(default_factory=list)
+    awaiting_result: list[AwaitingResult] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,7 @@ class Limits:
     queue_age_s: float
     queue_age_by_grade_s: dict[Grade, float]
     untouched_new_s: float
+    result_overdue_s: float
     on_scene_s: float
     on_scene_by_s: dict[str, float]
     dead_letter_count: int
@@ -83,6 +94,7 @@ class Limits:
             queue_age_s=settings.queue_alarm_age_s,
             queue_age_by_grade_s=dict(settings.alarm_queue_age_by_grade_s),
             untouched_new_s=settings.alarm_untouched_new_s,
+            result_overdue_s=settings.alarm_result_overdue_s,
             on_scene_s=settings.alarm_on_scene_s,
             on_scene_by_s=dict(settings.alarm_on_scene_by_s),
             dead_letter_count=settings.alarm_dead_letter_count,
@@ -125,6 +137,7 @@ def conditions(facts: Facts, *, now_ms: int, limits: Limits) -> list[Condition]:
     for unit in facts.units:
         found += [c for c in (on_scene_long(unit, now_ms, limits), unresponsive(unit)) if c]
     found += [c for c in (dead_letters(d, limits) for d in facts.dead_letters) if c]
+    found += [c for c in (result_overdue(a, now_ms, limits) for a in facts.awaiting_result) if c]
     return found
 
 
@@ -164,6 +177,19 @@ def untouched_new(incident: IncidentFacts, now_ms: int, limits: Limits) -> Condi
         f"{grade} incident new and untouched for {idle_s:.0f}s "
         f"(limit {limits.untouched_new_s:g}s)",
         area=incident.area, ref=incident.ref,
+    )  # fmt: skip
+
+
+def result_overdue(waiting: AwaitingResult, now_ms: int, limits: Limits) -> Condition | None:
+    """An incident whose units have all cleared, still without its result code after
+    CAD_ALARM_RESULT_OVERDUE_S (it stays off the closed history and the KPIs until given): info."""
+    waited_s = (now_ms - waiting.cleared_ms) / 1000
+    if waited_s <= limits.result_overdue_s:
+        return None
+    return Condition(
+        AlarmKind.RESULT_OVERDUE, f"{waiting.area}|{waiting.ref}", Severity.INFO,
+        f"awaiting its result for {waited_s:.0f}s (limit {limits.result_overdue_s:g}s)",
+        area=waiting.area, ref=waiting.ref,
     )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from cad.alarm_record import Alarm, AlarmKind, AlarmState, Severity, alarm_id
 from cad.events import Grade
 from cad.settings import get_settings
 from service.alarms.rules import (
+    AwaitingResult,
     DeadLetterCount,
     Facts,
     IncidentFacts,
@@ -17,12 +18,14 @@ from service.alarms.rules import (
     conditions,
     exhausted,
     on_scene_limit_s,
+    result_overdue,
     to_clear,
 )
 
 NOW = 10_000_000
 LIMITS = Limits(
     queue_age_s=1200, queue_age_by_grade_s={Grade.IMMEDIATE: 300}, untouched_new_s=300,
+    result_overdue_s=1800,
     on_scene_s=7200, on_scene_by_s={"burglary": 3600, "S": 5400}, dead_letter_count=3,
     dead_letter_window_s=300,
 )  # fmt: skip
@@ -158,3 +161,17 @@ def test_the_limits_come_from_the_settings() -> None:
     assert limits.queue_age_by_grade_s == {Grade.IMMEDIATE: 60}
     assert limits.queue_age_s == settings.queue_alarm_age_s
     assert limits.on_scene_by_s == {"R": 10}
+
+
+def test_an_incident_awaiting_its_result_past_the_limit_alarms() -> None:
+    waiting = AwaitingResult("CAD 0002/04DEC26", "CW", cleared_ms=NOW - 1_800_000)
+    assert result_overdue(waiting, NOW, LIMITS) is None
+    late = result_overdue(waiting, NOW + 1_000, LIMITS)
+    assert late is not None
+    assert (late.kind, late.severity, late.ref, late.area) == (
+        AlarmKind.RESULT_OVERDUE, Severity.INFO, "CAD 0002/04DEC26", "CW",
+    )  # fmt: skip
+    facts = Facts(awaiting_result=[waiting])
+    assert [c.kind for c in conditions(facts, now_ms=NOW + 1_000, limits=LIMITS)] == [
+        AlarmKind.RESULT_OVERDUE
+    ]

@@ -96,3 +96,25 @@ async def test_an_unacknowledged_tasking_alarms_for_the_unit_and_the_unit_less_i
         assert {(a.alarm_id, a.state) for a in cleared} == {
             (exhausted.alarm_id, AlarmState.CLEARED), (unanswered.alarm_id, AlarmState.CLEARED),
         }  # fmt: skip
+
+
+async def test_an_incident_awaiting_its_result_too_long_alarms_until_closed(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings, clock: Clock
+) -> None:
+    runtime: Runtime = app.state.runtime
+    scanner = scanner_of(runtime, clock)
+    await add_unit(client, "CW33")
+    incident = await record(client, "w-1", incident_type="violence", grade="I")
+    for status in (UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.AVAILABLE):
+        await move(runtime, "CW33", status, incident["ref"], clock.ms)
+    clock.advance(settings.alarm_result_overdue_s - 1)
+    assert await scanner.scan_once() == []
+    clock.advance(2)
+    (raised,) = await scanner.scan_once()
+    assert (raised.kind, raised.severity, raised.ref, raised.area) == (
+        AlarmKind.RESULT_OVERDUE, Severity.INFO, incident["ref"], "CW",
+    )  # fmt: skip
+    closed = await client.post(f"/v1/incidents/{incident['ref']}/close", json={"code": "arrest"})
+    assert closed.status_code == 200, closed.text
+    (cleared,) = await scanner.scan_once()
+    assert (cleared.alarm_id, cleared.state) == (raised.alarm_id, AlarmState.CLEARED)

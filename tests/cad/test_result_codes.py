@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cad.catalogue_file import CatalogueError
 from cad.result_codes import (
     Category,
-    ResultCatalogueError,
     load_result_catalogue,
     parse_result_catalogue,
 )
@@ -47,7 +47,7 @@ def test_an_unknown_code_is_refused_listing_the_valid_ones() -> None:
     ids=["unknown-category", "no-label", "empty", "bad-code", "not-yaml"],
 )
 def test_a_wrong_catalogue_is_refused_naming_the_field(text: str, says: str) -> None:
-    with pytest.raises(ResultCatalogueError, match=says):
+    with pytest.raises(CatalogueError, match=says):
         parse_result_catalogue(text, source="codes.yaml")
 
 
