@@ -26,6 +26,9 @@ class IncidentStatus(StrEnum):
     CLOSED = "closed"
     CANCELLED = "cancelled"
     REFERRED = "referred"
+    # Another force's call (callhandling/jurisdiction.py), held for hand-over; then handed over.
+    TRANSFER = "transfer"
+    TRANSFERRED = "transferred"
 
 
 S = IncidentStatus
@@ -33,8 +36,8 @@ S = IncidentStatus
 # one): their preludes are written from here (callhandling/lua, dispatch/lua). An incident
 # awaiting its result is neither: nothing is sent to it and no new call links to it (a new call
 # there opens an incident of its own, which is dispatched), yet it is not over until closed.
-OPEN = frozenset({S.NEW, S.PENDING, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE})
-FINAL = frozenset({S.CLOSED, S.CANCELLED, S.REFERRED})
+OPEN = frozenset({S.NEW, S.PENDING, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE, S.TRANSFER})
+FINAL = frozenset({S.CLOSED, S.CANCELLED, S.REFERRED, S.TRANSFERRED})
 
 
 class IncidentRecord(BaseModel):
@@ -65,6 +68,16 @@ class IncidentRecord(BaseModel):
     call_count: int = 1
     grade_suggested: Grade | None = None
     grade_reason: str | None = None
+    # Jurisdiction (callhandling/jurisdiction.py): the force whose call it is when not the Met's,
+    # why, whether Met units attend it meanwhile, and whether the caller's circle was ambiguous.
+    transfer_force: str | None = None
+    transfer_basis: str | None = None
+    met_attends: bool = False
+    ambiguous_location: bool = False
+    # The hand-over (POST /v1/incidents/{ref}/transfer).
+    transfer_reference: str | None = None
+    transfer_note: str | None = None
+    transferred_ms: int | None = None
 
     @property
     def location(self) -> Location:

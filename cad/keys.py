@@ -81,6 +81,11 @@ class AreaKeys:
         return f"{self.tag}:pending"
 
     @property
+    def transfer(self) -> str:
+        """Sorted set: incidents held for hand-over to another force, by time received."""
+        return f"{self.tag}:transfer"
+
+    @property
     def awaiting_result(self) -> str:
         """Sorted set: incidents whose last unit has cleared, waiting for a result code to close
         them, by when they cleared (ms since the epoch)."""

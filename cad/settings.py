@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     # A new call is linked to an open incident automatically at or above this duplicate score.
     auto_link_score: float = Field(default=0.8, ge=0.0, le=1.0)
     duplicate_search_m: float = Field(default=1_500.0, gt=0)
+    # Calls of these grades (letters, comma-separated; '' for none) in another force's area are
+    # attended by Met units meanwhile, flagged for transfer, rather than only held for hand-over.
+    attend_outside_grades: str = Field(default="I", pattern=r"^([ISER](,[ISER])*)?$")
+    # ONS Police Force Areas (GeoJSON, PFA23NM/PFA23CD): the forces beyond London, when given,
+    # instead of the nearest stretch of London's boundary (docs/geo.md).
+    force_areas_file: Path | None = None
     # Caller numbers are matched by salted hash; the salt must be the same on every replica.
     cli_salt: str = "development-only-salt"
     # Call records (with caller number and free text) expire after this long.

@@ -34,6 +34,11 @@ class Topics:
         """Where the service tells an MDT that a status report was refused, and why."""
         return f"{self.root}/units/{callsign}/reply"
 
+    def notice(self, callsign: str) -> str:
+        """Where control tells an MDT what a dispatcher did to its unit: a status set on the
+        crew's behalf, a stand-down, the old tasking of a divert (docs/mdt.md)."""
+        return f"{self.root}/units/{callsign}/notice"
+
     def avl(self, callsign: str) -> str:
         return f"{self.root}/units/{callsign}/avl"
 

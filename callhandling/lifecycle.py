@@ -18,9 +18,11 @@ S = IncidentStatus
 # Closing keeps its rule: from any open status too, once no unit is committed (the script checks).
 ALLOWED_FROM: dict[IncidentStatus, frozenset[IncidentStatus]] = {
     S.CLOSED: OPEN | {S.AWAITING_RESULT},
-    S.CANCELLED: frozenset({S.NEW, S.PENDING}),
-    S.REFERRED: frozenset({S.NEW, S.PENDING}),
+    S.CANCELLED: frozenset({S.NEW, S.PENDING, S.TRANSFER}),
+    S.REFERRED: frozenset({S.NEW, S.PENDING, S.TRANSFER}),
     S.PENDING: frozenset({S.NEW}),
+    # Met units may have attended meanwhile (CAD_ATTEND_OUTSIDE_GRADES): handed over once cleared.
+    S.TRANSFERRED: OPEN | {S.AWAITING_RESULT},
 }
 
 

@@ -6,7 +6,8 @@ from geo.data_loading import GeoDataError
 from geo.distance import distance_m, distances_m
 from geo.eta import ETA_CONTEXTS, EtaContext, eta_seconds, eta_seconds_many
 from geo.gazetteer import Gazetteer
-from geo.loading import load_gazetteer
+from geo.jurisdiction import Jurisdiction, NeighbourForces
+from geo.loading import load_gazetteer, load_jurisdictions
 from geo.models import AreaShare, BatchLocation, CircleLocation, PointLocation
 from geo.place_loading import load_places, load_streets
 from geo.place_search import FoundPlace, PlaceSearch
@@ -26,7 +27,9 @@ __all__ = [
     "FoundPlace",
     "Gazetteer",
     "GeoDataError",
+    "Jurisdiction",
     "NearestStreet",
+    "NeighbourForces",
     "PlaceHit",
     "PlaceProvider",
     "PlaceSearch",
@@ -36,6 +39,7 @@ __all__ = [
     "eta_seconds",
     "eta_seconds_many",
     "load_gazetteer",
+    "load_jurisdictions",
     "load_places",
     "load_streets",
 ]

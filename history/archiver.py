@@ -6,8 +6,9 @@ Each round, for every area:
    and stream id, ON CONFLICT DO NOTHING), the incidents they mention marked `dirty` in
    `archive_pending`, and the new checkpoint, all committed together. Only after the commit is
    the stream trimmed (XTRIM MINID), and never within the last `keep_audit_s`.
-2. Dirty incidents are read from Redis: a final one (closed, cancelled, referred) is upserted
-   with its calls; an open one waits for its next audit entry to be dirty again.
+2. Dirty incidents are read from Redis: a final one (`FINAL`: closed, cancelled, referred,
+   transferred) is upserted with its calls; an open one waits for its next audit entry to be
+   dirty again.
 3. Incidents archived more than `incident_grace_s` ago are removed from Redis by a script that
    first checks their hash is still the one archived (its digest: history/lua/purge_incident.lua),
    then dropped from the ref directory and from `archive_pending`.

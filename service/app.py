@@ -21,6 +21,8 @@ from service.api import (
     incident_routes,
     ops_routes,
     place_routes,
+    transfer_routes,
+    unit_control_routes,
     unit_routes,
 )
 from service.api.body_limit import BodyLimitMiddleware
@@ -62,11 +64,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the incidents: `/v1/incidents/{ref:path}` would swallow them.
     app.include_router(call_routes.router)
     app.include_router(dispatch_routes.router)
+    app.include_router(transfer_routes.router)
     app.include_router(incident_log_routes.router)
     app.include_router(incident_routes.router)
     # Before the units': `/v1/units/{callsign}/history` is its own route.
     app.include_router(history_routes.router)
     app.include_router(unit_routes.router)
+    app.include_router(unit_control_routes.router)
     app.include_router(ops_routes.router)
     app.include_router(place_routes.router)
     app.include_router(alarm_routes.router)

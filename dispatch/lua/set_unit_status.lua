@@ -20,7 +20,9 @@
 --         has cleared,
 -- ARGV[7] without KEYS[8]: the area the unit's incident lives in ('' when it exists nowhere),
 --         audited as `to_area` ('' with KEYS[8])
--- ARGV[8..] the statuses the new status may be entered from
+-- ARGV[8] the unit a dispatcher set the status on behalf of ('' for the unit's own report),
+--         audited as `on_behalf_of` beside the dispatcher's `actor`
+-- ARGV[9..] the statuses the new status may be entered from
 -- returns {'ok', previous status, incident ref or ''}
 --         {'rejected', current status, reason}
 --         {'retry', '', ''}   the unit's incident changed since the caller read it: read and call again
@@ -38,7 +40,7 @@ if (redis.call('HGET', KEYS[2], callsign) or '') ~= ref then
   return {'retry', '', ''}
 end
 local allowed = false
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   if ARGV[i] == current then allowed = true end
 end
 if not allowed then
@@ -92,12 +94,19 @@ if follows then
     end
   end
 end
-if incident then
-  redis.call('XADD', KEYS[5], '*', 'type', 'unit_status', 'callsign', callsign,
-    'status', new_status, 'previous', current, 'ref', ref, 'actor', actor, 'ts_ms', now)
-else
-  redis.call('XADD', KEYS[5], '*', 'type', 'unit_status', 'callsign', callsign,
-    'status', new_status, 'previous', current, 'ref', ref, 'to_area', ARGV[7], 'actor', actor,
-    'ts_ms', now)
+local entry = {'type', 'unit_status', 'callsign', callsign, 'status', new_status,
+  'previous', current, 'ref', ref}
+if not incident then
+  entry[#entry + 1] = 'to_area'
+  entry[#entry + 1] = ARGV[7]
 end
+if ARGV[8] ~= '' then
+  entry[#entry + 1] = 'on_behalf_of'
+  entry[#entry + 1] = ARGV[8]
+end
+entry[#entry + 1] = 'actor'
+entry[#entry + 1] = actor
+entry[#entry + 1] = 'ts_ms'
+entry[#entry + 1] = now
+redis.call('XADD', KEYS[5], '*', unpack(entry))
 return {'ok', current, ref}

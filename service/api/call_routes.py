@@ -49,8 +49,9 @@ async def record_call(
     loc = call.location
     location = describe_location(loc.lon, loc.lat, loc.radius_m)
     result = await runtime.intake.accept(
-        call, actor=caller.actor, auto_link=auto_link, area=location.point.nearest_bcu
-    )
+        call, actor=caller.actor, auto_link=auto_link, area=location.point.nearest_bcu,
+        ambiguous=location.circle is not None and location.circle.ambiguous,
+    )  # fmt: skip
     runtime.metrics.observe_call("http", result.outcome.value, time.perf_counter() - started)
     return recorded_answer(call, location, result, now_ms=int(time.time() * 1000))
 

@@ -14,6 +14,7 @@ from callhandling.grading import GradeDecision
 from callhandling.incident_service import IncidentService
 from callhandling.incidents import find_incident
 from callhandling.queue import awaiting_results, open_incidents, pending_queue, queue_alarms
+from callhandling.transfers import transfer_queue
 from service.api.deps import IncidentDep, RuntimeDep, UnreadableDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
 from service.api.field_refusal import refuse_field
@@ -57,14 +58,23 @@ async def list_incidents(
     runtime: RuntimeDep,
     unreadable: UnreadableDep,
     status: Literal[
-        "pending", "open", "awaiting_result", "closed", "cancelled", "referred", "archived"
+        "pending",
+        "open",
+        "awaiting_result",
+        "transfer",
+        "closed",
+        "cancelled",
+        "referred",
+        "transferred",
+        "archived",
     ] = Query(
         default="open",
         description=(
             "pending: the queue, by grade then age; awaiting_result: every unit has cleared "
             "and the incident waits for a dispatcher's result code, longest waiting first; "
-            "closed, cancelled, referred (or archived: all three): the history store's search, "
-            "newest first, filtered by the parameters below and paged by `cursor`"
+            "transfer: calls held for another force, oldest first; closed, cancelled, referred, "
+            "transferred (or archived: any of them): the history store's search, newest first, "
+            "filtered by the parameters below and paged by `cursor`"
         ),
     ),
     limit: int = Query(default=200, ge=1, le=2_000),
@@ -80,9 +90,9 @@ async def list_incidents(
     cursor: str | None = IncidentCursor,
 ) -> IncidentList | ArchivedIncidents:
     """The pending queue or all open incidents, by grade then age, or the incidents awaiting
-    their result, with clocks and alarms; or the archived incidents that match (status closed,
-    cancelled, referred or archived)."""
-    if status in ("closed", "cancelled", "referred", "archived"):
+    their result, or those held for transfer to another force, with clocks and alarms; or the
+    archived incidents that match (status closed, cancelled, referred, transferred or archived)."""
+    if status in ("closed", "cancelled", "referred", "transferred", "archived"):
         return await archived_page(
             runtime, status=None if status == "archived" else status, created_from=from_,
             created_to=to, area=area, incident_type=type_, grade=grade, result=result, q=q,
@@ -92,6 +102,8 @@ async def list_incidents(
         found = await pending_queue(runtime.redis, limit=limit, unreadable=unreadable)
     elif status == "awaiting_result":
         found = await awaiting_results(runtime.redis, limit=limit, unreadable=unreadable)
+    elif status == "transfer":
+        found = await transfer_queue(runtime.redis, limit=limit, unreadable=unreadable)
     else:
         found = await open_incidents(runtime.redis, limit=limit, unreadable=unreadable)
     views = [

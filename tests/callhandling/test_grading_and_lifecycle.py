@@ -61,6 +61,11 @@ LEGAL = {
     (S.AWAITING_RESULT, S.CLOSED),
     (S.NEW, S.CANCELLED), (S.PENDING, S.CANCELLED), (S.NEW, S.REFERRED), (S.PENDING, S.REFERRED),
     (S.NEW, S.PENDING),
+    # Another force's call: closed, cancelled or referred while held; handed over from any open
+    # status or once its Met units have cleared (the script refuses while one is still committed).
+    (S.TRANSFER, S.CLOSED), (S.TRANSFER, S.CANCELLED), (S.TRANSFER, S.REFERRED),
+    *((s, S.TRANSFERRED) for s in (S.NEW, S.PENDING, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE,
+                                   S.TRANSFER, S.AWAITING_RESULT)),
 }  # fmt: skip
 
 
