@@ -21,16 +21,23 @@ class IncidentStatus(StrEnum):
     DISPATCHED = "dispatched"
     EN_ROUTE = "en_route"
     ON_SCENE = "on_scene"
+    # Every unit has cleared; a dispatcher closes it with a result code (callhandling/lifecycle.py).
+    AWAITING_RESULT = "awaiting_result"
     CLOSED = "closed"
     CANCELLED = "cancelled"
     REFERRED = "referred"
+    # Another force's call (callhandling/jurisdiction.py), held for hand-over; then handed over.
+    TRANSFER = "transfer"
+    TRANSFERRED = "transferred"
 
 
 S = IncidentStatus
 # Both packages' scripts test these (a call links only to an open incident, a unit goes only to
-# one): their preludes are written from here (callhandling/lua, dispatch/lua).
-OPEN = frozenset({S.NEW, S.PENDING, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE})
-FINAL = frozenset({S.CLOSED, S.CANCELLED, S.REFERRED})
+# one): their preludes are written from here (callhandling/lua, dispatch/lua). An incident
+# awaiting its result is neither: nothing is sent to it and no new call links to it (a new call
+# there opens an incident of its own, which is dispatched), yet it is not over until closed.
+OPEN = frozenset({S.NEW, S.PENDING, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE, S.TRANSFER})
+FINAL = frozenset({S.CLOSED, S.CANCELLED, S.REFERRED, S.TRANSFERRED})
 
 
 class IncidentRecord(BaseModel):
@@ -54,12 +61,23 @@ class IncidentRecord(BaseModel):
     taskings: tuple[str, ...] = ()
     dispatched_ms: int | None = None
     on_scene_ms: int | None = None
+    cleared_ms: int | None = None
     closed_ms: int | None = None
     close_code: str | None = None
     close_note: str | None = None
     call_count: int = 1
     grade_suggested: Grade | None = None
     grade_reason: str | None = None
+    # Jurisdiction (callhandling/jurisdiction.py): the force whose call it is when not the Met's,
+    # why, whether Met units attend it meanwhile, and whether the caller's circle was ambiguous.
+    transfer_force: str | None = None
+    transfer_basis: str | None = None
+    met_attends: bool = False
+    ambiguous_location: bool = False
+    # The hand-over (POST /v1/incidents/{ref}/transfer).
+    transfer_reference: str | None = None
+    transfer_note: str | None = None
+    transferred_ms: int | None = None
 
     @property
     def location(self) -> Location:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from cad.errors import CadError
-from cad.events import Grade, describe_validation_error
+from cad.catalogue_file import parse_catalogue_text, read_catalogue
+from cad.events import Grade
 
 Capability = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 
@@ -48,28 +46,23 @@ class Catalogue(BaseModel):
         known = self.types.get(code or "")
         return known.plan if known is not None else DEFAULT_PLAN
 
+    def type_refusal(self, code: str | None) -> str | None:
+        """Why a call's `incident_type` is refused (not in the catalogue), or None: a missing
+        type is allowed (the call waits for a handler to say what it is)."""
+        if code is None or code in self.types:
+            return None
+        return f"incident_type: unknown type {code!r}; valid types: {', '.join(sorted(self.types))}"
+
 
 DEFAULT_PLAN = (Requirement(capabilities=("response",), count=1),)
 
 
-class CatalogueError(CadError, ValueError):
-    """The catalogue file is not valid; the message names the entry and the field."""
-
-
 def parse_catalogue(text: str, *, source: str) -> Catalogue:
     """Validate catalogue YAML text."""
-    try:
-        return Catalogue.model_validate(yaml.safe_load(text))
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{source}: not valid YAML ({exc})") from exc
-    except ValidationError as exc:
-        raise CatalogueError(f"{source}: {describe_validation_error(exc)}") from exc
+    return parse_catalogue_text(Catalogue, text, source=source)
 
 
 @cache
 def load_catalogue(path: Path | None = None) -> Catalogue:
     """The catalogue from `path`, or the one shipped in `cad/data/incident_types.yaml`."""
-    if path is not None:
-        return parse_catalogue(path.read_text(encoding="utf-8"), source=str(path))
-    shipped = resources.files("cad") / "data" / "incident_types.yaml"
-    return parse_catalogue(shipped.read_text(encoding="utf-8"), source="incident_types.yaml")
+    return read_catalogue(Catalogue, path, shipped="incident_types.yaml")

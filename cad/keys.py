@@ -81,6 +81,17 @@ class AreaKeys:
         return f"{self.tag}:pending"
 
     @property
+    def transfer(self) -> str:
+        """Sorted set: incidents held for hand-over to another force, by time received."""
+        return f"{self.tag}:transfer"
+
+    @property
+    def awaiting_result(self) -> str:
+        """Sorted set: incidents whose last unit has cleared, waiting for a result code to close
+        them, by when they cleared (ms since the epoch)."""
+        return f"{self.tag}:awaiting-result"
+
+    @property
     def audit(self) -> str:
         """Stream: every state change of the area, the audit log and the live map's feed."""
         return f"{self.tag}:audit"
@@ -96,6 +107,12 @@ class AreaKeys:
     def incident_calls(self, ref: str) -> str:
         """Sorted set: the call ids linked to an incident, by time received."""
         return f"{self.tag}:incident:{ref}:calls"
+
+    def moved(self, ref: str) -> str:
+        """String, with a TTL: the dispatch area an incident of this area moved to (a location
+        correction into another area: callhandling/incident_move.py), for a reader who still
+        finds this area in the ref directory."""
+        return f"{self.tag}:moved:{ref}"
 
     @property
     def open_incidents(self) -> str:
@@ -140,3 +157,30 @@ class GlobalKeys:
         """String: the claim of a call id across the force, its first copy's area and content in
         a canonical form (callhandling/call_claims.py); expires with the caller data."""
         return f"{self.prefix}:call-id:{call_id}"
+
+
+@dataclass(frozen=True)
+class AlarmKeys:
+    """The alarms' keys (service/alarms/): force-wide, under one hash tag of their own, so that
+    the alarm scripts touch one slot on Redis Cluster as the area scripts do."""
+
+    prefix: str = "cad"
+
+    @property
+    def tag(self) -> str:
+        return f"{self.prefix}:{{alarms}}"
+
+    def alarm(self, alarm_id: str) -> str:
+        """Hash: one alarm (cad/alarm_record.py); expires CAD_ALARM_RETENTION_S after clearing."""
+        return f"{self.tag}:alarm:{alarm_id}"
+
+    @property
+    def index(self) -> str:
+        """Sorted set: every alarm id kept, by when it was (last) raised (ms)."""
+        return f"{self.tag}:index"
+
+    @property
+    def audit(self) -> str:
+        """Stream: every alarm raised, acknowledged (with the actor) and cleared; the live map's
+        alarm feed."""
+        return f"{self.tag}:audit"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from cad.alarm_record import Alarm
 from cad.events import AvlFix, CallEvent, DeadLetter, StatusReport, Tasking
 
 PAYLOADS: dict[str, type[BaseModel]] = {
@@ -16,6 +17,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     "status_report": StatusReport,
     "tasking": Tasking,
     "dead_letter": DeadLetter,
+    "alarm": Alarm,
 }
 
 

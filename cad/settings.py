@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cad.events import Grade
 from cad.shifts import parse_shifts
 
 
@@ -40,15 +41,43 @@ class Settings(BaseSettings):
     # A unit whose last AVL fix is older than this is stale: not recommended, and said so.
     stale_fix_s: float = Field(default=90.0, gt=0)
     incident_types_file: Path | None = None
+    # The result codes a closing dispatcher chooses from (cad/result_codes.py).
+    result_codes_file: Path | None = None
+    # A supervisor may amend a closed incident's result this long after it closed: a week
+    # spans a full shift cycle (a supervisor off for four days is back to review their team's
+    # closures) and the crime-recording decision, due within 72 hours under the Home Office
+    # Counting Rules, that most amendments follow; later corrections are for the archive.
+    result_amend_window_s: int = Field(default=7 * 24 * 3600, gt=0)
     # A new call is linked to an open incident automatically at or above this duplicate score.
     auto_link_score: float = Field(default=0.8, ge=0.0, le=1.0)
     duplicate_search_m: float = Field(default=1_500.0, gt=0)
+    # Calls of these grades (letters, comma-separated; '' for none) in another force's area are
+    # attended by Met units meanwhile, flagged for transfer, rather than only held for hand-over.
+    attend_outside_grades: str = Field(default="I", pattern=r"^([ISER](,[ISER])*)?$")
+    # ONS Police Force Areas (GeoJSON, PFA23NM/PFA23CD): the forces beyond London, when given,
+    # instead of the nearest stretch of London's boundary (docs/geo.md).
+    force_areas_file: Path | None = None
     # Caller numbers are matched by salted hash; the salt must be the same on every replica.
     cli_salt: str = "development-only-salt"
     # Call records (with caller number and free text) expire after this long.
     caller_data_retention_s: int = Field(default=30 * 24 * 3600, gt=0)
     # A pending incident older than this raises the queue alarm (the IOPC found one left 10 h).
     queue_alarm_age_s: float = Field(default=20 * 60, gt=0)
+    # Alarms (service/alarms/, docs/alarms.md): scanned this often; a pending incident alarms
+    # after CAD_QUEUE_ALARM_AGE_S, or its grade's own age here ({"I": 300} as JSON); one left at
+    # `new` untouched (created, or its status last changed) this long; a unit on scene longer than
+    # its incident type's or grade's limit here, else the default; this many dead letters on one
+    # topic within the window. Cleared alarms are kept for the retention, then expire.
+    alarm_scan_interval_s: float = Field(default=5.0, gt=0)
+    alarm_queue_age_by_grade_s: dict[Grade, float] = Field(default_factory=dict)
+    alarm_untouched_new_s: float = Field(default=5 * 60.0, gt=0)
+    # An incident whose units have all cleared waits this long for its result code.
+    alarm_result_overdue_s: float = Field(default=30 * 60.0, gt=0)
+    alarm_on_scene_s: float = Field(default=2 * 3600.0, gt=0)
+    alarm_on_scene_by_s: dict[str, float] = Field(default_factory=dict)
+    alarm_dead_letter_count: int = Field(default=10, ge=1)
+    alarm_dead_letter_window_s: float = Field(default=300.0, gt=0)
+    alarm_retention_s: float = Field(default=24 * 3600.0, gt=0)
     # A tasking not acknowledged by the MDT within this long is escalated to the next unit.
     ack_timeout_s: float = Field(default=30.0, gt=0)
     ack_check_interval_s: float = Field(default=1.0, gt=0)
@@ -121,6 +150,10 @@ class Settings(BaseSettings):
     # A 503 (Redis, the broker or the identity provider unavailable) asks the client to retry
     # after this long: a dependency back is used on the very next request (docs/reliability.md).
     unavailable_retry_after_s: int = Field(default=2, ge=1, le=300)
+    # Where GET /v1/places looks, ranked together (service/places.py, docs/geo.md): "builtin"
+    # (streets, wards, boroughs, fire stations, well-known places), "addressbase-csv:PATH",
+    # "python:MODULE:FACTORY" (a force's own PlaceProvider).
+    place_providers: tuple[str, ...] = Field(default=("builtin",), min_length=1)
     # The history store (docs/history.md): PostgreSQL, the system of record for closed
     # incidents and the audit trail. Unset, the service runs without it (history routes: 503).
     database_url: str | None = None
@@ -165,6 +198,14 @@ class Settings(BaseSettings):
     @classmethod
     def _shifts_readable(cls, value: str) -> str:
         parse_shifts(value)
+        return value
+
+    @field_validator("alarm_queue_age_by_grade_s", "alarm_on_scene_by_s")
+    @classmethod
+    def _alarm_limits_positive(cls, value: dict[str, float]) -> dict[str, float]:
+        wrong = sorted(str(k) for k, v in value.items() if not v > 0)
+        if wrong:
+            raise ValueError(f"every limit must be a positive number of seconds: {wrong}")
         return value
 
     @model_validator(mode="after")

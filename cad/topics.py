@@ -19,6 +19,11 @@ class Topics:
     def deadletter(self) -> str:
         return f"{self.root}/deadletter"
 
+    @property
+    def alarms(self) -> str:
+        """Every alarm's change of state (raised, acknowledged, cleared), QoS 1."""
+        return f"{self.root}/alarms"
+
     def tasking(self, callsign: str) -> str:
         return f"{self.root}/units/{callsign}/tasking"
 
@@ -28,6 +33,11 @@ class Topics:
     def status_reply(self, callsign: str) -> str:
         """Where the service tells an MDT that a status report was refused, and why."""
         return f"{self.root}/units/{callsign}/reply"
+
+    def notice(self, callsign: str) -> str:
+        """Where control tells an MDT what a dispatcher did to its unit: a status set on the
+        crew's behalf, a stand-down, the old tasking of a divert (docs/mdt.md)."""
+        return f"{self.root}/units/{callsign}/notice"
 
     def avl(self, callsign: str) -> str:
         return f"{self.root}/units/{callsign}/avl"

@@ -61,7 +61,9 @@ class CallEventConsumer:
             return await self._pool.spawn(
                 self._reject(topic, payload, parsed.reason), name="reject"
             )
-        refused = self._intake.clock_bounds.refusal("received_at", parsed.received_at, now=utcnow())
+        refused = self._intake.clock_bounds.refusal(
+            "received_at", parsed.received_at, now=utcnow()
+        ) or self._intake.catalogue.type_refusal(parsed.incident_type)
         if refused is not None:
             return await self._pool.spawn(self._reject(topic, payload, refused), name="reject")
         return await self._pool.spawn(self._accept(topic, payload, parsed), name=parsed.call_id)

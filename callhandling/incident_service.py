@@ -11,7 +11,7 @@ from cad.errors import ConflictError, NotFoundError
 from cad.incident_record import IncidentRecord, IncidentStatus, read_incident
 from cad.keys import AreaKeys
 from callhandling.grading import GradeDecision
-from callhandling.lifecycle import ALLOWED_FROM, ClosingCode
+from callhandling.lifecycle import ALLOWED_FROM
 from callhandling.lua.grade_incident import grade_incident
 from callhandling.lua.move_call import move_call
 from callhandling.lua.set_incident_status import set_incident_status
@@ -57,15 +57,17 @@ class IncidentService:
         incident: IncidentRecord,
         target: IncidentStatus,
         *,
-        code: ClosingCode | None,
+        code: str,
+        category: str,
         note: str,
         actor: str,
     ) -> IncidentRecord:
-        """Close, cancel or refer an incident, if its life cycle allows it now (else 409)."""
+        """Close (with a result code from the catalogue and its category), cancel or refer an
+        incident ('' for no code), if its life cycle allows it now (else 409)."""
         answer = await set_incident_status(
             self.scripts, area=incident.area, ref=incident.ref, target=target,
             allowed_from=ALLOWED_FROM.get(target, frozenset()),
-            closing_code=code.value if code else "", note=note,
+            closing_code=code, category=category, note=note,
             pending_score=pending_score(incident.grade, incident.received_ms), now_ms=_now_ms(),
             actor=actor,
         )  # fmt: skip
@@ -101,24 +103,41 @@ class IncidentService:
             records = await pipe.execute()
         return [{k: v for k, v in r.items() if k not in ("cli", "cli_hash")} for r in records if r]
 
-    async def chronology(self, incident: IncidentRecord) -> list[dict[str, str]]:
-        """Every audit entry about the incident, oldest first, with its stream id."""
-        start = await self.redis.hget(AreaKeys(incident.area).incident(incident.ref), "audit_from")
-        entries = await self.redis.xrange(
-            AreaKeys(incident.area).audit, min=start or "-", count=_CHRONOLOGY_SCAN
+    async def thrive(self, incident: IncidentRecord) -> str | None:
+        """The THRIVE assessment of the incident's last grading, as kept (JSON), if any."""
+        raw: str | None = await self.redis.hget(
+            AreaKeys(incident.area).incident(incident.ref), "thrive"
         )
-        ref = incident.ref
-        return [
-            {"id": entry_id, **fields}
-            for entry_id, fields in entries
-            if ref in (fields.get("ref"), fields.get("to_ref"), fields.get("from_ref"))
-        ]
+        return raw
+
+    async def chronology(self, incident: IncidentRecord) -> list[dict[str, str]]:
+        """Every audit entry about the incident, oldest first, with its stream id: those of
+        the areas it was in before a move (its `audit_trail`), then its own area's."""
+        start, trail = await self.redis.hmget(
+            AreaKeys(incident.area).incident(incident.ref), "audit_from", "audit_trail"
+        )
+        where = [tuple(t.split(":", 1)) for t in (trail or "").split(",") if t]
+        found: list[dict[str, str]] = []
+        for area, first in [*where, (incident.area, start or "-")]:
+            entries = await self.redis.xrange(
+                AreaKeys(area).audit, min=first, count=_CHRONOLOGY_SCAN
+            )
+            found += _about(incident.ref, entries)
+        return found
 
     async def _read(self, incident: IncidentRecord) -> IncidentRecord:
         updated = await read_incident(self.redis, incident.area, incident.ref)
         if updated is None:
             raise NotFoundError(f"ref: no incident {incident.ref!r}")
         return updated
+
+
+def _about(ref: str, entries: list[tuple[str, dict[str, str]]]) -> list[dict[str, str]]:
+    return [
+        {"id": entry_id, **fields}
+        for entry_id, fields in entries
+        if ref in (fields.get("ref"), fields.get("to_ref"), fields.get("from_ref"))
+    ]
 
 
 def _now_ms() -> int:

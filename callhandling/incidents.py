@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from cad.events import CallEvent
 from cad.incident_record import IncidentRecord, read_incident
-from cad.keys import GlobalKeys
+from cad.keys import AreaKeys, GlobalKeys
 from callhandling.refs import format_ref, london_day
 from transport.scripts import Batch, Queued
 
@@ -86,6 +86,14 @@ def queue_next_ref(batch: Batch, day: date) -> Queued[str]:
 
 
 async def find_incident(redis: Redis, ref: str) -> IncidentRecord | None:
-    """Look an incident up by its ref alone, through the ref directory."""
+    """Look an incident up by its ref alone, through the ref directory (and, while an incident
+    moving to another area is still listed under the old one, its forwarding key there)."""
     area = await redis.hget(GlobalKeys().incident_area, ref)
-    return None if area is None else await read_incident(redis, area, ref)
+    if area is None:
+        return None
+    found = await read_incident(redis, area, ref)
+    if found is None:
+        moved_to = await redis.get(AreaKeys(area).moved(ref))
+        if moved_to is not None:
+            return await read_incident(redis, moved_to, ref)
+    return found

@@ -21,10 +21,12 @@ from cad.clock_bounds import call_clock
 from cad.events import CallEvent, utcnow
 from cad.incident_record import (
     IncidentRecord,
+    IncidentStatus,
     new_incident_fields,
     parse_incident,
     read_incident,
 )
+from cad.incident_types import load_catalogue
 from cad.keys import GlobalKeys
 from cad.logs import log
 from cad.settings import Settings
@@ -32,7 +34,9 @@ from callhandling.call_claims import CallClaim, CallIdConflictError, claim_of
 from callhandling.call_decision import Create, Link, Refuse, Relocate, Replay, decide
 from callhandling.duplicates import CallFacts, Candidate, OpenIncident, rank_candidates
 from callhandling.incidents import Outcome, call_fields, cli_hash, fence_cells, next_ref
+from callhandling.jurisdiction import attended_grades, jurisdiction_fields, jurisdiction_of
 from callhandling.lua.create_incident import queue_create_incident
+from callhandling.lua.hold_for_transfer import queue_hold_for_transfer
 from callhandling.lua.link_call import queue_link_call
 from callhandling.lua.open_incident_facts import queue_open_incident_facts
 from callhandling.surroundings import Surroundings, look_around
@@ -69,6 +73,8 @@ class _Call:
     claim: CallClaim
     cli_hash: str | None
     facts: CallFacts
+    # What its jurisdiction adds to an incident it opens (callhandling/jurisdiction.py).
+    jurisdiction: dict[str, str]
     # A call is moved to the area its id was first claimed in at most once.
     relocated: bool = False
 
@@ -82,13 +88,23 @@ class CallIntake:
         self._settings = settings
         # Every edge that takes calls in (MQTT, HTTP) holds `received_at` to these first.
         self.clock_bounds = call_clock(settings)
+        # ... and `incident_type` to the catalogue: a type it does not know is refused, never
+        # taken silently (it would get no response plan of its own).
+        self.catalogue = load_catalogue(settings.incident_types_file)
 
     async def accept(
-        self, event: CallEvent, *, actor: str, auto_link: bool = True, area: str | None = None
+        self,
+        event: CallEvent,
+        *,
+        actor: str,
+        auto_link: bool = True,
+        area: str | None = None,
+        ambiguous: bool | None = None,
     ) -> IntakeResult:
         """Record the call; link it to a likely duplicate or open (and dispatch) an incident.
-        `area` is the call's dispatch area, when the caller has located the call already."""
-        call = self._locate(event, area)
+        `area` is the call's dispatch area and `ambiguous` its circle's flag, when the caller has
+        located the call already."""
+        call = self._locate(event, area, ambiguous)
         for attempt in range(_MAX_ATTEMPTS):
             last = attempt == _MAX_ATTEMPTS - 1
             around = await self._look(call, auto_link=auto_link)
@@ -111,7 +127,7 @@ class CallIntake:
                 return result
         raise AssertionError("the last attempt opens an incident regardless")
 
-    def _locate(self, event: CallEvent, area: str | None) -> _Call:
+    def _locate(self, event: CallEvent, area: str | None, ambiguous: bool | None) -> _Call:
         loc = event.location
         area = area or dispatch_area(loc.lon, loc.lat)
         hashed = cli_hash(event.cli, self._settings.cli_salt)
@@ -119,7 +135,10 @@ class CallIntake:
             loc.lon, loc.lat, loc.radius_m, int(event.received_at.timestamp() * 1000),
             event.incident_type, hashed,
         )  # fmt: skip
-        return _Call(event, area, claim_of(event, area, self._settings.cli_salt), hashed, facts)
+        where = jurisdiction_of(loc, self._settings, ambiguous=ambiguous)
+        fields = jurisdiction_fields(where, event.grade, attend=attended_grades(self._settings))
+        claim = claim_of(event, area, self._settings.cli_salt)
+        return _Call(event, area, claim, hashed, facts, fields)
 
     async def _look(self, call: _Call, *, auto_link: bool) -> Surroundings:
         loc = call.event.location
@@ -171,7 +190,10 @@ class CallIntake:
         now = utcnow()
         ref = around.reserved_ref or await next_ref(self._redis, now)
         event, area, now_ms = call.event, call.area, _ms(now)
-        incident = {**new_incident_fields(event, area=area), "cli_hashes": call.cli_hash or ""}
+        incident = {
+            **new_incident_fields(event, area=area), "cli_hashes": call.cli_hash or "",
+            **call.jurisdiction,
+        }  # fmt: skip
         loc = event.location
         glob = GlobalKeys()
         batch = Batch()
@@ -192,7 +214,14 @@ class CallIntake:
             keep_call_s=self._settings.caller_data_retention_s,
         )  # fmt: skip
         as_created = IncidentRecord.from_hash({**incident, "ref": ref, "created_ms": str(now_ms)})
-        opening = self._dispatcher.queue_opening(batch, as_created, actor=actor)
+        # Another force's call is held for hand-over, not dispatched (callhandling/jurisdiction.py).
+        held = as_created.status == IncidentStatus.TRANSFER
+        opening = None if held else self._dispatcher.queue_opening(batch, as_created, actor=actor)
+        holding = (
+            queue_hold_for_transfer(batch, area=area, ref=ref, now_ms=now_ms, actor=actor)
+            if held
+            else None
+        )
         answers = await batch.run(self._redis)
         created = creation.answer(answers)
         if created.outcome is not Outcome.CREATED:
@@ -203,8 +232,15 @@ class CallIntake:
                 return None
             return await self._replayed(event, area, created.ref)
         near = await self._facts_read(nearby, answers, area, around.near_refs)
-        claim = await self._dispatcher.finish_opening(opening, answers)
-        after = await self._after(IncidentRecord.from_hash(created.fields), claim)
+        if holding is not None and not holding.ran(answers):
+            # Redis had forgotten the script: hold it now, alone.
+            again = Batch()
+            queue_hold_for_transfer(again, area=area, ref=ref, now_ms=now_ms, actor=actor)
+            await again.run(self._redis)
+        claim = None if opening is None else await self._dispatcher.finish_opening(opening, answers)
+        after = IncidentRecord.from_hash(created.fields)
+        if claim is not None:
+            after = await self._after(after, claim)
         candidates = _candidates(call, near or around.incidents)
         result = IntakeResult(after, Outcome.CREATED, candidates, claim)
         self._log(event, result)

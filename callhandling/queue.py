@@ -1,4 +1,5 @@
-"""The incident lists: the pending queue (grade, then age), open incidents, and the queue alarm."""
+"""The incident lists: the pending queue (grade, then age), open incidents, those awaiting their
+result (longest first), and the queue alarm."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ async def pending_queue(
         entries = await redis.zrange(AreaKeys(area).pending, 0, limit - 1, withscores=True)
         per_area.append([(score, area, ref) for ref, score in entries])
     merged = list(heapq.merge(*per_area))[:limit]
-    return await _read_many(redis, [(area, ref) for _, area, ref in merged], unreadable)
+    return await read_many(redis, [(area, ref) for _, area, ref in merged], unreadable)
 
 
 async def open_incidents(
@@ -44,9 +45,22 @@ async def open_incidents(
     for area in sorted(await redis.smembers(GlobalKeys().areas)):
         refs = await redis.zrange(AreaKeys(area).open_incidents, 0, -1)
         found += [(area, ref) for ref in refs]
-    incidents = [i for i in await _read_many(redis, found, unreadable) if is_open(i.status)]
+    incidents = [i for i in await read_many(redis, found, unreadable) if is_open(i.status)]
     incidents.sort(key=lambda i: (_rank(i), i.received_ms))
     return incidents[:limit]
+
+
+async def awaiting_results(
+    redis: Redis, *, limit: int, unreadable: UnreadableRecords
+) -> list[IncidentRecord]:
+    """Incidents of every area whose units have all cleared, waiting for a result code, the
+    longest waiting first (unreadable ones left out)."""
+    per_area = []
+    for area in sorted(await redis.smembers(GlobalKeys().areas)):
+        entries = await redis.zrange(AreaKeys(area).awaiting_result, 0, limit - 1, withscores=True)
+        per_area.append([(score, area, ref) for ref, score in entries])
+    merged = list(heapq.merge(*per_area))[:limit]
+    return await read_many(redis, [(area, ref) for _, area, ref in merged], unreadable)
 
 
 def queue_alarms(incidents: list[IncidentRecord], *, now_ms: int, max_age_s: float) -> list[Alarm]:
@@ -62,9 +76,11 @@ def _rank(incident: IncidentRecord) -> int:
     return GRADE_RANK[incident.grade] if incident.grade is not None else UNGRADED_RANK
 
 
-async def _read_many(
+async def read_many(
     redis: Redis, where: list[tuple[str, str]], unreadable: UnreadableRecords
 ) -> list[IncidentRecord]:
+    """The incidents at `where` (area, ref) that exist, in that order; one that does not parse
+    is left out and reported to `unreadable`."""
     if not where:
         return []
     async with redis.pipeline(transaction=False) as pipe:

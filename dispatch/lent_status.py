@@ -40,12 +40,13 @@ async def apply_lent_status(
     status: UnitStatus,
     now_ms: int,
     actor: str,
+    on_behalf_of: str = "",
 ) -> UnitStatusAnswer:
     """Both steps of a lent unit's report; the unit side's answer. With no `home_area` (the
     unit's incident exists nowhere) the unit side runs alone."""
     answer = await set_unit_status(
         scripts, area=area, callsign=callsign, status=status, ref=ref, incident_area=home_area,
-        now_ms=now_ms, actor=actor,
+        now_ms=now_ms, actor=actor, on_behalf_of=on_behalf_of,
     )  # fmt: skip
     if answer.outcome is StatusOutcome.OK and home_area:
         side = await borrowed_unit_status(

@@ -24,11 +24,14 @@ ALLOWED_FROM: dict[UnitStatus, frozenset[UnitStatus]] = {
 }
 
 # What a unit's new status means for the incident it is committed to ('' leaves it as it is).
+# Clearing releases the unit; once the last one has cleared the incident awaits its result,
+# which a dispatcher gives when closing it (callhandling/lifecycle.py): it never closes itself.
+CLEARED = "awaiting_result"
 INCIDENT_STATUS_AFTER: dict[UnitStatus, str] = {
     S.EN_ROUTE: "en_route",
     S.ON_SCENE: "on_scene",
-    S.AVAILABLE: "closed",
-    S.BUSY: "closed",
+    S.AVAILABLE: CLEARED,
+    S.BUSY: CLEARED,
 }
 
 

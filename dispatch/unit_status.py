@@ -44,9 +44,12 @@ async def apply_status(
     now_ms: int,
     actor: str,
     tasking_id: str | None = None,
+    on_behalf_of: str = "",
 ) -> StatusChange:
     """Move the unit to `status` if its current status allows it; update its incident too.
-    A report naming a `tasking_id` is refused unless that is the unit's current tasking."""
+    A report naming a `tasking_id` is refused unless that is the unit's current tasking.
+    `on_behalf_of` names the unit when a dispatcher sets its status (the crew said it on the
+    radio): the same rules, audited with the dispatcher as `actor`."""
     keys = AreaKeys(area)
     for _ in range(_MAX_ATTEMPTS):
         # One snapshot of incident and tasking: the script re-checks the incident, and a unit's
@@ -68,12 +71,12 @@ async def apply_status(
             # Lent to another area (dispatch/mutual_aid.py): its incident lives in that slot.
             answer = await apply_lent_status(
                 scripts, area=area, home_area=home, ref=ref, callsign=callsign, status=status,
-                now_ms=now_ms, actor=actor,
+                now_ms=now_ms, actor=actor, on_behalf_of=on_behalf_of,
             )  # fmt: skip
         else:
             answer = await set_unit_status(
                 scripts, area=area, callsign=callsign, status=status, ref=ref, incident_area=area,
-                now_ms=now_ms, actor=actor,
+                now_ms=now_ms, actor=actor, on_behalf_of=on_behalf_of,
             )  # fmt: skip
         if answer.outcome is StatusOutcome.MISSING:
             # Its incident exists nowhere: the unit's own side still applies (a unit must never
@@ -82,7 +85,7 @@ async def apply_status(
                 incident_ref=ref, status=status.value)  # fmt: skip
             answer = await apply_lent_status(
                 scripts, area=area, home_area="", ref=ref, callsign=callsign, status=status,
-                now_ms=now_ms, actor=actor,
+                now_ms=now_ms, actor=actor, on_behalf_of=on_behalf_of,
             )  # fmt: skip
         if answer.outcome is StatusOutcome.OK:
             return StatusChange(True, answer.before, answer.ref or None)

@@ -6,8 +6,13 @@ from geo.data_loading import GeoDataError
 from geo.distance import distance_m, distances_m
 from geo.eta import ETA_CONTEXTS, EtaContext, eta_seconds, eta_seconds_many
 from geo.gazetteer import Gazetteer
-from geo.loading import load_gazetteer
+from geo.jurisdiction import Jurisdiction, NeighbourForces
+from geo.loading import load_gazetteer, load_jurisdictions
 from geo.models import AreaShare, BatchLocation, CircleLocation, PointLocation
+from geo.place_loading import load_places, load_streets
+from geo.place_search import FoundPlace, PlaceSearch
+from geo.places import PlaceHit, PlaceProvider
+from geo.streets import NearestStreet
 
 __all__ = [
     "BCUS",
@@ -19,12 +24,22 @@ __all__ = [
     "BatchLocation",
     "CircleLocation",
     "EtaContext",
+    "FoundPlace",
     "Gazetteer",
     "GeoDataError",
+    "Jurisdiction",
+    "NearestStreet",
+    "NeighbourForces",
+    "PlaceHit",
+    "PlaceProvider",
+    "PlaceSearch",
     "PointLocation",
     "distance_m",
     "distances_m",
     "eta_seconds",
     "eta_seconds_many",
     "load_gazetteer",
+    "load_jurisdictions",
+    "load_places",
+    "load_streets",
 ]

@@ -1,4 +1,5 @@
-"""The geo benchmark: single-point locate latency, batch throughput, circles and distances.
+"""The geo benchmark: single-point locate latency, batch throughput, circles, distances and place
+search as typed.
 
 `python -m geo.bench [--quick]` prints a table; `run_geo_bench` returns the figures, each the
 median of several runs. Points are drawn uniformly over the Met's area (a fixed seed), so they
@@ -9,6 +10,7 @@ reported on their own.
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -19,6 +21,9 @@ import numpy.typing as npt
 from geo.distance import distance_m
 from geo.gazetteer import Gazetteer
 from geo.loading import load_gazetteer
+from geo.place_index import PlaceIndex
+from geo.place_loading import load_places
+from geo.place_search import PlaceSearch
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -48,6 +53,12 @@ def _latencies_us(
     return spent / 1000.0
 
 
+def typed_prefixes(places: PlaceIndex, names: int, *, seed: int) -> list[str]:
+    """Every prefix, from 2 letters, of `names` random place names: a handler typing them."""
+    picked = random.Random(seed).sample([p.name for p in places.places], names)
+    return [name[:end] for name in picked for end in range(2, len(name) + 1)]
+
+
 def run_geo_bench(*, quick: bool) -> dict[str, float]:
     """The geo figures: locate p50/p99 (us), batch points/s, off-area and circle p50/p99, and
     distance_m cost (ns), each the median of several runs."""
@@ -60,6 +71,9 @@ def run_geo_bench(*, quick: bool) -> dict[str, float]:
     batch_lons, batch_lats = _sample(gazetteer, batch, inside=True, seed=2)
     off_lons, off_lats = _sample(gazetteer, off_area, inside=False, seed=3)
     circle_lons, circle_lats = lons[: off_area // 4], lats[: off_area // 4]
+    index = load_places()
+    places = PlaceSearch([index], gazetteer)
+    typed = typed_prefixes(index, 50 if quick else 300, seed=19)
 
     figures: dict[str, list[float]] = {}
 
@@ -86,6 +100,13 @@ def run_geo_bench(*, quick: bool) -> dict[str, float]:
         for lon, lat in zip(lons.tolist(), lats.tolist(), strict=True):
             distance_m(lon, lat, -0.1281, 51.5080)
         record("distance_ns", (time.perf_counter() - clock) * 1e9 / len(lons))
+        spent = np.empty(len(typed))
+        for i, query in enumerate(typed):
+            started_ns = time.perf_counter_ns()
+            places.search(query, 10)
+            spent[i] = (time.perf_counter_ns() - started_ns) / 1000.0
+        record("place_search_p50_us", float(np.percentile(spent, 50)))
+        record("place_search_p99_us", float(np.percentile(spent, 99)))
     result = {name: statistics.median(values) for name, values in figures.items()}
     result["load_s"] = load_s  # 0 when the gazetteer was already loaded in this process
     return result

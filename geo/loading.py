@@ -9,6 +9,7 @@ from pathlib import Path
 
 from geo.data_loading import GeoDataError, read_areas, read_json
 from geo.gazetteer import DEFAULT_MATERIAL_SHARE, DEFAULT_RIVER_SNAP_M, Gazetteer
+from geo.jurisdiction import NeighbourForces, read_neighbour_forces
 from geo.models import Borough, Ward
 from geo.river import osm_outline
 
@@ -60,3 +61,24 @@ def load_gazetteer(
         river_snap_m=river_snap_m,
         material_share=material_share,
     )
+
+
+# The property names of the ONS "Police Force Areas (December 2023)" boundary files.
+FORCE_AREA_NAME, FORCE_AREA_CODE = "PFA23NM", "PFA23CD"
+
+
+@functools.cache
+def load_jurisdictions(force_areas_file: str | None = None) -> NeighbourForces:
+    """Whose call a point is (geo/jurisdiction.py) for the packaged boundaries; with the path of
+    an ONS Police Force Areas GeoJSON file, its polygons decide beyond London first."""
+    document_file = data_file("neighbouring_forces.json")
+    areas = None
+    if force_areas_file is not None:
+        features = read_areas(
+            Path(force_areas_file), name_key=FORCE_AREA_NAME, code_key=FORCE_AREA_CODE
+        )
+        areas = {area.name: area.geometry for area in features}
+    return read_neighbour_forces(
+        read_json(document_file), load_gazetteer().boroughs, label=document_file.name,
+        force_areas=areas,
+    )  # fmt: skip

@@ -53,3 +53,13 @@ def geometry_to_bng(geometry: Any) -> Any:
         return np.column_stack((xs, ys))
 
     return shapely.transform(geometry, project)
+
+
+def from_bng(x: float, y: float) -> tuple[float, float]:
+    """WGS84 lon/lat of one British National Grid point (metres)."""
+    transformer: Transformer | None = getattr(_local, "from_bng", None)
+    if transformer is None:
+        transformer = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+        _local.from_bng = transformer
+    lon, lat = transformer.transform(x, y)
+    return float(lon), float(lat)

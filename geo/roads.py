@@ -29,6 +29,12 @@ def limit_mph(maxspeed: str | None) -> float:
     return max(limits) if limits else DEFAULT_LIMIT_MPH
 
 
+def read_road_graph(source: Path | Traversable) -> Any:
+    """The networkx graph of an OSMnx GraphML export (nodes x/y; edges length, name, geometry)."""
+    with source.open("rb") as stream:
+        return nx.read_graphml(stream)
+
+
 class RoadNetwork:
     """Shortest road distances and blue-light drive times between lon/lat points."""
 
@@ -49,8 +55,7 @@ class RoadNetwork:
     @classmethod
     def from_graphml(cls, source: Path | Traversable) -> RoadNetwork:
         """A network read from an OSMnx GraphML export."""
-        with source.open("rb") as stream:
-            return cls(nx.read_graphml(stream))
+        return cls(read_road_graph(source))
 
     def snap(self, lon: float, lat: float) -> tuple[Any, float] | None:
         """The node nearest a point and its distance in metres; None beyond MAX_SNAP_M."""

@@ -6,11 +6,12 @@ Each round, for every area:
    and stream id, ON CONFLICT DO NOTHING), the incidents they mention marked `dirty` in
    `archive_pending`, and the new checkpoint, all committed together. Only after the commit is
    the stream trimmed (XTRIM MINID), and never within the last `keep_audit_s`.
-2. Dirty incidents are read from Redis: a final one (closed, cancelled, referred) is upserted
-   with its calls; an open one waits for its next audit entry to be dirty again.
+2. Dirty incidents are read from Redis: a final one (`FINAL`: closed, cancelled, referred,
+   transferred) is upserted with its calls; an open one waits for its next audit entry to be
+   dirty again.
 3. Incidents archived more than `incident_grace_s` ago are removed from Redis by a script that
-   first checks they are still as archived (history/lua/purge_incident.lua), then dropped from
-   the ref directory and from `archive_pending`.
+   first checks their hash is still the one archived (its digest: history/lua/purge_incident.lua),
+   then dropped from the ref directory and from `archive_pending`.
 
 A kill at any point loses nothing (the checkpoint moves only with the rows) and doubles nothing
 (every write is keyed). Several replicas may run it at once: an area's checkpoint row and each
@@ -32,7 +33,14 @@ from cad.incident_record import FINAL, parse_incident
 from cad.keys import AreaKeys, GlobalKeys
 from cad.logs import log
 from history.lua.purge_incident import purge_incident
-from history.rows import StreamId, audit_row, incident_row, public_call, refs_of
+from history.rows import (
+    StreamId,
+    audit_row,
+    hash_digest,
+    incident_row,
+    public_call,
+    refs_of,
+)
 from history.store import Connection, HistoryStore
 
 logger = logging.getLogger("cad.history")
@@ -172,13 +180,15 @@ class Archiver:
                 calls = await self._read_calls(area, ref)
                 row = incident_row(record, fields, calls)
                 rows.append((*row[:9], Jsonb(row[9]), Jsonb(row[10]), row[11]))
-                closed.append((record.closed_ms or record.created_ms, area, ref))
+                closed.append(
+                    (record.closed_ms or record.created_ms, hash_digest(fields), area, ref)
+                )
             async with conn.cursor() as cur:
                 if rows:
                     await cur.executemany(_UPSERT_INCIDENT, rows)
                     await cur.executemany(
                         "UPDATE archive_pending SET dirty = false, copied_closed_ms = %s,"
-                        " area = %s WHERE ref = %s",
+                        " copied_digest = %s, area = %s WHERE ref = %s",
                         closed,
                     )
                 if still_open:
@@ -196,16 +206,16 @@ class Archiver:
         now_ms = int(time.time() * 1000)
         async with self._store.connection() as conn, conn.transaction():
             cursor = await conn.execute(
-                "SELECT ref, area, copied_closed_ms FROM archive_pending"
+                "SELECT ref, area, copied_digest FROM archive_pending"
                 " WHERE NOT dirty AND copied_closed_ms <= %s"
                 " ORDER BY copied_closed_ms LIMIT %s FOR UPDATE SKIP LOCKED",
                 (now_ms - self._grace_ms, _INCIDENT_BATCH),
             )
-            due: list[tuple[str, str, int]] = [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
+            due: list[tuple[str, str, str]] = [(r[0], r[1], r[2]) for r in await cursor.fetchall()]
             removed, changed = [], []
-            for ref, area, closed_ms in due:
+            for ref, area, digest in due:
                 purged = await purge_incident(
-                    self._redis, area=area, ref=ref, closed_ms=closed_ms, now_ms=now_ms
+                    self._redis, area=area, ref=ref, digest=digest, now_ms=now_ms
                 )
                 if purged.outcome == "changed":
                     changed.append(ref)

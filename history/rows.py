@@ -7,6 +7,7 @@ searchable columns and its whole record as JSONB, so fields added later are kept
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +36,13 @@ class StreamId:
 
     def __str__(self) -> str:
         return f"{self.ms}-{self.seq}"
+
+
+def hash_digest(fields: dict[str, str]) -> str:
+    """The SHA1 of an incident's hash as stored: `name=value` lines by name (the purge script
+    makes the same of what Redis holds, to remove only what was archived)."""
+    text = "\n".join(f"{name}={fields[name]}" for name in sorted(fields))
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def clean(fields: dict[str, str]) -> dict[str, str]:

@@ -23,6 +23,7 @@ logger = logging.getLogger("cad.history")
 DEPENDENCY = "postgresql"
 # How its sessions show in pg_stat_activity.
 APPLICATION_NAME = "cad-history"
+_STATEMENT_TIMEOUT_MS = 30_000
 NOT_CONFIGURED = "history store not configured (set CAD_DATABASE_URL)"
 Connection = AsyncConnection[tuple[Any, ...]]
 
@@ -48,6 +49,13 @@ class HistoryStore:
                 "connect_timeout": max(1, round(timeout_s)),
                 "autocommit": True,
                 "application_name": APPLICATION_NAME,
+                # A query that runs away, or a server that vanished without a reset, is an
+                # error in bounded time, not a request or an archiver round hung for ever.
+                "options": f"-c statement_timeout={_STATEMENT_TIMEOUT_MS}",
+                "keepalives": 1,
+                "keepalives_idle": 10,
+                "keepalives_interval": 5,
+                "keepalives_count": 3,
             },
             name="cad-history",
         )

@@ -9,17 +9,25 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from cad.events import utcnow
+from cad.incident_types import load_catalogue
+from cad.result_codes import load_result_catalogue
 from cad.settings import Settings, get_settings
 from service.api import (
+    alarm_routes,
     call_routes,
     dispatch_routes,
     history_routes,
+    incident_log_routes,
     incident_routes,
     ops_routes,
+    place_routes,
     report_routes,
+    transfer_routes,
+    unit_control_routes,
     unit_routes,
 )
 from service.api.body_limit import BodyLimitMiddleware
+from service.api.catalogue_docs import describe_catalogues
 from service.api.error_answers import install_error_answers
 from service.api.error_docs import AUTHENTICATED, documented
 from service.api.geo_api import router as geo_router
@@ -57,11 +65,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the incidents: `/v1/incidents/{ref:path}` would swallow them.
     app.include_router(call_routes.router)
     app.include_router(dispatch_routes.router)
+    app.include_router(transfer_routes.router)
+    app.include_router(incident_log_routes.router)
     app.include_router(incident_routes.router)
     # Before the units': `/v1/units/{callsign}/history` is its own route.
     app.include_router(history_routes.router)
     app.include_router(unit_routes.router)
+    app.include_router(unit_control_routes.router)
     app.include_router(ops_routes.router)
+    app.include_router(place_routes.router)
+    app.include_router(alarm_routes.router)
     app.include_router(report_routes.router)
     # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.
     app.include_router(
@@ -70,12 +83,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(live_router)
     app.state.auth = auth_state(settings)
     _describe_roles(app)
+    _describe_catalogues(app, settings)
     app.add_middleware(IdempotencyMiddleware)
     # Outside the idempotency keys: nothing reads a body before its size is known to be sane.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Its middleware goes around all of them: what they raise is answered from the same table.
     install_error_answers(app, retry_after_s=settings.unavailable_retry_after_s)
     return app
+
+
+def _describe_catalogues(app: FastAPI, settings: Settings) -> None:
+    """List the incident types and result codes in the OpenAPI document (once, when built)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        built = app.openapi_schema is not None
+        schema = build()
+        if not built:
+            describe_catalogues(
+                schema, load_catalogue(settings.incident_types_file),
+                load_result_catalogue(settings.result_codes_file),
+            )  # fmt: skip
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _describe_roles(app: FastAPI) -> None:

@@ -14,10 +14,12 @@ from redis.exceptions import RedisError
 from cad.clock_bounds import status_clock
 from cad.incident_types import load_catalogue
 from cad.logs import log
+from cad.result_codes import load_result_catalogue
 from cad.settings import Settings
 from cad.supervisor import Supervisor
 from cad.task_health import RestartPolicy, TaskBoard, TaskHealth
 from cad.topics import Topics
+from cad.unreadable import UnreadableRecords
 from cad.waits import cancel_and_wait
 from callhandling.call_consumer import CallEventConsumer
 from callhandling.intake import CallIntake
@@ -29,10 +31,13 @@ from dispatch.geo_sets import GeoSetCompactor
 from dispatch.mdt_consumer import MdtConsumer
 from dispatch.queue_sweep import QueueSweep
 from dispatch.scripts import DispatchScripts, register_scripts
-from geo import load_gazetteer
+from geo import load_gazetteer, load_streets
 from history.archiver import Archiver
 from history.store import HistoryStore
+from service.alarms.ack_alarms import AlarmedAckWatch
+from service.alarms.scanner import AlarmScanner
 from service.metrics import ServiceMetrics
+from service.places import load_place_search
 from transport.broker_security import redact_url
 from transport.mqtt import MqttLink, Route
 from transport.mqtt_intake import IntakeSession
@@ -88,6 +93,7 @@ class Runtime:
         # time, receives the calls and the MDTs' reports (transport/mqtt_intake.py).
         self.link = MqttLink(settings, replica_login(settings), [])
         self.catalogue = load_catalogue(settings.incident_types_file)
+        self.results = load_result_catalogue(settings.result_codes_file)
         self.dispatcher = Dispatcher(
             self.redis, self.scripts, self.link, self.topics,
             radii_m=settings.search_radii_m, catalogue=self.catalogue,
@@ -108,6 +114,12 @@ class Runtime:
             self.redis, self.scripts, self.dispatcher, self.link, self.topics,
             catalogue=self.catalogue, timeout_s=settings.ack_timeout_s,
         )  # fmt: skip
+        # Alarms (service/alarms/): scanned on every replica, each change made once in Redis.
+        self.alarms = AlarmScanner(
+            self.redis, self.link, self.topics, settings,
+            lambda: UnreadableRecords(self.metrics.unreadable_records),
+        )  # fmt: skip
+        self.alarmed_acks = AlarmedAckWatch(self.acks, self.alarms)
         self.geo_compactor = GeoSetCompactor(self.redis, self.scripts)
         self.sweep = QueueSweep(self.redis, self.dispatcher)
         t = self.topics
@@ -136,6 +148,7 @@ class Runtime:
         self._ack_task: asyncio.Task[None] | None = None
         self._compact_task: asyncio.Task[None] | None = None
         self._sweep_task: asyncio.Task[None] | None = None
+        self._alarm_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Load the gazetteer, then run the MQTT link, the AVL workers and the periodic tasks in
@@ -145,12 +158,15 @@ class Runtime:
         # pyproj's transformer is built once per thread (geo.projection), ~170 ms: build the event
         # loop's own now, not inside the first call that has an uncertainty circle.
         gazetteer.locate_circle(*_WARM_UP_POINT, 100.0)
+        # The place index and the street map (GET /v1/places, /v1/geo/locate): built now too.
+        await asyncio.to_thread(load_place_search, self.settings.place_providers)
+        await asyncio.to_thread(load_streets)
         settings, supervise = self.settings, self.supervisor
         self._link_task = supervise.start("mqtt-link", self.link.run)
         self._intake_task = supervise.start("intake-session", self.intake_session.run)
         self._avl_task = supervise.start("avl-workers", self.avl_workers.run)
         self._ack_task = supervise.start_periodic(
-            "ack-watch", self.acks.check_once, interval_s=settings.ack_check_interval_s
+            "ack-watch", self.alarmed_acks.check_once, interval_s=settings.ack_check_interval_s
         )
         compact_s = settings.geo_compact_interval_s
         self._compact_task = supervise.start_periodic(
@@ -159,6 +175,9 @@ class Runtime:
         )  # fmt: skip
         self._sweep_task = supervise.start_periodic(
             "queue-sweep", self.sweep.sweep_once, interval_s=settings.queue_sweep_interval_s
+        )
+        self._alarm_task = supervise.start_periodic(
+            "alarm-scan", self.alarms.scan_once, interval_s=settings.alarm_scan_interval_s
         )
         if self.history is not None and self.archiver is not None:
             await self.history.open()
@@ -184,6 +203,7 @@ class Runtime:
         await shutdown_step("ack_watch", cancel_and_wait(self._ack_task), network)
         await shutdown_step("geo_compaction", cancel_and_wait(self._compact_task), network)
         await shutdown_step("queue_sweep", cancel_and_wait(self._sweep_task), network)
+        await shutdown_step("alarm_scan", cancel_and_wait(self._alarm_task), network)
         # A round cut short commits nothing it had not finished: the next one picks it up.
         await shutdown_step("history_archiver", cancel_and_wait(self._archive_task), network)
         # A call cut short here was never acknowledged: the broker gives it to the next holder.

@@ -7,9 +7,9 @@ its session is its username's, so no login can take over, or destroy, another's 
 login is therefore one connection at a time, and every process has its own: each service replica
 (`cad-service`, `cad-service-2`...), the call intake session the replicas pass between them
 (`cad-intake`), each AVL worker (`{replica}-avl{i}`), each gateway, each load generator's
-connection (`{name}-{n}`), and each unit (username = callsign, so four pattern lines (`%u`) cover
+connection (`{name}-{n}`), and each unit (username = callsign, so five pattern lines (`%u`) cover
 the whole fleet: a unit may publish only its own `avl` and `status` and receive only its own
-`tasking` and `reply`).
+`tasking`, `reply` and `notice`).
 """
 
 from __future__ import annotations
@@ -169,6 +169,7 @@ def acl_text(root: str, logins: Iterable[BrokerLogin]) -> str:
         f"pattern write {root}/units/%u/status",
         f"pattern read {root}/units/%u/tasking",
         f"pattern read {root}/units/%u/reply",
+        f"pattern read {root}/units/%u/notice",
         "",
     ]
     return "\n".join(lines)

@@ -5,11 +5,11 @@ this package's prelude."""
 
 from __future__ import annotations
 
-from cad.incident_record import OPEN
+from cad.incident_record import FINAL, OPEN
 from transport.scripts import Script, lua_constants, lua_file, read_script
 
 # Written into the scripts from the one definition in Python, as dispatch/lua's (why there).
-PRELUDE = lua_constants({"OPEN": OPEN}) + lua_file("callhandling", "prelude.lua")
+PRELUDE = lua_constants({"OPEN": OPEN, "FINAL": FINAL}) + lua_file("callhandling", "prelude.lua")
 
 
 def call_script(name: str) -> Script:

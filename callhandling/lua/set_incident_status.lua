@@ -4,9 +4,10 @@
 -- KEYS[3] pending zset        cad:{area}:pending
 -- KEYS[4] open incidents geo  cad:{area}:open
 -- KEYS[5] audit stream        cad:{area}:audit
--- ARGV[1] ref, ARGV[2] target status, ARGV[3] now (ms), ARGV[4] actor, ARGV[5] closing code,
--- ARGV[6] note, ARGV[7] pending score (used when the target is 'pending'),
--- ARGV[8..] the statuses the target may be entered from
+-- KEYS[6] awaiting-result zset cad:{area}:awaiting-result
+-- ARGV[1] ref, ARGV[2] target status, ARGV[3] now (ms), ARGV[4] actor, ARGV[5] result code,
+-- ARGV[6] note, ARGV[7] pending score (used when the target is 'pending'), ARGV[8] the result
+-- code's category, ARGV[9..] the statuses the target may be entered from
 -- returns {'ok', previous status}
 --         {'rejected', current status, reason}
 --         {'missing', '', ''}   no such incident: nothing changed (no hash is created)
@@ -16,7 +17,7 @@ if not status then
 end
 local target = ARGV[2]
 local allowed = false
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   if ARGV[i] == status then allowed = true end
 end
 if not allowed then
@@ -42,7 +43,8 @@ else
   redis.call('HSET', KEYS[1], 'close_code', ARGV[5], 'close_note', ARGV[6], 'closed_ms', ARGV[3])
   redis.call('ZREM', KEYS[3], ref)
   redis.call('ZREM', KEYS[4], ref)
+  redis.call('ZREM', KEYS[6], ref)
 end
 redis.call('XADD', KEYS[5], '*', 'type', 'incident_' .. target, 'ref', ref, 'previous', status,
-  'code', ARGV[5], 'note', ARGV[6], 'actor', ARGV[4], 'ts_ms', ARGV[3])
+  'code', ARGV[5], 'category', ARGV[8], 'note', ARGV[6], 'actor', ARGV[4], 'ts_ms', ARGV[3])
 return {'ok', status, ''}

@@ -31,19 +31,24 @@ async def set_incident_status(
     target: IncidentStatus,
     allowed_from: Collection[IncidentStatus],
     closing_code: str,
+    category: str,
     note: str,
     pending_score: int,
     now_ms: int,
     actor: str,
 ) -> StatusSet:
-    """Move the incident to `target` from any of `allowed_from`; the closing code and note are
-    kept (and audited); `pending_score` is its place when `target` is the queue."""
+    """Move the incident to `target` from any of `allowed_from`; the result code and note are
+    kept (and audited, with the code's category); `pending_score` is its place when `target` is
+    the queue. Ending it takes it out of the queue, the open set and the result queue."""
     keys = AreaKeys(area)
     outcome, status, reason = await scripts.run(
         SCRIPT,
-        [keys.incident(ref), keys.unit_incident, keys.pending, keys.open_incidents, keys.audit],
         [
-            ref, target.value, now_ms, actor, closing_code, note, pending_score,
+            keys.incident(ref), keys.unit_incident, keys.pending, keys.open_incidents, keys.audit,
+            keys.awaiting_result,
+        ],
+        [
+            ref, target.value, now_ms, actor, closing_code, note, pending_score, category,
             *sorted(allowed_from),
         ],
     )  # fmt: skip

@@ -34,11 +34,12 @@ async def borrowed_unit_status(
     actor: str,
 ) -> BorrowedStatusAnswer:
     """Keep incident `ref` of `area` in step with its lent unit's new `status`, as
-    set_unit_status does for a local unit; a final incident stays final."""
+    set_unit_status does for a local unit (it awaits its result once no unit is committed to
+    it); a final incident stays final."""
     keys = AreaKeys(area)
     outcome, detail = await scripts.run(
         SCRIPT,
-        [keys.incident(ref), keys.unit_incident, keys.audit],
+        [keys.incident(ref), keys.unit_incident, keys.audit, keys.awaiting_result],
         [
             ref, callsign, status.value, INCIDENT_STATUS_AFTER.get(status, ""), now_ms, actor,
             lending_area,

@@ -46,3 +46,31 @@ local function make_unresponsive(unit, callsign, now, actor)
   redis.call('HDEL', unit.incident, callsign)
   redis.call('HDEL', unit.tasking, callsign)
 end
+
+-- A dispatcher takes a unit off its incident (stand_down, divert_unit); `unit` names the unit
+-- hashes: status, incident, tasking. The incident drops the unit from `units` and the tasking
+-- beside it from `taskings` (so a later claim may name it again); when no unit, local or lent
+-- (`borrowed`), is still committed to it, an open incident goes back to the queue at the front
+-- of its grade rather than closing: it was never dealt with. The unit's own hashes are the
+-- caller's to write. Returns the number of units still committed.
+local function leave_incident(unit, incident, pending, audit, callsign, ref, now, actor, reason)
+  local tasking = redis.call('HGET', unit.tasking, callsign) or ''
+  local units = without(redis.call('HGET', incident, 'units'), callsign)
+  local taskings = without(redis.call('HGET', incident, 'taskings'), tasking)
+  redis.call('HSET', incident, 'units', table.concat(units, ','),
+    'taskings', table.concat(taskings, ','))
+  redis.call('XADD', audit, '*', 'type', 'unit_stood_down', 'ref', ref, 'callsign', callsign,
+    'tasking_id', tasking, 'actor', actor, 'reason', reason, 'ts_ms', now)
+  local committed = 0
+  for _, other in ipairs(units) do
+    if redis.call('HGET', unit.incident, other) == ref then committed = committed + 1 end
+  end
+  if (redis.call('HGET', incident, 'borrowed') or '') ~= '' then committed = committed + 1 end
+  if committed == 0 and OPEN[redis.call('HGET', incident, 'status') or ''] then
+    redis.call('HSET', incident, 'status', 'pending', 'status_ms', now)
+    redis.call('ZADD', pending, rank(redis.call('HGET', incident, 'grade')) * WEIGHT, ref)
+    redis.call('XADD', audit, '*', 'type', 'incident_queued', 'ref', ref, 'actor', actor,
+      'reason', 'last unit stood down: ' .. reason, 'ts_ms', now)
+  end
+  return committed
+end

@@ -46,12 +46,14 @@ async def set_unit_status(
     incident_area: str,
     now_ms: int,
     actor: str,
+    on_behalf_of: str = "",
 ) -> UnitStatusAnswer:
     """Move the unit of `area` to `status` if its status allows it (dispatch/status.py), given
     the incident `ref` the caller read for it ('' for none). When `incident_area` is `area` the
-    incident follows the unit in the same script; any other (the area the unit is lent to, or
+    incident follows the unit in the same script (and awaits its result once its last unit has
+    cleared); any other (the area the unit is lent to, or
     '' for an incident that exists nowhere) runs the unit side alone, and no incident hash is
-    read or written."""
+    read or written. `on_behalf_of` names the unit when a dispatcher sets its status (audited)."""
     keys = AreaKeys(area)
     here = incident_area == area
     unit_keys = [
@@ -60,10 +62,11 @@ async def set_unit_status(
     ]  # fmt: skip
     reply = await scripts.run(
         SCRIPT,
-        [*unit_keys, keys.incident(ref)] if here else unit_keys,
+        [*unit_keys, keys.incident(ref), keys.awaiting_result] if here else unit_keys,
         [
             callsign, status.value, now_ms, actor, ref, INCIDENT_STATUS_AFTER.get(status, ""),
-            "" if here else incident_area, *sorted(ALLOWED_FROM[status]),
+            "" if here else incident_area, on_behalf_of,
+            *sorted(ALLOWED_FROM[status]),
         ],
     )  # fmt: skip
     return _read(reply)

@@ -1,5 +1,6 @@
 """`purge_incident.lua`: an archived incident's hash and call list removed from Redis, if it is
-still final and closed when it was archived, with an `incident_archived` audit entry."""
+still final and its hash unchanged since it was copied, with an `incident_archived` audit
+entry."""
 
 from __future__ import annotations
 
@@ -21,14 +22,12 @@ class Purged(NamedTuple):
     reason: str
 
 
-async def purge_incident(
-    redis: Redis, *, area: str, ref: str, closed_ms: int, now_ms: int
-) -> Purged:
-    """Remove the incident `ref` of `area` archived as closed at `closed_ms`, if still so."""
+async def purge_incident(redis: Redis, *, area: str, ref: str, digest: str, now_ms: int) -> Purged:
+    """Remove the incident `ref` of `area` whose hash was archived with `digest`, if still so."""
     keys = AreaKeys(area)
     outcome, reason = await ScriptClient(redis).run(
         SCRIPT,
         [keys.incident(ref), keys.incident_calls(ref), keys.audit],
-        [ref, closed_ms, now_ms, *sorted(FINAL)],
+        [ref, digest, now_ms, *sorted(FINAL)],
     )
     return Purged(outcome, str(reason))

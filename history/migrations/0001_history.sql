@@ -33,12 +33,14 @@ CREATE TABLE archive_checkpoints (
 );
 
 -- Incidents the audit trail has mentioned since they were last looked at (`dirty`), and those
--- copied here that Redis still holds (`copied_closed_ms`): the archiver's to-do list.
+-- copied here that Redis still holds (`copied_closed_ms`, and `copied_digest`: the SHA1 of the
+-- hash as copied, which Redis must still match for the copy to replace it): the to-do list.
 CREATE TABLE archive_pending (
     ref              text    PRIMARY KEY,
     area             text    NOT NULL,
     dirty            boolean NOT NULL DEFAULT true,
-    copied_closed_ms bigint
+    copied_closed_ms bigint,
+    copied_digest    text
 );
 CREATE INDEX archive_pending_dirty ON archive_pending (ref) WHERE dirty;
 CREATE INDEX archive_pending_copied ON archive_pending (copied_closed_ms)

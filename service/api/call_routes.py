@@ -12,6 +12,7 @@ from callhandling.clocks import clocks
 from callhandling.intake import IntakeResult
 from service.api.deps import RuntimeDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
+from service.api.field_refusal import refuse_field
 from service.api.geo_api import LocateResponse, describe_location
 from service.api.schemas import CallIn, CallRecorded, CandidateOut, DispatchSummary, IncidentView
 from service.auth.deps import CallHandling
@@ -42,11 +43,15 @@ async def record_call(
         error = {"loc": ("body", "received_at"), "msg": refused, "type": "value_error",
                  "input": call.received_at.isoformat()}  # fmt: skip
         raise RequestValidationError([error])
+    unknown = runtime.intake.catalogue.type_refusal(call.incident_type)
+    if unknown is not None:
+        refuse_field("incident_type", unknown, call.incident_type)
     loc = call.location
     location = describe_location(loc.lon, loc.lat, loc.radius_m)
     result = await runtime.intake.accept(
-        call, actor=caller.actor, auto_link=auto_link, area=location.point.nearest_bcu
-    )
+        call, actor=caller.actor, auto_link=auto_link, area=location.point.nearest_bcu,
+        ambiguous=location.circle is not None and location.circle.ambiguous,
+    )  # fmt: skip
     runtime.metrics.observe_call("http", result.outcome.value, time.perf_counter() - started)
     return recorded_answer(call, location, result, now_ms=int(time.time() * 1000))
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cad.errors import ConflictError
 from cad.events import Callsign
+from cad.incident_record import IncidentStatus
 from dispatch.claims import ClaimOutcome
 from service.api.deps import IncidentDep, RuntimeDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
@@ -96,6 +97,11 @@ async def dispatch_incident(
 ) -> DispatchOut:
     """Send the recommended units, or the named ones (audited with the reason)."""
     actor = caller.actor
+    if incident.status == IncidentStatus.TRANSFER:
+        raise ConflictError(
+            f"ref: {incident.ref} is a call for {incident.transfer_force}, held for transfer: "
+            "Met units are not sent (CAD_ATTEND_OUTSIDE_GRADES names the grades they attend)"
+        )
     if body.callsigns:
         claim = await runtime.dispatcher.dispatch_named(
             incident, tuple(body.callsigns), actor=actor, reason=f"override: {body.reason}"

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
-from geo import MAX_RADIUS_M, load_gazetteer
+from geo import MAX_RADIUS_M, load_gazetteer, load_streets
 
 router = APIRouter(prefix="/v1/geo", tags=["geo"])
 
@@ -56,11 +56,22 @@ class CircleOut(BaseModel):
     unlocated_share: float
 
 
+class NearestStreetOut(BaseModel):
+    """The named street nearest the point, on the road graph (Westminster's)."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    name: str
+    distance_m: float
+
+
 class LocateResponse(BaseModel):
-    """The point's location, and the circle's when a radius was given."""
+    """The point's location, and the circle's when a radius was given; the nearest street where
+    the road graph covers the point and a street is within 150 m, else null."""
 
     point: PointLocationOut
     circle: CircleOut | None
+    street: NearestStreetOut | None
 
 
 @router.get("/locate")
@@ -80,12 +91,17 @@ def locate(
 def describe_location(lon: float, lat: float, radius_m: float | None) -> LocateResponse:
     """The point's location, and its uncertainty circle's when it has a radius."""
     gazetteer = load_gazetteer()
+    nearest = load_streets().nearest(lon, lat)
+    street = None if nearest is None else NearestStreetOut.model_validate(nearest)
     if not radius_m:  # no circle, or one of no size: a point
         return LocateResponse(
-            point=PointLocationOut.model_validate(gazetteer.locate(lon, lat)), circle=None
+            point=PointLocationOut.model_validate(gazetteer.locate(lon, lat)),
+            circle=None,
+            street=street,
         )
     circle = gazetteer.locate_circle(lon, lat, radius_m)
     return LocateResponse(
         point=PointLocationOut.model_validate(circle.centre),
         circle=CircleOut.model_validate(circle),
+        street=street,
     )

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Any
 
 from cad.errors import NotFoundError
 from cad.incident_record import IncidentRecord
 from cad.keys import AreaKeys
 from callhandling.clocks import clocks
+from callhandling.grade_history import grade_history, stored_thrive
 from history.queries import (
     IncidentFilter,
     archived_incident,
@@ -67,22 +69,38 @@ async def archived_detail(runtime: Runtime, ref: str) -> IncidentDetail:
         clocks=clocks(incident, now_ms=int(time.time() * 1000), best_eta_s=None),
         calls=found.calls,
         chronology=entries,
+        thrive=stored_thrive(found.record.get("thrive")),
+        grade_history=grade_history(entries, current=incident.grade),
     )
 
 
 async def full_chronology(
-    runtime: Runtime, incident: IncidentRecord, in_redis: list[dict[str, str]]
-) -> list[dict[str, str]]:
-    """The chronology Redis gave, with the entries the archiver has trimmed from the stream
+    runtime: Runtime, area: str, ref: str, in_redis: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The chronology Redis gave, with the entries the archiver has trimmed from the streams
     put back from the history store (an incident open longer than CAD_ARCHIVE_KEEP_AUDIT_S)."""
-    keys = AreaKeys(incident.area)
-    began = await runtime.redis.hget(keys.incident(incident.ref), "audit_from")
-    oldest = await runtime.redis.xrange(keys.audit, count=1)
-    trimmed = bool(began) and (not oldest or StreamId.parse(began) < StreamId.parse(oldest[0][0]))
-    if not trimmed or runtime.history is None:
+    if runtime.history is None or not await _trimmed(runtime, area, ref):
         return in_redis
     async with history_of(runtime) as conn:
-        archived = await chronology(conn, incident.ref)
-    seen = {e["id"] for e in in_redis}
-    merged = [e for e in archived if e["id"] not in seen] + in_redis
+        archived = await chronology(conn, ref)
+    # Two areas' streams may give one id to two entries: an entry is the same by all it says.
+    seen = {tuple(sorted(e.items())) for e in in_redis}
+    merged = [e for e in archived if tuple(sorted(e.items())) not in seen] + in_redis
     return sorted(merged, key=lambda e: StreamId.parse(e["id"]))
+
+
+async def _trimmed(runtime: Runtime, area: str, ref: str) -> bool:
+    """Whether any stream the incident's chronology starts in (its area's, and those of the
+    areas it was in before a move) has been trimmed past where it starts."""
+    began, trail = await runtime.redis.hmget(
+        AreaKeys(area).incident(ref), "audit_from", "audit_trail"
+    )
+    starts = [tuple(t.split(":", 1)) for t in (trail or "").split(",") if ":" in t]
+    starts.append((area, began or ""))
+    for where, first in starts:
+        if not first:
+            continue
+        oldest = await runtime.redis.xrange(AreaKeys(where).audit, count=1)
+        if not oldest or StreamId.parse(first) < StreamId.parse(oldest[0][0]):
+            return True
+    return False

@@ -9,12 +9,15 @@ from fastapi import APIRouter, Query
 
 from cad.incident_record import IncidentRecord, IncidentStatus
 from callhandling.clocks import TARGET_S, Clocks, clocks
+from callhandling.grade_history import grade_history, stored_thrive
 from callhandling.grading import GradeDecision
 from callhandling.incident_service import IncidentService
 from callhandling.incidents import find_incident
-from callhandling.queue import open_incidents, pending_queue, queue_alarms
+from callhandling.queue import awaiting_results, open_incidents, pending_queue, queue_alarms
+from callhandling.transfers import transfer_queue
 from service.api.deps import IncidentDep, RuntimeDep, UnreadableDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
+from service.api.field_refusal import refuse_field
 from service.api.history_incidents import archived_detail, archived_page, full_chronology
 from service.api.history_routes import CODE, TEXT, IncidentCursor, IsoTime
 from service.api.history_schemas import ArchivedIncidents
@@ -54,12 +57,24 @@ async def list_incidents(
     _: Reading,
     runtime: RuntimeDep,
     unreadable: UnreadableDep,
-    status: Literal["pending", "open", "closed", "cancelled", "referred", "archived"] = Query(
+    status: Literal[
+        "pending",
+        "open",
+        "awaiting_result",
+        "transfer",
+        "closed",
+        "cancelled",
+        "referred",
+        "transferred",
+        "archived",
+    ] = Query(
         default="open",
         description=(
-            "pending: the queue, by grade then age; closed, cancelled, referred (or archived: "
-            "all three): the history store's search, newest first, filtered by the parameters "
-            "below and paged by `cursor`"
+            "pending: the queue, by grade then age; awaiting_result: every unit has cleared "
+            "and the incident waits for a dispatcher's result code, longest waiting first; "
+            "transfer: calls held for another force, oldest first; closed, cancelled, referred, "
+            "transferred (or archived: any of them): the history store's search, newest first, "
+            "filtered by the parameters below and paged by `cursor`"
         ),
     ),
     limit: int = Query(default=200, ge=1, le=2_000),
@@ -68,15 +83,16 @@ async def list_incidents(
     area: str | None = Query(default=None, pattern=r"^[A-Za-z0-9_-]{1,16}$"),
     type_: str | None = Query(default=None, alias="type", pattern=CODE),
     grade: Literal["I", "S", "E", "R"] | None = Query(default=None),
-    result: str | None = Query(default=None, pattern=CODE, description="the closing code"),
+    result: str | None = Query(default=None, pattern=CODE, description="the result code"),
     q: str | None = Query(
         default=None, pattern=TEXT, max_length=200, description="words of ref, type, notes"
     ),
     cursor: str | None = IncidentCursor,
 ) -> IncidentList | ArchivedIncidents:
-    """The pending queue or all open incidents, by grade then age, with clocks and alarms; or
-    the archived incidents that match (status closed, cancelled, referred or archived)."""
-    if status not in ("pending", "open"):
+    """The pending queue or all open incidents, by grade then age, or the incidents awaiting
+    their result, or those held for transfer to another force, with clocks and alarms; or the
+    archived incidents that match (status closed, cancelled, referred, transferred or archived)."""
+    if status in ("closed", "cancelled", "referred", "transferred", "archived"):
         return await archived_page(
             runtime, status=None if status == "archived" else status, created_from=from_,
             created_to=to, area=area, incident_type=type_, grade=grade, result=result, q=q,
@@ -84,6 +100,10 @@ async def list_incidents(
         )  # fmt: skip
     if status == "pending":
         found = await pending_queue(runtime.redis, limit=limit, unreadable=unreadable)
+    elif status == "awaiting_result":
+        found = await awaiting_results(runtime.redis, limit=limit, unreadable=unreadable)
+    elif status == "transfer":
+        found = await transfer_queue(runtime.redis, limit=limit, unreadable=unreadable)
     else:
         found = await open_incidents(runtime.redis, limit=limit, unreadable=unreadable)
     views = [
@@ -120,10 +140,17 @@ async def link_call(
 async def close_incident(
     caller: Dispatching, body: CloseIn, incident: IncidentDep, runtime: RuntimeDep
 ) -> IncidentRecord:
-    """Close an open incident with a closing code (409 while units are still committed)."""
+    """Close an incident with a result code from the catalogue (an unknown one is a 422 listing
+    the valid codes): one awaiting its result, or an open one (409 while units are still
+    committed)."""
+    refused = runtime.results.refusal(body.code)
+    if refused is not None:
+        refuse_field("code", refused, body.code)
+    result = runtime.results.codes[body.code]
     return await _service(runtime).set_status(
-        incident, IncidentStatus.CLOSED, code=body.code, note=body.note, actor=caller.actor
-    )
+        incident, IncidentStatus.CLOSED, code=body.code, category=result.category.value,
+        note=body.note, actor=caller.actor,
+    )  # fmt: skip
 
 
 @router.post("/{ref:path}/cancel", responses=_CHANGES)
@@ -132,7 +159,12 @@ async def cancel_incident(
 ) -> IncidentRecord:
     """Cancel an incident nothing was sent to."""
     return await _service(runtime).set_status(
-        incident, IncidentStatus.CANCELLED, code=None, note=body.note, actor=caller.actor
+        incident,
+        IncidentStatus.CANCELLED,
+        code="",
+        category="",
+        note=body.note,
+        actor=caller.actor,
     )
 
 
@@ -142,7 +174,12 @@ async def refer_incident(
 ) -> IncidentRecord:
     """Refer an incident to another agency or service (no police deployment)."""
     return await _service(runtime).set_status(
-        incident, IncidentStatus.REFERRED, code=None, note=body.note, actor=caller.actor
+        incident,
+        IncidentStatus.REFERRED,
+        code="",
+        category="",
+        note=body.note,
+        actor=caller.actor,
     )
 
 
@@ -150,16 +187,22 @@ async def refer_incident(
 async def get_incident(
     _: Reading, ref: str, runtime: RuntimeDep, unreadable: UnreadableDep
 ) -> IncidentDetail:
-    """One incident with its clocks, its calls and its full chronology; an incident archived
-    and gone from Redis comes from the history store, in the same shape."""
+    """One incident with its clocks, its calls, its full chronology (remarks and corrections
+    among it), its last THRIVE assessment and its grade history; an incident archived and gone
+    from Redis comes from the history store, in the same shape."""
     with unreadable.reported():
         incident = await find_incident(runtime.redis, ref)
     if incident is None:
         return await archived_detail(runtime, ref)
     service = _service(runtime)
+    chronology = await full_chronology(
+        runtime, incident.area, incident.ref, await service.chronology(incident)
+    )
     return IncidentDetail(
         incident=incident,
         clocks=await _clocks(runtime, incident, predict=True),
         calls=await service.calls(incident),
-        chronology=await full_chronology(runtime, incident, await service.chronology(incident)),
+        chronology=chronology,
+        thrive=stored_thrive(await service.thrive(incident)),
+        grade_history=grade_history(chronology, current=incident.grade),
     )

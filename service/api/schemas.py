@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from cad.events import CallEvent
 from cad.incident_record import IncidentRecord
 from callhandling.clocks import Clocks
-from callhandling.lifecycle import ClosingCode
+from callhandling.grade_history import GradeChange
+from callhandling.grading import Thrive
 from service.api.geo_api import LocateResponse
 
 
@@ -63,10 +64,13 @@ class CallRecorded(BaseModel):
 
 
 class IncidentDetail(IncidentView):
-    """An incident with its calls and its full chronology."""
+    """An incident with its calls and its full chronology, its last THRIVE assessment (none if
+    never graded with one) and its grade history."""
 
     calls: list[dict[str, str]]
     chronology: list[dict[str, str]]
+    thrive: Thrive | None = None
+    grade_history: list[GradeChange] = []
 
 
 class QueueAlarm(BaseModel):
@@ -90,9 +94,12 @@ class LinkIn(BaseModel):
 
 
 class CloseIn(BaseModel):
-    """Close an incident with a closing code."""
+    """Close an incident with a result code from the catalogue (`cad/data/result_codes.yaml`;
+    an unknown one is a 422 listing the valid codes)."""
 
-    code: ClosingCode
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "arrest", "note": ""}]})
+
+    code: Annotated[str, Field(min_length=1, max_length=64)]
     note: Annotated[str, Field(max_length=2_000)] = ""
 
 

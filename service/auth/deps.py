@@ -151,4 +151,7 @@ CallHandling = Annotated[Caller, Depends(require(Role.CALL_HANDLER, Role.SUPERVI
 Dispatching = Annotated[Caller, Depends(require(Role.DISPATCHER, Role.SUPERVISOR))]
 UnitAdmin = Annotated[Caller, Depends(require(Role.ADMIN, Role.SUPERVISOR))]
 Reading = Annotated[Caller, Depends(require(*ANY_ROLE))]
+# Who works an incident: its log and its corrections.
+Working = Annotated[Caller, Depends(require(Role.CALL_HANDLER, Role.DISPATCHER, Role.SUPERVISOR))]
+Supervising = Annotated[Caller, Depends(require(Role.SUPERVISOR))]
 StreamReading = Annotated[Caller, Depends(require(*ANY_ROLE, query_token=True))]

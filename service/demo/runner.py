@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from cad.events import Tasking
 from cad.keys import AreaKeys, GlobalKeys
 from cad.logs import configure_logging
+from cad.result_codes import load_result_catalogue
 from cad.settings import Settings, get_settings
 from cad.tokens import Role, dev_token_for, new_dev_secret
 from cad.topics import Topics
@@ -28,6 +29,7 @@ from service.demo.calls import call_stream
 from service.demo.fleet import build_fleet
 from service.demo.history_counts import archived_counts
 from service.demo.mdt_sim import SimulatedFleet
+from service.demo.result_giver import ResultGiver
 from service.demo.summary import collect_counts, print_summary
 from service.postgres_server import embedded_postgres
 from service.server import server_for
@@ -43,7 +45,8 @@ from transport.mqtt_client import Client, ProtocolVersion
 from transport.redis_client import open_redis
 
 _PROGRESS_EVERY_S = 5.0
-# After the last call, jobs in progress get this long (real time) to be cleared and closed.
+# After the last call, jobs in progress get this long (real time) to be cleared and given a
+# result (closed by the simulated dispatchers).
 _DRAIN_MAX_S = 25.0
 _DRAIN_POLL_S = 0.5
 # The demo's map token: long enough for a long demo, still a development token.
@@ -145,14 +148,21 @@ async def run_demo(options: DemoOptions) -> int:
         await sim.start()
         print(f"{len(fleet)} MDTs connected, each with its own login and last will; "
               f"simulated time runs {options.time_scale:g}x")  # fmt: skip
+        # Simulated dispatchers close each incident its units have cleared, with a result code.
+        giver = ResultGiver(redis, load_result_catalogue(settings.result_codes_file),
+                            seed=options.seed)  # fmt: skip
+        giving = asyncio.create_task(giver.run())
         async with _gateway_client(settings, credentials) as caller_client:
             published = await _publish_calls(caller_client, topics, options, book, sim)
         await _drain(redis)
+        giving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await giving
+        await giver.close_waiting()  # the last few, cleared as the drain ended
         counts = await collect_counts(redis, published, book.latencies_ms, sim.cleared)
         by_status = Counter(await _statuses(redis))
         await sim.stop()
         print_summary(counts)
-        total = counts.incidents
         if settings.database_url:
             # Let the archiver's next round take the last closures; what it purged from Redis
             # after its grace is counted from PostgreSQL.
@@ -160,11 +170,13 @@ async def run_demo(options: DemoOptions) -> int:
             in_redis = set(await redis.hkeys(GlobalKeys().incident_area))
             archived, gone = await archived_counts(settings.database_url, in_redis=in_redis)
             by_status += gone
-            total += sum(gone.values())
             print(f"archived to PostgreSQL: {archived.incidents} incidents ("
                   + ", ".join(f"{k} {v}" for k, v in sorted(archived.by_status.items()))
                   + f"), {archived.audit_entries} audit entries")  # fmt: skip
-        print(f"incidents closed (whole life cycle): {by_status['closed']} of {total}")
+        print(f"incidents closed with a result code (whole life cycle): {counts.with_result} "
+              f"of {counts.incidents}")  # fmt: skip
+        print("results by category: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(giver.by_category.items())))  # fmt: skip
         print("incidents by status: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())))
         await redis.aclose()
         server.should_exit = True
@@ -199,7 +211,8 @@ async def _statuses(redis: Redis) -> list[str]:
 
 
 async def _open_incidents(redis: Redis) -> int:
-    return sum(s in ("dispatched", "en_route", "on_scene") for s in await _statuses(redis))
+    working = ("dispatched", "en_route", "on_scene", "awaiting_result")
+    return sum(s in working for s in await _statuses(redis))
 
 
 async def _publish_calls(

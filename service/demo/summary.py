@@ -24,6 +24,7 @@ class DemoCounts:
     units_committed: int
     pending: int
     closed: int
+    with_result: int
     dead_letters: int
 
 
@@ -39,9 +40,11 @@ async def collect_counts(
         keys = AreaKeys(area)
         statuses += list((await redis.hgetall(keys.unit_status)).values())
         pending += await redis.zcard(keys.pending)
-    incidents = 0
+    incidents = with_result = 0
     async for ref, area in redis.hscan_iter(glob.incident_area):
-        incidents += await redis.exists(AreaKeys(area).incident(ref))
+        status, code = await redis.hmget(AreaKeys(area).incident(ref), "status", "close_code")
+        incidents += status is not None
+        with_result += status == "closed" and bool(code)
     return DemoCounts(
         calls=calls,
         incidents=incidents,
@@ -52,6 +55,7 @@ async def collect_counts(
         units_committed=sum(s != "available" for s in statuses),
         pending=pending,
         closed=cleared,
+        with_result=with_result,
         dead_letters=await redis.xlen(DEADLETTER_STREAM),
     )
 
@@ -67,6 +71,7 @@ def print_summary(counts: DemoCounts) -> None:
         ("units busy (committed) / fleet", f"{counts.units_committed} / {counts.units}"),
         ("incidents waiting in the queue", f"{counts.pending}"),
         ("jobs cleared by units", f"{counts.closed}"),
+        ("incidents closed with a result code", f"{counts.with_result}"),
         ("dead letters", f"{counts.dead_letters}"),
     ]
     width = max(len(name) for name, _ in rows)

@@ -17,6 +17,8 @@ PATTERN = f"^({_AREA}={_ENTRY_ID}(,{_AREA}={_ENTRY_ID}){{0,{MAX_AREAS - 1}}})?$"
 _AREA_RE = re.compile(_AREA)
 _ENTRY_ID_RE = re.compile(_ENTRY_ID)
 START = "0-0"
+# The alarm audit's place in a cursor, beside the areas' (no dispatch area is spelt in lower case).
+ALARMS = "alarms"
 
 
 class CursorError(CadError, ValueError):
@@ -24,8 +26,13 @@ class CursorError(CadError, ValueError):
 
 
 def encode(positions: Mapping[str, str]) -> str:
-    """The cursor as an SSE id: `CW=1732330000000-0,CN=0-0`, areas sorted."""
-    return ",".join(f"{area}={entry}" for area, entry in sorted(positions.items()))
+    """The cursor as an SSE id: `CW=1732330000000-0,CN=0-0`, areas sorted; the alarm audit's
+    place only once an entry of it was sent (absent, it is read from the start all the same)."""
+    return ",".join(
+        f"{area}={entry}"
+        for area, entry in sorted(positions.items())
+        if not (area == ALARMS and entry == START)
+    )
 
 
 def decode(text: str) -> dict[str, str]:

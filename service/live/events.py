@@ -44,11 +44,13 @@ _EVENT = {
     "type": "object",
     "description": (
         "`audit`: the entries after the cursor, each with the current incident and unit it "
-        "names, `id` the cursor to resume from; `positions`: units that moved "
+        "names, `id` the cursor to resume from; `alarms`: alarm audit entries (`type` "
+        "`alarm_raised`, `alarm_acknowledged` with `actor` and `note`, `alarm_cleared`), each "
+        "with the `alarm` as it is now, `id` the cursor; `positions`: units that moved "
         "`[callsign, lon, lat, fix_ms]`; `kpis`: the figures of the last hour."
     ),
     "properties": {
-        "event": {"type": "string", "enum": ["audit", "positions", "kpis"]},
+        "event": {"type": "string", "enum": ["audit", "alarms", "positions", "kpis"]},
         "data": {"type": "string", "contentMediaType": "application/json"},
         "id": {"type": "string", "pattern": cursor.PATTERN},
     },
@@ -134,10 +136,15 @@ async def _frames(
     # Each pass blocks at most `feed.block_ms`, so a departed client is noticed within a second.
     while not await request.is_disconnected():
         batch = await feed.next_batch()
-        if batch:
+        audit = [e for e in batch if e["area"] != cursor.ALARMS]
+        alarms = [e for e in batch if e["area"] == cursor.ALARMS]
+        if audit:
             # One event per batch: a burst costs the browser one parse, not one per entry, and
             # the id (the cursor after the batch's last entry) still resumes without a gap.
-            yield frames.frame("audit", batch, event_id=feed.advance_past(batch))
+            yield frames.frame("audit", audit, event_id=feed.advance_past(audit))
+        if alarms:
+            # Its own event, after the audit's: each id covers only what was sent up to it.
+            yield frames.frame("alarms", alarms, event_id=feed.advance_past(alarms))
         now = time.monotonic()
         if batch:
             last_sent = now

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
 
-from cad.keys import AreaKeys
+from cad.keys import AlarmKeys, AreaKeys
 from cad.unreadable import UnreadableRecords
+from service.alarms.store import read_alarms
 from service.live import cursor
 from service.live.readmodel import REF_FIELDS, Row, known_areas, read_incidents, read_units
 
@@ -27,21 +27,21 @@ class AuditFeed:
     count: int = 500
 
     async def next_batch(self) -> list[Row]:
-        """The next audit entries after the cursor (waiting up to `block_ms`), enriched."""
+        """The next audit entries after the cursor (waiting up to `block_ms`), enriched; the
+        alarm audit's entries among them (`area` is `cursor.ALARMS`) each with its alarm."""
         areas = await known_areas(self.redis)
-        self.positions = cursor.start_positions(self.positions, areas)
-        if not self.positions:
-            # Nothing to read yet: wait as a blocking read would, rather than spin.
-            await asyncio.sleep(self.block_ms / 1000)
-            return []
-        by_key = {AreaKeys(area).audit: area for area in self.positions}
+        self.positions = cursor.start_positions(self.positions, areas | {cursor.ALARMS})
+        by_key = {_audit_key(area): area for area in self.positions}
         streams = {key: self.positions[area] for key, area in by_key.items()}
         reply = await self.redis.xread(streams, count=self.count, block=self.block_ms)
         entries: list[Row] = []
         for key, items in reply or []:
             area = by_key[key]
             entries += [{**fields, "area": area, "id": entry_id} for entry_id, fields in items]
-        await enrich(self.redis, entries, self.unreadable)
+        await enrich(
+            self.redis, [e for e in entries if e["area"] != cursor.ALARMS], self.unreadable
+        )
+        await attach_alarms(self.redis, [e for e in entries if e["area"] == cursor.ALARMS])
         return entries
 
     def advance_past(self, entries: list[Row]) -> str:
@@ -49,6 +49,18 @@ class AuditFeed:
         for entry in entries:
             self.positions[entry["area"]] = entry["id"]
         return cursor.encode(self.positions)
+
+
+def _audit_key(area: str) -> str:
+    return AlarmKeys().audit if area == cursor.ALARMS else AreaKeys(area).audit
+
+
+async def attach_alarms(redis: Redis, entries: list[Row]) -> None:
+    """Attach to each alarm audit entry the alarm as it is now (none once it has expired)."""
+    found = await read_alarms(redis, sorted({e["alarm_id"] for e in entries}))
+    alarms = {a.alarm_id: a.model_dump(mode="json") for a in found}
+    for entry in entries:
+        entry["alarm"] = alarms.get(entry["alarm_id"])
 
 
 async def enrich(redis: Redis, entries: list[Row], unreadable: UnreadableRecords) -> None:

@@ -7,9 +7,10 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from cad.keys import AreaKeys, GlobalKeys
+from cad.keys import AlarmKeys, AreaKeys, GlobalKeys
 from cad.unreadable import UnreadableRecords, unreadable_record
 from dispatch.units import Unit
+from service.live.cursor import ALARMS
 
 # Fields of an audit entry that name an incident (a pre-emption names two).
 REF_FIELDS = ("ref", "from_ref", "to_ref")
@@ -34,13 +35,21 @@ async def known_areas(redis: Redis) -> set[str]:
 
 
 async def stream_heads(redis: Redis, areas: Iterable[str]) -> dict[str, str]:
-    """The id of the newest audit entry of each area ('0-0' for an empty stream)."""
+    """The id of the newest audit entry of each area ('0-0' for an empty stream), and of the
+    alarm audit under `ALARMS` when it has entries (missing, a cursor reads it from the start,
+    which is all new)."""
     names = sorted(areas)
     async with redis.pipeline(transaction=False) as pipe:
         for area in names:
             pipe.xrevrange(AreaKeys(area).audit, count=1)
-        newest = await pipe.execute()
-    return {area: (last[0][0] if last else "0-0") for area, last in zip(names, newest, strict=True)}
+        pipe.xrevrange(AlarmKeys().audit, count=1)
+        *newest, alarms = await pipe.execute()
+    heads = {
+        area: (last[0][0] if last else "0-0") for area, last in zip(names, newest, strict=True)
+    }
+    if alarms:
+        heads[ALARMS] = alarms[0][0]
+    return heads
 
 
 async def read_units(
@@ -131,14 +140,17 @@ def incident_row(values: list[str | None]) -> Row:
 
 
 async def open_incidents(redis: Redis, area: str, unreadable: UnreadableRecords) -> list[Row]:
-    """The area's open incidents: the open set, the queue, and those units are committed to."""
+    """The area's incidents not over yet: the open set, the queue, those units are committed to,
+    and those awaiting their result (they leave the map once closed)."""
     keys = AreaKeys(area)
     async with redis.pipeline(transaction=False) as pipe:
         pipe.zrange(keys.open_incidents, 0, -1)
         pipe.zrange(keys.pending, 0, -1)
         pipe.hvals(keys.unit_incident)
-        listed, pending, committed = await pipe.execute()
-    rows = await read_incidents(redis, area, [*pending, *listed, *committed], unreadable)
+        pipe.zrange(keys.awaiting_result, 0, -1)
+        listed, pending, committed, awaiting = await pipe.execute()
+    refs = [*pending, *listed, *committed, *awaiting]
+    rows = await read_incidents(redis, area, refs, unreadable)
     return [row for row in rows if row["status"] not in FINAL_STATUSES]
 
 

@@ -68,7 +68,8 @@ def test_units_load_refuses_a_csv_cell_that_is_no_number_naming_row_and_column(
 
 
 def test_demo_runs_end_to_end_on_its_own_servers() -> None:
-    """`cad demo --duration 6` starts its own servers and ends with non-zero taskings."""
+    """`cad demo --duration 6` starts its own servers and ends with non-zero taskings and
+    incidents closed with a result code."""
     done = _cad("demo", "--duration", "6", "--rate", "10", env=_env(), timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
@@ -78,3 +79,7 @@ def test_demo_runs_end_to_end_on_its_own_servers() -> None:
     taskings = int(summary.split("taskings received by MDTs")[1].split()[0])
     assert taskings > 0
     assert "call-to-tasking latency p99" in summary
+    # The simulated dispatchers close what the units clear, each with a result code.
+    with_result = int(summary.split("incidents closed with a result code")[1].split()[0])
+    assert with_result > 0
+    assert "results by category: " in out

@@ -107,8 +107,12 @@ async def _idle(running: int) -> bool:
             "location.lat: Input should be less than or equal",
         ),
         (call("m3")[:-1] + b', "text": "' + b"x" * 20_000 + b'"}', "exceeds the limit"),
+        (
+            call("m4").replace(b"missing_person_high_risk", b"robbery"),
+            "incident_type: unknown type 'robbery'; valid types: alarm_activation, asb,",
+        ),
     ],
-    ids=["malformed-json", "missing-field", "out-of-range", "oversized"],
+    ids=["malformed-json", "missing-field", "out-of-range", "oversized", "unknown-type"],
 )
 async def test_bad_input_is_dead_lettered_and_the_consumer_serves_the_next_call(
     settings: Settings, redis: Redis, scripts: DispatchScripts, bad: bytes, reason_part: str
@@ -159,7 +163,8 @@ async def test_an_ungraded_call_waits_and_a_freed_unit_takes_the_queue_head(
             await mdt.publish(topics.status("CW40"), report.model_dump_json(), qos=1)
         second = Tasking.model_validate_json(await _payload(mdt))
     assert second.call_id == "second"
-    assert await redis.hget(keys.incident(first.incident_ref), "status") == "closed"
+    # Its last unit cleared: it waits for a dispatcher's result code, never closing itself.
+    assert await redis.hget(keys.incident(first.incident_ref), "status") == "awaiting_result"
     assert await redis.hget(keys.incident(second.incident_ref), "status") == "dispatched"
     pending = await redis.zrange(keys.pending, 0, -1)
     assert len(pending) == 1  # the ungraded call waits for a call handler

@@ -58,8 +58,14 @@ def test_an_override_needs_a_reason_and_records_it() -> None:
 S = IncidentStatus
 LEGAL = {
     *((s, S.CLOSED) for s in (S.NEW, S.PENDING, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE)),
+    (S.AWAITING_RESULT, S.CLOSED),
     (S.NEW, S.CANCELLED), (S.PENDING, S.CANCELLED), (S.NEW, S.REFERRED), (S.PENDING, S.REFERRED),
     (S.NEW, S.PENDING),
+    # Another force's call: closed, cancelled or referred while held; handed over from any open
+    # status or once its Met units have cleared (the script refuses while one is still committed).
+    (S.TRANSFER, S.CLOSED), (S.TRANSFER, S.CANCELLED), (S.TRANSFER, S.REFERRED),
+    *((s, S.TRANSFERRED) for s in (S.NEW, S.PENDING, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE,
+                                   S.TRANSFER, S.AWAITING_RESULT)),
 }  # fmt: skip
 
 
@@ -68,8 +74,11 @@ def test_every_api_transition(current: S, target: S) -> None:
     assert may_move(current, target) is ((current, target) in LEGAL)
 
 
-def test_open_and_final_partition_the_statuses() -> None:
-    assert set(S) == OPEN | FINAL
+def test_open_final_and_awaiting_result_partition_the_statuses() -> None:
+    # Awaiting its result, an incident is neither open (nothing is sent to it, no new call
+    # links to it) nor final (it is not over until a dispatcher closes it with a result).
+    assert set(S) == OPEN | FINAL | {S.AWAITING_RESULT}
     assert not OPEN & FINAL
+    assert not is_open(S.AWAITING_RESULT)
     assert all(is_open(s) for s in OPEN)
     assert not any(is_open(s) for s in FINAL)

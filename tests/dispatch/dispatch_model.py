@@ -1,6 +1,7 @@
 """A pure Python reference model of one dispatch area: unit statuses, claims, releases.
 
-It mirrors what claim_plan.lua, claim_units.lua and set_unit_status.lua promise, one operation
+It mirrors what claim_plan.lua, claim_units.lua, set_unit_status.lua, stand_down.lua and
+divert_unit.lua promise, one operation
 at a time, so that the property tests can compare the real Redis with it after every step.
 """
 
@@ -18,6 +19,7 @@ MAY_BE_COMMITTED = frozenset(
     {UnitStatus.ASSIGNED, UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.LINK_LOST}
 )
 PREEMPTIBLE = frozenset({UnitStatus.ASSIGNED, UnitStatus.EN_ROUTE})
+OPEN = frozenset({"new", "pending", "dispatched", "en_route", "on_scene"})
 
 
 @dataclass
@@ -131,18 +133,51 @@ class AreaModel:
         ref = unit.incident
         unit.status = status
         after = INCIDENT_STATUS_AFTER.get(status, "")
-        clears = after == "closed"
+        clears = after == "awaiting_result"
         if clears:
             unit.incident = None
         if ref is None or not after:
             return True
         incident = self.incidents[ref]
         if clears and any(self.unit(c).incident == ref for c in incident.units):
-            return True  # another unit is still committed: the incident stays open
+            return (
+                True  # another unit is still committed: the incident does not await its result yet
+            )
         if after == "en_route" and incident.status == "on_scene":
             return True
         incident.status = after
         return True
+
+    def stand_down(self, callsign: str) -> str:
+        """What stand_down.lua answers ('ok' or 'rejected'), applying it when ok."""
+        unit = self.unit(callsign)
+        if unit.incident is None:
+            return "rejected"
+        self._leave(unit)
+        unit.status = UnitStatus.AVAILABLE
+        return "ok"
+
+    def divert(self, callsign: str, to_ref: str) -> str:
+        """What divert_unit.lua answers ('ok' or 'rejected'), applying it when ok."""
+        unit, target = self.unit(callsign), self.incidents[to_ref]
+        if unit.incident is None or unit.incident == to_ref or target.status not in OPEN:
+            return "rejected"
+        self._leave(unit)
+        self._commit(callsign, to_ref)
+        target.units = [c for c in target.units if c != callsign] + [callsign]
+        if target.status in ("new", "pending"):
+            target.status = "dispatched"
+        return "ok"
+
+    def _leave(self, unit: ModelUnit) -> None:
+        """The unit leaves its incident, which, left with no committed unit, is queued again."""
+        assert unit.incident is not None
+        incident = self.incidents[unit.incident]
+        unit.incident = None
+        incident.units = [c for c in incident.units if c != unit.callsign]
+        committed = any(self.unit(c).incident == incident.ref for c in incident.units)
+        if not committed and incident.status in OPEN:
+            incident.status = "pending"
 
     def _commit(self, callsign: str, ref: str) -> None:
         unit = self.unit(callsign)

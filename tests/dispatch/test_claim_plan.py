@@ -134,7 +134,7 @@ async def test_the_incident_closes_when_its_last_unit_clears(
     await report("B", UnitStatus.ON_SCENE)
     await report("B", UnitStatus.BUSY)
     incident = await redis.hgetall(keys.incident("P6"))
-    assert incident["status"] == "closed"
+    assert incident["status"] == "awaiting_result"
     assert incident["on_scene_ms"] == "20000"
     assert await redis.hget(keys.unit_since, "B") == "20000"
     assert await redis.hget(keys.unit_by, "B") == "t"

@@ -52,7 +52,7 @@ async def test_the_borrowed_incident_follows_its_lent_unit(
     for status, incident_status in (
         (UnitStatus.EN_ROUTE, "en_route"),
         (UnitStatus.ON_SCENE, "on_scene"),
-        (UnitStatus.AVAILABLE, "closed"),
+        (UnitStatus.AVAILABLE, "awaiting_result"),
     ):
         assert (await _report(redis, scripts, "CS01", status)).outcome is StatusOutcome.OK
         assert await redis.hget(CW.incident(REF), "status") == incident_status
@@ -60,13 +60,16 @@ async def test_the_borrowed_incident_follows_its_lent_unit(
     assert await redis.zscore(CS.available, "CS01") is not None
     assert await redis.hget(CS.unit_incident, "CS01") is None
     stored = await redis.hgetall(CW.incident(REF))
-    assert (stored["borrowed"], stored["on_scene_ms"], stored["closed_ms"]) == ("", "20", "20")
+    assert (stored["borrowed"], stored["on_scene_ms"], stored["cleared_ms"]) == ("", "20", "20")
+    assert "closed_ms" not in stored  # it waits for a result; nothing closes it by itself
+    assert await redis.zscore(CW.awaiting_result, REF) == 20
     assert stored["lent_from:CS01"] == "CS"  # the record of the loan stays
     assert not await redis.exists(CS.incident(REF))
     assert (await audit_types(redis, "CW")).count("borrowed_unit_status") == 3
+    assert (await audit_types(redis, "CW")).count("incident_awaiting_result") == 1
 
 
-async def test_the_incident_stays_open_until_its_last_lent_unit_clears(
+async def test_the_incident_awaits_its_result_once_its_last_lent_unit_clears(
     redis: Redis, scripts: DispatchScripts
 ) -> None:
     await _lend(redis, scripts, count=2)
@@ -76,8 +79,9 @@ async def test_the_incident_stays_open_until_its_last_lent_unit_clears(
     await _report(redis, scripts, "CS01", UnitStatus.BUSY)
     assert await redis.hget(CW.incident(REF), "status") == "on_scene"
     assert await redis.hget(CW.incident(REF), "borrowed") == "CN01"
+    assert await redis.zcard(CW.awaiting_result) == 0
     await _report(redis, scripts, "CN01", UnitStatus.AVAILABLE)
-    assert await redis.hget(CW.incident(REF), "status") == "closed"
+    assert await redis.hget(CW.incident(REF), "status") == "awaiting_result"
 
 
 async def test_a_closed_incident_stays_closed_while_its_lent_unit_clears(
@@ -90,6 +94,7 @@ async def test_a_closed_incident_stays_closed_while_its_lent_unit_clears(
         assert await redis.hget(CW.incident(REF), "status") == "closed"
     assert await redis.hget(CW.incident(REF), "borrowed") == ""
     assert await redis.hget(CS.unit_status, "CS01") == "available"
+    assert await redis.zcard(CW.awaiting_result) == 0  # a closed incident awaits nothing
 
 
 async def test_an_illegal_report_changes_neither_side(

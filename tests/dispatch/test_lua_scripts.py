@@ -177,8 +177,8 @@ async def test_register_keeps_a_working_unit_at_work(
 @pytest.mark.parametrize(
     ("path", "final"),
     [
-        ([UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.AVAILABLE], "closed"),
-        ([UnitStatus.ON_SCENE, UnitStatus.BUSY], "closed"),
+        ([UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.AVAILABLE], "awaiting_result"),
+        ([UnitStatus.ON_SCENE, UnitStatus.BUSY], "awaiting_result"),
         ([UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE], "on_scene"),
     ],
 )
@@ -197,8 +197,10 @@ async def test_status_changes_drive_the_incident(
     assert await redis.hget(keys.incident("L1"), "status") == final
     back = path[-1] is UnitStatus.AVAILABLE
     assert (await redis.zscore(keys.available, "CW00") is not None) is back
-    released = final == "closed"
+    released = final == "awaiting_result"
     assert (await redis.hget(keys.unit_incident, "CW00") is None) is released
+    # Cleared, the incident waits in its area's result queue; it never closes itself.
+    assert (await redis.zscore(keys.awaiting_result, "L1") == 3000) is released
 
 
 async def test_illegal_status_is_refused_and_changes_nothing(

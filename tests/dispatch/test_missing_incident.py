@@ -16,11 +16,12 @@ from cad.incident_record import IncidentRecord, IncidentStatus
 from cad.keys import AreaKeys
 from callhandling.incident_service import IncidentService
 from callhandling.incidents import Outcome
-from callhandling.lifecycle import ClosingCode
 from callhandling.lua.grade_incident import Grading, grade_incident
+from callhandling.lua.hold_for_transfer import queue_hold_for_transfer
 from callhandling.lua.link_call import Linking, queue_link_call
 from callhandling.lua.move_call import Move, move_call
 from callhandling.lua.set_incident_status import StatusSet, set_incident_status
+from callhandling.lua.transfer_incident import transfer_incident
 from callhandling.scripts import register_call_scripts
 from dispatch.acks import DueTasking, escalate
 from dispatch.claims import NamedPick, plan_nearest
@@ -28,9 +29,11 @@ from dispatch.lua.attach_borrowed import Attachment, attach_borrowed
 from dispatch.lua.borrowed_unit_status import BorrowedStatusAnswer, borrowed_unit_status
 from dispatch.lua.claim_plan import claim_plan
 from dispatch.lua.claim_units import claim_units
+from dispatch.lua.divert_unit import divert_unit
 from dispatch.lua.drop_borrowed_unit import BorrowedUnitDropped, drop_borrowed_unit
 from dispatch.lua.escalate_tasking import TaskingEscalation, escalate_tasking
 from dispatch.lua.set_unit_status import StatusOutcome, UnitStatusAnswer, set_unit_status
+from dispatch.lua.stand_down import LeaveAnswer, stand_down
 from dispatch.scripts import DispatchScripts, register_scripts
 from dispatch.unit_status import apply_status
 from dispatch.units import Unit, register_unit
@@ -134,7 +137,7 @@ async def _set_incident_status(redis: Redis) -> Any:
     return await set_incident_status(
         register_call_scripts(redis), area="CW", ref=GONE, target=IncidentStatus.CLOSED,
         allowed_from=(IncidentStatus.NEW, IncidentStatus.PENDING), closing_code="resolved",
-        note="", pending_score=1, now_ms=5000, actor="test",
+        category="public_safety", note="", pending_score=1, now_ms=5000, actor="test",
     )  # fmt: skip
 
 
@@ -169,6 +172,33 @@ async def _move_call_from_a_missing_incident(redis: Redis) -> Any:
     )  # fmt: skip
 
 
+async def _stand_down(redis: Redis) -> Any:
+    return await stand_down(
+        register_scripts(redis), area="CW", callsign="A1", ref=GONE, now_ms=5000, actor="test",
+        reason="test",
+    )  # fmt: skip
+
+
+async def _divert_from_a_missing_incident(redis: Redis) -> Any:
+    return await divert_unit(
+        register_scripts(redis), area="CW", callsign="A1", from_ref=GONE, to_ref=HERE,
+        tasking_id="t2", now_ms=5000, actor="test", reason="test",
+    )  # fmt: skip
+
+
+async def _transfer_incident(redis: Redis) -> Any:
+    return await transfer_incident(
+        register_call_scripts(redis), area="CW", ref=GONE, force="Kent Police", reference="",
+        note="test", allowed_from=(IncidentStatus.TRANSFER,), now_ms=5000, actor="test",
+    )  # fmt: skip
+
+
+async def _hold_for_transfer(redis: Redis) -> Any:
+    batch = Batch()
+    holding = queue_hold_for_transfer(batch, area="CW", ref=GONE, now_ms=5000, actor="test")
+    return holding.answer(await batch.run(redis))
+
+
 CASES: list[tuple[Call, Any]] = [
     (_escalate_tasking, TaskingEscalation("missing", GONE, (), 0, "")),
     (_drop_borrowed_unit, BorrowedUnitDropped("missing", (), 0, "")),
@@ -179,6 +209,10 @@ CASES: list[tuple[Call, Any]] = [
     (_preempt_from_a_missing_incident, "rejected"),
     (_attach_borrowed, Attachment("missing", f"no incident {GONE}")),
     (_set_incident_status, StatusSet("missing", "", "")),
+    (_stand_down, LeaveAnswer("missing", "", "", 0)),
+    (_divert_from_a_missing_incident, LeaveAnswer("missing", GONE, "", 0)),
+    (_transfer_incident, StatusSet("missing", "", "")),
+    (_hold_for_transfer, False),
     (_grade_incident, Grading("missing", "", "", "")),
     (_link_call, Linking(Outcome.RETRY, GONE, {}, "missing")),
     (_move_call_to_a_missing_incident, Move("missing", f"ref: no incident {GONE}")),
@@ -256,8 +290,8 @@ async def test_the_incident_actions_answer_not_found_for_an_incident_gone_meanwh
     service = IncidentService(redis, register_call_scripts(redis), dispatcher_for(redis, scripts))
     with pytest.raises(NotFoundError):
         await service.set_status(
-            _gone_record(), IncidentStatus.CLOSED, code=ClosingCode.RESOLVED, note="",
-            actor="test",
+            _gone_record(), IncidentStatus.CLOSED, code="resolved", category="public_safety",
+            note="", actor="test",
         )  # fmt: skip
     here = await add_incident(redis, HERE, status="new")
     with pytest.raises(NotFoundError, match="does not exist"):

@@ -16,6 +16,8 @@ from cad.keys import AreaKeys
 from dispatch.claims import NamedPick, plan_nearest
 from dispatch.lua.claim_plan import claim_plan
 from dispatch.lua.claim_units import claim_units
+from dispatch.lua.divert_unit import divert_unit
+from dispatch.lua.stand_down import stand_down
 from dispatch.scripts import DispatchScripts, register_scripts
 from dispatch.unit_status import apply_status
 from dispatch.units import Unit, register_unit
@@ -70,7 +72,22 @@ class Release:
     callsign: str
 
 
-Op = Report | Claim | Named | Release
+@dataclass(frozen=True)
+class StandDown:
+    """A dispatcher stands a unit down from its incident."""
+
+    callsign: str
+
+
+@dataclass(frozen=True)
+class Divert:
+    """A dispatcher diverts a unit to another incident."""
+
+    callsign: str
+    ref: str
+
+
+Op = Report | Claim | Named | Release | StandDown | Divert
 
 callsigns = st.sampled_from(CALLSIGNS)
 refs = st.sampled_from(REFS)
@@ -106,6 +123,8 @@ async def _step(redis: Redis, scripts: DispatchScripts, model: AreaModel, op: Op
     elif isinstance(op, Release):
         await _report(redis, scripts, model, op.callsign, UnitStatus.ON_SCENE)
         await _report(redis, scripts, model, op.callsign, UnitStatus.AVAILABLE)
+    elif isinstance(op, StandDown | Divert):
+        await _control(scripts, model, op)
     elif isinstance(op, Claim):
         expected, expected_units = model.claim_nearest(op.ref, op.plan)
         result = await claim_plan(scripts, plan_nearest(
@@ -125,6 +144,24 @@ async def _step(redis: Redis, scripts: DispatchScripts, model: AreaModel, op: Op
             now_ms=10, actor="prop", reason="property test",
         )  # fmt: skip
         assert result.outcome.value == expected, result.reason
+
+
+async def _control(scripts: DispatchScripts, model: AreaModel, op: StandDown | Divert) -> None:
+    ref = model.unit(op.callsign).incident or ""
+    if isinstance(op, StandDown):
+        expected = model.stand_down(op.callsign)
+        answer = await stand_down(
+            scripts, area=AREA, callsign=op.callsign, ref=ref, now_ms=30, actor="control",
+            reason="property test",
+        )  # fmt: skip
+    else:
+        expected = model.divert(op.callsign, op.ref)
+        answer = await divert_unit(
+            scripts, area=AREA, callsign=op.callsign, from_ref=ref, to_ref=op.ref,
+            tasking_id=f"t-{op.callsign}-{op.ref}", now_ms=30, actor="control",
+            reason="property test",
+        )  # fmt: skip
+    assert answer.outcome == expected, answer
 
 
 async def _report(
@@ -209,4 +246,29 @@ def test_claims_and_releases_follow_the_model(
     redis_proc: EmbeddedServer, incident_grades: list[str], ops: list[Op]
 ) -> None:
     """Plans, named claims, pre-emption and releases: no unit committed twice, queue exact."""
+    asyncio.run(_run(redis_proc.url, incident_grades, ops))
+
+
+@PROPERTY_SETTINGS
+@given(
+    grades,
+    st.lists(
+        st.one_of(
+            st.builds(Claim, refs, plans),
+            st.builds(
+                Named, refs, st.lists(callsigns, min_size=1, max_size=2).map(tuple), st.booleans()
+            ),
+            reports,
+            st.builds(StandDown, callsigns),
+            st.builds(Divert, callsigns, refs),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+)
+def test_stand_downs_and_diverts_follow_the_model(
+    redis_proc: EmbeddedServer, incident_grades: list[str], ops: list[Op]
+) -> None:
+    """Control taking units off incidents and moving them among claims, pre-emptions and reports:
+    a unit on one incident at most, an incident with no committed unit back in the queue."""
     asyncio.run(_run(redis_proc.url, incident_grades, ops))

@@ -43,6 +43,9 @@ async def test_a_point(
     assert body["circle"] is None
     point = body["point"]
     assert (point["borough"], point["bcu"], point["force"]) == (borough, bcu, force)
+    # Only Trafalgar Square lies on the road graph (Westminster's).
+    street = body["street"]
+    assert (street and street["name"]) == ("Trafalgar Square" if borough == "Westminster" else None)
     assert point["nearest_bcu"]
 
 

@@ -44,7 +44,8 @@ async def test_the_snapshot_orders_the_queue_as_the_core_does_and_keeps_private_
     ) as client:
         old_e = await record(client, call("q-1", "theft_report", "E", 0, age_s=120))
         s = await record(client, call("q-2", "concern_for_welfare", "S", 4))  # no unit: it waits
-        new_e = await record(client, call("q-3", "theft_report", "E", 8))
+        # 12 km, past the City of London (8 km), whose calls are held for its own force.
+        new_e = await record(client, call("q-3", "theft_report", "E", 12))
         snapshot = (await client.get("/v1/live/snapshot")).json()
         kpis = (await client.get("/v1/live/kpis")).json()
     assert snapshot["queue"] == [s, old_e, new_e]
@@ -88,6 +89,7 @@ async def test_the_chronology_lists_an_incidents_entries_and_linked_calls(
         ("/live/static/main.js", "text/javascript"),
         ("/live/static/panels.js", "text/javascript"),
         ("/live/static/units-layer.js", "text/javascript"),
+        ("/live/static/alarms.js", "text/javascript"),
         ("/live/static/leaflet.js", "text/javascript"),
         ("/live/static/map.css", "text/css"),
         ("/live/static/leaflet.css", "text/css"),

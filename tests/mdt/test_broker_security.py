@@ -23,6 +23,7 @@ def test_the_acl_confines_units_to_their_own_topics() -> None:
         "pattern write cad/units/%u/status",
         "pattern read cad/units/%u/tasking",
         "pattern read cad/units/%u/reply",
+        "pattern read cad/units/%u/notice",
     ]
     assert "topic readwrite cad/#" in lines
     assert "topic write cad/calls/in" in lines

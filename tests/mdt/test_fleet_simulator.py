@@ -1,5 +1,5 @@
 """The fleet simulator against the real service: its units acknowledge, drive, attend and clear,
-each over its own login, so an incident runs its whole life cycle to closed."""
+each over its own login, so an incident runs its life cycle until it awaits its result."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ UNITS = [
 ]
 
 
-async def test_a_simulated_unit_works_a_call_through_to_closed(
+async def test_a_simulated_unit_works_a_call_through_to_awaiting_its_result(
     settings: Settings, redis: Redis, scripts: DispatchScripts, grant: Grant
 ) -> None:
     for unit in UNITS:
@@ -48,7 +48,7 @@ async def test_a_simulated_unit_works_a_call_through_to_closed(
             await eventually(lambda: _status(redis, ref, "on_scene"), within_s=5)
             sim1 = fleet.mdts[0]
             at_scene = sim1.position
-            await eventually(lambda: _status(redis, ref, "closed"), within_s=10)
+            await eventually(lambda: _status(redis, ref, "awaiting_result"), within_s=10)
             await asyncio.sleep(0.6)  # one more AVL report on the way back to patrol
         finally:
             await fleet.stop()

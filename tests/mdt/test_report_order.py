@@ -33,10 +33,10 @@ async def test_back_to_back_reports_on_a_fresh_service_apply_in_order(
         tasking = await receive_tasking(mdt)
         for status in (UnitStatus.EN_ROUTE, UnitStatus.ON_SCENE, UnitStatus.AVAILABLE):
             await mdt.publish(topics.status("RO10"), report(status, tasking.tasking_id), qos=1)
-        await eventually(lambda: _closed(redis, tasking.incident_ref))
+        await eventually(lambda: _cleared(redis, tasking.incident_ref))
     moves = [f["status"] for _, f in await redis.xrange(KEYS.audit) if f["type"] == "unit_status"]
     assert moves == ["en_route", "on_scene", "available"]
 
 
-async def _closed(redis: Redis, ref: str) -> bool:
-    return bool(await redis.hget(KEYS.incident(ref), "status") == "closed")
+async def _cleared(redis: Redis, ref: str) -> bool:
+    return bool(await redis.hget(KEYS.incident(ref), "status") == "awaiting_result")

@@ -27,6 +27,7 @@ from transport.redis_client import open_redis
 
 REF = "CAD 0001/01JAN26"
 CALLSIGN = "CW01"
+ALARM_ID = "queue_age-0123456789abcdef"
 UNIT = {"callsign": CALLSIGN, "area": "CW", "base_lon": -0.1281, "base_lat": 51.508}
 # A plausible request for every operation of the OpenAPI document (a new one must be added here).
 REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
@@ -49,24 +50,38 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/v1/incidents/{ref}/close"): {"json": {"code": "resolved"}},
     ("post", "/v1/incidents/{ref}/cancel"): {"json": {"note": "caller rang back"}},
     ("post", "/v1/incidents/{ref}/refer"): {"json": {"note": "for the ambulance service"}},
+    ("post", "/v1/incidents/{ref}/log"): {"json": {"text": "caller rang back"}},
+    ("post", "/v1/incidents/{ref}/location"): {
+        "json": {"location": {"lon": -0.141, "lat": 51.501}, "reason": "wrong side"}
+    },
+    ("post", "/v1/incidents/{ref}/type"): {"json": {"incident_type": "weapons", "reason": "r"}},
+    ("get", "/v1/incidents/{ref}/caller"): {},
+    ("post", "/v1/incidents/{ref}/result"): {"json": {"code": "arrest", "reason": "r"}},
     ("get", "/v1/incidents/{ref}"): {},
     ("get", "/v1/units"): {},
     ("post", "/v1/units"): {"json": UNIT},
     ("get", "/v1/units/{callsign}"): {},
     ("get", "/v1/units/{callsign}/history"): {},
     ("get", "/v1/audit"): {},
+    ("post", "/v1/units/{callsign}/status"): {"json": {"status": "busy"}},
+    ("post", "/v1/units/{callsign}/stand-down"): {"json": {"reason": "not needed"}},
+    ("post", "/v1/units/{callsign}/divert"): {"json": {"incident_ref": "CAD 1/X", "reason": "r"}},
+    ("post", "/v1/incidents/{ref}/transfer"): {"json": {"force": "Kent Police", "note": "n"}},
     ("get", "/healthz"): {},
     ("get", "/readyz"): {},
     ("get", "/metrics"): {},
     ("get", "/v1/geo/locate"): {"params": {"lon": -0.1281, "lat": 51.508}},
+    ("get", "/v1/places"): {"params": {"q": "abbey"}},
     ("get", "/v1/events"): {},
     ("get", "/v1/live/boundaries"): {},
     ("get", "/v1/live/snapshot"): {},
     ("get", "/v1/live/kpis"): {},
     ("get", "/v1/live/incidents/{ref}/chronology"): {},
+    ("get", "/v1/alarms"): {},
+    ("post", "/v1/alarms/{alarm_id}/ack"): {"json": {"note": "seen"}},
 }
 # What answers without Redis: liveness, and the geography the process holds in memory.
-NEEDS_NO_REDIS = {"/healthz", "/v1/geo/locate", "/v1/live/boundaries"}
+NEEDS_NO_REDIS = {"/healthz", "/v1/geo/locate", "/v1/places", "/v1/live/boundaries"}
 # What needs the history store alone, which these apps are not given (tests/history has it down).
 HISTORY_ONLY = {"/v1/audit", "/v1/units/{callsign}/history"}
 
@@ -98,7 +113,7 @@ def calls(app: FastAPI) -> list[tuple[str, str, str, dict[str, Any]]]:
     for path, operations in app.openapi()["paths"].items():
         for method in operations:
             assert (method, path) in REQUESTS, f"add a plausible request for {method} {path}"
-            url = path.format(ref=quote(REF, safe="/"), callsign=CALLSIGN)
+            url = path.format(ref=quote(REF, safe="/"), callsign=CALLSIGN, alarm_id=ALARM_ID)
             found.append((method, path, url, REQUESTS[(method, path)]))
     return found
 

@@ -41,10 +41,13 @@ ENDPOINTS = [
     ("GET", "/v1/units", ANYONE),
     ("GET", "/v1/units/CW99", ANYONE),
     ("GET", "/v1/geo/locate?lon=-0.1281&lat=51.508", ANYONE),
+    ("GET", "/v1/places?q=abbey", ANYONE),
     ("GET", "/v1/live/snapshot", ANYONE),
     ("GET", "/v1/live/kpis", ANYONE),
     ("GET", "/v1/live/boundaries", ANYONE),
     ("GET", f"/v1/live/incidents/{NO_REF}/chronology", ANYONE),
+    ("GET", "/v1/alarms", ANYONE),
+    ("POST", "/v1/alarms/queue_age-0123456789abcdef/ack", {Role.SUPERVISOR}),
     ("GET", "/v1/reports/kpis?from=2026-03-28T00:00:00Z&to=2026-03-29T00:00:00Z", DISPATCHING),
 ]
 

@@ -82,10 +82,12 @@ export function restyleStale() {
 function incidentStyle(i) {
   const selected = live.selected === i.ref;
   const pending = i.queue_score != null;
+  // Its units have all cleared: it stays on the map, faded, until closed with a result code.
+  const awaiting = i.status === "awaiting_result";
   return {
     radius: selected ? 11 : 7, weight: selected ? 3 : pending ? 2.5 : 1.5,
     color: selected ? "#ffd84d" : pending ? "#ffffff" : "#000000",
-    fillColor: GRADE_COLOUR[i.grade] || "#e0e0e0", fillOpacity: 0.95,
+    fillColor: GRADE_COLOUR[i.grade] || "#e0e0e0", fillOpacity: awaiting ? 0.35 : 0.95,
   };
 }
 

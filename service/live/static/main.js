@@ -1,6 +1,7 @@
 // The live operations map: a snapshot first, then every change as a server-sent event.
 import { drawBoundaries, moveUnits, putIncident, putUnit, restyleStale } from "./layers.js";
 import { changed, renderChronology, renderLists, showKpis, tick } from "./panels.js";
+import { applyAlarms, loadAlarms } from "./alarms.js";
 import { $, api, live, token } from "./state.js";
 
 // Fixes written while the snapshot was being read are sent again rather than missed.
@@ -61,6 +62,7 @@ function connect(cursor, since) {
     live.stats.movesMs.push(performance.now() - t0);
   });
   source.addEventListener("kpis", (e) => showKpis(JSON.parse(e.data)));
+  source.addEventListener("alarms", (e) => applyAlarms(JSON.parse(e.data)));
 }
 
 // Frame gaps, for the browser test's responsiveness figures.
@@ -93,6 +95,8 @@ async function start() {
   renderLists();
   live.stats.snapshotMs = performance.now() - t0;
   live.ready = true;
+  // After the snapshot (whose cursor the stream starts from): a change in between is sent again.
+  await loadAlarms();
   connect(snap.cursor, snap.now_ms - MOVES_OVERLAP_MS);
   watchFrames();
   setInterval(tick, 1000);
