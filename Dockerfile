@@ -3,6 +3,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY cad cad
 COPY transport transport
+COPY history history
 COPY dispatch dispatch
 COPY callhandling callhandling
 COPY service service

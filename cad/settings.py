@@ -152,6 +152,16 @@ class Settings(BaseSettings):
     # (streets, wards, boroughs, fire stations, well-known places), "addressbase-csv:PATH",
     # "python:MODULE:FACTORY" (a force's own PlaceProvider).
     place_providers: tuple[str, ...] = Field(default=("builtin",), min_length=1)
+    # The history store (docs/history.md): PostgreSQL, the system of record for closed
+    # incidents and the audit trail. Unset, the service runs without it (history routes: 503).
+    database_url: str | None = None
+    # The archiver: how often it runs, how many audit entries one transaction takes, how long
+    # audit entries stay in Redis after they are archived (the live map's and chronology's
+    # window) and how long a closed incident stays in Redis after it is archived.
+    archive_interval_s: float = Field(default=2.0, gt=0)
+    archive_batch: int = Field(default=1000, ge=1, le=50_000)
+    archive_keep_audit_s: float = Field(default=3600.0, ge=0)
+    archive_incident_grace_s: float = Field(default=900.0, ge=0)
 
     @field_validator("topic_root")
     @classmethod

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the redis-server and mosquitto binaries (and chromium for the live map's browser test)
+# Installs the redis-server, mosquitto and PostgreSQL binaries (and chromium for the live map's browser test)
 # from Debian's packages when they are missing.
 # It only installs: the demo and the tests start their own servers on free loopback ports.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+# The history store (docs/history.md): Debian's binaries live in /usr/lib/postgresql/<ver>/bin.
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 # The live map's browser test drives Debian's headless Chromium (browser downloads do not work).

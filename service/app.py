@@ -16,6 +16,7 @@ from service.api import (
     alarm_routes,
     call_routes,
     dispatch_routes,
+    history_routes,
     incident_log_routes,
     incident_routes,
     ops_routes,
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(transfer_routes.router)
     app.include_router(incident_log_routes.router)
     app.include_router(incident_routes.router)
+    # Before the units': `/v1/units/{callsign}/history` is its own route.
+    app.include_router(history_routes.router)
     app.include_router(unit_routes.router)
     app.include_router(unit_control_routes.router)
     app.include_router(ops_routes.router)

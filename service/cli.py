@@ -1,4 +1,4 @@
-"""The `cad` command: serve, demo, bench, replay, units load and token."""
+"""The `cad` command: serve, demo, bench, replay, units load, archive and token."""
 
 from __future__ import annotations
 
@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     load = units.add_parser("load", help="register units from a JSON-lines or CSV file")
     load.add_argument("file", type=Path)
+    archive = sub.add_parser(
+        "archive", help="move what is over from Redis to the history store (CAD_DATABASE_URL)"
+    )
+    archive.add_argument("--once", action="store_true", help="until caught up, then exit")
     token = sub.add_parser(
         "token", help="print a development token signed with CAD_AUTH_DEV_SECRET"
     )
@@ -115,6 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from service.units_command import load_units
 
         return asyncio.run(load_units(settings, args.file))
+    if args.command == "archive":
+        configure_logging(settings.log_level, settings.log_file)
+        from service.archive_command import archive
+
+        return asyncio.run(archive(settings, once=args.once))
     if args.command == "token":
         return _token(settings, args.sub, args.role, args.ttl)
     return 2

@@ -32,6 +32,8 @@ from dispatch.mdt_consumer import MdtConsumer
 from dispatch.queue_sweep import QueueSweep
 from dispatch.scripts import DispatchScripts, register_scripts
 from geo import load_gazetteer, load_streets
+from history.archiver import Archiver
+from history.store import HistoryStore
 from service.alarms.ack_alarms import AlarmedAckWatch
 from service.alarms.scanner import AlarmScanner
 from service.metrics import ServiceMetrics
@@ -129,6 +131,17 @@ class Runtime:
                 Route(t.all_status, t.all_status, 1, mdts.handle_status),
             ],
         )
+        # The history store (docs/history.md): None without CAD_DATABASE_URL.
+        self.history: HistoryStore | None = None
+        self.archiver: Archiver | None = None
+        if settings.database_url:
+            self.history = HistoryStore(settings.database_url, timeout_s=settings.network_timeout_s)
+            self.archiver = Archiver(
+                self.redis, self.history, batch=settings.archive_batch,
+                keep_audit_s=settings.archive_keep_audit_s,
+                incident_grace_s=settings.archive_incident_grace_s,
+            )  # fmt: skip
+        self._archive_task: asyncio.Task[None] | None = None
         self._link_task: asyncio.Task[None] | None = None
         self._intake_task: asyncio.Task[None] | None = None
         self._avl_task: asyncio.Task[None] | None = None
@@ -166,12 +179,19 @@ class Runtime:
         self._alarm_task = supervise.start_periodic(
             "alarm-scan", self.alarms.scan_once, interval_s=settings.alarm_scan_interval_s
         )
+        if self.history is not None and self.archiver is not None:
+            await self.history.open()
+            self._archive_task = supervise.start_periodic(
+                "history-archiver", self.archiver.archive_once,
+                interval_s=settings.archive_interval_s,
+            )  # fmt: skip
         log(
             logger,
             logging.INFO,
             "runtime_started",
             redis=redact_url(self.settings.redis_url),
             mqtt=redact_url(self.settings.mqtt_url),
+            history=redact_url(self.settings.database_url or "") or "not configured",
             topic_root=self.settings.topic_root,
         )
 
@@ -184,6 +204,8 @@ class Runtime:
         await shutdown_step("geo_compaction", cancel_and_wait(self._compact_task), network)
         await shutdown_step("queue_sweep", cancel_and_wait(self._sweep_task), network)
         await shutdown_step("alarm_scan", cancel_and_wait(self._alarm_task), network)
+        # A round cut short commits nothing it had not finished: the next one picks it up.
+        await shutdown_step("history_archiver", cancel_and_wait(self._archive_task), network)
         # A call cut short here was never acknowledged: the broker gives it to the next holder.
         await shutdown_step("drain", self.pool.drain(within_s=grace), grace + network)
         # Then disconnect it and hand its lease over, so another replica takes the calls now.
@@ -197,6 +219,8 @@ class Runtime:
             await shutdown_step(
                 "avl_workers", self.avl_workers.stop(self._avl_task), grace + network
             )
+        if self.history is not None:
+            await shutdown_step("history_close", self.history.close(), network)
         await shutdown_step("redis_close", self.redis.aclose(), network)
         log(logger, logging.INFO, "runtime_stopped")
 

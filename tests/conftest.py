@@ -1,4 +1,5 @@
-"""Session servers (our own redis-server and mosquitto on free loopback ports), per-test clients."""
+"""Session servers (our own redis-server, mosquitto and PostgreSQL on free loopback ports),
+per-test clients."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from redis.asyncio import Redis
 from cad.logs import JsonFormatter
 from cad.settings import Settings, get_settings
 from dispatch.scripts import DispatchScripts, register_scripts
+from service.postgres_server import PostgresServer, embedded_postgres
 from service.servers import EmbeddedServer, mosquitto, redis_server
 from tests.helpers import running_app
 from transport.broker_security import ANY_PREFIX, development_credentials
@@ -103,3 +105,24 @@ async def app(settings: Settings, redis: Redis) -> AsyncIterator[FastAPI]:
     """The whole app against the session servers, its lifespan running, its MQTT link up."""
     async with running_app(settings) as application:
         yield application
+
+
+@pytest.fixture(scope="session")
+def postgres_proc() -> Iterator[PostgresServer]:
+    """A PostgreSQL for the whole test session (initdb in a temporary folder, a free loopback
+    port); without the binaries it fails saying to run scripts/ensure-servers.sh."""
+    with embedded_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def database_url(postgres_proc: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database of the session's PostgreSQL for one test."""
+    import psycopg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_proc.url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}".encode())
+    yield postgres_proc.url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(postgres_proc.url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)".encode())

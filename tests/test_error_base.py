@@ -15,7 +15,7 @@ import pytest
 from cad.errors import CadError
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("cad", "transport", "callhandling", "dispatch", "service")
+PACKAGES = ("cad", "transport", "history", "callhandling", "dispatch", "service")
 
 
 def _modules() -> list[str]:

@@ -4,6 +4,7 @@ including those inside functions): each package may use only those below it.
     geo           imports nothing of ours
     cad           the kernel: nothing of ours
     transport     cad
+    history       cad, transport (the history store in PostgreSQL: an adapter)
     dispatch      cad, transport, geo
     callhandling  cad, transport, geo, dispatch
     service       all of those (the composition)
@@ -21,11 +22,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-OURS = frozenset({"cad", "transport", "dispatch", "callhandling", "service", "geo", "loadtests"})
+OURS = frozenset(
+    {"cad", "transport", "dispatch", "callhandling", "service", "geo", "loadtests", "history"}
+)
 ALLOWED: dict[str, frozenset[str]] = {
     "geo": frozenset({"geo"}),
     "cad": frozenset({"cad"}),
     "transport": frozenset({"cad", "transport"}),
+    "history": frozenset({"cad", "transport", "history"}),
     "dispatch": frozenset({"cad", "transport", "geo", "dispatch"}),
     "callhandling": frozenset({"cad", "transport", "geo", "dispatch", "callhandling"}),
     "service": OURS - {"loadtests"},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -12,11 +12,15 @@ from callhandling.clocks import TARGET_S, Clocks, clocks
 from callhandling.grade_history import grade_history, stored_thrive
 from callhandling.grading import GradeDecision
 from callhandling.incident_service import IncidentService
+from callhandling.incidents import find_incident
 from callhandling.queue import awaiting_results, open_incidents, pending_queue, queue_alarms
 from callhandling.transfers import transfer_queue
 from service.api.deps import IncidentDep, RuntimeDep, UnreadableDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
 from service.api.field_refusal import refuse_field
+from service.api.history_incidents import archived_detail, archived_page, full_chronology
+from service.api.history_routes import CODE, TEXT, IncidentCursor, IsoTime
+from service.api.history_schemas import ArchivedIncidents
 from service.api.schemas import (
     CloseIn,
     EndIn,
@@ -53,18 +57,47 @@ async def list_incidents(
     _: Reading,
     runtime: RuntimeDep,
     unreadable: UnreadableDep,
-    status: Literal["pending", "open", "awaiting_result", "transfer"] = Query(
+    status: Literal[
+        "pending",
+        "open",
+        "awaiting_result",
+        "transfer",
+        "closed",
+        "cancelled",
+        "referred",
+        "transferred",
+        "archived",
+    ] = Query(
         default="open",
         description=(
             "pending: the queue, by grade then age; awaiting_result: every unit has cleared "
             "and the incident waits for a dispatcher's result code, longest waiting first; "
-            "transfer: calls held for another force, oldest first"
+            "transfer: calls held for another force, oldest first; closed, cancelled, referred, "
+            "transferred (or archived: any of them): the history store's search, newest first, "
+            "filtered by the parameters below and paged by `cursor`"
         ),
     ),
     limit: int = Query(default=200, ge=1, le=2_000),
-) -> IncidentList:
+    from_: Annotated[IsoTime | None, Query(alias="from", description="created at or after")] = None,
+    to: Annotated[IsoTime | None, Query(description="created before")] = None,
+    area: str | None = Query(default=None, pattern=r"^[A-Za-z0-9_-]{1,16}$"),
+    type_: str | None = Query(default=None, alias="type", pattern=CODE),
+    grade: Literal["I", "S", "E", "R"] | None = Query(default=None),
+    result: str | None = Query(default=None, pattern=CODE, description="the result code"),
+    q: str | None = Query(
+        default=None, pattern=TEXT, max_length=200, description="words of ref, type, notes"
+    ),
+    cursor: str | None = IncidentCursor,
+) -> IncidentList | ArchivedIncidents:
     """The pending queue or all open incidents, by grade then age, or the incidents awaiting
-    their result, or those held for transfer to another force, with clocks and alarms."""
+    their result, or those held for transfer to another force, with clocks and alarms; or the
+    archived incidents that match (status closed, cancelled, referred, transferred or archived)."""
+    if status in ("closed", "cancelled", "referred", "transferred", "archived"):
+        return await archived_page(
+            runtime, status=None if status == "archived" else status, created_from=from_,
+            created_to=to, area=area, incident_type=type_, grade=grade, result=result, q=q,
+            limit=limit, cursor=cursor,
+        )  # fmt: skip
     if status == "pending":
         found = await pending_queue(runtime.redis, limit=limit, unreadable=unreadable)
     elif status == "awaiting_result":
@@ -151,11 +184,20 @@ async def refer_incident(
 
 
 @router.get("/{ref:path}", responses=documented(*AUTHENTICATED, 404, 409, UNAVAILABLE))
-async def get_incident(_: Reading, incident: IncidentDep, runtime: RuntimeDep) -> IncidentDetail:
+async def get_incident(
+    _: Reading, ref: str, runtime: RuntimeDep, unreadable: UnreadableDep
+) -> IncidentDetail:
     """One incident with its clocks, its calls, its full chronology (remarks and corrections
-    among it), its last THRIVE assessment and its grade history."""
+    among it), its last THRIVE assessment and its grade history; an incident archived and gone
+    from Redis comes from the history store, in the same shape."""
+    with unreadable.reported():
+        incident = await find_incident(runtime.redis, ref)
+    if incident is None:
+        return await archived_detail(runtime, ref)
     service = _service(runtime)
-    chronology = await service.chronology(incident)
+    chronology = await full_chronology(
+        runtime, incident.area, incident.ref, await service.chronology(incident)
+    )
     return IncidentDetail(
         incident=incident,
         clocks=await _clocks(runtime, incident, predict=True),

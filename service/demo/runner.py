@@ -27,9 +27,11 @@ from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_fleet
 from service.demo.calls import call_stream
 from service.demo.fleet import build_fleet
+from service.demo.history_counts import archived_counts
 from service.demo.mdt_sim import SimulatedFleet
 from service.demo.result_giver import ResultGiver
 from service.demo.summary import collect_counts, print_summary
+from service.postgres_server import embedded_postgres
 from service.server import server_for
 from service.servers import embedded_servers, free_port
 from transport.broker_security import (
@@ -86,13 +88,18 @@ async def _servers(
         yield get_settings()
         return
     callsigns = tuple(u.callsign for u in fleet)
-    with embedded_servers(workdir, credentials=credentials, units=callsigns) as (redis, broker):
-        print(f"started redis-server (AOF) at {redact_url(redis.url)} (ACL user) and mosquitto "
-              f"(ACL, logins) on port {broker.port}")  # fmt: skip
+    with (
+        embedded_servers(workdir, credentials=credentials, units=callsigns) as (redis, broker),
+        embedded_postgres() as postgres,
+    ):
+        print(f"started redis-server (AOF) at {redact_url(redis.url)} (ACL user), mosquitto "
+              f"(ACL, logins) on port {broker.port} and PostgreSQL (the history store) at "
+              f"{redact_url(postgres.url)}")  # fmt: skip
         # A fresh development secret per run: the demo's tokens are worthless after it ends.
         yield get_settings(
             redis_url=redis.url, mqtt_url=broker.url, http_port=free_port(),
             environment="development", auth_dev_secret=new_dev_secret(),
+            database_url=postgres.url,
         )  # fmt: skip
 
 
@@ -156,6 +163,16 @@ async def run_demo(options: DemoOptions) -> int:
         by_status = Counter(await _statuses(redis))
         await sim.stop()
         print_summary(counts)
+        if settings.database_url:
+            # Let the archiver's next round take the last closures; what it purged from Redis
+            # after its grace is counted from PostgreSQL.
+            await asyncio.sleep(settings.archive_interval_s * 2)
+            in_redis = set(await redis.hkeys(GlobalKeys().incident_area))
+            archived, gone = await archived_counts(settings.database_url, in_redis=in_redis)
+            by_status += gone
+            print(f"archived to PostgreSQL: {archived.incidents} incidents ("
+                  + ", ".join(f"{k} {v}" for k, v in sorted(archived.by_status.items()))
+                  + f"), {archived.audit_entries} audit entries")  # fmt: skip
         print(f"incidents closed with a result code (whole life cycle): {counts.with_result} "
               f"of {counts.incidents}")  # fmt: skip
         print("results by category: "

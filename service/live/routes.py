@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from service.api.deps import RuntimeDep, UnreadableDep
 from service.api.error_docs import AUTHENTICATED, UNAVAILABLE, documented
+from service.api.history_incidents import full_chronology
 from service.auth.deps import Reading
 from service.live import events
 from service.live.boundaries import boundaries_geojson
@@ -100,5 +101,9 @@ async def get_kpis(_: Reading, request: Request, runtime: RuntimeDep) -> dict[st
 async def get_chronology(
     _: Reading, ref: str, runtime: RuntimeDep, unreadable: UnreadableDep
 ) -> dict[str, Any]:
-    """An incident's audit entries in order, and the calls linked to it."""
-    return await chronology(runtime.redis, ref, unreadable)
+    """An incident's audit entries in order, and the calls linked to it (those the archiver has
+    trimmed from Redis come back from the history store)."""
+    found = await chronology(runtime.redis, ref, unreadable)
+    area = found["incident"]["area"]
+    found["entries"] = await full_chronology(runtime, area, ref, found["entries"])
+    return found

@@ -22,9 +22,9 @@ def compose(repo_root: Path) -> dict[str, Any]:
     return document
 
 
-def test_three_services_each_with_a_healthcheck(compose: dict[str, Any]) -> None:
+def test_four_services_each_with_a_healthcheck(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"redis", "mosquitto", "cad"}
+    assert set(services) == {"redis", "mosquitto", "postgres", "cad"}
     for name, service in services.items():
         check = service["healthcheck"]
         assert check["test"][0] == "CMD", name
@@ -36,6 +36,7 @@ def test_the_service_waits_for_healthy_servers(compose: dict[str, Any]) -> None:
     assert depends == {
         "redis": {"condition": "service_healthy"},
         "mosquitto": {"condition": "service_healthy"},
+        "postgres": {"condition": "service_healthy"},
     }
 
 
@@ -48,6 +49,12 @@ def test_the_service_runs_cad_serve_with_settings_the_code_reads(compose: dict[s
     assert (redis_url.hostname, redis_url.username) == ("redis", REDIS_SERVICE_USER)
     broker = BrokerAddress.from_url(cad["environment"]["CAD_MQTT_URL"])
     assert (broker.host, broker.username) == ("mosquitto", SERVICE_USER)
+    database = urlsplit(cad["environment"]["CAD_DATABASE_URL"])
+    postgres = compose["services"]["postgres"]["environment"]
+    assert (database.hostname, database.username, database.password, database.path) == (
+        "postgres", postgres["POSTGRES_USER"], postgres["POSTGRES_PASSWORD"],
+        "/" + postgres["POSTGRES_DB"],
+    )  # fmt: skip
     port = cad["environment"]["CAD_HTTP_PORT"]
     assert f"127.0.0.1:{port}:{port}" in cad["ports"]
 
@@ -121,5 +128,6 @@ def test_ports_are_published_on_loopback_only(compose: dict[str, Any]) -> None:
 
 def test_the_image_builds_every_package(repo_root: Path) -> None:
     dockerfile = (repo_root / "Dockerfile").read_text()
-    for package in ("cad", "transport", "dispatch", "callhandling", "service", "geo", "loadtests"):
+    packages = ("cad", "transport", "history", "dispatch", "callhandling", "service", "geo")
+    for package in (*packages, "loadtests"):
         assert f"COPY {package} {package}" in dockerfile

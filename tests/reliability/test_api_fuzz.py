@@ -29,8 +29,8 @@ max-stream-events = 1
 
 
 @pytest.fixture
-def served(settings: Settings) -> Iterator[str]:
-    """`cad serve` on a free port against the session servers."""
+def served(settings: Settings, database_url: str) -> Iterator[str]:
+    """`cad serve` on a free port against the session servers (the history store too)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAD_")}
     env.update(
@@ -39,6 +39,7 @@ def served(settings: Settings) -> Iterator[str]:
         CAD_AVL_WORKERS="0",
         CAD_ENVIRONMENT="development", CAD_AUTH_DEV_SECRET=settings.auth_dev_secret or "",
         CAD_RATE_LIMIT_PER_S="100000", CAD_RATE_LIMIT_BURST="100000",
+        CAD_DATABASE_URL=database_url,
     )  # fmt: skip
     command = [sys.executable, "-m", "service.cli", "serve"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
