@@ -5,6 +5,7 @@
 -- KEYS[4] open incidents geo  cad:{area}:open
 -- KEYS[5] audit stream        cad:{area}:audit
 -- KEYS[6] awaiting-result zset cad:{area}:awaiting-result
+-- KEYS[7] transfer zset       cad:{area}:transfer
 -- ARGV[1] ref, ARGV[2] target status, ARGV[3] now (ms), ARGV[4] actor, ARGV[5] result code,
 -- ARGV[6] note, ARGV[7] pending score (used when the target is 'pending'), ARGV[8] the result
 -- code's category, ARGV[9..] the statuses the target may be entered from
@@ -44,6 +45,7 @@ else
   redis.call('ZREM', KEYS[3], ref)
   redis.call('ZREM', KEYS[4], ref)
   redis.call('ZREM', KEYS[6], ref)
+  redis.call('ZREM', KEYS[7], ref)
 end
 redis.call('XADD', KEYS[5], '*', 'type', 'incident_' .. target, 'ref', ref, 'previous', status,
   'code', ARGV[5], 'category', ARGV[8], 'note', ARGV[6], 'actor', ARGV[4], 'ts_ms', ARGV[3])

@@ -39,13 +39,14 @@ async def set_incident_status(
 ) -> StatusSet:
     """Move the incident to `target` from any of `allowed_from`; the result code and note are
     kept (and audited, with the code's category); `pending_score` is its place when `target` is
-    the queue. Ending it takes it out of the queue, the open set and the result queue."""
+    the queue. Ending it takes it out of the queue, the open set, the result queue and the
+    transfer queue."""
     keys = AreaKeys(area)
     outcome, status, reason = await scripts.run(
         SCRIPT,
         [
             keys.incident(ref), keys.unit_incident, keys.pending, keys.open_incidents, keys.audit,
-            keys.awaiting_result,
+            keys.awaiting_result, keys.transfer,
         ],
         [
             ref, target.value, now_ms, actor, closing_code, note, pending_score, category,

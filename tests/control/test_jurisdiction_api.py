@@ -221,3 +221,16 @@ async def test_a_call_is_held_even_when_redis_had_forgotten_the_script(
     assert held["status"] == "transfer"
     queue = (await client.get("/v1/incidents", params={"status": "transfer"})).json()
     assert [i["incident"]["ref"] for i in queue["incidents"]] == [held["ref"]]
+
+
+async def test_a_held_incident_cancelled_leaves_the_transfer_queue(
+    client: httpx.AsyncClient, redis: Redis
+) -> None:
+    held = await incident_of(client, call("j-c", DARTFORD, "S"))
+    area = held["area"]
+    assert await redis.zscore(AreaKeys(area).transfer, held["ref"]) is not None
+    cancelled = await client.post(
+        f"/v1/incidents/{held['ref']}/cancel", json={"note": "caller rang Kent Police"}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert await redis.zscore(AreaKeys(area).transfer, held["ref"]) is None
