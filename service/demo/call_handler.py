@@ -67,6 +67,8 @@ class CallHandler:
         self._names = place_names
         self._strong = strong_score
         self._rng = random.Random(seed)
+        # Grading runs on its own clock: its own generator keeps the calls' draws seeded.
+        self._grading_rng = random.Random(f"{seed}-grading")
         self.tally = HandlerTally()
         self.calls: asyncio.Queue[CallEvent] = asyncio.Queue()
 
@@ -155,7 +157,7 @@ class CallHandler:
             incident = view["incident"]
             if incident["grade"] is not None or now_ms - incident["created_ms"] < _GRADE_AFTER_MS:
                 continue
-            thrive = self._rng.choices(profiles, weights=weights)[0]
+            thrive = self._grading_rng.choices(profiles, weights=weights)[0]
             await self._api.post(
                 "/v1/incidents/{ref}/grade",
                 _incident_path(incident["ref"], "grade"),

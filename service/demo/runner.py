@@ -81,8 +81,11 @@ class LatencyBook:
 
     sent: dict[str, float] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
+    # Every tasking an MDT received: the gateway's calls', the call handler's, diversions'.
+    taskings: int = 0
 
     def tasking_arrived(self, _callsign: str, tasking: Tasking, arrived: float) -> None:
+        self.taskings += 1
         started = self.sent.pop(tasking.call_id, None)
         if started is not None:
             self.latencies_ms.append((arrived - started) * 1000)
@@ -175,7 +178,7 @@ async def run_demo(options: DemoOptions) -> int:
         if room is not None:
             await room.stop()  # the last few results, given as the drain ended
         await sim.stop()
-        live = await collect_counts(redis, book.latencies_ms)
+        live = await collect_counts(redis, book.latencies_ms, taskings=book.taskings)
         story = await _story(settings, api, room, started, published, live)
         print_summary(story)
         if room is not None:
@@ -291,7 +294,7 @@ async def _publish_calls(
             next_progress += _PROGRESS_EVERY_S
             print(
                 f"  t={now - started:5.1f}s calls={published} by MQTT, {handed} to the call "
-                f"handler; taskings={len(book.latencies_ms)} cleared={sim.cleared}"
+                f"handler; taskings={book.taskings} cleared={sim.cleared}"
             )
         await wait_until_set(stop, max(0.0, started + (published + handed) * interval - now))
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -33,8 +33,9 @@ class LiveCounts:
     statuses: dict[str, str]  # by ref, for the incidents Redis still holds
 
 
-async def collect_counts(redis: Redis, latencies_ms: list[float]) -> LiveCounts:
-    """Count units, the queue and the incidents' statuses in Redis."""
+async def collect_counts(redis: Redis, latencies_ms: list[float], *, taskings: int) -> LiveCounts:
+    """Count units, the queue and the incidents' statuses in Redis; the taskings and the
+    latencies (of the gateway's calls) as the MDTs saw them."""
     glob = GlobalKeys()
     unit_statuses: list[str] = []
     pending = 0
@@ -48,7 +49,7 @@ async def collect_counts(redis: Redis, latencies_ms: list[float]) -> LiveCounts:
         if status is not None:
             statuses[ref] = status
     return LiveCounts(
-        taskings=len(latencies_ms),
+        taskings=taskings,
         p50_ms=percentile(latencies_ms, 50),
         p99_ms=percentile(latencies_ms, 99),
         units=len(unit_statuses),
@@ -108,8 +109,8 @@ def story_rows(story: ShiftStory) -> list[tuple[str, str]]:
         ("calls linked by the intake (auto-link)", of_shift(lambda s: s.linked - s.linked_by_hand)),
         ("incidents dispatched", of_shift(lambda s: s.dispatched)),
         ("taskings received by MDTs", f"{live.taskings}"),
-        ("call-to-tasking latency p50", f"{live.p50_ms:.1f} ms"),
-        ("call-to-tasking latency p99", f"{live.p99_ms:.1f} ms"),
+        ("call-to-tasking latency p50 (gateway)", f"{live.p50_ms:.1f} ms"),
+        ("call-to-tasking latency p99 (gateway)", f"{live.p99_ms:.1f} ms"),
         ("remarks logged", of_shift(lambda s: s.remarks)),
         ("units diverted", of_shift(lambda s: s.diversions)),
         ("units cleared", of_shift(lambda s: s.units_cleared)),
