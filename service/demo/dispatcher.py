@@ -2,8 +2,12 @@
 
 It closes every incident whose units have all cleared with a result a dispatcher would
 plausibly give for its type (`GET /v1/incidents?status=awaiting_result`, then
-`POST /v1/incidents/{ref}/close`), and now and then diverts a unit from a lower-grade job to a
-higher-grade incident waiting in the queue (`POST /v1/units/{callsign}/divert`).
+`POST /v1/incidents/{ref}/close`). Every few seconds it looks at the open incidents: diverts a
+travelling unit from a lower-grade job to the highest incident waiting in the queue
+(`POST /v1/units/{callsign}/divert`), accepts the recommendation for those the queue has held a
+while, the E grades the service leaves to a dispatcher among them
+(`POST /v1/incidents/{ref}/dispatch`: a 409 when no unit can go yet), and refers those graded R
+(`POST /v1/incidents/{ref}/refer`).
 """
 
 from __future__ import annotations
@@ -29,30 +33,35 @@ RESULTS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "lost_property": ("no_police_action",),
 }
 _OTHERWISE = ("resolved",)
-# How often the dispatcher looks at the result queue, and at the queue for a diversion (real s).
+# How often the dispatcher looks at the result queue, and at the open incidents (real s).
 _ROUND_S = 0.5
-_DIVERT_EVERY_S = 3.0
+_QUEUE_EVERY_S = 3.0
 # Highest first; an ungraded incident is never a diversion's target.
 _GRADE_RANK = {"I": 0, "S": 1, "E": 2, "R": 3}
+# The queue's incidents the dispatcher sends units to each round (oldest of the highest grade
+# first), once they have waited this long (I and S for the automatic dispatch), and the R
+# grades it refers each round.
+_DISPATCH_PER_ROUND = 5
+_DISPATCH_AFTER_MS = 3_000
 # A unit still travelling can be turned round; one on scene is left to finish.
 _DIVERTIBLE = ("assigned", "en_route")
 
 
 class Dispatcher:
-    """Closes what awaits a result (`close_waiting`) and diverts units (`divert_once`)."""
+    """Closes what awaits a result (`close_waiting`) and works the queue (`work_queue`)."""
 
     def __init__(self, api: ApiRole, *, seed: int) -> None:
         self._api = api
         self._rng = random.Random(seed)
 
     async def run(self) -> None:
-        """Close and divert, round after round, until cancelled."""
-        next_divert = time.monotonic() + _DIVERT_EVERY_S
+        """Close, dispatch and divert, round after round, until cancelled."""
+        next_look = time.monotonic() + _QUEUE_EVERY_S
         while True:
             await self.close_waiting()
-            if time.monotonic() >= next_divert:
-                next_divert += _DIVERT_EVERY_S
-                await self.divert_once()
+            if time.monotonic() >= next_look:
+                next_look += _QUEUE_EVERY_S
+                await self.work_queue()
             await asyncio.sleep(_ROUND_S)
 
     async def close_waiting(self) -> None:
@@ -67,42 +76,45 @@ class Dispatcher:
             )
             await self._api.post(
                 "/v1/incidents/{ref}/close",
-                f"/v1/incidents/{quote(incident['ref'], safe='/')}/close",
+                _incident_path(incident["ref"], "close"),
                 {"code": code, "note": "result given by the demo dispatcher"},
             )
 
-    async def divert_once(self) -> None:
-        """Send a travelling unit from a lower-grade job to the highest incident in the queue."""
-        queue = await self._api.get(
-            "/v1/incidents", "/v1/incidents", {"status": "pending", "limit": 50}
-        )
-        waiting = [
-            v["incident"]
-            for v in (queue or {"incidents": []})["incidents"]
-            if v["incident"]["grade"] in _GRADE_RANK
-        ]
-        if not waiting:
-            return
-        target = min(waiting, key=lambda i: (_GRADE_RANK[i["grade"]], i["received_ms"]))
-        unit = await self._lower_job_unit(target)
-        if unit is None:
-            return
-        reason = f"nearer a grade {target['grade']} call than its {unit[1]} job"
-        await self._api.post(
-            "/v1/units/{callsign}/divert",
-            f"/v1/units/{quote(unit[0], safe='')}/divert",
-            {"incident_ref": target["ref"], "reason": reason},
-        )
-
-    async def _lower_job_unit(self, target: dict[str, Any]) -> tuple[str, str] | None:
-        """A travelling unit of the target's area on a lower-grade job: (callsign, its grade)."""
-        units = await self._api.get("/v1/units", "/v1/units", {"area": target["area"]})
-        open_ = await self._api.get(
+    async def work_queue(self) -> None:
+        """One look at the open incidents: divert a unit to the highest incident waiting, send
+        units to those the queue has held a while, refer those graded R."""
+        listed = await self._api.get(
             "/v1/incidents", "/v1/incidents", {"status": "open", "limit": 2000}
         )
-        if not units or not open_:
-            return None
-        grades = {v["incident"]["ref"]: v["incident"]["grade"] for v in open_["incidents"]}
+        if listed is None:
+            return
+        open_ = [v["incident"] for v in listed["incidents"]]
+        now_ms = int(time.time() * 1000)
+        waiting = sorted(
+            (i for i in open_ if i["status"] == "pending" and i["grade"] in _GRADE_RANK),
+            key=lambda i: (_GRADE_RANK[i["grade"]], i["received_ms"]),
+        )
+        if waiting:
+            await self._divert_to(waiting[0], open_)
+        held = [i for i in waiting if now_ms - i["created_ms"] >= _DISPATCH_AFTER_MS]
+        for incident in held[:_DISPATCH_PER_ROUND]:
+            await self._api.post(
+                "/v1/incidents/{ref}/dispatch", _incident_path(incident["ref"], "dispatch"), {}
+            )
+        referable = [i for i in open_ if i["status"] == "new" and i["grade"] == "R"]
+        for incident in referable[:_DISPATCH_PER_ROUND]:
+            await self._api.post(
+                "/v1/incidents/{ref}/refer",
+                _incident_path(incident["ref"], "refer"),
+                {"note": "referred to the front counter: no police attendance"},
+            )
+
+    async def _divert_to(self, target: dict[str, Any], open_: list[dict[str, Any]]) -> None:
+        """Send a travelling unit of the target's area from a lower-grade job to it."""
+        units = await self._api.get("/v1/units", "/v1/units", {"area": target["area"]})
+        if not units:
+            return
+        grades = {i["ref"]: i["grade"] for i in open_}
         rank = _GRADE_RANK[target["grade"]]
         lower = [
             (u["unit"]["callsign"], grades[u["incident_ref"]])
@@ -111,4 +123,19 @@ class Dispatcher:
             and grades.get(u["incident_ref"]) in _GRADE_RANK
             and _GRADE_RANK[grades[u["incident_ref"]]] > rank
         ]
-        return self._rng.choice(lower) if lower else None
+        if not lower:
+            return
+        callsign, grade = self._rng.choice(lower)
+        await self._api.post(
+            "/v1/units/{callsign}/divert",
+            f"/v1/units/{quote(callsign, safe='')}/divert",
+            {
+                "incident_ref": target["ref"],
+                "reason": f"nearer a grade {target['grade']} call than its {grade} job",
+            },
+        )
+
+
+def _incident_path(ref: str, action: str) -> str:
+    # References hold spaces and slashes ("CAD 1234/22NOV26"): the route takes them as a path.
+    return f"/v1/incidents/{quote(ref, safe='/')}/{action}"
