@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cad.events import Grade
+from cad.shifts import parse_shifts
 
 
 class Settings(BaseSettings):
@@ -162,6 +164,11 @@ class Settings(BaseSettings):
     archive_batch: int = Field(default=1000, ge=1, le=50_000)
     archive_keep_audit_s: float = Field(default=3600.0, ge=0)
     archive_incident_grace_s: float = Field(default=900.0, ge=0)
+    # Reports (docs/reports.md): the zone whose calendar days and shifts group
+    # `/v1/reports/kpis` (BST and GMT included), and the shifts, `name=HH:MM` in local time, each
+    # running until the next starts (the Met's early, late and night turns by default).
+    report_timezone: str = "Europe/London"
+    report_shifts: str = "early=07:00,late=15:00,night=23:00"
 
     @field_validator("topic_root")
     @classmethod
@@ -176,6 +183,21 @@ class Settings(BaseSettings):
     def _radii_ascending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if not value or any(r <= 0 for r in value) or list(value) != sorted(value):
             raise ValueError("search radii must be positive and ascending")
+        return value
+
+    @field_validator("report_timezone")
+    @classmethod
+    def _zone_known(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"no time zone {value!r} in the tz database") from None
+        return value
+
+    @field_validator("report_shifts")
+    @classmethod
+    def _shifts_readable(cls, value: str) -> str:
+        parse_shifts(value)
         return value
 
     @field_validator("alarm_queue_age_by_grade_s", "alarm_on_scene_by_s")

@@ -19,7 +19,7 @@ from cad.result_codes import ResultCode
 from callhandling.incident_move import move_incident
 from callhandling.incidents import fence_cells, find_incident
 from callhandling.lua.add_remark import add_remark
-from callhandling.lua.amend_result import amend_result
+from callhandling.lua.amend_result import ArchivedClose, amend_result
 from callhandling.lua.correct_location import correct_location
 from callhandling.lua.correct_type import correct_type
 from callhandling.lua.read_callers import CallerNumber, read_callers
@@ -46,18 +46,31 @@ class IncidentLog:
     scripts: CallScripts
     catalogue: Catalogue
 
-    async def remark(self, incident: IncidentRecord, text: str, *, now_ms: int, actor: str) -> str:
+    async def remark(
+        self,
+        incident: IncidentRecord,
+        text: str,
+        *,
+        now_ms: int,
+        actor: str,
+        archived: bool = False,
+    ) -> str:
         """Append a remark to the incident's log; the audit entry's stream id. An incident that
-        moved to another area since it was read gets the remark there: a remark is never lost."""
+        moved to another area since it was read gets the remark there: a remark is never lost.
+        An `archived` one (read from the history store) gets it in its area's stream, whence the
+        archiver copies it."""
         area: str | None = incident.area
         for _ in range(2):
             if area is None:
                 break
             added = await add_remark(
-                self.scripts, area=area, ref=incident.ref, text=text, now_ms=now_ms, actor=actor
-            )
+                self.scripts, area=area, ref=incident.ref, text=text, now_ms=now_ms, actor=actor,
+                archived=archived,
+            )  # fmt: skip
             if added.outcome == "ok":
                 return added.entry_id
+            if added.outcome == "live":
+                raise ConflictError(f"ref: {incident.ref} changed meanwhile; try again")
             found = await find_incident(self.scripts.redis, incident.ref)
             area = None if found is None or found.area == area else found.area
         raise NotFoundError(f"ref: no incident {incident.ref!r}")
@@ -124,16 +137,27 @@ class IncidentLog:
         *,
         window_s: int,
         actor: str,
+        archived: bool = False,
     ) -> str:
-        """Amend a closed incident's result within `window_s` of its closing; the old code."""
+        """Amend a closed incident's result within `window_s` of its closing; the old code. An
+        `archived` one (read from the history store) is judged by that record; the archiver
+        applies the amendment there."""
         now_ms = _now_ms()
+        stored = (
+            ArchivedClose(incident.status, incident.closed_ms or 0, incident.close_code or "")
+            if archived
+            else None
+        )
         amended = await amend_result(
             self.scripts, area=incident.area, ref=incident.ref, code=code,
             category=result.category.value, reason=reason,
             closed_since_ms=now_ms - window_s * 1000, now_ms=now_ms, actor=actor,
+            archived=stored,
         )  # fmt: skip
         if amended.outcome == "missing":
             raise NotFoundError(f"ref: no incident {incident.ref!r}")
+        if amended.outcome == "live":
+            raise ConflictError(f"ref: {incident.ref} changed meanwhile; try again")
         if amended.outcome == "rejected":
             raise ConflictError(f"code: {amended.detail}")
         return amended.detail

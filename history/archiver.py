@@ -6,6 +6,9 @@ Each round, for every area:
    and stream id, ON CONFLICT DO NOTHING), the incidents they mention marked `dirty` in
    `archive_pending`, and the new checkpoint, all committed together. Only after the commit is
    the stream trimmed (XTRIM MINID), and never within the last `keep_audit_s`.
+   A result amended after its incident was purged from Redis (`result_amended`, written by
+   the amendment of an archived incident) is applied to the incident's row in the same
+   transaction.
 2. Dirty incidents are read from Redis: a final one (`FINAL`: closed, cancelled, referred,
    transferred) is upserted with its calls; an open one waits for its next audit entry to be
    dirty again.
@@ -63,6 +66,12 @@ _UPSERT_INCIDENT = (
     " created_at = excluded.created_at, closed_at = excluded.closed_at, units = excluded.units,"
     " record = excluded.record, calls = excluded.calls, search = excluded.search,"
     " archived_at = now()"
+)
+_AMEND_RESULT = (
+    "UPDATE incidents SET result = %s,"
+    " record = record || jsonb_build_object('close_code', %s::text, 'result_amended_ms', %s::text),"
+    " search = search || to_tsvector('simple', %s)"
+    " WHERE ref = %s AND coalesce((record->>'result_amended_ms')::bigint, 0) <= %s::bigint"
 )
 # Incidents looked at in one transaction.
 _INCIDENT_BATCH = 200
@@ -271,13 +280,20 @@ async def _checkpoint(conn: Connection, area: str) -> StreamId | None:
 
 
 async def _write_audit(conn: Connection, area: str, entries: list[Any]) -> None:
-    rows, dirty = [], {}
+    rows, dirty, amended = [], {}, []
     for entry_id, fields in entries:
         row = audit_row(area, entry_id, fields)
         rows.append((*row[:9], Jsonb(row[9])))
         for ref in refs_of(fields):
             dirty[ref] = area
+        if fields.get("type") == "result_amended":
+            code, ts_ms = fields.get("code", ""), fields.get("ts_ms", "0")
+            amended.append((code, code, ts_ms, code, fields.get("ref", ""), ts_ms))
     async with conn.cursor() as cur:
         await cur.executemany(_INSERT_AUDIT, rows)
         if dirty:
             await cur.executemany(_MARK_DIRTY, sorted(dirty.items()))
+        if amended:
+            # An incident Redis no longer holds is amended here only (the one it still holds
+            # is copied again whole, as the entry marked it dirty): the latest amendment wins.
+            await cur.executemany(_AMEND_RESULT, amended)

@@ -21,6 +21,7 @@ from service.api import (
     incident_routes,
     ops_routes,
     place_routes,
+    report_routes,
     transfer_routes,
     unit_control_routes,
     unit_routes,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_routes.router)
     app.include_router(place_routes.router)
     app.include_router(alarm_routes.router)
+    app.include_router(report_routes.router)
     # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.
     app.include_router(
         geo_router, dependencies=[Depends(require(*ANY_ROLE))], responses=documented(*AUTHENTICATED)

@@ -12,18 +12,29 @@ SCRIPT = call_script("add_remark")
 
 
 class Remark(NamedTuple):
-    """`ok` with the audit entry's stream id; `missing` (no such incident in the area)."""
+    """`ok` with the audit entry's stream id; `missing` (no such incident in the area); `live`
+    (asked as archived, the incident is in Redis)."""
 
-    outcome: Literal["ok", "missing"]
+    outcome: Literal["ok", "missing", "live"]
     entry_id: str
 
 
 async def add_remark(
-    scripts: CallScripts, *, area: str, ref: str, text: str, now_ms: int, actor: str
+    scripts: CallScripts,
+    *,
+    area: str,
+    ref: str,
+    text: str,
+    now_ms: int,
+    actor: str,
+    archived: bool = False,
 ) -> Remark:
-    """Append `text` by `actor` to incident `ref`'s log, if the incident is in `area`."""
+    """Append `text` by `actor` to incident `ref`'s log, if the incident is in `area` (or, when
+    `archived`, if Redis no longer holds it: the history store does)."""
     keys = AreaKeys(area)
     outcome, entry_id = await scripts.run(
-        SCRIPT, [keys.incident(ref), keys.audit], [ref, text, now_ms, actor]
+        SCRIPT,
+        [keys.incident(ref), keys.audit],
+        [ref, text, now_ms, actor, "archived" if archived else "live"],
     )
     return Remark(outcome, str(entry_id))

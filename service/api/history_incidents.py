@@ -53,6 +53,18 @@ async def archived_page(
     )
 
 
+async def archived_record(runtime: Runtime, ref: str) -> IncidentRecord:
+    """The record of an incident Redis no longer holds, from the history store; NotFoundError if
+    it is in neither (a 503 if the history store cannot say)."""
+    if runtime.history is None:
+        raise NotFoundError(f"ref: no incident {ref!r}")
+    async with history_of(runtime) as conn:
+        found = await archived_incident(conn, ref)
+    if found is None:
+        raise NotFoundError(f"ref: no incident {ref!r}")
+    return IncidentRecord.from_hash(found.record)
+
+
 async def archived_detail(runtime: Runtime, ref: str) -> IncidentDetail:
     """An incident that Redis no longer holds, from the history store; NotFoundError if it is
     in neither (a 503 if the history store cannot say)."""

@@ -5,16 +5,19 @@ and a supervisor's amendment of a result. Included before the incident routes, w
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from cad.errors import NotFoundError
 from cad.incident_record import IncidentRecord
 from callhandling.incident_log import IncidentLog
 from callhandling.incidents import find_incident
-from service.api.deps import IncidentDep, RuntimeDep
+from service.api.deps import IncidentDep, RuntimeDep, UnreadableDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
 from service.api.field_refusal import refuse_field
+from service.api.history_incidents import archived_record
 from service.api.incident_log_schemas import (
     CallerOut,
     CallersOut,
@@ -47,14 +50,36 @@ async def _reread(runtime: Runtime, incident: IncidentRecord) -> IncidentRecord:
     return found
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """An incident wherever it is kept: live in Redis, or archived in the history store."""
+
+    record: IncidentRecord
+    archived: bool
+
+
+async def _kept(ref: str, runtime: RuntimeDep, unreadable: UnreadableDep) -> _Kept:
+    with unreadable.reported():  # and answered 409, naming what is wrong with it
+        live = await find_incident(runtime.redis, ref)
+    if live is not None:
+        return _Kept(live, archived=False)
+    return _Kept(await archived_record(runtime, ref), archived=True)
+
+
+KeptDep = Annotated[_Kept, Depends(_kept)]
+
+
 @router.post("/{ref:path}/log", status_code=201, responses=_CHANGES)
 async def add_remark(
-    caller: Working, body: RemarkIn, incident: IncidentDep, runtime: RuntimeDep
+    caller: Working, body: RemarkIn, kept: KeptDep, runtime: RuntimeDep
 ) -> RemarkOut:
-    """Add a remark to the incident's log (any status); the author is the token's holder. It
-    shows in the incident's chronology and the live map's feed."""
+    """Add a remark to the incident's log (any status, archived too); the author is the token's
+    holder. It shows in the incident's chronology and the live map's feed."""
     now_ms = int(time.time() * 1000)
-    entry_id = await _log(runtime).remark(incident, body.text, now_ms=now_ms, actor=caller.actor)
+    incident = kept.record
+    entry_id = await _log(runtime).remark(
+        incident, body.text, now_ms=now_ms, actor=caller.actor, archived=kept.archived
+    )
     return RemarkOut(
         id=entry_id, ref=incident.ref, text=body.text, actor=caller.actor, ts_ms=now_ms
     )
@@ -105,20 +130,25 @@ async def read_callers(
 
 @router.post("/{ref:path}/result", responses=_CHANGES)
 async def amend_result(
-    caller: Supervising, body: ResultIn, incident: IncidentDep, runtime: RuntimeDep
+    caller: Supervising, body: ResultIn, kept: KeptDep, runtime: RuntimeDep
 ) -> ResultOut:
     """Amend a closed incident's result, with a reason, within CAD_RESULT_AMEND_WINDOW_S of its
-    closing (supervisors only; audited with the old and the new code). 409: not closed, the
-    window has passed, or the result is that already; 422: an unknown code."""
+    closing (supervisors only; audited with the old and the new code), archived or not: an
+    archived incident's amendment reaches the history store with the archiver's next round.
+    409: not closed, the window has passed, or the result is that already; 422: an unknown
+    code."""
     refused = runtime.results.refusal(body.code)
     if refused is not None:
         refuse_field("code", refused, body.code)
     result = runtime.results.codes[body.code]
     previous = await _log(runtime).amend_result(
-        incident, body.code, result, body.reason,
+        kept.record, body.code, result, body.reason,
         window_s=runtime.settings.result_amend_window_s, actor=caller.actor,
+        archived=kept.archived,
     )  # fmt: skip
-    return ResultOut(
-        incident=await _reread(runtime, incident), previous=previous, code=body.code,
-        category=result.category,
-    )  # fmt: skip
+    amended = (
+        kept.record.model_copy(update={"close_code": body.code})
+        if kept.archived
+        else await _reread(runtime, kept.record)
+    )
+    return ResultOut(incident=amended, previous=previous, code=body.code, category=result.category)

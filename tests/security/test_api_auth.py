@@ -48,6 +48,7 @@ ENDPOINTS = [
     ("GET", f"/v1/live/incidents/{NO_REF}/chronology", ANYONE),
     ("GET", "/v1/alarms", ANYONE),
     ("POST", "/v1/alarms/queue_age-0123456789abcdef/ack", {Role.SUPERVISOR}),
+    ("GET", "/v1/reports/kpis?from=2026-03-28T00:00:00Z&to=2026-03-29T00:00:00Z", DISPATCHING),
 ]
 
 
