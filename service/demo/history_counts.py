@@ -15,7 +15,8 @@ SELECT
   count(*) FILTER (WHERE kind = 'incident_graded'),
   count(*) FILTER (WHERE kind = 'call_linked'),
   count(*) FILTER (WHERE kind = 'call_linked' AND actor LIKE 'user:%'),
-  count(DISTINCT ref) FILTER (WHERE kind = 'unit_assigned'),
+  -- a unit of its own area, or one lent by another (mutual aid)
+  count(DISTINCT ref) FILTER (WHERE kind IN ('unit_assigned', 'unit_borrowed')),
   count(*) FILTER (WHERE kind = 'remark'),
   count(*) FILTER (WHERE kind = 'unit_assigned' AND fields ? 'from_ref'),
   count(*) FILTER (WHERE kind = 'unit_status' AND fields->>'status' = 'available'
