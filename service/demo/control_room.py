@@ -4,7 +4,6 @@ HTTP API with a development token of its own role, and the tasks the first two w
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from cad.settings import Settings
 from cad.tokens import Role, dev_token_for
@@ -76,9 +75,11 @@ class ControlRoom:
         """Stop work; the dispatcher gives the results still awaited."""
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        ended = await asyncio.gather(*self._tasks, return_exceptions=True)
+        for task, outcome in zip(self._tasks, ended, strict=True):
+            # A simulated operator's mistake ends its own work, never the demo: said, not raised.
+            if isinstance(outcome, Exception):
+                print(f"{task.get_name()} stopped early: {type(outcome).__name__}: {outcome}")
         self._tasks = []
         await self.dispatcher.close_waiting()
 
