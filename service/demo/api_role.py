@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -17,6 +18,12 @@ _log = logging.getLogger("cad.demo")
 _TIMEOUT_S = 10.0
 # What a request that never got an answer (refused connection, timeout) is counted as.
 NO_ANSWER = 0
+
+
+def incident_path(ref: str, action: str) -> str:
+    """The path of an action on an incident. References hold spaces and slashes
+    ("CAD 1234/22NOV26"): the routes take them as a path, so only the rest is quoted."""
+    return f"/v1/incidents/{quote(ref, safe='/')}/{action}"
 
 
 class ApiTally:

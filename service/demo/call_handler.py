@@ -14,10 +14,9 @@ import random
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from cad.events import CallEvent, CallSource, utcnow
-from service.demo.api_role import ApiRole
+from service.demo.api_role import ApiRole, incident_path
 
 # Of the handler's calls, how many a second caller rings about, and how many get a remark.
 _DUPLICATE_SHARE = 0.2
@@ -42,11 +41,6 @@ THRIVE_PROFILES: tuple[tuple[dict[str, Any], float], ...] = (
     ({"vulnerability": True, "engagement": True}, 0.1),
     ({"investigation": True, "engagement": True}, 0.2),
 )
-
-
-def _incident_path(ref: str, action: str) -> str:
-    # References hold spaces and slashes ("CAD 1234/22NOV26"): the route takes them as a path.
-    return f"/v1/incidents/{quote(ref, safe='/')}/{action}"
 
 
 @dataclass
@@ -112,7 +106,7 @@ class CallHandler:
         if self._rng.random() < _REMARK_SHARE:
             text = self._rng.choice(REMARKS)
             await self._api.post(
-                "/v1/incidents/{ref}/log", _incident_path(ref, "log"), {"text": text}
+                "/v1/incidents/{ref}/log", incident_path(ref, "log"), {"text": text}
             )
         if event.incident_type is not None and self._rng.random() < _DUPLICATE_SHARE:
             await self._second_caller(call, ref)
@@ -139,7 +133,7 @@ class CallHandler:
             best = max(strong, key=lambda c: c["score"])
             await self._api.post(
                 "/v1/incidents/{ref}/links",
-                _incident_path(best["ref"], "links"),
+                incident_path(best["ref"], "links"),
                 {"call_id": call["call_id"]},
             )
 
@@ -160,6 +154,6 @@ class CallHandler:
             thrive = self._grading_rng.choices(profiles, weights=weights)[0]
             await self._api.post(
                 "/v1/incidents/{ref}/grade",
-                _incident_path(incident["ref"], "grade"),
+                incident_path(incident["ref"], "grade"),
                 {"thrive": thrive},
             )

@@ -18,7 +18,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from service.demo.api_role import ApiRole
+from service.demo.api_role import ApiRole, incident_path
 
 # Results a dispatcher would give for each of the demo's incident types.
 RESULTS_BY_TYPE: dict[str, tuple[str, ...]] = {
@@ -76,7 +76,7 @@ class Dispatcher:
             )
             await self._api.post(
                 "/v1/incidents/{ref}/close",
-                _incident_path(incident["ref"], "close"),
+                incident_path(incident["ref"], "close"),
                 {"code": code, "note": "result given by the demo dispatcher"},
             )
 
@@ -99,13 +99,13 @@ class Dispatcher:
         held = [i for i in waiting if now_ms - i["created_ms"] >= _DISPATCH_AFTER_MS]
         for incident in held[:_DISPATCH_PER_ROUND]:
             await self._api.post(
-                "/v1/incidents/{ref}/dispatch", _incident_path(incident["ref"], "dispatch"), {}
+                "/v1/incidents/{ref}/dispatch", incident_path(incident["ref"], "dispatch"), {}
             )
         referable = [i for i in open_ if i["status"] == "new" and i["grade"] == "R"]
         for incident in referable[:_DISPATCH_PER_ROUND]:
             await self._api.post(
                 "/v1/incidents/{ref}/refer",
-                _incident_path(incident["ref"], "refer"),
+                incident_path(incident["ref"], "refer"),
                 {"note": "referred to the front counter: no police attendance"},
             )
 
@@ -134,8 +134,3 @@ class Dispatcher:
                 "reason": f"nearer a grade {target['grade']} call than its {grade} job",
             },
         )
-
-
-def _incident_path(ref: str, action: str) -> str:
-    # References hold spaces and slashes ("CAD 1234/22NOV26"): the route takes them as a path.
-    return f"/v1/incidents/{quote(ref, safe='/')}/{action}"
