@@ -109,9 +109,9 @@ class CallHandler:
                 "/v1/incidents/{ref}/log", incident_path(ref, "log"), {"text": text}
             )
         if event.incident_type is not None and self._rng.random() < _DUPLICATE_SHARE:
-            await self._second_caller(call, ref)
+            await self._second_caller(call)
 
-    async def _second_caller(self, first: dict[str, Any], ref: str) -> None:
+    async def _second_caller(self, first: dict[str, Any]) -> None:
         """A second caller about the same job: recorded ungraded, then linked to the strongest
         candidate the answer names, if strong enough (its own incident is then cancelled)."""
         call = {
