@@ -24,6 +24,7 @@ from cad.settings import Settings, get_settings
 from cad.tokens import Role, dev_token_for, new_dev_secret
 from cad.topics import Topics
 from cad.waits import wait_until_set
+from dispatch.dispatcher import AUTO_DISPATCH_GRADES
 from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_fleet
 from service.demo.call_counts import service_calls
@@ -287,7 +288,10 @@ async def _publish_calls(
             room.handler.calls.put_nowait(event)
             handed += 1
         else:
-            book.sent[event.call_id] = time.perf_counter()
+            if event.grade in AUTO_DISPATCH_GRADES:
+                # The latency of the service's own dispatch: a call it sends a unit to as it
+                # arrives (an E waits for a dispatcher, an R is not deployed).
+                book.sent[event.call_id] = time.perf_counter()
             await client.publish(topics.calls_in, event.model_dump_json().encode(), qos=1)
             published += 1
         if now >= next_progress:
