@@ -180,6 +180,19 @@ class UnitControl:
         log(logger, logging.INFO, "tasking_sent", incident_ref=incident.ref,
             call_id=incident.call_id, callsign=callsign, tasking_id=tasking_id)  # fmt: skip
 
+    async def tell_corrected(
+        self, incident: IncidentRecord, *, what: str, reason: str, actor: str
+    ) -> None:
+        """Tell every unit committed to the incident that its `what` (location or type) was
+        corrected, with the incident as it is now: a crew on its way must not drive to the old
+        place (their tasking said where it was)."""
+        for callsign in incident.units:
+            await self._tell(callsign, {
+                "event": f"{what}_corrected", "incident_ref": incident.ref,
+                "location": incident.location.model_dump(mode="json"),
+                "incident_type": incident.incident_type, "reason": reason, "by": actor,
+            })  # fmt: skip
+
     async def _tell(self, callsign: str, notice: dict[str, object]) -> None:
         body = {**notice, "callsign": callsign, "ts": utcnow().isoformat()}
         # The change is recorded: a notice the broker cannot take now must not make the

@@ -29,6 +29,7 @@ from service.api.incident_log_schemas import (
     TypeCorrectedOut,
     TypeIn,
 )
+from service.api.unit_control_routes import control
 from service.auth.deps import CallHandling, Supervising, Working
 from service.runtime import Runtime
 
@@ -93,7 +94,11 @@ async def correct_location(
     dispatch area it moves, in duplicate search too; into another area, the incident, its calls
     and its queue places move to that area (units already committed stay committed)."""
     await _log(runtime).correct_location(incident, body.location, body.reason, actor=caller.actor)
-    return await _reread(runtime, incident)
+    corrected = await _reread(runtime, incident)
+    await control(runtime).tell_corrected(
+        corrected, what="location", reason=body.reason, actor=caller.actor
+    )
+    return corrected
 
 
 @router.post("/{ref:path}/type", responses=_CHANGES)
@@ -109,8 +114,12 @@ async def correct_type(
     done = await _log(runtime).correct_type(
         incident, body.incident_type, body.reason, actor=caller.actor
     )
+    corrected = await _reread(runtime, incident)
+    await control(runtime).tell_corrected(
+        corrected, what="type", reason=body.reason, actor=caller.actor
+    )
     return TypeCorrectedOut(
-        incident=await _reread(runtime, incident), old_type=done.old_type,
+        incident=corrected, old_type=done.old_type,
         suggested_grade=done.suggested, regrade_suggested=done.grade is not done.suggested,
     )  # fmt: skip
 

@@ -73,7 +73,8 @@ class LeftOut(BaseModel):
     tasking_id: str | None
 
 
-def _control(runtime: Runtime) -> UnitControl:
+def control(runtime: Runtime) -> UnitControl:
+    """Control's commands to units, on the runtime's Redis and broker link."""
     return UnitControl(runtime.redis, runtime.scripts, runtime.link, runtime.topics)
 
 
@@ -91,7 +92,7 @@ async def set_unit_status(
     """Set a unit's status on its crew's behalf (the MDT's transition rules; 409 names the
     illegal transition). Audited as the dispatcher on behalf of the unit; the MDT is told on
     `cad/units/{callsign}/notice`."""
-    change = await _control(runtime).set_status(
+    change = await control(runtime).set_status(
         callsign, body.status, actor=caller.actor, note=body.note
     )
     return StatusOut(
@@ -107,7 +108,7 @@ async def stand_down_unit(
     """Take a unit off its incident: it becomes available; an incident left with no unit goes
     back to the pending queue (not closed). 409 for a unit committed to nothing, or lent to
     another area."""
-    left = await _control(runtime).stand_down(callsign, actor=caller.actor, reason=body.reason)
+    left = await control(runtime).stand_down(callsign, actor=caller.actor, reason=body.reason)
     return _left(left)
 
 
@@ -119,7 +120,7 @@ async def divert_unit(
     stand-down notice for the old tasking and the new tasking (acknowledged as any other).
     409 for a unit committed to nothing, a final target, or units and incidents of other areas
     (a unit goes there only on loan: dispatch the incident)."""
-    left = await _control(runtime).divert(
+    left = await control(runtime).divert(
         callsign, body.incident_ref, actor=caller.actor, reason=body.reason
     )
     return _left(left)

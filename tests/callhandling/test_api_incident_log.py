@@ -5,6 +5,7 @@ with the incident, and unknown incident types refused."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -16,8 +17,10 @@ from redis.asyncio import Redis
 from cad.keys import AreaKeys
 from cad.settings import Settings
 from cad.tokens import Role
+from cad.topics import Topics
 from tests.callhandling.test_api_incidents import call_body, record
-from tests.helpers import asgi_client, auth_headers
+from tests.helpers import asgi_client, auth_headers, mqtt_client, next_message
+from transport.mqtt_client import Message
 
 CW = AreaKeys("CW")
 NOWHERE = "CAD 9999/01JAN26"
@@ -227,3 +230,39 @@ async def test_an_unknown_incident_type_on_a_call_is_a_422_listing_the_types(
     assert "alarm_activation" in error["msg"]
     assert "violence" in error["msg"]
     assert await redis.keys("*:call:typ1") == []
+
+
+async def test_the_units_on_their_way_are_told_of_a_corrected_location_and_type(
+    settings: Settings, client: httpx.AsyncClient
+) -> None:
+    unit = {"callsign": "CW77", "unit_type": "irv", "capabilities": ["response"], "area": "CW",
+            "base_lon": -0.1290, "base_lat": 51.5085}  # fmt: skip
+    assert (await client.post("/v1/units", json=unit)).status_code == 201
+    made = await record(client, call_body("told1", kind="asb", grade="S"))
+    ref = made["incident"]["incident"]["ref"]
+    assert made["incident"]["incident"]["units"] == ["CW77"]
+    topics = Topics(settings.topic_root)
+    async with mqtt_client(settings, "mdt-cw77-told") as mdt:
+        await mdt.subscribe(topics.notice("CW77"), qos=1)
+        moved = await client.post(
+            f"/v1/incidents/{ref}/location",
+            json={"location": PALACE, "reason": "caller now outside the palace gates"},
+        )
+        assert moved.status_code == 200, moved.text
+        told = json.loads(_payload(await next_message(mdt)))
+        retyped = await client.post(
+            f"/v1/incidents/{ref}/type", json={"incident_type": "violence", "reason": "a fight"}
+        )
+        assert retyped.status_code == 200, retyped.text
+        told_type = json.loads(_payload(await next_message(mdt)))
+    assert (told["event"], told["incident_ref"], told["by"]) == (
+        "location_corrected", ref, "user:PC0001(call_handler)",
+    )  # fmt: skip
+    assert (told["location"]["lon"], told["location"]["lat"]) == (PALACE["lon"], PALACE["lat"])
+    assert told["reason"] == "caller now outside the palace gates"
+    assert (told_type["event"], told_type["incident_type"]) == ("type_corrected", "violence")
+
+
+def _payload(message: Message) -> bytes:
+    assert isinstance(message.payload, bytes)
+    return message.payload
