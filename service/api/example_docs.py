@@ -6,12 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 JSON = "application/json"
+# Every example given here, as written: service/api/example_nulls.py puts back the nulls the
+# document drops from them.
+ANSWER_EXAMPLES: list[object] = []
 
 
 def example_answer(
     value: object, *, status: int = 200, media_type: str = JSON
 ) -> dict[int | str, dict[str, Any]]:
     """The `responses=` entry giving the success answer's example."""
+    ANSWER_EXAMPLES.append(value)
     return {status: {"content": {media_type: {"example": value}}}}
 
 
