@@ -21,7 +21,7 @@ _OURS = ("cad.", "callhandling.", "dispatch.", "geo.", "history.", "service.")
 
 def restore_example_nulls(document: dict[str, Any]) -> None:
     """Replace every example in `document` by the one it was written from, nulls and all."""
-    written = [*ANSWER_EXAMPLES, *(e for m in _our_models() for e in model_examples(m))]
+    written = [*ANSWER_EXAMPLES, *(e for m in our_models() for e in model_examples(m))]
     originals: dict[str, Any] = {}
     for example in written:
         encoded = jsonable_encoder(example)
@@ -74,7 +74,8 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
-def _our_models() -> Iterator[type[BaseModel]]:
+def our_models() -> Iterator[type[BaseModel]]:
+    """Every model of our packages loaded so far."""
     pending = list(BaseModel.__subclasses__())
     while pending:
         model = pending.pop()
