@@ -75,6 +75,8 @@ class IncidentRecord(BaseModel):
     created_ms: int
     units: tuple[str, ...] = ()
     taskings: tuple[str, ...] = ()
+    # Units a dispatcher stood down from it: never sent to it again but by name.
+    stood_down: tuple[str, ...] = ()
     dispatched_ms: int | None = None
     on_scene_ms: int | None = None
     cleared_ms: int | None = None
@@ -103,7 +105,7 @@ class IncidentRecord(BaseModel):
     def from_hash(cls, fields: dict[str, str]) -> IncidentRecord:
         """Read the Redis hash (all strings; an empty string means absent)."""
         present: dict[str, object] = {k: v for k, v in fields.items() if v != ""}
-        for listed in ("units", "taskings"):
+        for listed in ("units", "taskings", "stood_down"):
             if listed in present:
                 present[listed] = tuple(str(present[listed]).split(","))
         return cls.model_validate(present)

@@ -62,12 +62,14 @@ async def recommend_for(
     plan: tuple[Requirement, ...],
     radii_m: tuple[int, ...],
     stale_before_ms: int,
+    stood_down: frozenset[str] = frozenset(),
 ) -> Recommendation:
-    """Search a small radius first and widen until the plan can be met (or the radii run out)."""
-    result = recommend(plan, [], stale_before_ms=stale_before_ms)
+    """Search a small radius first and widen until the plan can be met (or the radii run out);
+    `stood_down`: the units a dispatcher stood down from this incident, never offered for it."""
+    result = recommend(plan, [], stale_before_ms=stale_before_ms, stood_down=stood_down)
     for radius in radii_m:
         candidates = await gather_candidates(scripts, area=area, lon=lon, lat=lat, radius_m=radius)
-        result = recommend(plan, candidates, stale_before_ms=stale_before_ms)
+        result = recommend(plan, candidates, stale_before_ms=stale_before_ms, stood_down=stood_down)
         if result.complete:
             break
     return result

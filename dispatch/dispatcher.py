@@ -172,6 +172,7 @@ class Dispatcher:
             plan=self._catalogue.plan_for(incident.incident_type),
             radii_m=self._radii_m,
             stale_before_ms=int(time.time() * 1000) - self._stale_fix_ms,
+            stood_down=frozenset(incident.stood_down),
         )
 
     async def dispatch_named(
@@ -224,7 +225,7 @@ class Dispatcher:
         grades = await self._grades(incident.area, refs)
         picks, complete = plan_with_preemption(
             self._catalogue.plan_for(incident.incident_type),
-            candidates,
+            [c for c in candidates if c.callsign not in incident.stood_down],
             incident_ranks=grades,
             target_rank=GRADE_RANK[Grade.IMMEDIATE],
             stale_before_ms=int(time.time() * 1000) - self._stale_fix_ms,

@@ -52,12 +52,17 @@ class Recommendation:
 
 
 def recommend(
-    plan: tuple[Requirement, ...], candidates: list[Candidate], *, stale_before_ms: int
+    plan: tuple[Requirement, ...],
+    candidates: list[Candidate],
+    *,
+    stale_before_ms: int,
+    stood_down: frozenset[str] = frozenset(),
 ) -> Recommendation:
-    """Fill each requirement with the nearest suitable available unit (ETA grows with distance)."""
+    """Fill each requirement with the nearest suitable available unit (ETA grows with distance);
+    a unit a dispatcher stood down from this incident is not offered for it again."""
     ordered = sorted(candidates, key=_distance)
     needs = [frozenset(r.capabilities) for r in plan]
-    usable = [c for c in ordered if _usable(c, stale_before_ms)]
+    usable = [c for c in ordered if c.callsign not in stood_down and _usable(c, stale_before_ms)]
     total = sum(r.count for r in plan)
     chosen: list[Choice] = []
     taken: set[str] = set()
@@ -79,7 +84,12 @@ def recommend(
         complete = complete and len(fits) >= requirement.count
     passed = tuple(
         Passed(
-            c.callsign, c.distance_m, eta_seconds(c.distance_m), _why_not(c, needs, stale_before_ms)
+            c.callsign,
+            c.distance_m,
+            eta_seconds(c.distance_m),
+            "stood down from this incident by a dispatcher"
+            if c.callsign in stood_down
+            else _why_not(c, needs, stale_before_ms),
         )
         for c in ordered
         if c.callsign not in taken

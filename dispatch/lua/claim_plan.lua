@@ -30,6 +30,11 @@ if current and current ~= '' then
   return {'already', current, '', redis.call('HGET', KEYS[8], 'taskings') or '',
     redis.call('HGETALL', KEYS[8])}
 end
+-- Units a dispatcher stood down from this incident (stand_down.lua) are not claimed for it.
+local refused = {}
+for callsign in string.gmatch(redis.call('HGET', KEYS[8], 'stood_down') or '', '[^,]+') do
+  refused[callsign] = true
+end
 local ref, now, min_fix = ARGV[4], ARGV[5], tonumber(ARGV[8])
 local n_req = tonumber(ARGV[9])
 local chosen, picks, dists = {}, {}, {}
@@ -48,7 +53,7 @@ local function first_window(need, first_cap, n_caps)
   return math.ceil((need + 1) * fleet / holders)
 end
 local function suitable(callsign, first_cap, n_caps)
-  if chosen[callsign] then return false end
+  if chosen[callsign] or refused[callsign] then return false end
   -- Capabilities first: for a rare one, most members fail there, in one call.
   for c = first_cap, first_cap + n_caps - 1 do
     if redis.call('SISMEMBER', KEYS[c], callsign) == 0 then return false end

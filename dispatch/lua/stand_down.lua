@@ -35,6 +35,10 @@ end
 local unit = {status = KEYS[1], incident = KEYS[2], tasking = KEYS[3]}
 local tasking = redis.call('HGET', KEYS[3], callsign) or ''
 local left = leave_incident(unit, KEYS[10], KEYS[8], KEYS[9], callsign, ref, now, actor, reason)
+-- Not this unit for this incident: no automatic claim sends it back (claim_plan.lua).
+local refused = without(redis.call('HGET', KEYS[10], 'stood_down'), callsign)
+refused[#refused + 1] = callsign
+redis.call('HSET', KEYS[10], 'stood_down', table.concat(refused, ','))
 redis.call('HSET', KEYS[1], callsign, 'available')
 redis.call('HSET', KEYS[4], callsign, now)
 redis.call('HSET', KEYS[5], callsign, actor)

@@ -14,6 +14,7 @@ from cad.keys import AreaKeys
 from callhandling.clocks import clocks
 from callhandling.grade_history import grade_history, stored_thrive
 from history.queries import (
+    ArchivedIncident,
     IncidentFilter,
     archived_incident,
     chronology,
@@ -53,28 +54,30 @@ async def archived_page(
     )
 
 
-async def archived_record(runtime: Runtime, ref: str) -> IncidentRecord:
-    """The record of an incident Redis no longer holds, from the history store; NotFoundError if
-    it is in neither (a 503 if the history store cannot say)."""
-    if runtime.history is None:
-        raise NotFoundError(f"ref: no incident {ref!r}")
-    async with history_of(runtime) as conn:
-        found = await archived_incident(conn, ref)
-    if found is None:
-        raise NotFoundError(f"ref: no incident {ref!r}")
-    return IncidentRecord.from_hash(found.record)
-
-
-async def archived_detail(runtime: Runtime, ref: str) -> IncidentDetail:
-    """An incident that Redis no longer holds, from the history store; NotFoundError if it is
-    in neither (a 503 if the history store cannot say)."""
+async def _archived(
+    runtime: Runtime, ref: str, *, with_chronology: bool
+) -> tuple[ArchivedIncident, list[dict[str, str]]]:
+    """An incident Redis no longer holds, from the history store, and its chronology if asked;
+    NotFoundError if it is in neither (a 503 if the history store cannot say)."""
     if runtime.history is None:
         raise NotFoundError(f"ref: no incident {ref!r}")
     async with history_of(runtime) as conn:
         found = await archived_incident(conn, ref)
         if found is None:
             raise NotFoundError(f"ref: no incident {ref!r}")
-        entries = await chronology(conn, ref)
+        return found, await chronology(conn, ref) if with_chronology else []
+
+
+async def archived_record(runtime: Runtime, ref: str) -> IncidentRecord:
+    """The record of an incident Redis no longer holds, from the history store."""
+    found, _ = await _archived(runtime, ref, with_chronology=False)
+    return IncidentRecord.from_hash(found.record)
+
+
+async def archived_detail(runtime: Runtime, ref: str) -> IncidentDetail:
+    """An incident that Redis no longer holds, from the history store, in the shape of a live
+    one: its clocks, calls, chronology, THRIVE and grade history."""
+    found, entries = await _archived(runtime, ref, with_chronology=True)
     incident = IncidentRecord.from_hash(found.record)
     return IncidentDetail(
         incident=incident,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import signal
 import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -18,19 +20,20 @@ from redis.asyncio import Redis
 from cad.events import Tasking
 from cad.keys import AreaKeys, GlobalKeys
 from cad.logs import configure_logging
-from cad.result_codes import load_result_catalogue
 from cad.settings import Settings, get_settings
 from cad.tokens import Role, dev_token_for, new_dev_secret
 from cad.topics import Topics
 from cad.waits import wait_until_set
+from dispatch.dispatcher import AUTO_DISPATCH_GRADES
 from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_fleet
+from service.demo.call_counts import service_calls
 from service.demo.calls import call_stream
+from service.demo.control_room import ControlRoom
 from service.demo.fleet import build_fleet
-from service.demo.history_counts import archived_counts
+from service.demo.history_counts import ShiftCounts, shift_counts
 from service.demo.mdt_sim import SimulatedFleet
-from service.demo.result_giver import ResultGiver
-from service.demo.summary import collect_counts, print_summary
+from service.demo.summary import LiveCounts, ShiftStory, collect_counts, print_summary
 from service.postgres_server import embedded_postgres
 from service.server import server_for
 from service.servers import embedded_servers, free_port
@@ -51,6 +54,14 @@ _DRAIN_MAX_S = 25.0
 _DRAIN_POLL_S = 0.5
 # The demo's map token: long enough for a long demo, still a development token.
 _TOKEN_TTL_S = 12 * 3600
+# The share of calls the simulated call handler takes by place name over HTTP; the rest come
+# from the MQTT gateway.
+_HANDLER_SHARE = 0.2
+# The archiver runs every second in the demo, and a closed incident stays in Redis (and on the
+# live map) this long after it is archived; the supervisor waits this long at most for it.
+_ARCHIVE_INTERVAL_S = 1.0
+_ARCHIVE_GRACE_S = 60.0
+_ARCHIVE_WAIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -71,8 +82,11 @@ class LatencyBook:
 
     sent: dict[str, float] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
+    # Every tasking an MDT received: the gateway's calls', the call handler's, diversions'.
+    taskings: int = 0
 
     def tasking_arrived(self, _callsign: str, tasking: Tasking, arrived: float) -> None:
+        self.taskings += 1
         started = self.sent.pop(tasking.call_id, None)
         if started is not None:
             self.latencies_ms.append((arrived - started) * 1000)
@@ -99,7 +113,8 @@ async def _servers(
         yield get_settings(
             redis_url=redis.url, mqtt_url=broker.url, http_port=free_port(),
             environment="development", auth_dev_secret=new_dev_secret(),
-            database_url=postgres.url,
+            database_url=postgres.url, archive_interval_s=_ARCHIVE_INTERVAL_S,
+            archive_incident_grace_s=_ARCHIVE_GRACE_S,
         )  # fmt: skip
 
 
@@ -148,40 +163,65 @@ async def run_demo(options: DemoOptions) -> int:
         await sim.start()
         print(f"{len(fleet)} MDTs connected, each with its own login and last will; "
               f"simulated time runs {options.time_scale:g}x")  # fmt: skip
-        # Simulated dispatchers close each incident its units have cleared, with a result code.
-        giver = ResultGiver(redis, load_result_catalogue(settings.result_codes_file),
-                            seed=options.seed)  # fmt: skip
-        giving = asyncio.create_task(giver.run())
+        room = ControlRoom.staffed(settings, api, seed=options.seed)
+        if room is None:
+            print("no development secret: the simulated control room cannot sign in, so calls "
+                  "are not graded, linked or closed")  # fmt: skip
+        else:
+            print("control room on the API: a call handler (place search, calls, grading, "
+                  "links, remarks), a dispatcher (diversions, results) and a supervisor "
+                  "(history search, KPI report)")  # fmt: skip
+            room.start()
+        started = datetime.now(UTC)
         async with _gateway_client(settings, credentials) as caller_client:
-            published = await _publish_calls(caller_client, topics, options, book, sim)
+            published = await _publish_calls(caller_client, topics, options, book, sim, room)
         await _drain(redis)
-        giving.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await giving
-        await giver.close_waiting()  # the last few, cleared as the drain ended
-        counts = await collect_counts(redis, published, book.latencies_ms, sim.cleared)
-        by_status = Counter(await _statuses(redis))
+        if room is not None:
+            await room.stop()  # the last few results, given as the drain ended
         await sim.stop()
-        print_summary(counts)
-        if settings.database_url:
-            # Let the archiver's next round take the last closures; what it purged from Redis
-            # after its grace is counted from PostgreSQL.
-            await asyncio.sleep(settings.archive_interval_s * 2)
-            in_redis = set(await redis.hkeys(GlobalKeys().incident_area))
-            archived, gone = await archived_counts(settings.database_url, in_redis=in_redis)
-            by_status += gone
-            print(f"archived to PostgreSQL: {archived.incidents} incidents ("
-                  + ", ".join(f"{k} {v}" for k, v in sorted(archived.by_status.items()))
-                  + f"), {archived.audit_entries} audit entries")  # fmt: skip
-        print(f"incidents closed with a result code (whole life cycle): {counts.with_result} "
-              f"of {counts.incidents}")  # fmt: skip
-        print("results by category: "
-              + ", ".join(f"{k} {v}" for k, v in sorted(giver.by_category.items())))  # fmt: skip
-        print("incidents by status: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())))
+        live = await collect_counts(redis, book.latencies_ms, taskings=book.taskings)
+        story = await _story(settings, api, room, started, published, live)
+        print_summary(story)
+        if room is not None:
+            await room.aclose()
         await redis.aclose()
         server.should_exit = True
         await serving
-    return 0 if counts.taskings > 0 else 1
+    return 0 if live.taskings > 0 else 1
+
+
+async def _story(
+    settings: Settings,
+    api: str,
+    room: ControlRoom | None,
+    started: datetime,
+    published: int,
+    live: LiveCounts,
+) -> ShiftStory:
+    """Read back what the shift did: the supervisor's searches and report, the audit trail."""
+    # The window's end: after every incident of the demo, which the archiver may still be taking.
+    window = (started - timedelta(seconds=1), datetime.now(UTC) + timedelta(minutes=1))
+    shift: ShiftCounts | None = None
+    archived: dict[str, str] = {}
+    found = alarms = kpis = None
+    if room is not None:
+        alarms = await room.supervisor.alarms()
+        if settings.database_url:
+            closes = room.tally.succeeded("POST /v1/incidents/{ref}/close")
+            print(f"supervisor: waiting for the archiver to take the {closes} closed incidents ...")
+            found = await room.supervisor.await_archive(*window, closed=closes,
+                                                        within_s=_ARCHIVE_WAIT_S)  # fmt: skip
+            kpis = await room.supervisor.kpis(*window)
+    if settings.database_url:
+        shift, archived = await shift_counts(settings.database_url)
+    return ShiftStory(
+        published=published, calls=await service_calls(api),
+        place_searches=0 if room is None else room.handler.tally.searches,
+        places_not_found=0 if room is None else room.handler.tally.not_found,
+        live=live, shift=shift, archived_statuses=archived, found_in_history=found,
+        alarms=alarms, kpis=kpis,
+        refusals=Counter() if room is None else room.tally.refusals(),
+    )  # fmt: skip
 
 
 def _gateway_client(settings: Settings, credentials: BrokerCredentials) -> Client:
@@ -221,8 +261,10 @@ async def _publish_calls(
     options: DemoOptions,
     book: LatencyBook,
     sim: SimulatedFleet,
+    room: ControlRoom | None,
 ) -> int:
-    """Publish call events at the set rate until the duration ends or Ctrl-C."""
+    """Publish call events at the set rate until the duration ends or Ctrl-C, handing a share
+    of the calls to the control room's call handler instead; how many were published."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -234,23 +276,31 @@ async def _publish_calls(
     started = time.perf_counter()
     next_progress = started + _PROGRESS_EVERY_S
     interval = 1.0 / options.rate_per_s
-    published = 0
+    share = random.Random(f"{options.seed}-handler")
+    published = handed = 0
     for event in call_stream(options.seed):
         now = time.perf_counter()
         if stop.is_set() or (
             options.duration_s is not None and now - started >= options.duration_s
         ):
             break
-        book.sent[event.call_id] = time.perf_counter()
-        await client.publish(topics.calls_in, event.model_dump_json().encode(), qos=1)
-        published += 1
+        if room is not None and share.random() < _HANDLER_SHARE:
+            room.handler.calls.put_nowait(event)
+            handed += 1
+        else:
+            if event.grade in AUTO_DISPATCH_GRADES:
+                # The latency of the service's own dispatch: a call it sends a unit to as it
+                # arrives (an E waits for a dispatcher, an R is not deployed).
+                book.sent[event.call_id] = time.perf_counter()
+            await client.publish(topics.calls_in, event.model_dump_json().encode(), qos=1)
+            published += 1
         if now >= next_progress:
             next_progress += _PROGRESS_EVERY_S
             print(
-                f"  t={now - started:5.1f}s calls={published} taskings={len(book.latencies_ms)} "
-                f"cleared={sim.cleared}"
+                f"  t={now - started:5.1f}s calls={published} by MQTT, {handed} to the call "
+                f"handler; taskings={book.taskings} cleared={sim.cleared}"
             )
-        await wait_until_set(stop, max(0.0, started + published * interval - now))
+        await wait_until_set(stop, max(0.0, started + (published + handed) * interval - now))
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.remove_signal_handler(sig)
     return published

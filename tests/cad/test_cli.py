@@ -67,19 +67,48 @@ def test_units_load_refuses_a_csv_cell_that_is_no_number_naming_row_and_column(
     sync.close()
 
 
+def _figure(summary: str, row: str) -> int:
+    """The number on a summary row."""
+    return int(summary.split(f"\n{row}")[1].split()[0])
+
+
 def test_demo_runs_end_to_end_on_its_own_servers() -> None:
-    """`cad demo --duration 6` starts its own servers and ends with non-zero taskings and
-    incidents closed with a result code."""
-    done = _cad("demo", "--duration", "6", "--rate", "10", env=_env(), timeout=120)
+    """`cad demo --duration 6` starts its own servers and plays the control room's day through
+    the API: calls taken by the gateway and by a call handler by place name, graded, linked,
+    dispatched, cleared, closed with a result code, then found in the history search and
+    counted in the KPI report, every figure read back from the service."""
+    done = _cad("demo", "--duration", "6", "--rate", "10", env=_env(), timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "started redis-server (AOF)" in out
     assert "registered 288 units in 12 BCUs" in out
-    summary = out[out.index("summary") :]
-    taskings = int(summary.split("taskings received by MDTs")[1].split()[0])
-    assert taskings > 0
+    summary = out[out.index("\nsummary") :]
+    assert _figure(summary, "taskings received by MDTs") > 0
     assert "call-to-tasking latency p99" in summary
-    # The simulated dispatchers close what the units clear, each with a result code.
-    with_result = int(summary.split("incidents closed with a result code")[1].split()[0])
-    assert with_result > 0
-    assert "results by category: " in out
+    # The service counted every call the gateway published, and the handler's over HTTP.
+    published = _figure(summary, "call events published (MQTT gateway)")
+    assert _figure(summary, "calls taken by the MQTT gateway") == published
+    assert _figure(summary, "calls taken by the call handler") > 0
+    assert _figure(summary, "incidents graded by the call handler") > 0
+    assert _figure(summary, "duplicate calls linked by the call handler") > 0
+    # The simulated dispatcher closes what the units clear, each with a result code; the
+    # supervisor finds every one of them in the history search once archived.
+    closed = _figure(summary, "incidents closed with a result code")
+    assert closed > 0
+    # Only an incident whose units have all cleared awaits its result.
+    assert _figure(summary, "incidents dispatched") >= closed
+    assert _figure(summary, "units cleared") >= closed
+    assert _figure(summary, "closed found in history search") == closed
+    assert _figure(summary, "archived to PostgreSQL") >= closed
+    categories = summary.split("results by category: ")[1].split("\n")[0]
+    assert sum(int(part.split()[-1]) for part in categories.split(", ")) == closed
+    # Races lost are counted and shown; the service never failed a request of the room.
+    refusals = summary.split("API refusals by role, route and status: ")[1].split("\n")[0]
+    assert " -> 5" not in refusals, refusals
+    assert "no answer" not in refusals, refusals
+    # The KPI report over the demo's window counts every incident opened, per BCU.
+    table = summary.split("KPIs per BCU (GET /v1/reports/kpis")[1].split("\n")[2:]
+    rows = [line.split() for line in table if line.strip()]
+    assert rows, table
+    assert all(row[0].isalpha() and len(row[0]) == 2 for row in rows), table
+    assert sum(int(row[1]) for row in rows) == _figure(summary, "incidents opened")

@@ -257,3 +257,28 @@ async def test_a_lent_unit_or_another_areas_incident_is_refused_with_the_reason(
     across = await client.post("/v1/units/CW98/divert", json=body)
     assert across.status_code == 409
     assert "only on loan" in across.json()["detail"]
+
+
+async def test_a_unit_stood_down_is_not_sent_back_to_that_incident_but_by_name(
+    client: httpx.AsyncClient, redis: Redis
+) -> None:
+    await setup(client, "CW95", "CW96")  # CW95 the nearer
+    ref = await record(client, "uc-sd", grade="S")  # dispatched at once: the nearest, CW95
+    assert await redis.hget(CW.unit_incident, "CW95") == ref
+    stood = await client.post("/v1/units/CW95/stand-down", json={"reason": "crew refreshment"})
+    assert stood.status_code == 200, stood.text
+    assert await redis.hget(CW.incident(ref), "stood_down") == "CW95"
+    advice = (await client.get(f"/v1/incidents/{ref}/recommendation")).json()
+    assert [c["callsign"] for c in advice["chosen"]] == ["CW96"]
+    passed = {p["callsign"]: p["reason"] for p in advice["passed"]}
+    assert passed["CW95"] == "stood down from this incident by a dispatcher"
+    # Dispatched again (the dispatcher, or the queue sweep): the other unit goes, not CW95.
+    again = await client.post(f"/v1/incidents/{ref}/dispatch", json={})
+    assert again.status_code == 200, again.text
+    assert await redis.hget(CW.unit_incident, "CW96") == ref
+    assert await redis.hget(CW.unit_status, "CW95") == "available"
+    # Named by a dispatcher, it goes: the choice is theirs, and audited.
+    back = await client.post("/v1/units/CW96/stand-down", json={"reason": "wrong crew"})
+    assert back.status_code == 200, back.text
+    await send(client, ref, "CW95")
+    assert await redis.hget(CW.unit_incident, "CW95") == ref

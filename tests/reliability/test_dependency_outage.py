@@ -79,11 +79,15 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/v1/live/incidents/{ref}/chronology"): {},
     ("get", "/v1/alarms"): {},
     ("post", "/v1/alarms/{alarm_id}/ack"): {"json": {"note": "seen"}},
+    ("get", "/v1/reports/kpis"): {
+        "params": {"from": "2026-12-01T00:00:00Z", "to": "2026-12-02T00:00:00Z"}
+    },
 }
 # What answers without Redis: liveness, and the geography the process holds in memory.
 NEEDS_NO_REDIS = {"/healthz", "/v1/geo/locate", "/v1/places", "/v1/live/boundaries"}
-# What needs the history store alone, which these apps are not given (tests/history has it down).
-HISTORY_ONLY = {"/v1/audit", "/v1/units/{callsign}/history"}
+# What needs the history store, which these apps are not given, and names it first (tests/history
+# has it down; the KPI report needs Redis too).
+HISTORY_ONLY = {"/v1/audit", "/v1/units/{callsign}/history", "/v1/reports/kpis"}
 
 
 def outage_settings(redis: EmbeddedServer, broker: EmbeddedServer) -> Settings:
