@@ -48,6 +48,7 @@ EXAMPLE_INCIDENT: dict[str, Any] = {
     "lon": -0.1281, "lat": 51.508, "radius_m": 35.0, "received_ms": 1796365440699,
     "created_ms": 1796365440724, "units": ["CW31", "CW32"],
     "taskings": ["a478a636ab4befd8e9efeafa55ed1d1e", "e9b9ff039364415f38d08c288eddce4d"],
+    "stood_down": [],
     "dispatched_ms": 1796365440724, "on_scene_ms": None, "cleared_ms": None, "closed_ms": None,
     "close_code": None, "close_note": None, "call_count": 2, "grade_suggested": "I",
     "grade_reason": "high threat, harm", "transfer_force": None, "transfer_basis": None,
