@@ -4,6 +4,7 @@ the statuses it goes through, and reading it back."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
@@ -40,10 +41,26 @@ OPEN = frozenset({S.NEW, S.PENDING, S.DISPATCHED, S.EN_ROUTE, S.ON_SCENE, S.TRAN
 FINAL = frozenset({S.CLOSED, S.CANCELLED, S.REFERRED, S.TRANSFERRED})
 
 
+# A dispatched I-grade fight near Trafalgar Square (OpenAPI; tests validate it against the model).
+EXAMPLE_INCIDENT: dict[str, Any] = {
+    "ref": "CAD 0042/04DEC26", "area": "CW", "call_id": "999-20261204-0042",
+    "status": "dispatched", "grade": "I", "incident_type": "violence", "source": "999",
+    "lon": -0.1281, "lat": 51.508, "radius_m": 35.0, "received_ms": 1796365440699,
+    "created_ms": 1796365440724, "units": ["CW31", "CW32"],
+    "taskings": ["a478a636ab4befd8e9efeafa55ed1d1e", "e9b9ff039364415f38d08c288eddce4d"],
+    "stood_down": [],
+    "dispatched_ms": 1796365440724, "on_scene_ms": None, "cleared_ms": None, "closed_ms": None,
+    "close_code": None, "close_note": None, "call_count": 2, "grade_suggested": "I",
+    "grade_reason": "high threat, harm", "transfer_force": None, "transfer_basis": None,
+    "met_attends": False, "ambiguous_location": False, "transfer_reference": None,
+    "transfer_note": None, "transferred_ms": None,
+}  # fmt: skip
+
+
 class IncidentRecord(BaseModel):
     """The stored fields of one incident (caller number and text are not among them)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [EXAMPLE_INCIDENT]})
 
     ref: str
     area: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
 from cad.events import Grade
@@ -9,12 +11,17 @@ from cad.incident_record import IncidentRecord
 
 # Attendance targets by grade; Extended and Referred are scheduled or not attended at all.
 TARGET_S: dict[Grade, int] = {Grade.IMMEDIATE: 15 * 60, Grade.SIGNIFICANT: 60 * 60}
+# A dispatched I grade incident 75 s after the call, no unit on scene yet (OpenAPI's example).
+EXAMPLE_CLOCKS: dict[str, Any] = {
+    "since_call_s": 75.2, "target_s": 900, "time_left_s": 824.8, "attended": False,
+    "predicted_breach": False, "best_eta_s": None,
+}  # fmt: skip
 
 
 class Clocks(BaseModel):
     """An incident's clocks at one moment."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [EXAMPLE_CLOCKS]})
 
     since_call_s: float
     target_s: int | None

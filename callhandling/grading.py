@@ -55,6 +55,17 @@ def suggest_grade(thrive: Thrive) -> tuple[Grade, str]:
 class GradeDecision(BaseModel):
     """What a call handler decides: THRIVE, and a grade that overrides the suggestion if given."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"thrive": {"threat": "high", "harm": "high", "risk": "medium",
+                            "investigation": True, "vulnerability": False, "engagement": True}},
+                {"thrive": {"threat": "medium", "harm": "low", "risk": "low"}, "grade": "I",
+                 "reason": "caller says a knife was seen"},
+            ]
+        }
+    )  # fmt: skip
+
     thrive: Thrive
     grade: Grade | None = None
     reason: Annotated[str, Field(max_length=500)] | None = None

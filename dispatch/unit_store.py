@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
 
@@ -10,11 +12,20 @@ from cad.keys import AreaKeys, GlobalKeys
 from cad.unreadable import UnreadableRecords, unreadable_record
 from dispatch.units import Unit
 
+# CW31 assigned to an incident near Trafalgar Square, its last fix fresh (OpenAPI's example).
+EXAMPLE_UNIT_VIEW: dict[str, Any] = {
+    "unit": {"callsign": "CW31", "unit_type": "irv", "capabilities": ["response"], "area": "CW",
+             "crew": 2, "base_lon": -0.13, "base_lat": 51.51},
+    "status": "assigned", "status_since_ms": 1796365440724, "status_by": "user:PC0001(dispatcher)",
+    "incident_ref": "CAD 0042/04DEC26", "lon": -0.129871, "lat": 51.509412,
+    "fix_ms": 1796365470000, "stale": False,
+}  # fmt: skip
+
 
 class UnitView(BaseModel):
     """A unit as a dispatcher sees it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [EXAMPLE_UNIT_VIEW]})
 
     unit: Unit
     status: str

@@ -38,7 +38,15 @@ class UnitType(StrEnum):
 class Unit(BaseModel):
     """A unit's registry record."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [{
+                "callsign": "CW31", "unit_type": "irv", "capabilities": ["response"], "area": "CW",
+                "crew": 2, "base_lon": -0.1300, "base_lat": 51.5100,
+            }]
+        },
+    )  # fmt: skip
 
     callsign: Callsign
     unit_type: UnitType = UnitType.IRV

@@ -30,6 +30,7 @@ from service.api.body_limit import BodyLimitMiddleware
 from service.api.catalogue_docs import describe_catalogues
 from service.api.error_answers import install_error_answers
 from service.api.error_docs import AUTHENTICATED, documented
+from service.api.example_nulls import restore_example_nulls
 from service.api.geo_api import router as geo_router
 from service.api.idempotency import IdempotencyMiddleware
 from service.auth.deps import ANY_ROLE, auth_state, describe_roles, require
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(live_router)
     app.state.auth = auth_state(settings)
+    _keep_example_nulls(app)
     _describe_roles(app)
     _describe_catalogues(app, settings)
     app.add_middleware(IdempotencyMiddleware)
@@ -90,6 +92,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Its middleware goes around all of them: what they raise is answered from the same table.
     install_error_answers(app, retry_after_s=settings.unavailable_retry_after_s)
     return app
+
+
+def _keep_example_nulls(app: FastAPI) -> None:
+    """Put the nulls FastAPI drops back into the examples (once, when built; before the call
+    example's time is set by `_describe_roles`)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        built = app.openapi_schema is not None
+        schema = build()
+        if not built:
+            restore_example_nulls(schema)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _describe_catalogues(app: FastAPI, settings: Settings) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from cad.alarm_record import ALARM_ID_PATTERN, Alarm, AlarmState, Severity
@@ -43,6 +43,16 @@ class AckIn(BaseModel):
     note: Annotated[str | None, Field(max_length=2_000)] = None
 
 
+# The body is optional: its examples go on the request itself (AckIn's sit under an anyOf).
+_AckBody = Annotated[
+    AckIn | None,
+    Body(
+        openapi_examples={
+            "note": {"summary": "with a note", "value": {"note": "CW supervisor aware, on it"}},
+            "empty": {"summary": "no note", "value": {}},
+        }
+    ),
+]
 _AlarmId = Annotated[
     str, Path(pattern=ALARM_ID_PATTERN, max_length=64, examples=[_EXAMPLE["alarm_id"]])
 ]
@@ -73,7 +83,7 @@ async def list_alarms(
     },
 )
 async def acknowledge_alarm(
-    caller: Supervising, alarm_id: _AlarmId, runtime: RuntimeDep, body: AckIn | None = None
+    caller: Supervising, alarm_id: _AlarmId, runtime: RuntimeDep, body: _AckBody = None
 ) -> Alarm:
     """Acknowledge a raised alarm (appended to the alarm audit with who and the note); again
     changes nothing; 409 once its condition has ended and it is cleared."""

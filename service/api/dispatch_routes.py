@@ -40,6 +40,14 @@ class UnitPassed(BaseModel):
 class RecommendationOut(BaseModel):
     """The recommendation for one incident."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "ref": "CAD 0042/04DEC26", "complete": True,
+        "chosen": [{"callsign": "CW31", "requirement": 0, "distance_m": 258.3, "eta_s": 193.8,
+                    "reason": "nearest available with response (1 of 1)"}],
+        "passed": [{"callsign": "CW32", "distance_m": 1009.9, "eta_s": 245.6,
+                    "reason": "not available: assigned to CAD 0041/04DEC26"}],
+    }]})  # fmt: skip
+
     ref: str
     complete: bool
     chosen: list[UnitChoice]
@@ -67,6 +75,10 @@ class DispatchIn(BaseModel):
 
 class DispatchOut(BaseModel):
     """What was sent."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"ref": "CAD 0042/04DEC26", "outcome": "claimed", "units": ["CW31", "CW32"]}
+    ]})  # fmt: skip
 
     ref: str
     outcome: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
@@ -65,9 +65,32 @@ class NearestStreetOut(BaseModel):
     distance_m: float
 
 
+# Trafalgar Square with a 35 m circle, as the gazetteer answers (OpenAPI's example).
+EXAMPLE_LOCATION: dict[str, Any] = {
+    "point": {
+        "lon": -0.1281, "lat": 51.508, "borough": "Westminster", "gss_code": "E09000033",
+        "ward": "St James's", "ward_code": "E36007673", "bcu": "CW", "bcu_name": "Central West",
+        "nearest_bcu": "CW", "force": "MPS", "in_force_area": True, "on_river": False,
+        "outside_force_area": False, "distance_to_boundary_m": None, "eta_context": "inner",
+    },
+    "circle": {
+        "radius_m": 35.0,
+        "areas": [
+            {"level": "bcu", "code": "CW", "name": "Central West", "share": 1.0},
+            {"level": "borough", "code": "E09000033", "name": "Westminster", "share": 1.0},
+            {"level": "ward", "code": "E36007673", "name": "St James's", "share": 1.0},
+        ],
+        "ambiguous": False, "unlocated_share": 0.0,
+    },
+    "street": {"name": "Trafalgar Square", "distance_m": 52.9},
+}  # fmt: skip
+
+
 class LocateResponse(BaseModel):
     """The point's location, and the circle's when a radius was given; the nearest street where
     the road graph covers the point and a street is within 150 m, else null."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_LOCATION]})
 
     point: PointLocationOut
     circle: CircleOut | None

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cad.events import Grade, Location
-from cad.incident_record import IncidentRecord
+from cad.incident_record import EXAMPLE_INCIDENT, IncidentRecord
 from cad.result_codes import Category
+
+# The incident after its type was corrected to weapons, and after it was closed (OpenAPI).
+_WEAPONS: dict[str, Any] = {**EXAMPLE_INCIDENT, "incident_type": "weapons"}
+_CLOSED: dict[str, Any] = {
+    **EXAMPLE_INCIDENT, "status": "closed", "on_scene_ms": 1796365701000,
+    "cleared_ms": 1796368210000, "closed_ms": 1796368290000, "close_code": "crime_reported",
+    "close_note": "area searched, suspects not found",
+}  # fmt: skip
 
 # Long enough for a paragraph an operator types; a log is not a document store.
 REMARK_MAX_CHARS = 2_000
@@ -27,6 +35,12 @@ class RemarkIn(BaseModel):
 
 class RemarkOut(BaseModel):
     """The log entry as kept: its audit stream id, the author (from the token) and the time."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "1796365441340-0", "ref": "CAD 0042/04DEC26", "type": "remark",
+        "text": "caller rang back: suspects left on foot", "actor": "user:PC0001(call_handler)",
+        "ts_ms": 1796365441339,
+    }]})  # fmt: skip
 
     id: str
     ref: str
@@ -63,6 +77,11 @@ class TypeCorrectedOut(BaseModel):
     """The corrected incident, the type it had, and the grade its new type suggests (the grade
     itself is unchanged: a call handler re-grades if they agree)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "incident": _WEAPONS, "old_type": "violence", "suggested_grade": "I",
+        "regrade_suggested": False,
+    }]})  # fmt: skip
+
     incident: IncidentRecord
     old_type: str | None
     suggested_grade: Grade
@@ -81,6 +100,12 @@ class CallerOut(BaseModel):
 class CallersOut(BaseModel):
     """The caller numbers of an incident's calls, oldest call first; each read was audited."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "ref": "CAD 0042/04DEC26",
+        "callers": [{"call_id": "999-20261204-0042", "cli": "07700900123", "kept": True},
+                    {"call_id": "999-20261204-0043", "cli": None, "kept": True}],
+    }]})  # fmt: skip
+
     ref: str
     callers: list[CallerOut]
 
@@ -98,6 +123,11 @@ class ResultIn(BaseModel):
 
 class ResultOut(BaseModel):
     """The amended incident, its result before and after, and the new result's category."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "incident": _CLOSED, "previous": "no_trace", "code": "crime_reported",
+        "category": "crime",
+    }]})  # fmt: skip
 
     incident: IncidentRecord
     previous: str

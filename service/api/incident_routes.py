@@ -17,11 +17,13 @@ from callhandling.queue import awaiting_results, open_incidents, pending_queue, 
 from callhandling.transfers import transfer_queue
 from service.api.deps import IncidentDep, RuntimeDep, UnreadableDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
+from service.api.example_docs import example_answer, examples_answer
 from service.api.field_refusal import refuse_field
 from service.api.history_incidents import archived_detail, archived_page, full_chronology
 from service.api.history_routes import CODE, TEXT, IncidentCursor, IsoTime
-from service.api.history_schemas import ArchivedIncidents
+from service.api.history_schemas import EXAMPLE_ARCHIVED, ArchivedIncidents
 from service.api.schemas import (
+    EXAMPLE_LIVE_LIST,
     CloseIn,
     EndIn,
     IncidentDetail,
@@ -52,7 +54,21 @@ async def _clocks(runtime: Runtime, incident: IncidentRecord, *, predict: bool) 
     return clocks(incident, now_ms=int(time.time() * 1000), best_eta_s=best)
 
 
-@router.get("", responses=documented(*AUTHENTICATED, UNAVAILABLE))
+# The list answers one of two shapes, by the status asked for.
+_LIST_EXAMPLES = examples_answer({
+    "live": ("pending, open, awaiting_result or transfer: incidents with clocks, and alarms",
+             EXAMPLE_LIVE_LIST),
+    "archived": ("closed, cancelled, referred, transferred or archived: a page of the history "
+                 "store's search", EXAMPLE_ARCHIVED),
+})  # fmt: skip
+_LINKED = {
+    "ref": "CAD 0042/04DEC26",
+    "call_id": "999-20261204-0043",
+    "outcome": "moved_and_cancelled",
+}
+
+
+@router.get("", responses={**_LIST_EXAMPLES, **documented(*AUTHENTICATED, UNAVAILABLE)})
 async def list_incidents(
     _: Reading,
     runtime: RuntimeDep,
@@ -127,7 +143,7 @@ async def grade_incident(
     return IncidentView(incident=updated, clocks=await _clocks(runtime, updated, predict=True))
 
 
-@router.post("/{ref:path}/links", responses=_CHANGES)
+@router.post("/{ref:path}/links", responses={**example_answer(_LINKED), **_CHANGES})
 async def link_call(
     caller: CallHandling, body: LinkIn, incident: IncidentDep, runtime: RuntimeDep
 ) -> dict[str, str]:

@@ -7,18 +7,36 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from redis.exceptions import RedisError
 
 from service.api.deps import RuntimeDep
 from service.api.error_docs import ERROR_RESPONSES
+from service.api.example_docs import example_answer
 from service.api.rate_limit import retry_after_header
 from service.metrics import read_state
 
 router = APIRouter(tags=["ops"])
+# A few lines of the exposition (the real one has every metric and histogram bucket).
+_METRICS = """\
+# HELP cad_calls_total Calls taken in, by channel and what became of them
+# TYPE cad_calls_total counter
+cad_calls_total{channel="http",outcome="created"} 14.0
+cad_calls_total{channel="mqtt",outcome="linked"} 3.0
+# HELP cad_call_intake_seconds From a call reaching the service to its incident recorded and \
+dispatched
+# TYPE cad_call_intake_seconds histogram
+cad_call_intake_seconds_bucket{channel="http",le="0.05"} 13.0
+cad_call_intake_seconds_bucket{channel="http",le="+Inf"} 14.0
+cad_call_intake_seconds_count{channel="http"} 14.0
+cad_call_intake_seconds_sum{channel="http"} 0.412
+# HELP cad_redis_up 1 if this scrape read the gauges from Redis, 0 if it could not
+# TYPE cad_redis_up gauge
+cad_redis_up 1.0
+"""
 
 
-@router.get("/healthz")
+@router.get("/healthz", responses=example_answer({"status": "ok"}))
 async def healthz() -> dict[str, str]:
     """The process is alive."""
     return {"status": "ok"}
@@ -34,6 +52,16 @@ class TaskOut(BaseModel):
 
 class ReadinessOut(BaseModel):
     """Ready or not, whether each dependency answered, and each supervised task's health."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "status": "ready", "checks": {"redis": True, "mqtt": True},
+        "tasks": {
+            "ack-watch": {"healthy": True, "failures": 0, "restarts": 0},
+            "mqtt-link": {"healthy": True, "failures": 0, "restarts": 0},
+            "queue-sweep": {"healthy": True, "failures": 1, "restarts": 1},
+        },
+        "unhealthy_tasks": [],
+    }]})  # fmt: skip
 
     status: Literal["ready", "not_ready"]
     checks: dict[str, bool]
@@ -75,7 +103,9 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}, "example": _METRICS}}}
+    },
 )
 async def metrics(runtime: RuntimeDep) -> Response:
     """Prometheus metrics: this process's call intake, and the shared state read from Redis.

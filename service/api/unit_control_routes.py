@@ -33,6 +33,11 @@ class StatusIn(BaseModel):
 class StatusOut(BaseModel):
     """The unit's status as set, what it was, and its incident."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "callsign": "CW31", "status": "on_scene", "previous": "en_route",
+        "incident_ref": "CAD 0042/04DEC26", "unchanged": False,
+    }]})  # fmt: skip
+
     callsign: str
     status: str
     previous: str | None
@@ -64,6 +69,14 @@ class DivertIn(BaseModel):
 class LeftOut(BaseModel):
     """What became of the unit: the incident it left (with how many units it still has; none
     puts it back in the pending queue) and, diverted, its new incident and tasking."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"callsign": "CW31", "previous": "on_scene", "from_ref": "CAD 0042/04DEC26",
+         "units_left": 1, "to_ref": None, "tasking_id": None},
+        {"callsign": "CW32", "previous": "en_route", "from_ref": "CAD 0041/04DEC26",
+         "units_left": 0, "to_ref": "CAD 0042/04DEC26",
+         "tasking_id": "e9b9ff039364415f38d08c288eddce4d"},
+    ]})  # fmt: skip
 
     callsign: str
     previous: str

@@ -7,16 +7,24 @@ import time
 from fastapi import APIRouter, Query
 
 from cad.errors import NotFoundError
-from dispatch.unit_store import UnitView, all_areas, find_unit, list_units
+from dispatch.unit_store import EXAMPLE_UNIT_VIEW, UnitView, all_areas, find_unit, list_units
 from dispatch.units import Unit, register_unit
 from service.api.deps import RuntimeDep, UnreadableDep, stale_before_ms
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
+from service.api.example_docs import example_answer
 from service.auth.deps import Reading, UnitAdmin
 
 router = APIRouter(prefix="/v1/units", tags=["units"])
+# CW31 on its incident, CW32 available at its base (no fix since it was registered).
+_UNITS = [
+    EXAMPLE_UNIT_VIEW,
+    {**EXAMPLE_UNIT_VIEW, "unit": {**EXAMPLE_UNIT_VIEW["unit"], "callsign": "CW32",
+                                   "base_lon": -0.135, "base_lat": 51.5},
+     "status": "available", "incident_ref": None, "lon": -0.135, "lat": 51.5, "fix_ms": None},
+]  # fmt: skip
 
 
-@router.get("", responses=documented(*AUTHENTICATED, UNAVAILABLE))
+@router.get("", responses={**example_answer(_UNITS), **documented(*AUTHENTICATED, UNAVAILABLE)})
 async def get_units(
     _: Reading,
     runtime: RuntimeDep,

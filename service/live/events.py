@@ -17,7 +17,7 @@ from cad.logs import log
 from service.api.deps import RuntimeDep, UnreadableDep
 from service.api.error_docs import AUTHENTICATED, HEADERS, UNAVAILABLE, documented
 from service.auth.deps import StreamReading
-from service.live import cursor, frames
+from service.live import cursor, examples, frames
 from service.live.feed import AuditFeed
 from service.live.kpi_source import KpiSource
 from service.live.positions import MovementTracker
@@ -62,7 +62,9 @@ _EVENT = {
     "/v1/events",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"text/event-stream": {"schema": _EVENT}}},
+        200: {
+            "content": {"text/event-stream": {"schema": _EVENT, "example": examples.EVENT_STREAM}}
+        },
         **documented(*AUTHENTICATED, *HEADERS, UNAVAILABLE),
     },
 )

@@ -13,9 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from service.api.deps import RuntimeDep, UnreadableDep
 from service.api.error_docs import AUTHENTICATED, UNAVAILABLE, documented
+from service.api.example_docs import example_answer
 from service.api.history_incidents import full_chronology
 from service.auth.deps import Reading
-from service.live import events
+from service.live import events, examples
 from service.live.boundaries import boundaries_geojson
 from service.live.chronology import chronology
 from service.live.readmodel import snapshot
@@ -64,7 +65,14 @@ async def asset(name: str) -> Response:
     tags=["live map"],
     response_class=Response,
     responses={
-        200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}},
+        200: {
+            "content": {
+                "application/geo+json": {
+                    "schema": {"type": "object"},
+                    "example": examples.BOUNDARIES,
+                }
+            }
+        },
         **documented(*AUTHENTICATED),
     },
 )
@@ -75,7 +83,9 @@ async def boundaries(_: Reading) -> Response:
 
 
 @router.get(
-    "/v1/live/snapshot", tags=["live map"], responses=documented(*AUTHENTICATED, UNAVAILABLE)
+    "/v1/live/snapshot",
+    tags=["live map"],
+    responses={**example_answer(examples.SNAPSHOT), **documented(*AUTHENTICATED, UNAVAILABLE)},
 )
 async def get_snapshot(
     _: Reading, runtime: RuntimeDep, unreadable: UnreadableDep
@@ -87,7 +97,11 @@ async def get_snapshot(
     )  # fmt: skip
 
 
-@router.get("/v1/live/kpis", tags=["live map"], responses=documented(*AUTHENTICATED, UNAVAILABLE))
+@router.get(
+    "/v1/live/kpis",
+    tags=["live map"],
+    responses={**example_answer(examples.KPIS), **documented(*AUTHENTICATED, UNAVAILABLE)},
+)
 async def get_kpis(_: Reading, request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Calls in the last hour, attendance within target by grade, and the median intervals."""
     return await shared_kpis(request.app, runtime.redis).current()
@@ -96,7 +110,10 @@ async def get_kpis(_: Reading, request: Request, runtime: RuntimeDep) -> dict[st
 @router.get(
     "/v1/live/incidents/{ref:path}/chronology",
     tags=["live map"],
-    responses=documented(*AUTHENTICATED, 404, 409, UNAVAILABLE),
+    responses={
+        **example_answer(examples.CHRONOLOGY),
+        **documented(*AUTHENTICATED, 404, 409, UNAVAILABLE),
+    },
 )
 async def get_chronology(
     _: Reading, ref: str, runtime: RuntimeDep, unreadable: UnreadableDep
