@@ -30,6 +30,8 @@ class IncidentService:
     redis: Redis
     scripts: CallScripts
     dispatcher: Dispatcher
+    # The grades Met units attend in another force's area (CAD_ATTEND_OUTSIDE_GRADES).
+    attended_outside: frozenset[str] = frozenset()
 
     async def grade(
         self, incident: IncidentRecord, decision: GradeDecision, *, actor: str
@@ -40,7 +42,7 @@ class IncidentService:
             self.scripts, area=incident.area, ref=incident.ref, grade=grade, suggested=suggested,
             reason=reason, thrive_json=decision.thrive.model_dump_json(),
             pending_score=pending_score(grade, incident.received_ms), now_ms=_now_ms(),
-            actor=actor,
+            actor=actor, attended_outside=grade.value in self.attended_outside,
         )  # fmt: skip
         if graded.outcome == "missing":
             raise NotFoundError(f"ref: no incident {incident.ref!r}")

@@ -35,15 +35,18 @@ async def grade_incident(
     pending_score: int,
     now_ms: int,
     actor: str,
+    attended_outside: bool = False,
 ) -> Grading:
     """Set the grade (with the suggested one, the reason and the THRIVE assessment, JSON); a
-    pending incident takes `pending_score` in the queue."""
+    pending incident takes `pending_score` in the queue. `attended_outside`: Met units attend
+    this grade in another force's area, so an incident held for transfer goes to the queue."""
     keys = AreaKeys(area)
     outcome, first, second = await scripts.run(
         SCRIPT,
-        [keys.incident(ref), keys.pending, keys.audit],
+        [keys.incident(ref), keys.pending, keys.audit, keys.transfer],
         [
             ref, grade.value, suggested.value, reason, actor, now_ms, pending_score, thrive_json,
+            "1" if attended_outside else "",
         ],
     )  # fmt: skip
     if outcome == "rejected":

@@ -13,6 +13,7 @@ from callhandling.grade_history import grade_history, stored_thrive
 from callhandling.grading import GradeDecision
 from callhandling.incident_service import IncidentService
 from callhandling.incidents import find_incident
+from callhandling.jurisdiction import attended_grades
 from callhandling.queue import awaiting_results, open_incidents, pending_queue, queue_alarms
 from callhandling.transfers import transfer_queue
 from service.api.deps import IncidentDep, RuntimeDep, UnreadableDep
@@ -43,7 +44,10 @@ _PREDICT_FOR = 20
 
 
 def _service(runtime: Runtime) -> IncidentService:
-    return IncidentService(runtime.redis, runtime.call_scripts, runtime.dispatcher)
+    return IncidentService(
+        runtime.redis, runtime.call_scripts, runtime.dispatcher,
+        attended_outside=attended_grades(runtime.settings),
+    )  # fmt: skip
 
 
 async def _clocks(runtime: Runtime, incident: IncidentRecord, *, predict: bool) -> Clocks:

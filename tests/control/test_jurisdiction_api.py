@@ -234,3 +234,24 @@ async def test_a_held_incident_cancelled_leaves_the_transfer_queue(
     )
     assert cancelled.status_code == 200, cancelled.text
     assert await redis.zscore(AreaKeys(area).transfer, held["ref"]) is None
+
+
+async def test_a_held_call_graded_immediate_later_is_attended_and_keeps_its_force(
+    client: httpx.AsyncClient, redis: Redis
+) -> None:
+    await unit_near(client, "NW51", "NW", WATFORD)
+    held = await incident_of(client, call("j-g", WATFORD, "S"))
+    assert held["status"] == "transfer"
+    graded = await client.post(
+        f"/v1/incidents/{held['ref']}/grade",
+        json={"thrive": {"risk": "high"}, "grade": "I", "reason": "now a weapon is seen"},
+    )
+    assert graded.status_code == 200, graded.text
+    attended = graded.json()["incident"]
+    assert (attended["status"], attended["units"]) == ("dispatched", ["NW51"])
+    assert (attended["met_attends"], attended["transfer_force"]) == (
+        True, "Hertfordshire Constabulary",
+    )  # fmt: skip
+    assert await redis.zscore(AreaKeys(held["area"]).transfer, held["ref"]) is None
+    audit = [f for _, f in await redis.xrange(AreaKeys(held["area"]).audit)]
+    assert any(f["type"] == "incident_attended_outside" for f in audit)
