@@ -1,7 +1,7 @@
 """The archiver: copies what is over from Redis into the history store, then lets Redis forget
 it, so that Redis holds the hot state only and stays bounded.
 
-Each round, for every area:
+Each round, for every area (and for the alarms' force-wide stream, kept as the source `alarms`):
 1. Audit entries after the area's checkpoint, a batch per transaction: the rows (keyed by area
    and stream id, ON CONFLICT DO NOTHING), the incidents they mention marked `dirty` in
    `archive_pending`, and the new checkpoint, all committed together. Only after the commit is
@@ -33,7 +33,7 @@ from psycopg.types.json import Jsonb
 from redis.asyncio import Redis
 
 from cad.incident_record import FINAL, parse_incident
-from cad.keys import AreaKeys, GlobalKeys
+from cad.keys import AlarmKeys, AreaKeys, GlobalKeys
 from cad.logs import log
 from history.lua.purge_incident import purge_incident
 from history.rows import (
@@ -73,6 +73,8 @@ _AMEND_RESULT = (
     " search = search || to_tsvector('simple', %s)"
     " WHERE ref = %s AND coalesce((record->>'result_amended_ms')::bigint, 0) <= %s::bigint"
 )
+# The `area` of the alarms' audit entries in the history store (their stream is force-wide).
+ALARM_SOURCE = "alarms"
 # Incidents looked at in one transaction.
 _INCIDENT_BATCH = 200
 
@@ -112,9 +114,13 @@ class Archiver:
         """One round over every area: audit entries, then incidents, then purges."""
         done = ArchiveRound()
         areas = sorted(await self._redis.smembers(GlobalKeys().areas))
-        for area in areas:
+        # Each area's stream, and the alarms' (raised, acknowledged by whom, cleared): kept in
+        # the history under the source name `alarms`.
+        streams = [(area, AreaKeys(area).audit) for area in areas]
+        streams.append((ALARM_SOURCE, AlarmKeys().audit))
+        for source, stream in streams:
             for _ in range(self._max_batches):
-                rows = await self._audit_batch(area, done)
+                rows = await self._audit_batch(source, stream, done)
                 if rows < self._batch:
                     break
         while await self._archive_dirty(done) == _INCIDENT_BATCH:
@@ -128,16 +134,16 @@ class Archiver:
             )  # fmt: skip
         return done
 
-    async def _audit_batch(self, area: str, done: ArchiveRound) -> int:
-        """Archive the next batch of the area's audit stream; how many entries it took."""
-        keys = AreaKeys(area)
+    async def _audit_batch(self, area: str, stream: str, done: ArchiveRound) -> int:
+        """Archive the next batch of an audit stream (an area's, or the alarms': `area` names
+        where it came from); how many entries it took."""
         async with self._store.connection() as conn:
             async with conn.transaction():
                 last = await _checkpoint(conn, area)
                 if last is None:  # another archiver holds this area now
                     return 0
                 entries = await self._redis.xrange(
-                    keys.audit, min=f"({last}", max="+", count=self._batch
+                    stream, min=f"({last}", max="+", count=self._batch
                 )
                 if entries:
                     await _write_audit(conn, area, entries)
@@ -152,7 +158,7 @@ class Archiver:
             # MINID keeps its own id and after: the first entry not archived yet.
             after = StreamId(last.ms, last.seq + 1)
             trimmed = int(
-                await self._redis.xtrim(keys.audit, minid=str(min(after, floor)), approximate=False)
+                await self._redis.xtrim(stream, minid=str(min(after, floor)), approximate=False)
             )
         if trimmed:
             done.trimmed[area] = done.trimmed.get(area, 0) + trimmed
