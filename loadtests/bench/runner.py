@@ -67,7 +67,7 @@ class BenchOptions:
 
 
 @contextlib.contextmanager
-def _servers(workdir: Path) -> Iterator[tuple[str, str, GeneratorLogins]]:
+def bench_servers(workdir: Path) -> Iterator[tuple[str, str, GeneratorLogins]]:
     """The configured servers (CAD_REDIS_URL and CAD_MQTT_URL, and the load generators' login
     family in CAD_LOADTEST_MQTT_URL), or embedded ones: Redis, the broker's URL for the service,
     and a login for each generator connection."""
@@ -121,9 +121,10 @@ def _rtt(generators: GeneratorLogins, plan: Plan) -> Scenario:
 
 @contextlib.asynccontextmanager
 async def running_service(
-    redis_url: str, mqtt_url: str, workdir: Path
+    redis_url: str, mqtt_url: str, workdir: Path, *, extra_env: dict[str, str] | None = None
 ) -> AsyncIterator[tuple[str, int]]:
-    """`cad serve` in its own process with its own topic root and HTTP port."""
+    """`cad serve` in its own process with its own topic root and HTTP port (`extra_env`: more
+    settings, such as the history store's URL)."""
     unique = uuid.uuid4().hex[:8]
     root, port = bench_root(f"bench-{unique}"), free_port()
     env = {
@@ -133,6 +134,7 @@ async def running_service(
         # run for every call, only the automatic link is never taken.
         "CAD_AUTO_LINK_SCORE": "1.0",
         **BENCH_AUTH_ENV,
+        **(extra_env or {}),
     }  # fmt: skip
     log = workdir / "service.log"
     service = await Child.start("service.cli", argv=("serve",), env=env, log=log)
@@ -164,7 +166,7 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="cad-bench-"))
     started = time.monotonic()
     scenarios: list[Scenario] = []
-    with _servers(workdir) as (redis_url, mqtt_url, generators):
+    with bench_servers(workdir) as (redis_url, mqtt_url, generators):
         # The service's own kind of client: claims and recommendations are measured as it runs them.
         redis = open_redis(get_settings().model_copy(update={"redis_url": redis_url}))
         try:
