@@ -1,13 +1,15 @@
 """CPU time per call, per AVL fix and per archived incident in each process, for docs/scaling.md.
 
     python -m loadtests.capacity [--points 1000:0,3000:0,10000:0,3000:1000,3000:5000] [--runs 2]
-                                 [--calls 60] [--call-rate 4] [--avl-s 15] [--idle-s 10]
+                                 [--calls 200] [--call-rate 10] [--avl-s 15] [--idle-s 10]
+                                 [--warm-s 15]
                                  [--json FILE]
 
 Each point (`UNITS:OPEN`) starts its own servers as `cad bench` does (redis-server with AOF,
 mosquitto with logins, and PostgreSQL, the history store), then `cad serve` in its own process
 with the archiver every second, registers UNITS bench units over London and opens OPEN ungraded
-incidents (they wait in the queue for a call handler, as a busy control room's backlog does).
+incidents (they wait in the queue for a call handler, as a busy control room's backlog does),
+then lets everything settle for `--warm-s`.
 Each run then goes through four phases, reading every process's CPU time (psutil, user +
 system) before and after each:
 
@@ -87,6 +89,7 @@ class Load:
     call_rate: float
     avl_s: float
     idle_s: float
+    warm_s: float
 
 
 def _role(proc: psutil.Process, service_pids: set[int]) -> str | None:
@@ -301,6 +304,9 @@ async def measure_point(point: Point, load: Load, runs: int) -> dict[str, Any]:
             rig = Rig(redis, generators, root, http, fleet, {u.area for u in fleet})
             rig.areas |= {dispatch_area(c.lon, c.lat) for c in bench_calls("x", load.calls, 4000)}
             opened = await open_backlog(rig, point.open)
+            # A fresh service, broker and PostgreSQL are busier for a while (connection pools,
+            # checkpoints, the first scans): not counted as their idle work.
+            await asyncio.sleep(load.warm_s)
             results = []
             for run in range(runs):
                 idle = await _idle(load)
@@ -345,7 +351,7 @@ def table(points: list[dict[str, Any]]) -> str:
 
 
 async def main_async(options: argparse.Namespace) -> None:
-    load = Load(options.calls, options.call_rate, options.avl_s, options.idle_s)
+    load = Load(options.calls, options.call_rate, options.avl_s, options.idle_s, options.warm_s)
     points = []
     for text in options.points.split(","):
         points.append(await measure_point(Point.parse(text), load, options.runs))
@@ -360,10 +366,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", default="1000:0,3000:0,10000:0,3000:1000,3000:5000")
     parser.add_argument("--runs", type=int, default=2)
-    parser.add_argument("--calls", type=int, default=60)
-    parser.add_argument("--call-rate", type=float, default=4.0)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--call-rate", type=float, default=10.0)
     parser.add_argument("--avl-s", type=float, default=15.0)
     parser.add_argument("--idle-s", type=float, default=10.0)
+    parser.add_argument("--warm-s", type=float, default=15.0)
     parser.add_argument("--json", default="")
     uvloop.run(main_async(parser.parse_args()))
 
