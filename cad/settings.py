@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     # and `redis_url` gives only the login, password, database and TLS.
     redis_sentinels: str = ""
     redis_sentinel_master: str = "cadmaster"
+    # A new call's incident and its dispatch are acknowledged once this many replicas hold them
+    # (WAIT), or after the timeout, logged: 0 answers at once, as asynchronous replication does.
+    redis_wait_replicas: int = Field(default=0, ge=0)
+    redis_wait_timeout_ms: int = Field(default=500, ge=1)
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     topic_root: str = "cad"
     http_host: str = "127.0.0.1"

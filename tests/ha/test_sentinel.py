@@ -7,9 +7,17 @@ import asyncio
 import time
 
 import pytest
+from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from cad.keys import GlobalKeys
+from cad.settings import Settings, get_settings, sentinel_addresses
+from callhandling.incidents import Outcome
+from callhandling.intake import CallIntake
+from dispatch.scripts import register_scripts
+from tests.callhandling.test_call_scripts import AREA, event
+from tests.dispatch.mutual_aid_fixtures import dispatcher_for
 from tests.ha.conftest import SentinelSet
 from transport.redis_client import open_redis, open_sync_redis
 
@@ -19,6 +27,9 @@ FAILOVER_BOUND_S = 15.0
 
 # One write through each of the client's two paths: the shared connection (a script's call, as
 # the call intake's) and redis-py's Sentinel pool (a single command).
+# Calls through the intake for the cost of WAIT, each way.
+CALLS = 200
+
 COUNT_SCRIPT = "return redis.call('INCR', KEYS[1])"
 
 
@@ -102,3 +113,67 @@ async def test_the_client_follows_a_failover_and_keeps_acknowledged_writes(
     finally:
         blocking.close()
         await client.aclose()
+
+
+async def _accept_calls(settings: Settings, prefix: str, count: int) -> tuple[list[str], float]:
+    """`count` new calls through the call intake, one after another: their refs and the mean
+    time of one."""
+    client = open_redis(settings)
+    try:
+        intake = CallIntake(client, dispatcher_for(client, register_scripts(client)), settings)
+        refs = []
+        started = time.perf_counter()
+        for n in range(count):
+            result = await intake.accept(
+                event(f"{prefix}-{n}"), actor="t", auto_link=False, area=AREA
+            )
+            assert result.outcome is Outcome.CREATED
+            refs.append(result.incident.ref)
+        return refs, (time.perf_counter() - started) / count
+    finally:
+        await client.aclose()
+
+
+@pytest.mark.slow
+async def test_calls_acknowledged_after_wait_survive_a_failover(
+    sentinel_set: SentinelSet, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With CAD_REDIS_WAIT_REPLICAS=1 each new call's incident and dispatch are on the replica
+    before the intake answers, so kill -9 of the primary right after loses none; the cost of
+    that WAIT is measured against the same calls without it."""
+    plain = sentinel_set.settings
+    waiting = plain.model_copy(update={"redis_wait_replicas": 1, "redis_wait_timeout_ms": 1000})
+    await _accept_calls(plain, "warm-up", 20)  # scripts loaded, caches filled: not measured
+    _, plain_s = await _accept_calls(plain, "plain", CALLS)
+    refs, waiting_s = await _accept_calls(waiting, "waited", CALLS)
+    assert "call_not_replicated" not in caplog.text  # the replica answered every WAIT
+    old = sentinel_set.primary()
+    old.kill()
+    client = open_redis(plain)
+    try:
+        started = time.monotonic()
+        while True:
+            try:
+                areas = await client.hgetall(GlobalKeys().incident_area)
+                break
+            except RedisError:
+                assert time.monotonic() - started < FAILOVER_BOUND_S
+                await asyncio.sleep(0.1)
+        assert set(refs) <= set(areas)
+        assert sentinel_set.primary() is not old
+    finally:
+        await client.aclose()
+    print(
+        f"\ncall intake, {CALLS} sequential calls: {plain_s * 1000:.2f} ms a call without WAIT, "
+        f"{waiting_s * 1000:.2f} ms with WAIT 1"
+    )
+
+
+def test_sentinel_addresses_are_read_strictly() -> None:
+    assert sentinel_addresses(" 10.0.0.1:26379, sentinel-b:26380 ") == [
+        ("10.0.0.1", 26379), ("sentinel-b", 26380),
+    ]  # fmt: skip
+    assert sentinel_addresses("") == []
+    for bad in ("10.0.0.1", ":26379", "host:port", "host:0", "host:70000"):
+        with pytest.raises(ValidationError, match="redis_sentinels"):
+            get_settings(redis_sentinels=bad)
