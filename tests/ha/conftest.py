@@ -14,18 +14,19 @@ import pytest
 import redis
 
 from cad.settings import Settings, get_settings
-from service.servers import LOOPBACK, EmbeddedServer, free_port, redis_acl
+from service.servers import (
+    LOOPBACK,
+    REDIS_REPLICATION_USER,
+    REDIS_SENTINEL_USER,
+    EmbeddedServer,
+    free_port,
+    redis_acl,
+    redis_ha_acl,
+)
 
 MASTER = "cadmaster"
-SENTINEL_USER = "cad-sentinel"
-REPLICATION_USER = "cad-replica"
-# What a sentinel runs on the servers it watches (Redis's documented minimum), and a replica on
-# its primary: nothing else.
-SENTINEL_RULES = (
-    "allchannels +multi +slaveof +ping +exec +subscribe +config|rewrite +role +publish +info "
-    "+client|setname +client|kill +script|kill"
-)
-REPLICATION_RULES = "+psync +replconf +ping"
+SENTINEL_USER = REDIS_SENTINEL_USER
+REPLICATION_USER = REDIS_REPLICATION_USER
 
 REDIS_CONF = """\
 port {port}
@@ -136,10 +137,8 @@ def sentinel_set(tmp_path: Path) -> Iterator[SentinelSet]:
     passwords = {
         user: secrets.token_urlsafe(24) for user in ("cad-service", SENTINEL_USER, REPLICATION_USER)
     }
-    acl = (
-        redis_acl(passwords["cad-service"], extra=("+flushdb", "+keys"))
-        + f"user {SENTINEL_USER} on >{passwords[SENTINEL_USER]} {SENTINEL_RULES}\n"
-        + f"user {REPLICATION_USER} on >{passwords[REPLICATION_USER]} {REPLICATION_RULES}\n"
+    acl = redis_acl(passwords["cad-service"], extra=("+flushdb", "+keys")) + redis_ha_acl(
+        passwords[SENTINEL_USER], passwords[REPLICATION_USER]
     )
     primary = _redis(tmp_path / "primary", acl, passwords, None)
     primary.start()
