@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import pytest
 from pydantic import ValidationError
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import ReadOnlyError, RedisError
 
 from cad.keys import GlobalKeys
 from cad.settings import Settings, get_settings, sentinel_addresses
@@ -20,6 +21,8 @@ from tests.callhandling.test_call_scripts import AREA, event
 from tests.dispatch.mutual_aid_fixtures import dispatcher_for
 from tests.ha.conftest import SentinelSet
 from transport.redis_client import open_redis, open_sync_redis
+from transport.redis_link import RedisEndpoint, SharedConnection
+from transport.redis_packing import pack_command
 
 # What a kill -9 of the primary may take: 1 s to be thought down, an election, the promotion and
 # our clients' reconnection (measured about 2-4 s on loopback; see docs/reliability.md).
@@ -177,3 +180,32 @@ def test_sentinel_addresses_are_read_strictly() -> None:
     for bad in ("10.0.0.1", ":26379", "host:port", "host:0", "host:70000"):
         with pytest.raises(ValidationError, match="redis_sentinels"):
             get_settings(redis_sentinels=bad)
+
+
+async def test_a_readonly_reply_makes_the_shared_connection_ask_again(
+    sentinel_set: SentinelSet,
+) -> None:
+    """A server that answers READONLY was demoted: the next batch connects again, to wherever
+    the resolver says the primary is now (here first the replica, then the primary)."""
+    primary, replica = sentinel_set.servers
+    login = primary.login
+    assert login is not None
+    base = RedisEndpoint(port=primary.port, username=login[0], password=login[1])
+    answers = iter([replica.port, primary.port])
+    asked: list[int] = []
+
+    async def resolve() -> RedisEndpoint:
+        asked.append(next(answers))
+        return replace(base, port=asked[-1])
+
+    shared = SharedConnection(base, timeout_s=2.0, encoding="utf-8", resolve=resolve)
+    try:
+        write = pack_command("SET", "{ha}:readonly", "1")
+        [refused] = await shared.execute(write, 1)
+        assert isinstance(refused, ReadOnlyError)
+        assert await shared.execute(write, 1) == ["OK"]
+        assert asked == [replica.port, primary.port]
+        assert await shared.execute(pack_command("GET", "{ha}:readonly"), 1) == ["1"]
+        assert len(asked) == 2  # a healthy connection is kept
+    finally:
+        await shared.aclose()
