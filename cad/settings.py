@@ -19,6 +19,15 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAD_", extra="ignore")
 
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Redis Sentinel (docs/reliability.md, "Redis Sentinel"): `host:port,...` of the sentinels
+    # and the name they monitor the primary by. When set, the sentinels say where the primary is
+    # and `redis_url` gives only the login, password, database and TLS.
+    redis_sentinels: str = ""
+    redis_sentinel_master: str = "cadmaster"
+    # A new call's incident and its dispatch are acknowledged once this many replicas hold them
+    # (WAIT), or after the timeout, logged: 0 answers at once, as asynchronous replication does.
+    redis_wait_replicas: int = Field(default=0, ge=0)
+    redis_wait_timeout_ms: int = Field(default=500, ge=1)
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     topic_root: str = "cad"
     http_host: str = "127.0.0.1"
@@ -170,6 +179,12 @@ class Settings(BaseSettings):
     report_timezone: str = "Europe/London"
     report_shifts: str = "early=07:00,late=15:00,night=23:00"
 
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinels_readable(cls, value: str) -> str:
+        sentinel_addresses(value)  # raises, naming the entry it cannot read
+        return value
+
     @field_validator("topic_root")
     @classmethod
     def _topic_root_has_no_wildcards(cls, value: str) -> str:
@@ -219,6 +234,17 @@ class Settings(BaseSettings):
         if self.auth_dev_secret is not None and len(self.auth_dev_secret) < 32:
             raise ValueError("auth_dev_secret: use at least 32 characters (HS256 key length)")
         return self
+
+
+def sentinel_addresses(value: str) -> list[tuple[str, int]]:
+    """`host:port,...` as (host, port) pairs; an empty string is no sentinels."""
+    addresses = []
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        host, _, port = entry.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"sentinel {entry!r} is not host:port")
+        addresses.append((host, int(port)))
+    return addresses
 
 
 def get_settings(**overrides: object) -> Settings:

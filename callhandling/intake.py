@@ -222,7 +222,19 @@ class CallIntake:
             if held
             else None
         )
+        settings = self._settings
+        replicas = settings.redis_wait_replicas
+        waited = (
+            batch.wait_for_replicas(replicas, settings.redis_wait_timeout_ms) if replicas else None
+        )
         answers = await batch.run(self._redis)
+        if waited is not None and waited.answer(answers) < replicas:
+            # Acknowledged all the same (a 999 call is not refused for want of a replica), but
+            # a failover now could lose it: the log names it.
+            log(
+                logger, logging.WARNING, "call_not_replicated", call_id=event.call_id,
+                incident_ref=ref, replicas=waited.answer(answers), wanted=replicas,
+            )  # fmt: skip
         created = creation.answer(answers)
         if created.outcome is not Outcome.CREATED:
             # The ref allocated here names nothing: unlist it (it costs a gap in the sequence).

@@ -149,6 +149,27 @@ def redis_acl(password: str, *, extra: tuple[str, ...] = ()) -> str:
     return f"user default off ~* &* +@all\nuser {REDIS_SERVICE_USER} on >{password} ~* &* {rules}\n"
 
 
+# Under Redis Sentinel (docs/reliability.md): what a sentinel runs on the servers it watches
+# (Redis's documented minimum) and a replica on its primary, each as its own ACL user.
+REDIS_SENTINEL_USER = "cad-sentinel"
+REDIS_REPLICATION_USER = "cad-replica"
+REDIS_SENTINEL_COMMANDS = (
+    "allchannels", "+multi", "+slaveof", "+ping", "+exec", "+subscribe", "+config|rewrite",
+    "+role", "+publish", "+info", "+client|setname", "+client|kill", "+script|kill",
+)  # fmt: skip
+REDIS_REPLICATION_COMMANDS = ("+psync", "+replconf", "+ping")
+
+
+def redis_ha_acl(sentinel_password: str, replication_password: str) -> str:
+    """The ACL lines a primary and its replicas add for the sentinels and for replication."""
+    sentinel = " ".join(REDIS_SENTINEL_COMMANDS)
+    replication = " ".join(REDIS_REPLICATION_COMMANDS)
+    return (
+        f"user {REDIS_SENTINEL_USER} on >{sentinel_password} {sentinel}\n"
+        f"user {REDIS_REPLICATION_USER} on >{replication_password} {replication}\n"
+    )
+
+
 def redis_server(
     workdir: Path,
     *,

@@ -7,28 +7,57 @@ from typing import Any
 
 import redis
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.sentinel import SentinelConnectionPool
 
 from cad.settings import Settings
 from transport.multiplexed_redis import MultiplexedRedis
 from transport.redis_link import RedisEndpoint, SharedConnection
 from transport.redis_packing import HiredisPacker
+from transport.redis_sentinel import async_sentinel, primary_resolver, sync_sentinel, uses_sentinel
 
 # Connections one service process holds at most; its message handlers are bounded to the same.
 MAX_CONNECTIONS = 64
 
 
+class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):  # type: ignore[misc]
+    """redis-py's Sentinel pool (each new connection to the primary the sentinels name now, one
+    to a demoted primary dropped) that waits for a free connection as BlockingConnectionPool."""
+
+    async def disconnect(self, inuse_connections: bool = True) -> None:
+        """Its connections, and those to the sentinels (opened again when next asked): closing
+        the client closes them all."""
+        await super().disconnect(inuse_connections)
+        for sentinel in self.sentinel_manager.sentinels:
+            await sentinel.connection_pool.disconnect()
+
+
 def open_redis(settings: Settings) -> Redis:
-    """An asyncio Redis client for the configured URL."""
+    """An asyncio Redis client for the configured URL, or the primary the sentinels name."""
     # Blocking: a burst waits for a free connection instead of failing "Too many connections".
     pool = BlockingConnectionPool.from_url(
         settings.redis_url, max_connections=MAX_CONNECTIONS, timeout=settings.network_timeout_s,
         **_client_options(settings),
     )  # fmt: skip
-    shared = SharedConnection(
-        _endpoint(pool.connection_kwargs, settings),
-        timeout_s=settings.network_timeout_s, encoding="utf-8",
+    endpoint = _endpoint(pool.connection_kwargs, settings)
+    if not uses_sentinel(settings):
+        shared = SharedConnection(endpoint, timeout_s=settings.network_timeout_s, encoding="utf-8")
+        return MultiplexedRedis.over(pool, shared)
+    # The URL's login, database and TLS; the sentinels give the address.
+    sentinel = async_sentinel(settings, _without_address(pool.connection_kwargs))
+    master = settings.redis_sentinel_master
+    sentinel_pool = BlockingSentinelPool(
+        master, sentinel, max_connections=MAX_CONNECTIONS, timeout=settings.network_timeout_s,
+        **sentinel.connection_kwargs,
     )  # fmt: skip
-    return MultiplexedRedis.over(pool, shared)
+    shared = SharedConnection(
+        endpoint, timeout_s=settings.network_timeout_s, encoding="utf-8",
+        resolve=primary_resolver(sentinel, master, endpoint),
+    )  # fmt: skip
+    return MultiplexedRedis.over(sentinel_pool, shared)
+
+
+def _without_address(pool_kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in pool_kwargs.items() if k not in ("host", "port", "path")}
 
 
 def _endpoint(pool_kwargs: dict[str, Any], settings: Settings) -> RedisEndpoint:
@@ -46,10 +75,17 @@ _PACKER = HiredisPacker()
 
 
 def open_sync_redis(settings: Settings) -> redis.Redis:
-    """A blocking Redis client for the same URL, for processes without an event loop (AVL)."""
-    return redis.Redis.from_url(
+    """A blocking Redis client for the same URL (or primary under Sentinel), for processes
+    without an event loop (AVL)."""
+    if not uses_sentinel(settings):
+        return redis.Redis.from_url(
+            settings.redis_url, command_packer=_PACKER, **_client_options(settings)
+        )
+    url_kwargs = redis.ConnectionPool.from_url(
         settings.redis_url, command_packer=_PACKER, **_client_options(settings)
-    )
+    ).connection_kwargs
+    sentinel = sync_sentinel(settings, _without_address(url_kwargs))
+    return sentinel.master_for(settings.redis_sentinel_master, redis_class=redis.Redis)
 
 
 def _client_options(settings: Settings) -> dict[str, Any]:

@@ -14,6 +14,10 @@ still; this costs what the shared connection on redis-py's private streams did.
 A batch with no answer within the timeout fails with a TimeoutError and its connection is
 dropped (a socket that stopped answering may never answer), failing every batch behind it with
 a ConnectionError; so does a lost connection. The next batch opens a new connection.
+
+Under Redis Sentinel the address is not fixed: a resolver (transport/redis_sentinel.py) asks the
+sentinels for the current primary before every connection, and a READONLY reply (the server was
+demoted to a replica by a failover) makes the next batch connect again, to the new primary.
 """
 
 from __future__ import annotations
@@ -22,13 +26,13 @@ import asyncio
 import contextlib
 import ssl
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import hiredis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import ReadOnlyError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from transport.redis_errors import error_from_reply
@@ -37,6 +41,9 @@ from transport.redis_packing import pack_command
 # The protocol redis-py 8's connections speak unless told otherwise: its reply callbacks (which
 # shape our replies too) expect it. tests/cad/test_multiplexed_redis.py checks both agree.
 RESP_VERSION = 3
+
+# Where to connect now: awaited before each connection (Sentinel's current primary).
+EndpointResolver = Callable[[], Awaitable["RedisEndpoint"]]
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,8 @@ class _Wire(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.pending: deque[_Batch] = deque()
         self.failed = False
+        # Answered READONLY: the server is a replica now; later batches go to a new connection.
+        self.demoted = False
         # Not `False`, hiredis's default: RESP3 has a boolean false.
         self._replies = hiredis.Reader(
             replyError=error_from_reply, encoding=encoding, notEnoughData=_NOT_YET
@@ -92,6 +101,8 @@ class _Wire(asyncio.Protocol):
                     continue  # out of band (RESP3): nobody's answer
                 if not pending:
                     raise RedisConnectionError("Redis answered a command nobody sent")
+                if isinstance(reply, ReadOnlyError):
+                    self.demoted = True
                 batch = pending[0]
                 batch.replies.append(reply)
                 if len(batch.replies) == batch.count:
@@ -141,8 +152,16 @@ class SharedConnection:
     """A connection to `endpoint`, opened on demand and again after a failure, that every
     coroutine of the process pipelines on."""
 
-    def __init__(self, endpoint: RedisEndpoint, *, timeout_s: float, encoding: str) -> None:
+    def __init__(
+        self,
+        endpoint: RedisEndpoint,
+        *,
+        timeout_s: float,
+        encoding: str,
+        resolve: EndpointResolver | None = None,
+    ) -> None:
         self.endpoint = endpoint
+        self._resolve = resolve
         self._timeout_s = timeout_s
         self._encoding = encoding
         self._wire: _Wire | None = None
@@ -154,7 +173,7 @@ class SharedConnection:
         """Send `count` packed commands and return their replies (error replies as exceptions)."""
         loop = asyncio.get_running_loop()
         wire = self._wire
-        if wire is None or wire.failed or self._loop is not loop:
+        if wire is None or wire.failed or wire.demoted or self._loop is not loop:
             wire = await self._connect(loop)
         return await self._round_trip(wire, packed, count, loop)
 
@@ -182,19 +201,24 @@ class SharedConnection:
         if self._connecting is None or self._connecting[0] is not loop:
             self._connecting = (loop, asyncio.Lock())
         async with self._connecting[1]:
-            if self._wire is not None and not self._wire.failed and self._loop is loop:
-                return self._wire
-            if self._wire is not None:  # failed, or opened on an event loop now gone
-                self._wire.fail(lambda: RedisConnectionError("the connection was replaced"))
+            current = self._wire
+            if current is not None and not (
+                current.failed or current.demoted or self._loop is not loop
+            ):
+                return current
+            if current is not None:  # failed, demoted, or opened on an event loop now gone
+                current.fail(lambda: RedisConnectionError("the connection was replaced"))
             wire = await self._open(loop)
             self._wire, self._loop = wire, loop
             return wire
 
     async def _open(self, loop: asyncio.AbstractEventLoop) -> _Wire:
-        endpoint = self.endpoint
         wire = _Wire(self._encoding)
         try:
             async with asyncio.timeout(self._timeout_s):
+                if self._resolve is not None:  # raises MasterNotFoundError while none is known
+                    self.endpoint = await self._resolve()
+                endpoint = self.endpoint
                 if endpoint.unix_path is not None:
                     transport, _ = await loop.create_unix_connection(
                         lambda: wire, endpoint.unix_path

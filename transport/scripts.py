@@ -174,6 +174,12 @@ class Batch:
         self._commands.append(_Command(args, options))
         return Queued(len(self._commands) - 1, read)
 
+    def wait_for_replicas(self, replicas: int, timeout_ms: int) -> Queued[int]:
+        """Queue WAIT last: its reply (how many replicas hold every write before it) comes once
+        that many do or after the timeout, so a failover keeps what the batch wrote when the
+        count is reached (docs/reliability.md, "Redis Sentinel")."""
+        return self.command(int, "WAIT", replicas, timeout_ms)
+
     def script(
         self,
         script: Script,

@@ -7,6 +7,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from cad.incident_record import FINAL
 from cad.keys import AlarmKeys, AreaKeys, GlobalKeys
 from cad.unreadable import UnreadableRecords, unreadable_record
 from dispatch.units import Unit
@@ -14,12 +15,12 @@ from service.live.cursor import ALARMS
 
 # Fields of an audit entry that name an incident (a pre-emption names two).
 REF_FIELDS = ("ref", "from_ref", "to_ref")
-# Statuses after which an incident leaves the map.
-FINAL_STATUSES = frozenset({"closed", "cancelled", "referred"})
+# Statuses after which an incident leaves the map (static/state.js says the same: a test checks).
+FINAL_STATUSES = frozenset(s.value for s in FINAL)
 # The incident fields the map needs; the caller's hashed number and the like stay in Redis.
 _INCIDENT_FIELDS = (
     "ref", "area", "status", "grade", "incident_type", "source", "lon", "lat", "radius_m",
-    "received_ms", "created_ms", "dispatched_ms", "units", "call_count",
+    "received_ms", "created_ms", "dispatched_ms", "units", "call_count", "transfer_force",
 )  # fmt: skip
 _NUMBERS = frozenset({"lon", "lat", "radius_m"})
 _INTEGERS = frozenset({"received_ms", "created_ms", "dispatched_ms", "call_count"})

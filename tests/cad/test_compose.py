@@ -10,8 +10,14 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from cad.settings import Settings, get_settings
-from service.servers import REDIS_SERVICE_USER, redis_acl
+from cad.settings import Settings, get_settings, sentinel_addresses
+from service.servers import (
+    REDIS_REPLICATION_USER,
+    REDIS_SENTINEL_USER,
+    REDIS_SERVICE_USER,
+    redis_acl,
+    redis_ha_acl,
+)
 from transport.broker_security import MONITOR_USER, SERVICE_USER, acl_text, standard_logins
 from transport.mqtt import BrokerAddress
 
@@ -22,9 +28,15 @@ def compose(repo_root: Path) -> dict[str, Any]:
     return document
 
 
+HA_SERVICES = {"redis-replica", "sentinel-1", "sentinel-2", "sentinel-3"}
+
+
 def test_four_services_each_with_a_healthcheck(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"redis", "mosquitto", "postgres", "cad"}
+    always = {name for name, service in services.items() if "profiles" not in service}
+    assert always == {"redis", "mosquitto", "postgres", "cad"}
+    assert {name for name in services if name not in always} == HA_SERVICES
+    assert all(services[name]["profiles"] == ["ha"] for name in HA_SERVICES)
     for name, service in services.items():
         check = service["healthcheck"]
         assert check["test"][0] == "CMD", name
@@ -67,10 +79,50 @@ def test_redis_admits_only_the_service_user_of_the_acl_in_the_repo(
     assert password is not None
     acl_path = redis["command"][redis["command"].index("--aclfile") + 1]
     mounted = {v.split(":")[1]: v.split(":")[0] for v in redis["volumes"] if v.startswith("./")}
-    assert (repo_root / mounted[acl_path]).read_text() == redis_acl(password)
+    sentinel_password = _sentinel_conf(repo_root)["auth-pass"]
+    replication_password = _option(redis["command"], "--masterauth")
+    assert (repo_root / mounted[acl_path]).read_text() == redis_acl(password) + redis_ha_acl(
+        sentinel_password, replication_password
+    )
     check = redis["healthcheck"]["test"]
     assert check[check.index("--user") + 1] == REDIS_SERVICE_USER
     assert check[check.index("--pass") + 1] == password
+
+
+def _option(command: list[str], name: str) -> str:
+    return command[command.index(name) + 1]
+
+
+def _sentinel_conf(repo_root: Path) -> dict[str, str]:
+    # `sentinel <directive> cadmaster <value...>` lines, by directive.
+    lines = (repo_root / "deploy/redis/sentinel.conf").read_text().splitlines()
+    words = [line.split() for line in lines if line.startswith("sentinel ")]
+    return {w[1]: " ".join(w[3:]) for w in words if len(w) > 3 and w[2] == "cadmaster"}
+
+
+def test_the_ha_profile_replicates_redis_under_three_sentinels(
+    compose: dict[str, Any], repo_root: Path
+) -> None:
+    services = compose["services"]
+    redis, replica = services["redis"]["command"], services["redis-replica"]["command"]
+    assert _option(replica, "--replicaof") == "redis"
+    for command in (redis, replica):  # either may be the replica after a failover
+        assert _option(command, "--masteruser") == REDIS_REPLICATION_USER
+        assert _option(command, "--appendfsync") == "always"
+    assert _option(replica, "--aclfile") == _option(redis, "--aclfile")
+    conf = _sentinel_conf(repo_root)
+    assert conf["monitor"] == "redis 6379 2"
+    assert conf["auth-user"] == REDIS_SENTINEL_USER
+    cad = services["cad"]["environment"]
+    assert cad["CAD_REDIS_SENTINEL_MASTER"] == "cadmaster"
+    # What the compose file's header tells to export names the three sentinels.
+    header = (repo_root / "docker-compose.yml").read_text()
+    listed = re.search(r"CAD_REDIS_SENTINELS=(\S+)", header)
+    assert listed is not None
+    sentinels = sentinel_addresses(listed.group(1))
+    assert {host for host, _ in sentinels} == {"sentinel-1", "sentinel-2", "sentinel-3"}
+    for name in ("sentinel-1", "sentinel-2", "sentinel-3"):
+        assert "sentinel.conf --sentinel" in " ".join(services[name]["command"])
 
 
 def test_the_service_settings_are_valid_as_compose_fills_them_in(compose: dict[str, Any]) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from cad.incident_record import FINAL
 from cad.settings import Settings
 from service.live.boundaries import boundaries_geojson
 from tests.helpers import auth_headers
@@ -130,3 +133,31 @@ def test_the_outlines_are_33_boroughs_and_12_bcus_and_small() -> None:
     }
     assert len(boundaries_geojson()) < 300_000  # from 2 MB
     assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
+
+
+async def test_a_call_for_another_force_is_on_the_map_with_its_force(
+    live_url: str, settings: Settings
+) -> None:
+    city = call("q-city", "theft_report", "S", 0) | {"location": {"lon": -0.0886, "lat": 51.5133}}
+    async with httpx.AsyncClient(
+        base_url=live_url, timeout=10, headers=auth_headers(settings)
+    ) as client:
+        held = await record(client, city)
+        rows = {i["ref"]: i for i in (await client.get("/v1/live/snapshot")).json()["incidents"]}
+        assert (rows[held]["status"], rows[held]["transfer_force"]) == (
+            "transfer", "City of London Police",
+        )  # fmt: skip
+        handed = await client.post(
+            f"/v1/incidents/{held}/transfer",
+            json={"force": "City of London Police", "note": "taken by CoLP control"},
+        )
+        assert handed.status_code == 200, handed.text
+        after = (await client.get("/v1/live/snapshot")).json()["incidents"]
+    assert held not in {i["ref"] for i in after}  # handed over: off the map, as any final one
+
+
+def test_the_page_and_the_service_agree_on_the_final_statuses(repo_root: Path) -> None:
+    script = (repo_root / "service/live/static/state.js").read_text(encoding="utf-8")
+    listed = re.search(r"export const FINAL = new Set\(\[([^\]]*)\]\)", script)
+    assert listed is not None
+    assert {s.strip().strip('"') for s in listed.group(1).split(",")} == {s.value for s in FINAL}

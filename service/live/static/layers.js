@@ -1,6 +1,6 @@
 // The map: borough and BCU outlines, the units' canvas and the incidents' markers.
 import { select } from "./panels.js";
-import { FINAL, GRADE_COLOUR, UNIT_COLOUR, esc, live, unitState } from "./state.js";
+import { FINAL, GRADE_COLOUR, UNIT_COLOUR, esc, forceNote, live, unitState } from "./state.js";
 import { UnitsLayer } from "./units-layer.js";
 
 export const map = L.map("map", { preferCanvas: true, attributionControl: false, zoomSnap: 0.25 })
@@ -84,16 +84,20 @@ function incidentStyle(i) {
   const pending = i.queue_score != null;
   // Its units have all cleared: it stays on the map, faded, until closed with a result code.
   const awaiting = i.status === "awaiting_result";
+  // Another force's call: held for transfer (ringed purple, dashed) or attended by the Met.
+  const held = i.status === "transfer";
   return {
-    radius: selected ? 11 : 7, weight: selected ? 3 : pending ? 2.5 : 1.5,
-    color: selected ? "#ffd84d" : pending ? "#ffffff" : "#000000",
+    radius: selected ? 11 : 7, weight: selected ? 3 : pending || held ? 2.5 : 1.5,
+    color: selected ? "#ffd84d" : held ? "#c77dff" : pending ? "#ffffff" : "#000000",
+    dashArray: held ? "3 3" : null,
     fillColor: GRADE_COLOUR[i.grade] || "#e0e0e0", fillOpacity: awaiting ? 0.35 : 0.95,
   };
 }
 
 function incidentTip(i) {
   if (!i) return "";
-  return `<b>${esc(i.ref)}</b> ${esc(i.grade || "?")} ${esc(i.incident_type || "")}<br>${esc(i.status)}`;
+  return `<b>${esc(i.ref)}</b> ${esc(i.grade || "?")} ${esc(i.incident_type || "")}<br>${esc(i.status)}`
+    + (i.transfer_force ? `<br>${esc(forceNote(i))}` : "");
 }
 
 export function putIncident(i) {

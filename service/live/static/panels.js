@@ -1,7 +1,7 @@
 // Beside the map: the queue, the open incidents, the selected incident and the KPI strip.
 import { highlight } from "./layers.js";
 import {
-  $, GRADE_RANK, TARGET_MS, api, attended, clock, esc, hms, live, mmss, now, path,
+  $, GRADE_RANK, TARGET_MS, api, attended, clock, esc, forceNote, hms, live, mmss, now, path,
 } from "./state.js";
 
 const LIST_LIMIT = 100;
@@ -25,7 +25,8 @@ function gradeBadge(i) {
 function row(i) {
   const c = clock(i);
   const cls = live.selected === i.ref ? ' class="sel"' : "";
-  const sub = `${esc(i.area)} · ${esc(i.incident_type || "type?")} · ${esc(i.status)}`;
+  const sub = `${esc(i.area)} · ${esc(i.incident_type || "type?")} · ${esc(i.status)}`
+    + (i.transfer_force ? ` · ${esc(forceNote(i))}` : "");
   return `<li data-ref="${esc(i.ref)}"${cls}>${gradeBadge(i)}`
     + `<span><span class="ref">${esc(i.ref)}</span> <span class="sub">${sub}</span></span>`
     + `<span class="clock ${c.cls}" data-clock="${esc(i.ref)}">${c.text}</span></li>`;
@@ -116,7 +117,8 @@ function renderDetail() {
   $("detail-body").innerHTML =
     `<div class="row">${esc(i.incident_type || "type not recorded")} · ${esc(i.area)} · <b>${esc(i.status)}</b></div>`
     + `<div class="row">received ${received} · target <span class="clock ${c.cls}" data-clock="${esc(i.ref)}">${c.text}</span></div>`
-    + `<div class="row">units: <span id="detail-units">${units}</span></div>`;
+    + `<div class="row">units: <span id="detail-units">${units}</span></div>`
+    + (i.transfer_force ? `<div class="row">${esc(forceNote(i))}</div>` : "");
 }
 
 export function renderChronology() {

@@ -10,7 +10,14 @@ export const UNIT_COLOUR = {
   // The MDT's last will: its link died; drawn with the link-lost ring below.
   link_lost: "#4b5563",
 };
-export const FINAL = new Set(["closed", "cancelled", "referred"]);
+// Another force's call: whose it is, and whether it waits for them or the Met attends.
+export function forceNote(i) {
+  return i.status === "transfer"
+    ? `held for transfer to ${i.transfer_force}`
+    : `${i.transfer_force}'s area: Met units attend`;
+}
+
+export const FINAL = new Set(["closed", "cancelled", "referred", "transferred"]);
 // As the service's queue alarm (CAD_QUEUE_ALARM_AGE_S, 20 minutes by default).
 const QUEUE_ALARM_S = 20 * 60;
 // Without a last will (a link that fades rather than drops), a unit silent this many times the
