@@ -170,6 +170,9 @@ class Settings(BaseSettings):
     # audit entries stay in Redis after they are archived (the live map's and chronology's
     # window) and how long a closed incident stays in Redis after it is archived.
     archive_interval_s: float = Field(default=2.0, gt=0)
+    # False: the service does not run the archiver itself (run `cad archive` as a process of its
+    # own instead); its history routes still read the store.
+    archive_in_service: bool = True
     archive_batch: int = Field(default=1000, ge=1, le=50_000)
     archive_keep_audit_s: float = Field(default=3600.0, ge=0)
     archive_incident_grace_s: float = Field(default=900.0, ge=0)

@@ -179,8 +179,9 @@ class Runtime:
         self._alarm_task = supervise.start_periodic(
             "alarm-scan", self.alarms.scan_once, interval_s=settings.alarm_scan_interval_s
         )
-        if self.history is not None and self.archiver is not None:
+        if self.history is not None:
             await self.history.open()
+        if self.archiver is not None and settings.archive_in_service:
             self._archive_task = supervise.start_periodic(
                 "history-archiver", self.archiver.archive_once,
                 interval_s=settings.archive_interval_s,

@@ -145,7 +145,10 @@ async def test_calls_acknowledged_after_wait_survive_a_failover(
     before the intake answers, so kill -9 of the primary right after loses none; the cost of
     that WAIT is measured against the same calls without it."""
     plain = sentinel_set.settings
-    waiting = plain.model_copy(update={"redis_wait_replicas": 1, "redis_wait_timeout_ms": 1000})
+    # A generous timeout: WAIT answers as soon as the replica has the writes; only a replica that
+    # never answers (which would fail this test rightly) waits it out. A loaded CI machine with
+    # `appendfsync always` on both servers took over a second at times.
+    waiting = plain.model_copy(update={"redis_wait_replicas": 1, "redis_wait_timeout_ms": 10_000})
     await _accept_calls(plain, "warm-up", 20)  # scripts loaded, caches filled: not measured
     _, plain_s = await _accept_calls(plain, "plain", CALLS)
     refs, waiting_s = await _accept_calls(waiting, "waited", CALLS)

@@ -17,11 +17,13 @@ from tests.helpers import asgi_client, auth_headers, running_app
 
 @pytest.fixture
 def history_settings(settings: Settings, database_url: str) -> Settings:
-    """The test's settings with its own database; the archiver keeps nothing back, and after the
-    round it runs at start waits an hour: the tests run its rounds themselves."""
+    """The test's settings with its own database; the archiver keeps nothing back, and the app
+    does not run it (a round of its own at start could take, and lock, the rows a test's round
+    is about): the tests run its rounds themselves."""
     return settings.model_copy(
         update={
             "database_url": database_url,
+            "archive_in_service": False,
             "archive_interval_s": 3600.0,
             "archive_keep_audit_s": 0.0,
             "archive_incident_grace_s": 0.0,
