@@ -227,6 +227,17 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _wait_within_the_network_timeout(self) -> Settings:
+        # A WAIT longer than the client's own timeout would fail the round trip it rides on
+        # (a call refused as an outage) instead of answering "not replicated" in time.
+        if self.redis_wait_replicas and self.redis_wait_timeout_ms >= self.network_timeout_s * 1000:
+            raise ValueError(
+                f"redis_wait_timeout_ms: {self.redis_wait_timeout_ms} ms must be shorter than "
+                f"network_timeout_s ({self.network_timeout_s:g} s)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _dev_secret_only_in_development(self) -> Settings:
         if self.auth_dev_secret and self.environment != "development":
             raise ValueError(

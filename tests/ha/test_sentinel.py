@@ -145,14 +145,20 @@ async def test_calls_acknowledged_after_wait_survive_a_failover(
     before the intake answers, so kill -9 of the primary right after loses none; the cost of
     that WAIT is measured against the same calls without it."""
     plain = sentinel_set.settings
-    # A generous timeout: WAIT answers as soon as the replica has the writes; only a replica that
-    # never answers (which would fail this test rightly) waits it out. A loaded CI machine with
-    # `appendfsync always` on both servers took over a second at times.
-    waiting = plain.model_copy(update={"redis_wait_replicas": 1, "redis_wait_timeout_ms": 10_000})
+    waiting = plain.model_copy(update={"redis_wait_replicas": 1, "redis_wait_timeout_ms": 2_000})
     await _accept_calls(plain, "warm-up", 20)  # scripts loaded, caches filled: not measured
     _, plain_s = await _accept_calls(plain, "plain", CALLS)
     refs, waiting_s = await _accept_calls(waiting, "waited", CALLS)
-    assert "call_not_replicated" not in caplog.text  # the replica answered every WAIT
+    # A call whose WAIT timed out is accepted all the same and logged: a failover may lose it
+    # (docs/reliability.md). On a loaded machine, with `appendfsync always` on both servers, a
+    # replica's answer took over a second at times: the promise is for the calls it confirmed.
+    unconfirmed = {
+        r.__dict__["fields"]["incident_ref"]
+        for r in caplog.records
+        if r.msg == "call_not_replicated"
+    }
+    confirmed = [ref for ref in refs if ref not in unconfirmed]
+    assert len(confirmed) >= CALLS * 0.9, f"{len(unconfirmed)} of {CALLS} calls not replicated"
     old = sentinel_set.primary()
     old.kill()
     client = open_redis(plain)
@@ -165,7 +171,7 @@ async def test_calls_acknowledged_after_wait_survive_a_failover(
             except RedisError:
                 assert time.monotonic() - started < FAILOVER_BOUND_S
                 await asyncio.sleep(0.1)
-        assert set(refs) <= set(areas)
+        assert set(confirmed) <= set(areas)
         assert sentinel_set.primary() is not old
     finally:
         await client.aclose()
@@ -212,3 +218,12 @@ async def test_a_readonly_reply_makes_the_shared_connection_ask_again(
         assert len(asked) == 2  # a healthy connection is kept
     finally:
         await shared.aclose()
+
+
+def test_a_wait_must_end_before_the_client_gives_up(sentinel_set: SentinelSet) -> None:
+    """A WAIT longer than the network timeout would fail the call's round trip as an outage."""
+    with pytest.raises(ValidationError, match="redis_wait_timeout_ms"):
+        Settings.model_validate(
+            {**sentinel_set.settings.model_dump(), "redis_wait_replicas": 1,
+             "redis_wait_timeout_ms": 5_000, "network_timeout_s": 5.0}
+        )  # fmt: skip
