@@ -26,3 +26,23 @@ local function incident_fingerprint(incident_key, calls_key, unit_incident_key, 
   end
   return redis.sha1hex(cjson.encode(parts))
 end
+
+-- Whether `status` is among ARGV[first..]: the statuses a transition may leave.
+local function may_leave(status, first)
+  for i = first, #ARGV do
+    if ARGV[i] == status then return true end
+  end
+  return false
+end
+
+-- A unit still committed to the incident (its callsign), or '' when none is: an incident may
+-- not end while one is. Units lent by another area are committed there, where this slot cannot
+-- look: the incident lists them (`borrowed`).
+local function still_committed(incident_key, unit_incident_key, ref)
+  local lent = redis.call('HGET', incident_key, 'borrowed') or ''
+  if lent ~= '' then return lent end
+  for callsign in string.gmatch(redis.call('HGET', incident_key, 'units') or '', '[^,]+') do
+    if redis.call('HGET', unit_incident_key, callsign) == ref then return callsign end
+  end
+  return ''
+end

@@ -12,29 +12,20 @@
 -- returns {'ok', previous status}
 --         {'rejected', current status, reason}
 --         {'missing', '', ''}   no such incident: nothing changed (no hash is created)
+-- From the prelude: may_leave, still_committed.
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then
   return {'missing', '', ''}
 end
 local target = ARGV[2]
-local allowed = false
-for i = 9, #ARGV do
-  if ARGV[i] == status then allowed = true end
-end
-if not allowed then
+if not may_leave(status, 9) then
   return {'rejected', status, 'illegal transition ' .. status .. ' -> ' .. target}
 end
 local ref = ARGV[1]
 if target ~= 'pending' then
-  -- Units lent by another area are committed there, where this slot cannot look: their list here.
-  local lent = redis.call('HGET', KEYS[1], 'borrowed') or ''
-  if lent ~= '' then
-    return {'rejected', status, 'units still committed: ' .. lent}
-  end
-  for callsign in string.gmatch(redis.call('HGET', KEYS[1], 'units') or '', '[^,]+') do
-    if redis.call('HGET', KEYS[2], callsign) == ref then
-      return {'rejected', status, 'units still committed: ' .. callsign}
-    end
+  local committed = still_committed(KEYS[1], KEYS[2], ref)
+  if committed ~= '' then
+    return {'rejected', status, 'units still committed: ' .. committed}
   end
 end
 redis.call('HSET', KEYS[1], 'status', target, 'status_ms', ARGV[3])

@@ -13,26 +13,18 @@
 -- returns {'ok', previous status}
 --         {'rejected', current status, reason}
 --         {'missing', '', ''}   no such incident: nothing changed (no hash is created)
+-- From the prelude: may_leave, still_committed.
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then
   return {'missing', '', ''}
 end
-local allowed = false
-for i = 7, #ARGV do
-  if ARGV[i] == status then allowed = true end
-end
-if not allowed then
+if not may_leave(status, 7) then
   return {'rejected', status, 'illegal transition ' .. status .. ' -> transferred'}
 end
 local ref, now = ARGV[1], ARGV[2]
-local lent = redis.call('HGET', KEYS[1], 'borrowed') or ''
-if lent ~= '' then
-  return {'rejected', status, 'units still committed: ' .. lent}
-end
-for callsign in string.gmatch(redis.call('HGET', KEYS[1], 'units') or '', '[^,]+') do
-  if redis.call('HGET', KEYS[2], callsign) == ref then
-    return {'rejected', status, 'units still committed: ' .. callsign}
-  end
+local committed = still_committed(KEYS[1], KEYS[2], ref)
+if committed ~= '' then
+  return {'rejected', status, 'units still committed: ' .. committed}
 end
 redis.call('HSET', KEYS[1], 'status', 'transferred', 'status_ms', now, 'transfer_force', ARGV[4],
   'transfer_reference', ARGV[5], 'transfer_note', ARGV[6], 'transferred_ms', now,
