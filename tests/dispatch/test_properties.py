@@ -98,6 +98,9 @@ requirements = st.builds(
 )
 plans = st.lists(requirements, min_size=1, max_size=2).map(tuple)
 reports = st.builds(Report, callsigns, st.sampled_from(list(UnitStatus)))
+named = st.builds(
+    Named, refs, st.lists(callsigns, min_size=1, max_size=2).map(tuple), st.booleans()
+)
 grades = st.lists(st.sampled_from(["I", "S", "E"]), min_size=len(REFS), max_size=len(REFS))
 
 
@@ -233,9 +236,7 @@ def test_status_reports_never_leave_a_unit_in_two_places(
     st.lists(
         st.one_of(
             st.builds(Claim, refs, plans),
-            st.builds(
-                Named, refs, st.lists(callsigns, min_size=1, max_size=2).map(tuple), st.booleans()
-            ),
+            named,
             st.builds(Release, callsigns),
         ),
         min_size=1,
@@ -255,9 +256,7 @@ def test_claims_and_releases_follow_the_model(
     st.lists(
         st.one_of(
             st.builds(Claim, refs, plans),
-            st.builds(
-                Named, refs, st.lists(callsigns, min_size=1, max_size=2).map(tuple), st.booleans()
-            ),
+            named,
             reports,
             st.builds(StandDown, callsigns),
             st.builds(Divert, callsigns, refs),
