@@ -19,6 +19,7 @@ from service.api import (
     history_routes,
     incident_log_routes,
     incident_routes,
+    me_routes,
     ops_routes,
     place_routes,
     report_routes,
@@ -34,6 +35,7 @@ from service.api.example_nulls import restore_example_nulls
 from service.api.geo_api import router as geo_router
 from service.api.idempotency import IdempotencyMiddleware
 from service.auth.deps import ANY_ROLE, auth_state, describe_roles, require
+from service.console.routes import router as console_router
 from service.live.routes import router as live_router
 from service.runtime import Runtime
 
@@ -77,11 +79,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(place_routes.router)
     app.include_router(alarm_routes.router)
     app.include_router(report_routes.router)
+    app.include_router(me_routes.router)
     # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.
     app.include_router(
         geo_router, dependencies=[Depends(require(*ANY_ROLE))], responses=documented(*AUTHENTICATED)
     )
     app.include_router(live_router)
+    app.include_router(console_router)
     app.state.auth = auth_state(settings)
     _keep_example_nulls(app)
     _describe_roles(app)

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 
 from cad.events import utcnow
+from callhandling.candidates_preview import preview_candidates
 from callhandling.clocks import clocks
+from callhandling.duplicates import CallFacts
 from callhandling.intake import IntakeResult
 from service.api.deps import RuntimeDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
 from service.api.field_refusal import refuse_field
 from service.api.geo_api import LocateResponse, describe_location
-from service.api.schemas import CallIn, CallRecorded, CandidateOut, DispatchSummary, IncidentView
+from service.api.schemas import (
+    CallIn,
+    CallRecorded,
+    CandidateOut,
+    CandidatesOut,
+    DispatchSummary,
+    IncidentView,
+)
 from service.auth.deps import CallHandling
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
@@ -54,6 +64,47 @@ async def record_call(
     )  # fmt: skip
     runtime.metrics.observe_call("http", result.outcome.value, time.perf_counter() - started)
     return recorded_answer(call, location, result, now_ms=int(time.time() * 1000))
+
+
+# As many as a recorded call's answer lists.
+_CANDIDATES_SHOWN = 5
+
+
+@router.get("/candidates", responses=documented(*AUTHENTICATED, UNAVAILABLE))
+async def call_candidates(
+    _: CallHandling,
+    runtime: RuntimeDep,
+    lon: Annotated[float, Query(ge=-180, le=180, description="WGS84")],
+    lat: Annotated[float, Query(ge=-85.05112878, le=85.05112878, description="WGS84")],
+    radius_m: Annotated[
+        float | None, Query(ge=0, le=50_000, description="uncertainty, metres (AML)")
+    ] = None,
+    incident_type: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="from the catalogue")
+    ] = None,
+) -> CandidatesOut:
+    """The open incidents a call being taken may be about, scored as `POST /v1/calls` scores
+    them (location, time, type), best first: a handler sees them while typing, before the call
+    is recorded. Nothing is recorded."""
+    unknown = runtime.intake.catalogue.type_refusal(incident_type)
+    if unknown is not None:
+        error = {"loc": ("query", "incident_type"), "msg": unknown, "type": "value_error",
+                 "input": incident_type}  # fmt: skip
+        raise RequestValidationError([error])
+    area = describe_location(lon, lat, radius_m).point.nearest_bcu
+    now_ms = int(time.time() * 1000)
+    facts = CallFacts(lon, lat, radius_m, now_ms, incident_type, cli_hash=None)
+    found = await preview_candidates(
+        runtime.redis, area=area, facts=facts, search_m=runtime.settings.duplicate_search_m,
+        limit=_CANDIDATES_SHOWN,
+    )  # fmt: skip
+    return CandidatesOut(
+        area=area,
+        candidates=[
+            CandidateOut(ref=c.ref, score=c.score, distance_m=c.distance_m, reasons=list(c.reasons))
+            for c in found
+        ],
+    )
 
 
 def recorded_answer(

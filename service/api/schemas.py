@@ -39,18 +39,32 @@ class CallIn(CallEvent):
     )  # fmt: skip
 
 
+_CANDIDATE: dict[str, Any] = {
+    "ref": "CAD 0042/04DEC26", "score": 0.75, "distance_m": 91.8,
+    "reasons": ["92 m apart, inside each other's uncertainty (100 m)", "0 min apart"],
+}  # fmt: skip
+
+
 class CandidateOut(BaseModel):
     """An open incident the call may be about."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "ref": "CAD 0042/04DEC26", "score": 0.75, "distance_m": 91.8,
-        "reasons": ["92 m apart, inside each other's uncertainty (100 m)", "0 min apart"],
-    }]})  # fmt: skip
+    model_config = ConfigDict(json_schema_extra={"examples": [_CANDIDATE]})
 
     ref: str
     score: float
     distance_m: float
     reasons: list[str]
+
+
+class CandidatesOut(BaseModel):
+    """The open incidents a call being taken may be about, best first, in its dispatch area."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"area": "CW", "candidates": [_CANDIDATE]}]}
+    )
+
+    area: str
+    candidates: list[CandidateOut]
 
 
 class DispatchSummary(BaseModel):

@@ -65,6 +65,17 @@ BOUNDARIES: dict[str, Any] = {
     }],
 }  # fmt: skip
 
+STREETS: dict[str, Any] = {
+    "type": "FeatureCollection",
+    "features": [{
+        "type": "Feature",
+        "properties": {"class": "major"},
+        "geometry": {"type": "MultiLineString", "coordinates": [
+            [[-0.12805, 51.50736], [-0.12762, 51.50701]],
+        ]},
+    }],
+}  # fmt: skip
+
 # What a client reads first: the reconnection delay, the cursor, then one event of each kind.
 EVENT_STREAM = "".join([
     frames.retry(),

@@ -21,6 +21,7 @@ from service.live.boundaries import boundaries_geojson
 from service.live.chronology import chronology
 from service.live.readmodel import snapshot
 from service.live.state import shared_kpis
+from service.live.streets import streets_geojson
 
 router = APIRouter()
 router.include_router(events.router)
@@ -79,6 +80,26 @@ async def asset(name: str) -> Response:
 async def boundaries(_: Reading) -> Response:
     """The 33 boroughs and 12 BCUs as simplified GeoJSON (computed once per process)."""
     body = await asyncio.to_thread(boundaries_geojson)
+    return Response(body, media_type="application/geo+json", headers=_CACHE)
+
+
+@router.get(
+    "/v1/live/streets",
+    tags=["live map"],
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/geo+json": {"schema": {"type": "object"}, "example": examples.STREETS}
+            }
+        },
+        **documented(*AUTHENTICATED),
+    },
+)
+async def streets(_: Reading) -> Response:
+    """The roads of the Westminster drive graph we hold, as two MultiLineStrings (`class` major
+    and minor), each road once (computed once per process, about a second)."""
+    body = await asyncio.to_thread(streets_geojson)
     return Response(body, media_type="application/geo+json", headers=_CACHE)
 
 

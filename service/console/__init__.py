@@ -1,0 +1,1 @@
+"""The operator console: call taking, incidents, units, alarms and supervision in the browser."""
