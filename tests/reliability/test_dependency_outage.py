@@ -74,6 +74,9 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/v1/places"): {"params": {"q": "abbey"}},
     ("get", "/v1/events"): {},
     ("get", "/v1/live/boundaries"): {},
+    ("get", "/v1/live/streets"): {},
+    ("get", "/v1/me"): {},
+    ("get", "/v1/calls/candidates"): {"params": {"lon": -0.1281, "lat": 51.508}},
     ("get", "/v1/live/snapshot"): {},
     ("get", "/v1/live/kpis"): {},
     ("get", "/v1/live/incidents/{ref}/chronology"): {},
@@ -84,7 +87,9 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     },
 }
 # What answers without Redis: liveness, and the geography the process holds in memory.
-NEEDS_NO_REDIS = {"/healthz", "/v1/geo/locate", "/v1/places", "/v1/live/boundaries"}
+NEEDS_NO_REDIS = {
+    "/healthz", "/v1/geo/locate", "/v1/places", "/v1/live/boundaries", "/v1/live/streets", "/v1/me",
+}  # fmt: skip
 # What needs the history store, which these apps are not given, and names it first (tests/history
 # has it down; the KPI report needs Redis too).
 HISTORY_ONLY = {"/v1/audit", "/v1/units/{callsign}/history", "/v1/reports/kpis"}
