@@ -1,6 +1,6 @@
 // Every unit by area with its status and time in status; filters; a dispatcher sets a status.
 import { $, UNIT_COLOUR, esc, live, mmss, now } from "/live/static/state.js";
-import { act, get, path, post } from "./net.js";
+import { act, get, may, path, post } from "./net.js";
 
 const ROWS = 200;
 let selected = null;
@@ -21,12 +21,13 @@ export function renderUnits() {
     && (!words || `${u.callsign} ${u.ref || ""}`.toLowerCase().includes(words)))
     .sort((a, b) => a.area.localeCompare(b.area) || a.callsign.localeCompare(b.callsign));
   $("units-count").textContent = `${rows.length} unit(s)${rows.length > ROWS ? `, the first ${ROWS} shown: narrow the filters` : ""}`;
+  const control = may("POST /v1/units/{callsign}/status") ? "" : " hidden";
   $("units-body").innerHTML = rows.slice(0, ROWS).map((u) => {
     const t = since.get(u.callsign);
     return `<tr><th scope="row">${esc(u.callsign)}</th><td>${esc(u.area)}</td>`
       + `<td><span style="color:${UNIT_COLOUR[u.status] || "#ccc"}">●</span> ${esc(u.status)}</td>`
       + `<td data-since="${t || ""}">${t ? mmss((now() - t) / 1000) : "–"}</td><td>${esc(u.ref || "")}</td>`
-      + `<td><button type="button" data-callsign="${esc(u.callsign)}">Set status of ${esc(u.callsign)}</button></td></tr>`;
+      + `<td><button type="button" data-callsign="${esc(u.callsign)}"${control}>Set status of ${esc(u.callsign)}</button></td></tr>`;
   }).join("");
 }
 
