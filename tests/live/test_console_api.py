@@ -58,7 +58,12 @@ async def test_candidates_score_open_incidents_near_a_call_and_record_nothing(
         assert created.status_code == 201, created.text
         ref = created.json()["incident"]["incident"]["ref"]
         before = await open_refs(client)
-        near = {"lon": lon + 0.0005, "lat": lat, "radius_m": 50, "incident_type": "theft_report"}
+        near: dict[str, float | str] = {
+            "lon": lon + 0.0005,
+            "lat": lat,
+            "radius_m": 50,
+            "incident_type": "theft_report",
+        }
         found = (await client.get("/v1/calls/candidates", params=near)).json()
         assert found["area"] == "CW"
         assert [c["ref"] for c in found["candidates"]] == [ref]
@@ -68,7 +73,7 @@ async def test_candidates_score_open_incidents_near_a_call_and_record_nothing(
         # The same place, another type: still a candidate, with a lower score.
         assert differs["candidates"][0]["score"] < same_type["score"]
         assert 20 < same_type["distance_m"] < 50
-        far = (await client.get("/v1/calls/candidates", params={"lon": lon + 0.05, "lat": lat}))
+        far = await client.get("/v1/calls/candidates", params={"lon": lon + 0.05, "lat": lat})
         assert far.json()["candidates"] == []
         assert await open_refs(client) == before == [(ref, 1)]
         unknown = await client.get("/v1/calls/candidates", params={**near, "incident_type": "x"})
@@ -83,10 +88,14 @@ def test_the_streets_are_westminsters_roads_each_once() -> None:
     features = json.loads(streets_geojson())["features"]
     lines = {f["properties"]["class"]: f["geometry"]["coordinates"] for f in features}
     assert set(lines) == {"major", "minor"}
-    assert len(lines["major"]) > 1000 and len(lines["minor"]) > 3000
+    assert len(lines["major"]) > 1000
+    assert len(lines["minor"]) > 3000
     points = [p for parts in lines.values() for line in parts for p in line]
     lons, lats = [p[0] for p in points], [p[1] for p in points]
-    assert -0.22 < min(lons) and max(lons) < -0.10 and 51.48 < min(lats) and max(lats) < 51.54
+    assert min(lons) > -0.22
+    assert max(lons) < -0.10
+    assert min(lats) > 51.48
+    assert max(lats) < 51.54
     # A two-way street is one line, not one per direction.
     assert len({json.dumps(line) for parts in lines.values() for line in parts}) == sum(
         len(parts) for parts in lines.values()
@@ -127,4 +136,5 @@ async def test_the_console_page_and_every_module_it_loads_are_served(
             assert (await client.get(url)).status_code == 200, url
         for name in ("../routes.py", "console.html", "nope.js", "__init__.py"):
             assert (await client.get(f"/console/static/{name}")).status_code == 404
-    assert "/live/static/state.js" in seen and "/console/static/incident.js" in seen
+    assert "/live/static/state.js" in seen
+    assert "/console/static/incident.js" in seen

@@ -20,8 +20,11 @@ from tests.helpers import auth_headers, bearer
 WAIT_MS = 15_000
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 # WCAG 2.1 A and AA: names, labels, contrast, ARIA, keyboard.
-AXE_RUN = """axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})
-  .then((r) => r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`))"""
+AXE_RUN = """
+  axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})
+    .then((r) => r.violations.map(
+      (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`))
+"""
 UNITS = [
     {"callsign": "CW10", "area": "CW", "base_lon": -0.1290, "base_lat": 51.5085},
     {"callsign": "CW11", "area": "CW", "base_lon": -0.1400, "base_lat": 51.5150},
@@ -50,7 +53,9 @@ def waiting_call(call_id: str) -> dict[str, Any]:
 
 
 async def seed(live_url: str, settings: Settings) -> str:
-    async with httpx.AsyncClient(base_url=live_url, timeout=5, headers=auth_headers(settings)) as api:
+    async with httpx.AsyncClient(
+        base_url=live_url, timeout=5, headers=auth_headers(settings)
+    ) as api:
         for unit in UNITS:
             assert (await api.post("/v1/units", json=unit)).status_code == 201
         recorded = await api.post("/v1/calls", json=waiting_call("console-b1"))
@@ -184,7 +189,8 @@ async def test_what_the_roles_do_not_allow_is_not_offered_and_a_403_is_explained
     # No call taking for a dispatcher: the screen says which operation it needs.
     await page.keyboard.press("Alt+1")
     text = (await page.text_content("#screen-call")) or ""
-    assert "(dispatcher) do not allow" in text and "POST /v1/calls" in text
+    assert "(dispatcher) do not allow" in text
+    assert "POST /v1/calls" in text
     assert await page.locator("#place").count() == 0
     await page.keyboard.press("Alt+2")
     await page.keyboard.type(ref.split("/")[0])
@@ -209,7 +215,9 @@ async def test_what_the_roles_do_not_allow_is_not_offered_and_a_403_is_explained
     assert message.startswith("not allowed for your roles (call_handler): ")
     assert "dispatcher" in message
     # That request is the only one refused: the page asks for nothing else its roles forbid.
-    assert errors == ["Failed to load resource: the server responded with a status of 403 (Forbidden)"]
+    assert errors == [
+        "Failed to load resource: the server responded with a status of 403 (Forbidden)"
+    ]
     await page.close()
 
 

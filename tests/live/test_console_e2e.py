@@ -51,7 +51,9 @@ async def report(settings: Settings, status: UnitStatus, ref: str) -> None:
 async def test_a_call_taken_dispatched_closed_and_found_by_keyboard_only(
     live_url: str, browser: Browser, settings: Settings, artifacts: Path
 ) -> None:
-    async with httpx.AsyncClient(base_url=live_url, timeout=5, headers=auth_headers(settings)) as api:
+    async with httpx.AsyncClient(
+        base_url=live_url, timeout=5, headers=auth_headers(settings)
+    ) as api:
         unit = {"callsign": "CW10", "area": "CW", "base_lon": -0.1300, "base_lat": 51.5100}
         assert (await api.post("/v1/units", json=unit)).status_code == 201
     page = await browser.new_page(viewport={"width": 1400, "height": 900})
@@ -101,9 +103,7 @@ async def test_a_call_taken_dispatched_closed_and_found_by_keyboard_only(
 
     # Dispatch the recommendation; the unit's crew goes on scene and clears from its MDT.
     await kb.press("Alt+D")
-    await page.wait_for_function(
-        "cadLive.units.get('CW10').status === 'assigned'", timeout=WAIT_MS
-    )
+    await page.wait_for_function("cadLive.units.get('CW10').status === 'assigned'", timeout=WAIT_MS)
     assert "dispatched CW10" in await status_text(page)
     await report(settings, UnitStatus.ON_SCENE, ref)
     await page.wait_for_function("document.getElementById('inc-clock').textContent === 'attended'")
@@ -136,12 +136,15 @@ async def test_a_call_taken_dispatched_closed_and_found_by_keyboard_only(
         await kb.press("Control+A")
         await kb.type("arrested")
         await kb.press("Enter")
-        await page.wait_for_function("!/working/.test(document.getElementById('history').textContent)")
+        await page.wait_for_function(
+            "!/working/.test(document.getElementById('history').textContent)"
+        )
         found = (await page.text_content("#history")) or ""
         if ref in found:
             break
         await page.wait_for_timeout(500)
-    assert ref in found and "arrest" in found
+    assert ref in found
+    assert "arrest" in found
     assert not [u for u in requests if not u.startswith(live_url)], "the console went off-box"
     assert errors == []
     await page.close()
