@@ -52,6 +52,11 @@ def waiting_call(call_id: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def api_client(live_url: str, settings: Settings) -> httpx.AsyncClient:
+    """A client of the served API holding every role."""
+    return httpx.AsyncClient(base_url=live_url, timeout=5, headers=auth_headers(settings))
+
+
 async def seed(live_url: str, settings: Settings) -> str:
     async with httpx.AsyncClient(
         base_url=live_url, timeout=5, headers=auth_headers(settings)
@@ -168,6 +173,22 @@ async def test_incident_actions_units_board_and_alarms_by_keyboard(
     await kb.press("Enter")
     await page.wait_for_function("cadLive.units.get('CW12').status === 'busy'", timeout=WAIT_MS)
     await page.wait_for_function("/busy/.test(document.getElementById('units-body').textContent)")
+    assert await page.evaluate("document.activeElement.dataset.callsign") == "CW12"
+    # Live changes re-render the board: the keyboard user's place in it is kept.
+    await kb.press("Alt+3")
+    await kb.press("Tab")
+    await kb.press("Tab")
+    await kb.press("Control+A")
+    await kb.press("Backspace")
+    await page.wait_for_function("document.querySelectorAll('#units-body tr').length === 3")
+    await tab_to(page, "#units-body button[data-callsign='CW11']")
+    renders = await page.evaluate("cadLive.stats.renderMs.length")
+    async with api_client(live_url, settings) as api:
+        busy = await api.post("/v1/units/CW10/status", json={"status": "busy"})
+        assert busy.status_code == 200, busy.text
+    await page.wait_for_function(f"cadLive.stats.renderMs.length > {renders}", timeout=WAIT_MS)
+    await said(page, "units-body", "CW10.*busy")
+    assert await page.evaluate("document.activeElement.dataset.callsign") == "CW11"
 
     # The queued incident's alarm, acknowledged with a note.
     await kb.press("Alt+4")

@@ -137,7 +137,7 @@ async def test_a_call_taken_dispatched_closed_and_found_by_keyboard_only(
         await kb.type("arrested")
         await kb.press("Enter")
         await page.wait_for_function(
-            "!/working/.test(document.getElementById('history').textContent)"
+            "/found/.test(document.getElementById('history-result').textContent)"
         )
         found = (await page.text_content("#history")) or ""
         if ref in found:

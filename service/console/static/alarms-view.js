@@ -1,5 +1,6 @@
 // The active alarms, newest first, each with Acknowledge (and a note).
 import { $, esc } from "/live/static/state.js";
+import { rerender } from "./focus.js";
 import { act, get, may, path, post } from "./net.js";
 
 const alarms = new Map();
@@ -11,14 +12,16 @@ function render() {
   $("alarm-count").textContent = String(raised);
   $("alarm-count").className = raised ? "count hot" : "count";
   const ack = may("POST /v1/alarms/{alarm_id}/ack");
-  $("alarm-list").innerHTML = active.map((a) => `<li class="sev-${esc(a.severity)}">`
+  const named = (a) => esc(`${a.kind} ${a.ref || a.callsign || a.area || ""}`.trim());
+  rerender($("alarm-list"), active.map((a) => `<li class="sev-${esc(a.severity)}">`
     + `<b>${esc(a.kind)}</b> · ${esc(a.severity)} · ${esc(a.state)} · ${esc(a.area || "")} ${esc(a.ref || a.callsign || "")}`
     + `<div>${esc(a.detail)}</div>`
     + (a.state === "raised" && ack
-      ? `<label for="note-${esc(a.alarm_id)}">Note for ${esc(a.kind)}</label><input id="note-${esc(a.alarm_id)}" maxlength="2000">`
-        + `<button type="button" data-ack="${esc(a.alarm_id)}">Acknowledge ${esc(a.kind)}</button>`
+      ? `<div class="ack"><label for="note-${esc(a.alarm_id)}" class="sr">Note for ${named(a)}</label>`
+        + `<input id="note-${esc(a.alarm_id)}" maxlength="2000" placeholder="note (optional)">`
+        + `<button type="button" data-ack="${esc(a.alarm_id)}">Acknowledge ${named(a)}</button></div>`
       : a.acknowledged_by ? `<div class="sub">acknowledged by ${esc(a.acknowledged_by)}</div>` : "")
-    + `</li>`).join("") || `<li class="sub">no active alarms</li>`;
+    + `</li>`).join("") || `<li class="sub">no active alarms</li>`, "ack");
 }
 
 export async function loadAlarms() {

@@ -37,7 +37,7 @@ function show(name, { focus = true } = {}) {
 // Offer only what the roles allow: a control for an operation they do not admit is hidden, and
 // the screen says why (the API would answer 403 all the same).
 function applyRoles() {
-  for (const el of document.querySelectorAll("[data-op]")) el.hidden = !may(el.dataset.op);
+  for (const el of document.querySelectorAll("[data-op]")) if (!may(el.dataset.op)) el.hidden = true;
   for (const [screen, op] of Object.entries(NEEDS)) {
     const section = $(`screen-${screen}`);
     if (may(op)) continue;

@@ -2,6 +2,7 @@
 // its units (divert, stand down), remarks, corrections, the result and close, the chronology.
 import { $, GRADE_RANK, clock, esc, hms, live, mmss } from "/live/static/state.js";
 import { focusIncident } from "./cmap.js";
+import { rerender } from "./focus.js";
 import { act, get, may, path, post } from "./net.js";
 import { placeCombo } from "./places.js";
 
@@ -17,12 +18,12 @@ export function renderList() {
     .sort((a, b) => (a.queue_score == null) - (b.queue_score == null)
       || (GRADE_RANK[a.grade] ?? 9) - (GRADE_RANK[b.grade] ?? 9) || a.received_ms - b.received_ms)
     .slice(0, LIST_ROWS);
-  $("inc-list").innerHTML = rows.map((i) => {
+  rerender($("inc-list"), rows.map((i) => {
     const c = clock(i);
     return `<li><button type="button" data-ref="${esc(i.ref)}" aria-pressed="${i.ref === view.ref}">`
       + `${badge(i)}<span>${esc(i.ref)} · ${esc(i.incident_type || "type?")} · ${esc(i.area)}`
       + `${i.queue_score != null ? " · queued" : ""}</span><span class="clock ${c.cls}" data-clock="${esc(i.ref)}">${c.text}</span></button></li>`;
-  }).join("");
+  }).join(""), "ref");
 }
 
 function renderSummary() {

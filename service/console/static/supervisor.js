@@ -47,7 +47,7 @@ export function setupSupervisor() {
     e.preventDefault();
     const q = new URLSearchParams({ status: $("h-status").value, limit: "50" });
     if ($("h-q").value.trim()) q.set("q", $("h-q").value.trim());
-    act($("history"), () => get(`/v1/incidents?${q}`), (a) => `${a.incidents.length} found`).then((a) => {
+    act($("history-result"), () => get(`/v1/incidents?${q}`), (a) => `${a.incidents.length} found`).then((a) => {
       if (!a) return;
       $("history").innerHTML = a.incidents.map((row) => {
         const i = row.incident || row;

@@ -1,5 +1,6 @@
 // Every unit by area with its status and time in status; filters; a dispatcher sets a status.
 import { $, UNIT_COLOUR, esc, live, mmss, now } from "/live/static/state.js";
+import { rerender } from "./focus.js";
 import { act, get, may, path, post } from "./net.js";
 
 const ROWS = 200;
@@ -22,13 +23,13 @@ export function renderUnits() {
     .sort((a, b) => a.area.localeCompare(b.area) || a.callsign.localeCompare(b.callsign));
   $("units-count").textContent = `${rows.length} unit(s)${rows.length > ROWS ? `, the first ${ROWS} shown: narrow the filters` : ""}`;
   const control = may("POST /v1/units/{callsign}/status") ? "" : " hidden";
-  $("units-body").innerHTML = rows.slice(0, ROWS).map((u) => {
+  rerender($("units-body"), rows.slice(0, ROWS).map((u) => {
     const t = since.get(u.callsign);
     return `<tr><th scope="row">${esc(u.callsign)}</th><td>${esc(u.area)}</td>`
       + `<td><span style="color:${UNIT_COLOUR[u.status] || "#ccc"}">●</span> ${esc(u.status)}</td>`
       + `<td data-since="${t || ""}">${t ? mmss((now() - t) / 1000) : "–"}</td><td>${esc(u.ref || "")}</td>`
       + `<td><button type="button" data-callsign="${esc(u.callsign)}"${control}>Set status of ${esc(u.callsign)}</button></td></tr>`;
-  }).join("");
+  }).join(""), "callsign");
 }
 
 export function tickUnits() {
@@ -56,6 +57,11 @@ export function setupUnits(areas, statuses) {
     e.preventDefault();
     const status = $("sf-status").value;
     act($("units-count"), () => post(`/v1/units/${path(selected)}/status`, { status, note: $("sf-note").value }),
-      () => `${selected} is ${status}`).then((a) => { if (a) $("status-form").hidden = true; });
+      () => `${selected} is ${status}`).then((a) => {
+      if (!a) return;
+      // Back to the unit's row, where the keyboard user came from.
+      $("status-form").hidden = true;
+      $("units-body").querySelector(`[data-callsign="${CSS.escape(selected)}"]`)?.focus();
+    });
   });
 }
