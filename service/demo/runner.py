@@ -118,15 +118,16 @@ async def _servers(
         )  # fmt: skip
 
 
-def _map_address(settings: Settings, api: str) -> str:
-    """The live map's address, with a supervisor's token in the fragment when one can be made."""
+def _map_address(settings: Settings, api: str, page: str = "/") -> str:
+    """The address of the live map (or the console, `page`), with a supervisor's token in the
+    fragment when one can be made."""
     if not settings.auth_dev_secret:
-        return f"{api}/  (append #token=<a bearer token from your identity provider>)"
+        return f"{api}{page}  (append #token=<a bearer token from your identity provider>)"
     token = dev_token_for(
         settings, subject="demo-supervisor", ttl_s=_TOKEN_TTL_S,
         roles=(Role.SUPERVISOR, Role.DISPATCHER, Role.CALL_HANDLER),
     )  # fmt: skip
-    return f"{api}/#token={token}"
+    return f"{api}{page}#token={token}"
 
 
 async def run_demo(options: DemoOptions) -> int:
@@ -148,6 +149,7 @@ async def run_demo(options: DemoOptions) -> int:
         api = f"http://{settings.http_host}:{settings.http_port}"
         print(f"service up: API {api}  (OpenAPI at {api}/docs); JSON logs in {log_path}")
         print(f"live operations map: {_map_address(settings, api)}  (open it in a browser)")
+        print(f"operator console: {_map_address(settings, api, '/console')}  (docs/console.md)")
         print("  the token after #token= works for the API too: 'Authorization: Bearer <token>'")
         redis = open_redis(settings)
         scripts = register_scripts(redis)

@@ -7,6 +7,9 @@ import { placeCombo } from "./places.js";
 
 const CANDIDATES_DEBOUNCE_MS = 200;
 let chosen = null; // {lon, lat, name}
+// One id per call, kept until it is recorded: sent again after a lost answer, the service
+// answers with the incident it made (a replay), never a second incident.
+let callId = null;
 let timer = 0;
 let openIncident = () => {};
 
@@ -36,9 +39,9 @@ function refreshCandidates() {
 }
 
 function callBody() {
-  const rand = Math.random().toString(36).slice(2, 8);
+  callId = callId || `console-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const body = {
-    call_id: `console-${Date.now()}-${rand}`,
+    call_id: callId,
     received_at: new Date().toISOString(),
     source: $("source").value,
     location: { lon: chosen.lon, lat: chosen.lat, radius_m: radius() },
@@ -83,6 +86,7 @@ async function link(ref) {
 function reset() {
   $("call-form").reset();
   chosen = null;
+  callId = null;
   $("place-chosen").textContent = "";
   $("candidates").innerHTML = "";
   showPin(null);
