@@ -4,6 +4,7 @@ the history store (PostgreSQL, filled by the service's own archiver)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from cad.events import StatusReport, UnitStatus
 from cad.settings import Settings
 from cad.tokens import Role
 from cad.topics import Topics
+from service.live.streets import streets_geojson
 from tests.helpers import auth_headers, bearer, mqtt_client
 
 ROLES = (Role.CALL_HANDLER, Role.DISPATCHER, Role.SUPERVISOR)
@@ -66,6 +68,11 @@ async def test_a_call_taken_dispatched_closed_and_found_by_keyboard_only(
     await page.wait_for_function("window.cadLive && cadLive.ready", timeout=WAIT_MS)
     await page.wait_for_function("document.getElementById('link').textContent === 'live'")
     kb = page.keyboard
+    # The streets are ours: every road of the Westminster graph, drawn as vectors.
+    roads = json.loads(streets_geojson())["features"]
+    assert await page.evaluate("cadLive.streetsDrawn") == sum(
+        len(f["geometry"]["coordinates"]) for f in roads
+    )
 
     # New call: the place by name, picked from the list with the keyboard.
     await kb.press("Alt+1")

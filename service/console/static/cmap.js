@@ -36,6 +36,7 @@ export async function drawBackground() {
     style: (f) => (f.properties.class === "major"
       ? { color: "#5b6f8f", weight: 2.2, opacity: 0.9 } : { color: "#38465c", weight: 1, opacity: 0.9 }),
   }).addTo(map);
+  // For the browser tests: how many roads the street layer holds.
   live.streetsDrawn = streets.features.reduce((n, f) => n + f.geometry.coordinates.length, 0);
 }
 
@@ -76,8 +77,9 @@ export function showPin(lon, lat, radiusM) {
   if (pin) { pin.remove(); pinCircle.remove(); }
   pin = null;
   if (lon == null) return;
-  pinCircle = L.circle([lat, lon], { radius: radiusM || 1, color: "#00e5ff", weight: 2, fillOpacity: 0.12, interactive: false }).addTo(map);
+  pinCircle = L.circle([lat, lon], { radius: radiusM || 0, color: "#00e5ff", weight: 2, fillOpacity: 0.12, interactive: false }).addTo(map);
   pin = L.circleMarker([lat, lon], { radius: 7, color: "#000", weight: 2, fillColor: "#00e5ff", fillOpacity: 1, interactive: false }).addTo(map);
-  live.pin = { lon, lat, radius_m: radiusM };
+  // What the map drew, for the browser tests: the circle's radius in metres on the ground.
+  live.pin = { lon, lat, radius_m: pinCircle.getRadius() };
   map.setView([lat, lon], Math.max(map.getZoom(), 16));
 }

@@ -35,10 +35,10 @@ function renderSummary() {
   $("inc-summary").innerHTML = `<div>${esc(i.incident_type || "type not recorded")} · ${esc(i.area)} · <b id="inc-status">${esc(i.status)}</b> · ${i.call_count || 1} call(s)</div>`
     + `<div>received ${hms(i.received_ms)} · target <span class="clock ${c.cls}" data-clock="${esc(i.ref)}" id="inc-clock">${c.text}</span></div>`
     + `<div>units: <span id="inc-unit-names">${esc(units)}</span></div>`;
-  $("inc-units").innerHTML = (i.units || []).map((cs) => `<li>${esc(cs)} · ${esc(live.units.get(cs)?.status || "?")} `
-    + `<button type="button" data-unit="${esc(cs)}">Stand down or divert ${esc(cs)}</button></li>`).join("")
-    || `<li class="sub">none</li>`;
-  for (const b of $("inc-units").querySelectorAll("button")) b.hidden = !may("POST /v1/units/{callsign}/divert");
+  const control = may("POST /v1/units/{callsign}/divert") ? "" : " hidden";
+  rerender($("inc-units"), (i.units || []).map((cs) => `<li>${esc(cs)} · ${esc(live.units.get(cs)?.status || "?")} `
+    + `<button type="button" data-unit="${esc(cs)}"${control}>Stand down or divert ${esc(cs)}</button></li>`).join("")
+    || `<li class="sub">none</li>`, "unit");
 }
 
 function renderChronology() {
@@ -68,7 +68,6 @@ async function loadAdvice(ref) {
 export async function select(ref, { focus = true } = {}) {
   view.ref = ref;
   view.entries = [];
-  live.selected = ref;
   $("inc-detail").hidden = false;
   focusIncident(live.incidents.get(ref));
   renderSummary();
@@ -90,8 +89,6 @@ export function follow(entry) {
     if (entry.type === "unit_assigned" || entry.type === "incident_queued") loadAdvice(view.ref);
   }
 }
-
-export const selectedRef = () => view.ref;
 
 const ref = () => path(view.ref);
 const out = () => $("inc-result");
