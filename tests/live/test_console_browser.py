@@ -1,10 +1,11 @@
-"""The console's other screens in Debian's headless Chromium, by keyboard: an incident's actions
-(override, stand down, remark, corrections), the units board, an alarm acknowledged; the roles
-(what a token does not allow is not offered, and a 403 is explained); and an accessibility check
-with axe-core on every screen (every control named, contrast, ARIA)."""
+"""The console's other screens in Debian's headless Chromium, by keyboard: an incident's
+actions (override, stand down, remark, corrections, divert), the units board, an alarm
+acknowledged; the roles (what a token does not allow is not offered, and a 403 is explained);
+and an accessibility check with axe-core on every screen (every control named, contrast, ARIA)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ UNITS = [
     {"callsign": "CW10", "area": "CW", "base_lon": -0.1290, "base_lat": 51.5085},
     {"callsign": "CW11", "area": "CW", "base_lon": -0.1400, "base_lat": 51.5150},
     {"callsign": "CW12", "area": "CW", "base_lon": -0.1450, "base_lat": 51.5000},
+    {"callsign": "CN20", "area": "CN", "base_lon": -0.1426, "base_lat": 51.5390},
+    {"callsign": "CN21", "area": "CN", "base_lon": -0.1400, "base_lat": 51.5410},
 ]
 
 
@@ -43,11 +46,12 @@ def settings(settings: Settings, database_url: str) -> Settings:
     )  # fmt: skip
 
 
-def waiting_call(call_id: str) -> dict[str, Any]:
-    """An Extended call at Trafalgar Square: it waits in the queue for a dispatcher."""
+def waiting_call(call_id: str, lon: float = -0.1281, lat: float = 51.5080) -> dict[str, Any]:
+    """An Extended call (at Trafalgar Square unless told): it waits in the queue for a
+    dispatcher."""
     return {
         "call_id": call_id, "received_at": datetime.now(UTC).isoformat(), "source": "101",
-        "location": {"lon": -0.1281, "lat": 51.5080, "radius_m": 60},
+        "location": {"lon": lon, "lat": lat, "radius_m": 60},
         "incident_type": "theft_report", "grade": "E",
     }  # fmt: skip
 
@@ -57,16 +61,25 @@ def api_client(live_url: str, settings: Settings) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=live_url, timeout=5, headers=auth_headers(settings))
 
 
-async def seed(live_url: str, settings: Settings) -> str:
+async def seed(live_url: str, settings: Settings) -> tuple[str, str]:
+    """The units, and three queued incidents: at Trafalgar Square, near Oxford Circus (these
+    two refs are returned) and in Greenwich."""
     async with httpx.AsyncClient(
         base_url=live_url, timeout=5, headers=auth_headers(settings)
     ) as api:
         for unit in UNITS:
             assert (await api.post("/v1/units", json=unit)).status_code == 201
-        recorded = await api.post("/v1/calls", json=waiting_call("console-b1"))
-        assert recorded.status_code == 201, recorded.text
-        ref: str = recorded.json()["incident"]["incident"]["ref"]
-        return ref
+        refs = []
+        calls = (
+            waiting_call("console-b1"), waiting_call("console-b2", -0.1415, 51.5152),
+            # Greenwich, with no unit in its BCU: it stays queued, its alarm raised.
+            waiting_call("console-b3", -0.0098, 51.4810),
+        )  # fmt: skip
+        for body in calls:
+            recorded = await api.post("/v1/calls", json=body)
+            assert recorded.status_code == 201, recorded.text
+            refs.append(recorded.json()["incident"]["incident"]["ref"])
+        return refs[0], refs[1]
 
 
 async def open_console(browser: Browser, live_url: str, token: str) -> tuple[Page, list[str]]:
@@ -89,16 +102,18 @@ async def tab_to(page: Page, selector: str) -> None:
     raise AssertionError(f"Tab never reached {selector}")
 
 
-async def said(page: Page, element: str, pattern: str) -> None:
+async def said(page: Page, element: str, text: str) -> None:
+    """Wait until the element's text holds `text`."""
     await page.wait_for_function(
-        f"/{pattern}/.test(document.getElementById({element!r}).textContent)", timeout=WAIT_MS
+        f"document.getElementById({element!r}).textContent.includes({json.dumps(text)})",
+        timeout=WAIT_MS,
     )
 
 
 async def test_incident_actions_units_board_and_alarms_by_keyboard(
     live_url: str, browser: Browser, settings: Settings
 ) -> None:
-    ref = await seed(live_url, settings)
+    ref, other = await seed(live_url, settings)
     page, errors = await open_console(browser, live_url, bearer(settings))
     kb = page.keyboard
 
@@ -151,18 +166,32 @@ async def test_incident_actions_units_board_and_alarms_by_keyboard(
     await page.wait_for_function(
         f"cadLive.incidents.get({ref!r}).incident_type === 'violence'", timeout=WAIT_MS
     )
+    # Dispatch the recommendation again, then divert the unit sent to the other incident.
+    await page.wait_for_selector("#adv-chosen li b", timeout=WAIT_MS)
+    sent = await page.text_content("#adv-chosen li b")
+    await kb.press("Alt+D")
+    await said(page, "inc-result", f"dispatched {sent}")
+    await page.wait_for_selector(f"#inc-units button[data-unit='{sent}']", timeout=WAIT_MS)
+    await tab_to(page, f"#inc-units button[data-unit='{sent}']")
+    await kb.press("Enter")
+    await kb.type(other)
+    await kb.press("Tab")
+    await kb.type("the other call is nearer its target")
+    await kb.press("Enter")
+    await said(page, "inc-result", f"{sent} diverted to {other}")
+    await page.wait_for_function(f"cadLive.units.get({sent!r}).ref === {other!r}", timeout=WAIT_MS)
     chronology = (await page.text_content("#chronology")) or ""
     for entry in ("unit_stood_down", "remark", "location_corrected", "type_corrected"):
         assert entry in chronology, entry
     assert "the bag was found" in chronology
 
-    # The units board: CW12 found by callsign and set busy.
+    # The units board: CN20 (Camden, away from the incidents) found by callsign and set busy.
     await kb.press("Alt+3")
     assert await page.evaluate("document.activeElement.id") == "uf-area"
-    await kb.type("CW")
+    await kb.type("CN")
     await kb.press("Tab")
     await kb.press("Tab")
-    await kb.type("CW12")
+    await kb.type("CN20")
     await page.wait_for_function("document.querySelectorAll('#units-body tr').length === 1")
     await tab_to(page, "#units-body button")
     await kb.press("Enter")
@@ -171,24 +200,27 @@ async def test_incident_actions_units_board_and_alarms_by_keyboard(
     await kb.press("Tab")
     await kb.type("refreshments")
     await kb.press("Enter")
-    await page.wait_for_function("cadLive.units.get('CW12').status === 'busy'", timeout=WAIT_MS)
-    await page.wait_for_function("/busy/.test(document.getElementById('units-body').textContent)")
-    assert await page.evaluate("document.activeElement.dataset.callsign") == "CW12"
+    await page.wait_for_function("cadLive.units.get('CN20').status === 'busy'", timeout=WAIT_MS)
+    await said(page, "units-body", "busy")
+    assert await page.evaluate("document.activeElement.dataset.callsign") == "CN20"
     # Live changes re-render the board: the keyboard user's place in it is kept.
     await kb.press("Alt+3")
     await kb.press("Tab")
     await kb.press("Tab")
     await kb.press("Control+A")
     await kb.press("Backspace")
-    await page.wait_for_function("document.querySelectorAll('#units-body tr').length === 3")
-    await tab_to(page, "#units-body button[data-callsign='CW11']")
+    await page.wait_for_function("document.querySelectorAll('#units-body tr').length === 2")
+    await tab_to(page, "#units-body button[data-callsign='CN21']")
     renders = await page.evaluate("cadLive.stats.renderMs.length")
     async with api_client(live_url, settings) as api:
-        busy = await api.post("/v1/units/CW10/status", json={"status": "busy"})
-        assert busy.status_code == 200, busy.text
+        available = await api.post("/v1/units/CN20/status", json={"status": "available"})
+        assert available.status_code == 200, available.text
     await page.wait_for_function(f"cadLive.stats.renderMs.length > {renders}", timeout=WAIT_MS)
-    await said(page, "units-body", "CW10.*busy")
-    assert await page.evaluate("document.activeElement.dataset.callsign") == "CW11"
+    await page.wait_for_function(
+        "[...document.querySelectorAll('#units-body tr')]"
+        ".some((row) => /CN20.*available/.test(row.textContent))"
+    )
+    assert await page.evaluate("document.activeElement.dataset.callsign") == "CN21"
 
     # The queued incident's alarm, acknowledged with a note.
     await kb.press("Alt+4")
@@ -205,7 +237,7 @@ async def test_incident_actions_units_board_and_alarms_by_keyboard(
 async def test_what_the_roles_do_not_allow_is_not_offered_and_a_403_is_explained(
     live_url: str, browser: Browser, settings: Settings
 ) -> None:
-    ref = await seed(live_url, settings)
+    ref, _ = await seed(live_url, settings)
     page, errors = await open_console(browser, live_url, bearer(settings, Role.DISPATCHER))
     # No call taking for a dispatcher: the screen says which operation it needs.
     await page.keyboard.press("Alt+1")
@@ -243,7 +275,7 @@ async def test_what_the_roles_do_not_allow_is_not_offered_and_a_403_is_explained
 
 
 async def test_every_screen_passes_axe(live_url: str, browser: Browser, settings: Settings) -> None:
-    ref = await seed(live_url, settings)
+    ref, _ = await seed(live_url, settings)
     page, errors = await open_console(browser, live_url, bearer(settings))
     await page.add_script_tag(path=str(AXE))
     await page.wait_for_selector("#alarm-list button[data-ack]", state="attached", timeout=WAIT_MS)
