@@ -300,3 +300,43 @@ async def test_every_screen_passes_axe(live_url: str, browser: Browser, settings
     assert found == {screen: [] for screen in found}
     assert errors == []
     await page.close()
+
+
+async def test_signing_in_then_linking_a_duplicate_call_by_keyboard(
+    live_url: str, browser: Browser, settings: Settings
+) -> None:
+    ref, _ = await seed(live_url, settings)
+    page = await browser.new_page(viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    await page.goto(f"{live_url}/console")
+    # No token: the sign-in form, focused; a pasted token and Enter sign in.
+    await page.wait_for_selector("#signin:not([hidden])")
+    assert await page.evaluate("document.activeElement.id") == "signin-token"
+    await page.keyboard.type(bearer(settings, Role.CALL_HANDLER))
+    await page.keyboard.press("Enter")
+    await page.wait_for_function("window.cadLive && cadLive.ready", timeout=WAIT_MS)
+    assert "call_handler" in ((await page.text_content("#who")) or "")
+    kb = page.keyboard
+
+    # A second call about the theft at Trafalgar Square: listed as a candidate, and linked.
+    await kb.press("Alt+1")
+    await kb.type("Trafalgar Squ")
+    await page.wait_for_selector("#place-list [role=option]", timeout=WAIT_MS)
+    await kb.press("Enter")
+    await kb.press("Tab")
+    await kb.press("Tab")
+    await kb.press("Tab")
+    await kb.type("theft_report")
+    await page.wait_for_selector(f"#candidates button[data-link='{ref}']", timeout=WAIT_MS)
+    first = await page.text_content("#candidates li")
+    assert first is not None
+    assert first.startswith(ref)
+    assert "same type (theft_report)" in first
+    await tab_to(page, f"#candidates button[data-link='{ref}']")
+    await kb.press("Enter")
+    await said(page, "call-result", f"call linked to {ref}")
+    await page.wait_for_function(f"cadLive.incidents.get({ref!r}).call_count === 2")
+    await said(page, "inc-summary", "2 call(s)")
+    assert errors == []
+    await page.close()
