@@ -88,9 +88,7 @@ async def call_candidates(
     is recorded. Nothing is recorded."""
     unknown = runtime.intake.catalogue.type_refusal(incident_type)
     if unknown is not None:
-        error = {"loc": ("query", "incident_type"), "msg": unknown, "type": "value_error",
-                 "input": incident_type}  # fmt: skip
-        raise RequestValidationError([error])
+        refuse_field("incident_type", unknown, incident_type, where="query")
     area = describe_location(lon, lat, radius_m).point.nearest_bcu
     now_ms = int(time.time() * 1000)
     facts = CallFacts(lon, lat, radius_m, now_ms, incident_type, cli_hash=None)
