@@ -55,8 +55,13 @@ function apply(entry) {
   for (const i of entry.incidents || []) {
     if (FINAL.has(i.status)) { live.incidents.delete(i.ref); putIncident(i, true); } else { live.incidents.set(i.ref, i); putIncident(i); }
   }
-  if (entry.unit) { live.units.set(entry.unit.callsign, entry.unit); unitLayer.set(entry.unit); }
-  if (entry.type === "unit_status" && entry.callsign) since.set(entry.callsign, Number(entry.ts_ms));
+  if (entry.unit) {
+    const u = entry.unit;
+    // Any entry may change a status (assigned, stood down, a report): time in status restarts.
+    if (live.units.get(u.callsign)?.status !== u.status) since.set(u.callsign, Number(entry.ts_ms));
+    live.units.set(u.callsign, u);
+    unitLayer.set(u);
+  }
   follow(entry);
 }
 function drain() {
