@@ -245,6 +245,7 @@ async def test_what_the_roles_do_not_allow_is_not_offered_and_a_403_is_explained
     assert "(dispatcher) do not allow" in text
     assert "POST /v1/calls" in text
     assert await page.locator("#place").count() == 0
+    assert await page.evaluate("document.activeElement.id") == "screen-call"
     await page.keyboard.press("Alt+2")
     await page.keyboard.type(ref.split("/")[0])
     await page.keyboard.press("Enter")

@@ -43,6 +43,8 @@ function applyRoles() {
     if (may(op)) continue;
     section.innerHTML = `<h2>${section.querySelector("h2").textContent}</h2><p class="err" role="note">Your roles`
       + ` (${session.me.roles.join(", ") || "none"}) do not allow this screen: it needs ${op}.</p>`;
+    section.tabIndex = -1; // nothing to act on: the screen itself takes the focus, and is read
+
   }
   $("who").textContent = `${session.me.subject} · ${session.me.roles.join(", ")}`;
 }
