@@ -1,5 +1,5 @@
 """Screenshots of every console screen at 1400x900 on a small, busy Westminster scene. They go
-to test-artifacts/console/; `CAD_SCREENSHOTS_DIR=docs/console pytest tests/live/
+to test-artifacts/console/; `CONSOLE_SCREENSHOTS_DIR=docs/console pytest tests/live/
 test_console_screenshots.py` regenerates the ones in docs (docs/console.md shows them)."""
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ async def shoot(page: Page, folder: Path, name: str) -> None:
 async def test_screenshots_of_every_screen(
     live_url: str, browser: Browser, settings: Settings, artifacts: Path, repo_root: Path
 ) -> None:
-    folder = repo_root / os.environ.get("CAD_SCREENSHOTS_DIR", str(artifacts / "console"))
+    folder = repo_root / os.environ.get("CONSOLE_SCREENSHOTS_DIR", str(artifacts / "console"))
     folder.mkdir(parents=True, exist_ok=True)
     headers = auth_headers(settings)
     async with httpx.AsyncClient(base_url=live_url, timeout=10, headers=headers) as api:
