@@ -184,3 +184,47 @@ class AlarmKeys:
         """Stream: every alarm raised, acknowledged (with the actor) and cleared; the live map's
         alarm feed."""
         return f"{self.tag}:audit"
+
+
+@dataclass(frozen=True)
+class InteropKeys:
+    """The keys of the exchange with partner agencies (interop/): force-wide, under one hash tag
+    of their own, like the alarms'."""
+
+    prefix: str = "cad"
+
+    @property
+    def tag(self) -> str:
+        return f"{self.prefix}:{{interop}}"
+
+    @property
+    def outbox(self) -> str:
+        """Sorted set: send id -> when it is next due (ms): every EIDO not yet delivered."""
+        return f"{self.tag}:outbox"
+
+    def send(self, send_id: str) -> str:
+        """Hash: one pending send (interop/outbox.py): partner, channel, document, attempts."""
+        return f"{self.tag}:send:{send_id}"
+
+    def sending(self, send_id: str) -> str:
+        """String with a TTL: the replica attempting a send now (one attempt at a time)."""
+        return f"{self.tag}:sending:{send_id}"
+
+    @property
+    def partner_refs(self) -> str:
+        """Hash: `{partner id} {their incident id}` -> our incident ref."""
+        return f"{self.tag}:partner-refs"
+
+    def applied(self, ref: str) -> str:
+        """Set: the partner notes ($id) already added to an incident's log, and the stamps of
+        the partner updates applied to it."""
+        return f"{self.tag}:applied:{ref}"
+
+    def alert(self, alert_id: str) -> str:
+        """String: one CAP message (JSON, interop/cap/message.py)."""
+        return f"{self.tag}:alert:{alert_id}"
+
+    @property
+    def alerts(self) -> str:
+        """Sorted set: every CAP message id, by when it was sent (ms)."""
+        return f"{self.tag}:alerts"
