@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cad.catalogue_file import read_catalogue
+from cad.settings import Settings
+from geo.jurisdiction import MET_NAME
 from interop.eido.facts import Agency
 
 _LOOPBACK_NAMES = frozenset({"localhost"})
@@ -91,3 +93,8 @@ def _loopback(host: str) -> bool:
         return ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def our_agency(settings: Settings) -> Agency:
+    """This force as its EIDOs name it (CAD_AGENCY_ID)."""
+    return Agency(settings.agency_id, MET_NAME, "police")

@@ -19,6 +19,7 @@ from service.api import (
     history_routes,
     incident_log_routes,
     incident_routes,
+    interop_routes,
     ops_routes,
     place_routes,
     report_routes,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dispatch_routes.router)
     app.include_router(transfer_routes.router)
     app.include_router(incident_log_routes.router)
+    app.include_router(interop_routes.router)
     app.include_router(incident_routes.router)
     # Before the units': `/v1/units/{callsign}/history` is its own route.
     app.include_router(history_routes.router)
