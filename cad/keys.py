@@ -225,6 +225,11 @@ class InteropKeys:
         return f"{self.tag}:alert:{alert_id}"
 
     @property
+    def alert_successor(self) -> str:
+        """Hash: CAP message id -> the id of the update or cancel that followed it."""
+        return f"{self.tag}:alert-successor"
+
+    @property
     def alerts(self) -> str:
         """Sorted set: every CAP message id, by when it was sent (ms)."""
         return f"{self.tag}:alerts"

@@ -14,6 +14,7 @@ from cad.result_codes import load_result_catalogue
 from cad.settings import Settings, get_settings
 from service.api import (
     alarm_routes,
+    alert_routes,
     call_routes,
     dispatch_routes,
     history_routes,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_routes.router)
     app.include_router(place_routes.router)
     app.include_router(alarm_routes.router)
+    app.include_router(alert_routes.router)
     app.include_router(report_routes.router)
     # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.
     app.include_router(
