@@ -11,7 +11,7 @@ from callhandling.incident_service import IncidentService
 from interop.eido.example import example_eido
 from interop.eido.export import export_eido
 from interop.eido.gather import gather_facts
-from interop.partners import load_partners, our_agency
+from interop.partners import our_agency
 from service.api.deps import IncidentDep, RuntimeDep
 from service.api.error_docs import AUTHENTICATED, UNAVAILABLE, documented
 from service.api.example_docs import example_answer
@@ -25,8 +25,7 @@ async def incident_eido(runtime: Runtime, incident: IncidentRecord) -> dict[str,
     """The EIDO of `incident` as this force issues it now."""
     settings = runtime.settings
     incidents = IncidentService(runtime.redis, runtime.call_scripts, runtime.dispatcher)
-    partners = load_partners(settings.partners_file)
-    facts = await gather_facts(runtime.redis, incidents, incident, partners)
+    facts = await gather_facts(runtime.redis, incidents, incident, runtime.partners)
     return export_eido(facts, agency=our_agency(settings))
 
 

@@ -1,0 +1,98 @@
+"""Applying a partner's EIDO here (the adapter after reading.py): an update of one of our
+incidents (its status, units attending, notes), or its own incident that needs police, opened
+here (or updated, when it came before) keeping its reference."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+
+from cad.errors import NotFoundError
+from cad.events import CallEvent, CallSource
+from cad.incident_record import IncidentRecord
+from cad.keys import InteropKeys
+from callhandling.incident_log import IncidentLog
+from callhandling.incidents import find_incident
+from callhandling.intake import CallIntake
+from interop.eido.reading import PartnerIncident
+from interop.lua.partner_update import partner_update
+from interop.partners import Partner
+from transport.scripts import ScriptClient
+
+_KEYS = InteropKeys()
+
+
+@dataclass(frozen=True)
+class PartnerUpdates:
+    """Applies partners' EIDOs; every step is idempotent, so a redelivered one changes nothing."""
+
+    redis: Redis
+    scripts: ScriptClient
+    intake: CallIntake
+    incident_log: IncidentLog
+
+    async def apply(self, partner: Partner, facts: PartnerIncident) -> IncidentRecord:
+        """Apply `facts` from `partner`; the incident here it concerns."""
+        actor = f"partner:{partner.id}"
+        incident = await self._incident(partner, facts, actor=actor)
+        outcome = await partner_update(
+            self.scripts, area=incident.area, ref=incident.ref, partner=partner.id,
+            reference=facts.incident_id, status=facts.status, units=facts.units,
+            stamp_ms=facts.updated_ms, actor=actor, now_ms=int(time.time() * 1000),
+        )  # fmt: skip
+        if outcome == "missing":
+            raise NotFoundError(f"eido: incident {incident.ref!r} is no longer held here")
+        for note in facts.notes:
+            await self._note(incident, partner, note.note_id, note.text, actor=actor)
+        found = await find_incident(self.redis, incident.ref)
+        return found or incident
+
+    async def _incident(
+        self, partner: Partner, facts: PartnerIncident, *, actor: str
+    ) -> IncidentRecord:
+        """Ours it names, else the one opened for it before, else a new one from its facts."""
+        key = f"{partner.id} {facts.incident_id}"
+        ref = facts.ours or await self.redis.hget(_KEYS.partner_refs, key)
+        if ref is not None:
+            found = await find_incident(self.redis, ref)
+            if found is None:
+                raise NotFoundError(f"eido: $.$id: incident {ref!r} is not held here")
+            return found
+        event = CallEvent(
+            call_id=_call_id(partner, facts), source=CallSource.PARTNER,
+            received_at=datetime.fromtimestamp(facts.started_ms / 1000, UTC),
+            location=facts.place(), grade=facts.grade,
+            incident_type=facts.incident_type
+            if self.intake.catalogue.type_refusal(facts.incident_type) is None else None,
+        )  # fmt: skip
+        # Never linked to a nearby incident of ours by itself: a dispatcher decides that.
+        result = await self.intake.accept(event, actor=actor, auto_link=False)
+        await self.redis.hset(_KEYS.partner_refs, key, result.incident.ref)
+        return result.incident
+
+    async def _note(
+        self, incident: IncidentRecord, partner: Partner, note_id: str, text: str, *, actor: str
+    ) -> None:
+        """A partner's note on the incident's log, once: marked first, unmarked if it fails."""
+        applied = _KEYS.applied(incident.ref)
+        if not await self.redis.sadd(applied, note_id):
+            return
+        try:
+            await self.incident_log.remark(
+                incident, f"{partner.name}: {text}"[:2_000], now_ms=int(time.time() * 1000),
+                actor=actor,
+            )  # fmt: skip
+        except BaseException:
+            await self.redis.srem(applied, note_id)
+            raise
+
+
+def _call_id(partner: Partner, facts: PartnerIncident) -> str:
+    """The call id an imported incident is recorded under: one per partner incident, so that
+    recording it again is a replay (the intake is idempotent by call id)."""
+    digest = hashlib.sha256(f"{partner.id} {facts.incident_id}".encode()).hexdigest()[:24]
+    return f"eido.{partner.id}.{digest}"
