@@ -25,7 +25,14 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 OURS = frozenset(
     {
-        "cad", "transport", "dispatch", "callhandling", "interop", "service", "geo", "loadtests",
+        "cad",
+        "transport",
+        "dispatch",
+        "callhandling",
+        "interop",
+        "service",
+        "geo",
+        "loadtests",
         "history",
     }
 )

@@ -58,7 +58,10 @@ class LoginRole(StrEnum):
 def _grants(role: LoginRole, root: str, agency: str = "") -> tuple[str, ...]:
     """The ACL lines of one role under a topic root (a partner's: of its own agency)."""
     if role is LoginRole.PARTNER:
-        return (f"topic read {root}/interop/out/{agency}", f"topic write {root}/interop/in/{agency}")
+        return (
+            f"topic read {root}/interop/out/{agency}",
+            f"topic write {root}/interop/in/{agency}",
+        )
     return {
         LoginRole.SERVICE: (f"topic readwrite {root}/#",),
         LoginRole.AVL_WORKER: (f"topic read {root}/units/+/avl", f"topic write {root}/deadletter"),

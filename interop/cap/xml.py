@@ -18,7 +18,8 @@ _KIND: dict[AlertKind, tuple[str, str, str, str, str]] = {
 
 def cap_xml(message: CapMessage, *, sender_name: str) -> bytes:
     """The message's XML document (UTF-8, with its declaration)."""
-    alert = etree.Element(f"{{{NS}}}alert", nsmap={None: NS})
+    # CAP's namespace as the default: lxml takes None for it, which its stubs do not allow.
+    alert = etree.Element(f"{{{NS}}}alert", nsmap={None: NS})  # type: ignore[dict-item]
     _add(alert, "identifier", message.identifier)
     _add(alert, "sender", message.sender)
     _add(alert, "sent", message.sent)
@@ -53,7 +54,11 @@ def cap_xml(message: CapMessage, *, sender_name: str) -> bytes:
 def _area(area: etree._Element, where: AlertArea) -> None:
     _add(area, "areaDesc", where.description)
     if where.polygon is not None:
-        ring = [*where.polygon, where.polygon[0]] if where.polygon[0] != where.polygon[-1] else where.polygon
+        ring = (
+            [*where.polygon, where.polygon[0]]
+            if where.polygon[0] != where.polygon[-1]
+            else where.polygon
+        )
         _add(area, "polygon", " ".join(f"{lat!r},{lon!r}" for lon, lat in ring))
     if where.circle is not None:
         c = where.circle

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cad.errors import ConflictError, NotFoundError
 from callhandling.incidents import find_incident
+from geo.jurisdiction import MET_NAME
 from interop.cap.message import AlertContent, CapMessage, MsgType, Text, follow_up
 from interop.cap.store import read_alert, save_alert
-from geo.jurisdiction import MET_NAME
 from interop.cap.xml import cap_xml
 from interop.eido.ids import incident_id
 from interop.partners import our_agency
@@ -28,7 +28,7 @@ from service.runtime import Runtime
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 MEDIA_TYPE = "application/cap+xml"
 
-_CONTENT = {
+_CONTENT: dict[str, Any] = {
     "kind": "evacuation", "headline": "Evacuate Northumberland Avenue: suspected gas leak",
     "description": "A suspected gas leak near Trafalgar Square.",
     "instruction": "Leave the area shown now and keep away until told it is safe.",
@@ -36,8 +36,9 @@ _CONTENT = {
              "circle": {"lon": -0.1255, "lat": 51.5066, "radius_m": 200.0}},
     "expires_in_min": 240,
 }  # fmt: skip
-_ROAD = {
-    "kind": "road_closure", "headline": "Whitehall closed between Trafalgar Square and Horse Guards",
+_ROAD: dict[str, Any] = {
+    "kind": "road_closure",
+    "headline": "Whitehall closed between Trafalgar Square and Horse Guards",
     "description": "Whitehall is closed to all traffic while police deal with an incident.",
     "instruction": "Use another route.",
     "area": {"description": "Whitehall",
@@ -50,8 +51,11 @@ _ROAD = {
 # The OpenAPI page's XML example: the evacuation above, as this service renders it.
 EXAMPLE_XML = cap_xml(
     CapMessage(
-        identifier="met.police.uk.alert.0b1e6d2c9a4f7e35", sender="cad@met.police.uk",
-        sent_s=1796365440, msg_type="Alert", incident_ref="CAD 0042/04DEC26",
+        identifier="met.police.uk.alert.0b1e6d2c9a4f7e35",
+        sender="cad@met.police.uk",
+        sent_s=1796365440,
+        msg_type="Alert",
+        incident_ref="CAD 0042/04DEC26",
         incident_id=incident_id("CAD 0042/04DEC26", "met.police.uk"),
         content=AlertContent.model_validate(_CONTENT),
     ),

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from cad.incident_record import IncidentRecord
 from callhandling.transfers import record_transfer
 from service.api.deps import IncidentDep, RuntimeDep
-from service.api.interop_routes import incident_eido
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
+from service.api.interop_routes import incident_eido
 from service.auth.deps import Dispatching
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
@@ -52,5 +52,7 @@ async def transfer_incident(
     )  # fmt: skip
     partner = runtime.partners.named(body.force)
     if partner is not None:
-        await runtime.outbox.enqueue(partner, transferred.ref, await incident_eido(runtime, transferred))
+        await runtime.outbox.enqueue(
+            partner, transferred.ref, await incident_eido(runtime, transferred)
+        )
     return transferred

@@ -77,7 +77,8 @@ async def test_each_kind_and_shape_is_valid_cap(
         assert text(root, "cap:info/cap:area/cap:circle") == "51.5066,-0.1255 0.25"
     else:
         ring = text(root, "cap:info/cap:area/cap:polygon").split()
-        assert len(ring) == 4 and ring[0] == ring[-1] == "51.5069,-0.1277"
+        assert len(ring) == 4
+        assert ring[0] == ring[-1] == "51.5069,-0.1277"
 
 
 async def test_an_update_and_a_cancel_reference_the_earlier_messages(

@@ -57,7 +57,7 @@ def partner_endpoint(port: int) -> Iterator[list[dict[str, Any]]]:
     received: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             received.append(json.loads(body))
             self.send_response(202)
@@ -148,7 +148,9 @@ async def test_a_partner_s_updates_are_applied_once_and_bad_eidos_dead_lettered(
             await herts.subscribe(topics.interop_out("herts"), qos=1)
             ref = await held_incident(client, "cv-2")
             body = {"force": "herts", "note": "by phone"}
-            assert (await client.post(f"/v1/incidents/{ref}/transfer", json=body)).status_code == 200
+            assert (
+                await client.post(f"/v1/incidents/{ref}/transfer", json=body)
+            ).status_code == 200
             ours = await receive_json(herts)
             # Herts answers on the same incident: on scene with two units, and a note.
             answer = json.loads(json.dumps(ours))

@@ -73,7 +73,9 @@ def _unmended(old: str, new: str) -> str:
 
 
 def test_nena_s_min_items_typo_makes_the_schema_unusable() -> None:
-    agent_role = "                type: string\n              minItems: 1\n              description: Shall"
+    agent_role = (
+        "                type: string\n              minItems: 1\n              description: Shall"
+    )
     text = _unmended(agent_role.replace("1\n", "1,\n"), agent_role)
     with pytest.raises(jsonschema_rs.ValidationError, match="1,"):
         validator_for(text)

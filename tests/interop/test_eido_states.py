@@ -40,7 +40,9 @@ async def eido(client: httpx.AsyncClient, ref: str) -> dict[str, Any]:
 
 def status_of(document: dict[str, Any]) -> tuple[str, str]:
     incident = document["incidentComponent"]
-    return incident["incidentStatusInternalText"][0], incident["incidentStatusCommonRegistryText"][0]
+    return incident["incidentStatusInternalText"][0], incident["incidentStatusCommonRegistryText"][
+        0
+    ]
 
 
 def units_of(document: dict[str, Any]) -> dict[str, str]:
@@ -61,7 +63,11 @@ async def test_an_incident_is_a_valid_eido_through_its_whole_life(
     ref = made["incident"]["incident"]["ref"]
     new = await eido(client, ref)
     assert status_of(new) == ("pending", "Queued")
-    assert our_ref(new["$id"], "met.police.uk") == ref == new["incidentComponent"]["internalIncidentId"]
+    assert (
+        our_ref(new["$id"], "met.police.uk")
+        == ref
+        == new["incidentComponent"]["internalIncidentId"]
+    )
     assert new["$id"] == incident_id(ref, "met.police.uk")
     where = read_pidf_lo(new["locationComponent"][0]["locationByValue"])
     assert (where.lon, where.lat, where.radius_m) == (HERE["lon"], HERE["lat"], 40.0)
@@ -71,12 +77,15 @@ async def test_an_incident_is_a_valid_eido_through_its_whole_life(
     await post(client, f"/v1/incidents/{ref}/links", {"call_id": "e-2"})
     linked = await eido(client, ref)
     assert len(linked["callComponent"]) == 2
-    assert "07700900123" not in str(linked) and "own words" not in str(linked)
+    assert "07700900123" not in str(linked)
+    assert "own words" not in str(linked)
     # Graded I as violence: both units sent.
     kind = {"incident_type": "violence", "reason": "the second caller saw a fight"}
     await post(client, f"/v1/incidents/{ref}/type", kind)
     thrive = {"threat": "high", "harm": "high", "risk": "high"}
-    await post(client, f"/v1/incidents/{ref}/grade", {"thrive": thrive, "grade": "I", "reason": "a fight"})
+    await post(
+        client, f"/v1/incidents/{ref}/grade", {"thrive": thrive, "grade": "I", "reason": "a fight"}
+    )
     dispatched = await eido(client, ref)
     assert status_of(dispatched) == ("dispatched", "Dispatched")
     assert units_of(dispatched) == {"CW41": "Dispatched", "CW42": "Dispatched"}

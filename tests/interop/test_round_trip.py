@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -29,11 +30,11 @@ def second_redis(tmp_path: Path) -> Iterator[EmbeddedServer]:
     server.stop()
 
 
-def facts(document: dict[str, object]) -> tuple[object, ...]:
-    incident: dict[str, object] = document["incidentComponent"]  # type: ignore[assignment]
-    (location,) = document["locationComponent"]  # type: ignore[misc]
+def facts(document: dict[str, Any]) -> tuple[object, ...]:
+    incident: dict[str, Any] = document["incidentComponent"]
+    (location,) = document["locationComponent"]
     where = read_pidf_lo(location["locationByValue"])
-    notes = sorted(n["notesActionComments"] for n in document.get("notesComponent", []))  # type: ignore[attr-defined]
+    notes = sorted(n["notesActionComments"] for n in document.get("notesComponent", []))
     return (incident["incidentTypeInternalCode"], incident["incidentCommonPriorityNumber"],
             where.lon, where.lat, where.radius_m, notes)  # fmt: skip
 
@@ -48,7 +49,7 @@ async def test_an_incident_exported_and_imported_elsewhere_keeps_its_facts(
     }  # fmt: skip
     made = await client.post("/v1/calls", json=body)
     ref = made.json()["incident"]["incident"]["ref"]
-    assert (await client.post(f"/v1/incidents/{ref}/log", json={"text": "two men, one armed"}))
+    assert await client.post(f"/v1/incidents/{ref}/log", json={"text": "two men, one armed"})
     exported = (await client.get(f"/v1/incidents/{ref}/eido")).json()
 
     partners = tmp_path / "partners.yaml"
@@ -87,10 +88,13 @@ async def test_an_incident_exported_and_imported_elsewhere_keeps_its_facts(
     assert copy["partner_agency"] == "met"
     assert copy["partner_reference"] == exported["$id"]
     assert copy["status"] in ("pending", "dispatched")
-    assert copy["grade"] == "I" and copy["incident_type"] == "violence"
+    assert copy["grade"] == "I"
+    assert copy["incident_type"] == "violence"
     ours, theirs = facts(exported), facts(again)
     assert ours[:5] == theirs[:5]
     assert theirs[5] == ["Metropolitan Police Service: two men, one armed"]
     assert ours[5] == ["two men, one armed"]
-    originating = {a["$id"]: a["agencyRoleDescriptionRegistryText"] for a in again["agencyComponent"]}
+    originating = {
+        a["$id"]: a["agencyRoleDescriptionRegistryText"] for a in again["agencyComponent"]
+    }
     assert originating["met.police.uk"] == ["Originating"]
