@@ -267,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     acl.add_argument("--avl-workers", type=int, default=1, help="AVL workers per replica")
     acl.add_argument("--generators", type=int, default=0, help=f"{GENERATOR_USER}-N logins")
+    acl.add_argument(
+        "--partner", action="append", default=[],
+        help=f"a partner agency's id (repeat): its login {PARTNER_PREFIX}ID",
+    )  # fmt: skip
     add = sub.add_parser("add-units", help="add MDT logins to a password file")
     add.add_argument("file", type=Path)
     add.add_argument("callsigns", nargs="+")
@@ -277,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             avl_workers=args.avl_workers,
             generators=args.generators,
         )
-        print(acl_text(args.root, logins), end="")
+        print(acl_text(args.root, [*logins, *partner_logins(args.partner)]), end="")
         return 0
     secret = get_settings().mdt_credential_secret
     add_users(args.file, development_credentials(secret).unit_users(args.callsigns))

@@ -21,7 +21,6 @@ from interop.eido.ids import incident_id
 from interop.partners import our_agency
 from service.api.deps import RuntimeDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
-from service.api.example_docs import example_answer
 from service.auth.deps import Reading, Supervising
 from service.runtime import Runtime
 
@@ -150,8 +149,13 @@ async def cancel_alert(
 @router.get(
     "/{alert_id}.xml",
     response_class=Response,
-    responses={**example_answer(EXAMPLE_XML, media_type=MEDIA_TYPE),
-               **documented(*AUTHENTICATED, 404, UNAVAILABLE)},
+    responses={
+        200: {
+            "description": "the CAP 1.2 `alert` document",
+            "content": {MEDIA_TYPE: {"schema": {"type": "string"}, "example": EXAMPLE_XML}},
+        },
+        **documented(*AUTHENTICATED, 404, UNAVAILABLE),
+    },
 )  # fmt: skip
 async def alert_xml(_: Reading, alert_id: str, runtime: RuntimeDep) -> Response:
     """One CAP message as CAP 1.2 XML, valid against the OASIS schema."""
