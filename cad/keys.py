@@ -206,6 +206,12 @@ class InteropKeys:
         """Hash: one pending send (interop/outbox.py): partner, channel, document, attempts."""
         return f"{self.tag}:send:{send_id}"
 
+    @property
+    def intents(self) -> str:
+        """Hash: incident ref -> `{partner id} {ms}`, a transfer to a partner being recorded
+        whose sends are not queued yet (interop/outbox.py)."""
+        return f"{self.tag}:intents"
+
     def sending(self, send_id: str) -> str:
         """String with a TTL: the replica attempting a send now (one attempt at a time)."""
         return f"{self.tag}:sending:{send_id}"

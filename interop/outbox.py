@@ -2,7 +2,13 @@
 its HTTPS endpoint) is kept in Redis until the partner has it, so a restart resumes it. A failed
 send is tried again after a bounded backoff; after CAD_INTEROP_MAX_ATTEMPTS it is dead-lettered
 once, with the reason, and kept, tried every CAD_INTEROP_PARKED_RETRY_S until the partner is
-back: nothing is dropped. One replica attempts a send at a time (a lease per send)."""
+back: nothing is dropped. One replica attempts a send at a time (a lease per send).
+
+A transfer is recorded in its area's keys, the outbox in its own: no one script can do both. So
+the transfer route first notes its intent (`intend`), then records the hand-over, then queues the
+sends, which clears the intent. An intent left behind (the request cut short between the two)
+is settled by the round once it is older than a lease: queued if the incident was handed to that
+partner, dropped if the hand-over was refused or never made."""
 
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ from cad.outages import outage_of
 from cad.publisher import Publisher
 from cad.settings import Settings
 from cad.topics import Topics
+from interop.eido.issue import EidoIssuer
 from interop.partners import Partner, Partners
 from transport.deadletter import reject
 
@@ -65,7 +72,7 @@ class Outbox:
 
     def __init__(
         self, redis: Redis, publisher: Publisher, topics: Topics, partners: Partners,
-        policy: RetryPolicy, http: httpx.AsyncClient, *, lease_s: float,
+        policy: RetryPolicy, http: httpx.AsyncClient, eidos: EidoIssuer, *, lease_s: float,
     ) -> None:  # fmt: skip
         self._redis = redis
         self._publisher = publisher
@@ -73,12 +80,17 @@ class Outbox:
         self._partners = partners
         self._policy = policy
         self._http = http
+        self._eidos = eidos
         self._lease_ms = int(lease_s * 1000)
         self._owner = uuid.uuid4().hex
 
+    async def intend(self, partner: Partner, ref: str) -> None:
+        """Note that incident `ref` is being handed to `partner` (before it is recorded)."""
+        await self._redis.hset(_KEYS.intents, ref, f"{partner.id} {_now_ms()}")
+
     async def enqueue(self, partner: Partner, ref: str, document: dict[str, Any]) -> list[str]:
         """Keep the sends of `document` to `partner` (MQTT, and its endpoint if it has one),
-        due now; their ids."""
+        due now, clearing the transfer's intent in the same transaction; their ids."""
         body = json.dumps(document, separators=(",", ":"))
         channels = [MQTT, HTTPS] if partner.endpoint else [MQTT]
         now_ms = _now_ms()
@@ -90,13 +102,16 @@ class Outbox:
                     "attempts": 0, "queued_ms": now_ms,
                 })  # fmt: skip
                 pipe.zadd(_KEYS.outbox, {send_id: now_ms})
+            pipe.hdel(_KEYS.intents, ref)
             await pipe.execute()
         log(logger, logging.INFO, "eido_queued", incident_ref=ref, partner=partner.id,
             channels=channels)  # fmt: skip
         return ids
 
     async def send_due(self) -> int:
-        """Attempt every send that is due and not held by another replica; how many went."""
+        """Settle the intents left behind, then attempt every send that is due and not held by
+        another replica; how many went."""
+        await self.settle_intents()
         due = await self._redis.zrangebyscore(_KEYS.outbox, "-inf", _now_ms(), start=0, num=_ROUND)
         delivered = 0
         for send_id in due:
@@ -109,6 +124,29 @@ class Outbox:
             finally:
                 await self._redis.delete(_KEYS.sending(send_id))
         return delivered
+
+    async def settle_intents(self) -> None:
+        """Queue the sends of each transfer recorded but never queued; drop the intents of
+        transfers refused or never made (each older than a lease, held by one replica)."""
+        older_than = _now_ms() - self._lease_ms
+        for ref, value in (await self._redis.hgetall(_KEYS.intents)).items():
+            partner_id, _, since = value.partition(" ")
+            if int(since or 0) > older_than:
+                continue
+            lock = _KEYS.sending(f"intent:{ref}")
+            if not await self._redis.set(lock, self._owner, nx=True, px=self._lease_ms):
+                continue
+            try:
+                partner = self._partners.by_id(partner_id)
+                document = None if partner is None else await self._eidos.handed_to(ref, partner)
+                if partner is None or document is None:
+                    await self._redis.hdel(_KEYS.intents, ref)
+                    log(logger, logging.INFO, "transfer_intent_dropped", incident_ref=ref,
+                        partner=partner_id)  # fmt: skip
+                else:
+                    await self.enqueue(partner, ref, document)
+            finally:
+                await self._redis.delete(lock)
 
     async def _attempt(self, send_id: str) -> int:
         fields = await self._redis.hgetall(_KEYS.send(send_id))

@@ -24,6 +24,7 @@ from cad.unreadable import UnreadableRecords
 from cad.waits import cancel_and_wait
 from callhandling.call_consumer import CallEventConsumer
 from callhandling.incident_log import IncidentLog
+from callhandling.incident_service import IncidentService
 from callhandling.intake import CallIntake
 from callhandling.scripts import CallScripts, register_call_scripts
 from dispatch.ack_watch import AckWatch
@@ -36,10 +37,11 @@ from dispatch.scripts import DispatchScripts, register_scripts
 from geo import load_gazetteer, load_streets
 from history.archiver import Archiver
 from history.store import HistoryStore
+from interop.eido.issue import EidoIssuer
 from interop.inbound import PartnerInbound
 from interop.outbox import Outbox, RetryPolicy
 from interop.partner_updates import PartnerUpdates
-from interop.partners import load_partners
+from interop.partners import load_partners, our_agency
 from service.alarms.ack_alarms import AlarmedAckWatch
 from service.alarms.scanner import AlarmScanner
 from service.metrics import ServiceMetrics
@@ -133,9 +135,13 @@ class Runtime:
         # and in from them through the intake session (one replica applies each).
         self.partners = load_partners(settings.partners_file)
         self.http = httpx.AsyncClient(timeout=settings.network_timeout_s)
+        self.eidos = EidoIssuer(
+            self.redis, IncidentService(self.redis, self.call_scripts, self.dispatcher),
+            self.partners, our_agency(settings),
+        )  # fmt: skip
         self.outbox = Outbox(
             self.redis, self.link, t, self.partners, RetryPolicy.from_settings(settings),
-            self.http, lease_s=settings.network_timeout_s * 3,
+            self.http, self.eidos, lease_s=settings.network_timeout_s * 3,
         )  # fmt: skip
         partner_eidos = PartnerInbound(
             PartnerUpdates(self.redis, self.call_scripts, self.intake,

@@ -6,27 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from cad.incident_record import IncidentRecord
-from callhandling.incident_service import IncidentService
 from interop.eido.example import example_eido
-from interop.eido.export import export_eido
-from interop.eido.gather import gather_facts
-from interop.partners import our_agency
 from service.api.deps import IncidentDep, RuntimeDep
 from service.api.error_docs import AUTHENTICATED, UNAVAILABLE, documented
 from service.api.example_docs import example_answer
 from service.auth.deps import Reading
-from service.runtime import Runtime
 
 router = APIRouter(prefix="/v1/incidents", tags=["interop"])
-
-
-async def incident_eido(runtime: Runtime, incident: IncidentRecord) -> dict[str, Any]:
-    """The EIDO of `incident` as this force issues it now."""
-    settings = runtime.settings
-    incidents = IncidentService(runtime.redis, runtime.call_scripts, runtime.dispatcher)
-    facts = await gather_facts(runtime.redis, incidents, incident, runtime.partners)
-    return export_eido(facts, agency=our_agency(settings))
 
 
 @router.get(
@@ -37,4 +23,4 @@ async def get_eido(_: Reading, incident: IncidentDep, runtime: RuntimeDep) -> di
     """The incident as an EIDO (NENA-STA-021.1) JSON document, valid against NENA's schema
     (the project's mended copy): its calls (no caller data), units, remarks, result, and the
     agency it was handed to or came from."""
-    return await incident_eido(runtime, incident)
+    return await runtime.eidos.eido(incident)

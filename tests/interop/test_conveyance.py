@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,10 +22,12 @@ from redis.asyncio import Redis
 from cad.keys import InteropKeys
 from cad.settings import Settings
 from cad.topics import Topics
+from callhandling.incidents import find_incident
+from callhandling.transfers import record_transfer
 from interop.eido.validation import eido_errors
 from service.servers import free_port
 from tests.helpers import asgi_client, auth_headers, eventually, mqtt_client, running_app
-from tests.mdt.support import receive_json
+from tests.mdt.support import nothing_arrives, receive_json
 from transport.deadletter import DEADLETTER_STREAM
 
 KEYS = InteropKeys()
@@ -201,3 +204,39 @@ async def test_a_partner_s_updates_are_applied_once_and_bad_eidos_dead_lettered(
     assert remarks == ["Hertfordshire Constabulary: Suspect detained & taken to Watford"]
     updates = [e for e in detail["chronology"] if e["type"] == "partner_update"]
     assert len(updates) == 1
+
+
+async def test_a_transfer_cut_short_before_its_sends_were_queued_is_sent_all_the_same(
+    partner_settings: tuple[Settings, int], redis: Redis
+) -> None:
+    """The request noted its intent and recorded the hand-over, then died: the outbox finds
+    the intent and sends; an intent whose hand-over was never made is dropped."""
+    settings, _ = partner_settings
+    topics = Topics(settings.topic_root)
+    async with (
+        running_app(settings) as app,
+        asgi_client(app, auth_headers(settings)) as client,
+        mqtt_client(settings, "herts") as herts,
+    ):
+        runtime = app.state.runtime
+        await herts.subscribe(topics.interop_out("herts"), qos=1)
+        ref = await held_incident(client, "cv-3")
+        never = await held_incident(client, "cv-4")
+        incident = await find_incident(redis, ref)
+        assert incident is not None
+        # Both intents as `Outbox.intend` notes them, a minute ago (older than any lease), by
+        # requests that died since; only the first recorded its hand-over.
+        a_minute_ago = int(time.time() * 1000) - 60_000
+        await redis.hset(KEYS.intents, mapping=dict.fromkeys((ref, never), f"herts {a_minute_ago}"))
+        await record_transfer(
+            redis, runtime.call_scripts, incident, force="Hertfordshire Constabulary",
+            reference="", note="by phone", actor="test",
+        )  # fmt: skip
+        sent = await receive_json(herts, within_s=10)
+        assert sent["incidentComponent"]["internalIncidentId"] == ref  # type: ignore[index]
+
+        async def settled() -> bool:
+            return not await redis.hgetall(KEYS.intents)
+
+        await eventually(settled)
+        assert await nothing_arrives(herts, 0.5)
