@@ -19,7 +19,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from redis.asyncio import Redis
 
 from cad.errors import CadError
@@ -30,6 +29,7 @@ from cad.publisher import Publisher
 from cad.settings import Settings
 from cad.topics import Topics
 from interop.eido.issue import EidoIssuer
+from interop.https import DeliveryError, PartnerEndpoints
 from interop.partners import Partner, Partners
 from transport.deadletter import reject
 
@@ -39,10 +39,6 @@ _KEYS = InteropKeys()
 # Sends attempted in one round; the rest wait for the next (a second away by default).
 _ROUND = 50
 MQTT, HTTPS = "mqtt", "https"
-
-
-class DeliveryError(CadError):
-    """A partner did not take an EIDO (refused, unreachable, or the broker unavailable)."""
 
 
 @dataclass(frozen=True)
@@ -72,14 +68,14 @@ class Outbox:
 
     def __init__(
         self, redis: Redis, publisher: Publisher, topics: Topics, partners: Partners,
-        policy: RetryPolicy, http: httpx.AsyncClient, eidos: EidoIssuer, *, lease_s: float,
+        policy: RetryPolicy, endpoints: PartnerEndpoints, eidos: EidoIssuer, *, lease_s: float,
     ) -> None:  # fmt: skip
         self._redis = redis
         self._publisher = publisher
         self._topics = topics
         self._partners = partners
         self._policy = policy
-        self._http = http
+        self._endpoints = endpoints
         self._eidos = eidos
         self._lease_ms = int(lease_s * 1000)
         self._owner = uuid.uuid4().hex
@@ -180,16 +176,7 @@ class Outbox:
                     raise
                 raise DeliveryError(f"mqtt: {exc}") from exc
             return
-        if partner.endpoint is None:
-            raise DeliveryError(f"partner {partner.id} has no HTTPS endpoint any more")
-        try:
-            answer = await self._http.post(
-                partner.endpoint, content=body, headers={"Content-Type": "application/json"}
-            )
-        except httpx.HTTPError as exc:
-            raise DeliveryError(f"https: {type(exc).__name__}: {exc}") from exc
-        if not answer.is_success:
-            raise DeliveryError(f"https: {partner.endpoint} answered {answer.status_code}")
+        await self._endpoints.post(partner, body)
 
     async def _failed(self, send_id: str, fields: dict[str, str], reason: str) -> None:
         attempts = int(fields["attempts"]) + 1

@@ -4,7 +4,6 @@ and in an EIDO, and where their HTTPS endpoint is, if they have one."""
 from __future__ import annotations
 
 from functools import cache
-from ipaddress import ip_address
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -15,8 +14,6 @@ from cad.catalogue_file import read_catalogue
 from cad.settings import Settings
 from geo.jurisdiction import MET_NAME
 from interop.eido.facts import Agency
-
-_LOOPBACK_NAMES = frozenset({"localhost"})
 
 
 class Partner(BaseModel):
@@ -30,18 +27,17 @@ class Partner(BaseModel):
     eido_agency: Annotated[str, Field(pattern=r"^[a-z0-9.-]{3,100}$")]
     agency_type: Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z_]+)*$")]
     endpoint: str | None = None
+    # The CAs its endpoint's certificate is checked against (PEM); the system's without it.
+    ca_file: Path | None = None
 
     @field_validator("endpoint")
     @classmethod
-    def _https_or_loopback(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme == "https" and parts.hostname:
-            return value
-        if parts.scheme == "http" and parts.hostname and _loopback(parts.hostname):
-            return value
-        raise ValueError("endpoint: an https:// URL (http:// only to a loopback address)")
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and (
+            urlsplit(value).scheme != "https" or not urlsplit(value).hostname
+        ):
+            raise ValueError("endpoint: an https:// URL")
+        return value
 
     @property
     def agency(self) -> Agency:
@@ -84,15 +80,6 @@ class Partners(BaseModel):
 def load_partners(path: Path | None = None) -> Partners:
     """The partners from `path`, or the shipped `cad/data/partners.yaml`."""
     return read_catalogue(Partners, path, shipped="partners.yaml")
-
-
-def _loopback(host: str) -> bool:
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def our_agency(settings: Settings) -> Agency:

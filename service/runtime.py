@@ -8,7 +8,6 @@ import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
-import httpx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -38,6 +37,7 @@ from geo import load_gazetteer, load_streets
 from history.archiver import Archiver
 from history.store import HistoryStore
 from interop.eido.issue import EidoIssuer
+from interop.https import PartnerEndpoints
 from interop.inbound import PartnerInbound
 from interop.outbox import Outbox, RetryPolicy
 from interop.partner_updates import PartnerUpdates
@@ -134,14 +134,14 @@ class Runtime:
         # Interop (interop/, docs/interop.md): EIDOs out to partners through a durable outbox,
         # and in from them through the intake session (one replica applies each).
         self.partners = load_partners(settings.partners_file)
-        self.http = httpx.AsyncClient(timeout=settings.network_timeout_s)
+        self.endpoints = PartnerEndpoints(timeout_s=settings.network_timeout_s)
         self.eidos = EidoIssuer(
             self.redis, IncidentService(self.redis, self.call_scripts, self.dispatcher),
             self.partners, our_agency(settings),
         )  # fmt: skip
         self.outbox = Outbox(
             self.redis, self.link, t, self.partners, RetryPolicy.from_settings(settings),
-            self.http, self.eidos, lease_s=settings.network_timeout_s * 3,
+            self.endpoints, self.eidos, lease_s=settings.network_timeout_s * 3,
         )  # fmt: skip
         partner_eidos = PartnerInbound(
             PartnerUpdates(self.redis, self.call_scripts, self.intake,
@@ -256,7 +256,7 @@ class Runtime:
             )
         if self.history is not None:
             await shutdown_step("history_close", self.history.close(), network)
-        await shutdown_step("http_close", self.http.aclose(), network)
+        await shutdown_step("partner_endpoints", self.endpoints.aclose(), network)
         await shutdown_step("redis_close", self.redis.aclose(), network)
         log(logger, logging.INFO, "runtime_stopped")
 

@@ -1,11 +1,13 @@
 """Conveyance to a partner and what comes back, against the real app, Redis, broker and a real
-local HTTP server: a transfer sends the EIDO on MQTT and POSTs it; a partner that is down is
-retried, then dead-lettered, nothing lost, and sent when it is back; a partner's updates are
-applied once; a malformed or invalid EIDO is dead-lettered with the schema error's path."""
+local HTTPS server (a test CA): a transfer sends the EIDO on MQTT and POSTs it; a partner that
+is down is retried, then dead-lettered, nothing lost, and sent when it is back; a partner's
+updates are applied once; a malformed or invalid EIDO is dead-lettered with the schema error's
+path."""
 
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -25,38 +27,45 @@ from cad.topics import Topics
 from callhandling.incidents import find_incident
 from callhandling.transfers import record_transfer
 from interop.eido.validation import eido_errors
-from service.servers import free_port
+from service.servers import TlsFiles, free_port
 from tests.helpers import asgi_client, auth_headers, eventually, mqtt_client, running_app
 from tests.mdt.support import nothing_arrives, receive_json
+from tests.security.certs import make_tls_files
 from transport.deadletter import DEADLETTER_STREAM
 
 KEYS = InteropKeys()
 WATFORD = {"lon": -0.3963, "lat": 51.6565}
 
 
-def partners_file(tmp_path: Path, endpoint: str) -> Path:
+def partners_file(tmp_path: Path, endpoint: str, ca_file: Path) -> Path:
     path = tmp_path / "partners.yaml"
     path.write_text(
         "version: 1\npartners:\n"
         "  - {id: herts, name: Hertfordshire Constabulary, eido_agency: herts.police.uk,\n"
-        f"     agency_type: police, endpoint: '{endpoint}'}}\n"
+        f"     agency_type: police, endpoint: '{endpoint}', ca_file: '{ca_file}'}}\n"
     )
     return path
 
 
 @pytest.fixture
-def partner_settings(settings: Settings, tmp_path: Path) -> tuple[Settings, int]:
+def tls(tmp_path: Path) -> TlsFiles:
+    """A test CA and the partner endpoint's certificate it signs."""
+    return make_tls_files(tmp_path)
+
+
+@pytest.fixture
+def partner_settings(settings: Settings, tmp_path: Path, tls: TlsFiles) -> tuple[Settings, int]:
     port = free_port()
     return settings.model_copy(update={
-        "partners_file": partners_file(tmp_path, f"http://127.0.0.1:{port}/eido"),
+        "partners_file": partners_file(tmp_path, f"https://127.0.0.1:{port}/eido", tls.ca),
         "interop_send_interval_s": 0.05, "interop_retry_first_s": 0.05,
         "interop_retry_max_s": 0.1, "interop_max_attempts": 3, "interop_parked_retry_s": 0.5,
     }), port  # fmt: skip
 
 
 @contextmanager
-def partner_endpoint(port: int) -> Iterator[list[dict[str, Any]]]:
-    """A real HTTP server on the port, keeping every JSON body POSTed to it."""
+def partner_endpoint(port: int, tls: TlsFiles) -> Iterator[list[dict[str, Any]]]:
+    """A real HTTPS server on the port, keeping every JSON body POSTed to it."""
     received: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -70,6 +79,9 @@ def partner_endpoint(port: int) -> Iterator[list[dict[str, Any]]]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tls.cert, tls.key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -96,7 +108,7 @@ async def dead_letters(redis: Redis) -> list[dict[str, Any]]:
 
 
 async def test_a_partner_down_is_retried_dead_lettered_and_sent_when_back(
-    partner_settings: tuple[Settings, int], redis: Redis
+    partner_settings: tuple[Settings, int], redis: Redis, tls: TlsFiles
 ) -> None:
     settings, port = partner_settings
     topics = Topics(settings.topic_root)
@@ -125,7 +137,7 @@ async def test_a_partner_down_is_retried_dead_lettered_and_sent_when_back(
         letter = next(d for d in await dead_letters(redis) if "attempts" in d["reason"])
         assert letter["topic"] == topics.interop_out("herts")
         # The partner comes back: the parked send goes, and the outbox is empty.
-        with partner_endpoint(port) as received:
+        with partner_endpoint(port, tls) as received:
 
             async def delivered() -> bool:
                 return bool(received) and await redis.zcard(KEYS.outbox) == 0
@@ -138,11 +150,11 @@ async def test_a_partner_down_is_retried_dead_lettered_and_sent_when_back(
 
 
 async def test_a_partner_s_updates_are_applied_once_and_bad_eidos_dead_lettered(
-    partner_settings: tuple[Settings, int], redis: Redis
+    partner_settings: tuple[Settings, int], redis: Redis, tls: TlsFiles
 ) -> None:
     settings, port = partner_settings
     topics = Topics(settings.topic_root)
-    with partner_endpoint(port):
+    with partner_endpoint(port, tls):
         async with (
             running_app(settings) as app,
             asgi_client(app, auth_headers(settings)) as client,
