@@ -216,15 +216,10 @@ class InteropKeys:
         """String with a TTL: the replica attempting a send now (one attempt at a time)."""
         return f"{self.tag}:sending:{send_id}"
 
-    @property
-    def partner_refs(self) -> str:
-        """Hash: `{partner id} {their incident id}` -> our incident ref."""
-        return f"{self.tag}:partner-refs"
-
-    def applied(self, ref: str) -> str:
-        """Set: the partner notes ($id) already added to an incident's log, and the stamps of
-        the partner updates applied to it."""
-        return f"{self.tag}:applied:{ref}"
+    def partner_ref(self, partner: str, incident_id: str) -> str:
+        """String: our incident ref opened for a partner's incident (its EIDO id); expires with
+        the caller data."""
+        return f"{self.tag}:partner-ref:{partner}:{incident_id}"
 
     def alert(self, alert_id: str) -> str:
         """String: one CAP message (JSON, interop/cap/message.py)."""

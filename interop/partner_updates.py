@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
@@ -15,7 +15,6 @@ from cad.errors import NotFoundError
 from cad.events import CallEvent, CallSource
 from cad.incident_record import IncidentRecord
 from cad.keys import InteropKeys
-from callhandling.incident_log import IncidentLog
 from callhandling.incidents import find_incident
 from callhandling.intake import CallIntake
 from interop.eido.reading import PartnerIncident
@@ -24,6 +23,8 @@ from interop.partners import Partner
 from transport.scripts import ScriptClient
 
 _KEYS = InteropKeys()
+# As long as a remark may be (service/api/incident_log_schemas.py), less the partner's name.
+_NOTE_CHARS = 1_800
 
 
 @dataclass(frozen=True)
@@ -33,21 +34,23 @@ class PartnerUpdates:
     redis: Redis
     scripts: ScriptClient
     intake: CallIntake
-    incident_log: IncidentLog
+    # How long the partner's reference leads to the incident opened for it (caller data's).
+    retention_s: int
 
     async def apply(self, partner: Partner, facts: PartnerIncident) -> IncidentRecord:
         """Apply `facts` from `partner`; the incident here it concerns."""
         actor = f"partner:{partner.id}"
         incident = await self._incident(partner, facts, actor=actor)
-        outcome = await partner_update(
+        # A partner's note is plain text on our log, as long as a remark may be.
+        notes = tuple(replace(n, text=n.text[:_NOTE_CHARS]) for n in facts.notes)
+        update = await partner_update(
             self.scripts, area=incident.area, ref=incident.ref, partner=partner.id,
-            reference=facts.incident_id, status=facts.status, units=facts.units,
-            stamp_ms=facts.updated_ms, actor=actor, now_ms=int(time.time() * 1000),
+            partner_name=partner.name, reference=facts.incident_id, status=facts.status,
+            units=facts.units, notes=notes, stamp_ms=facts.updated_ms, actor=actor,
+            now_ms=int(time.time() * 1000),
         )  # fmt: skip
-        if outcome == "missing":
+        if update.outcome == "missing":
             raise NotFoundError(f"eido: incident {incident.ref!r} is no longer held here")
-        for note in facts.notes:
-            await self._note(incident, partner, note.note_id, note.text, actor=actor)
         found = await find_incident(self.redis, incident.ref)
         return found or incident
 
@@ -55,8 +58,8 @@ class PartnerUpdates:
         self, partner: Partner, facts: PartnerIncident, *, actor: str
     ) -> IncidentRecord:
         """Ours it names, else the one opened for it before, else a new one from its facts."""
-        key = f"{partner.id} {facts.incident_id}"
-        ref = facts.ours or await self.redis.hget(_KEYS.partner_refs, key)
+        key = _KEYS.partner_ref(partner.id, facts.incident_id)
+        ref = facts.ours or await self.redis.get(key)
         if ref is not None:
             found = await find_incident(self.redis, ref)
             if found is None:
@@ -69,26 +72,12 @@ class PartnerUpdates:
             incident_type=facts.incident_type
             if self.intake.catalogue.type_refusal(facts.incident_type) is None else None,
         )  # fmt: skip
-        # Never linked to a nearby incident of ours by itself: a dispatcher decides that.
+        # Never linked to a nearby incident of ours by itself: a dispatcher decides that. The
+        # intake is idempotent by call id: recorded again (a redelivery), it is a replay.
         result = await self.intake.accept(event, actor=actor, auto_link=False)
-        await self.redis.hset(_KEYS.partner_refs, key, result.incident.ref)
+        # Kept as long as the call's own record (its id's claim expires with it too).
+        await self.redis.set(key, result.incident.ref, ex=self.retention_s)
         return result.incident
-
-    async def _note(
-        self, incident: IncidentRecord, partner: Partner, note_id: str, text: str, *, actor: str
-    ) -> None:
-        """A partner's note on the incident's log, once: marked first, unmarked if it fails."""
-        applied = _KEYS.applied(incident.ref)
-        if not await self.redis.sadd(applied, note_id):
-            return
-        try:
-            await self.incident_log.remark(
-                incident, f"{partner.name}: {text}"[:2_000], now_ms=int(time.time() * 1000),
-                actor=actor,
-            )  # fmt: skip
-        except BaseException:
-            await self.redis.srem(applied, note_id)
-            raise
 
 
 def _call_id(partner: Partner, facts: PartnerIncident) -> str:

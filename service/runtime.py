@@ -22,7 +22,6 @@ from cad.topics import Topics
 from cad.unreadable import UnreadableRecords
 from cad.waits import cancel_and_wait
 from callhandling.call_consumer import CallEventConsumer
-from callhandling.incident_log import IncidentLog
 from callhandling.incident_service import IncidentService
 from callhandling.intake import CallIntake
 from callhandling.scripts import CallScripts, register_call_scripts
@@ -145,7 +144,7 @@ class Runtime:
         )  # fmt: skip
         partner_eidos = PartnerInbound(
             PartnerUpdates(self.redis, self.call_scripts, self.intake,
-                           IncidentLog(self.call_scripts, self.catalogue)),
+                           settings.caller_data_retention_s),
             self.redis, self.link, t, self.partners, our_agency=settings.agency_id,
             max_bytes=settings.interop_max_eido_bytes, pool=self.pool,
             give_up_after_s=settings.message_give_up_s,
