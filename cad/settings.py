@@ -252,6 +252,15 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _interop_backoff_bounded(self) -> Settings:
+        if self.interop_retry_max_s < self.interop_retry_first_s:
+            raise ValueError(
+                "interop_retry_max_s: must be at least interop_retry_first_s "
+                f"({self.interop_retry_first_s:g}s)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _dev_secret_only_in_development(self) -> Settings:
         if self.auth_dev_secret and self.environment != "development":
             raise ValueError(

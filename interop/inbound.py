@@ -53,6 +53,15 @@ class PartnerInbound:
             refusal = f"topic: {agency!r} is not a configured partner"
             return await self._pool.spawn(self._reject(topic, payload, refusal), name="reject")
         document = self._document(payload)
+        if not isinstance(document, str) and document["updatedByAgencyReference"]["$ref"] != (
+            partner.eido_agency
+        ):
+            # A partner speaks only for itself: its login may write only its own topic, and
+            # what it sends must be its own update.
+            document = (
+                f"eido: $.updatedByAgencyReference: not {partner.id}'s agency id "
+                f"{partner.eido_agency!r}"
+            )
         if isinstance(document, str):
             return await self._pool.spawn(self._reject(topic, payload, document), name="reject")
         return await self._pool.spawn(self._apply(topic, payload, partner, document), name="eido")

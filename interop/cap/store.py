@@ -3,34 +3,34 @@ successor (an update or the cancel), so that a chain never forks."""
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
 from cad.errors import ConflictError, NotFoundError
 from cad.keys import InteropKeys
 from interop.cap.message import CapMessage
+from interop.lua.save_alert import save_alert_message
+from transport.scripts import ScriptClient
 
 _KEYS = InteropKeys()
 
 
-async def save_alert(redis: Redis, message: CapMessage, *, replacing: CapMessage | None) -> None:
-    """Keep `message`; when it follows `replacing`, claim that one's successor first (409 if an
-    update or cancel got there first: the chain goes on from the latest message only)."""
-    if replacing is not None:
-        taken = await redis.hsetnx(_KEYS.alert_successor, replacing.identifier, message.identifier)
-        if not taken:
-            raise ConflictError(
-                f"id: alert {replacing.identifier} was updated or cancelled already; "
-                "update or cancel its latest message"
-            )
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.set(_KEYS.alert(message.identifier), message.model_dump_json())
-        pipe.zadd(_KEYS.alerts, {message.identifier: message.sent_s * 1000})
-        await pipe.execute()
+async def save_alert(
+    scripts: ScriptClient, message: CapMessage, *, replacing: CapMessage | None
+) -> None:
+    """Keep `message`; when it follows `replacing`, as that one's successor (409 if an update
+    or cancel got there first: the chain goes on from its latest message only)."""
+    saved = await save_alert_message(
+        scripts, identifier=message.identifier, message_json=message.model_dump_json(),
+        sent_ms=message.sent_s * 1000, follows=replacing.identifier if replacing else "",
+    )  # fmt: skip
+    if saved == "taken" and replacing is not None:
+        raise ConflictError(
+            f"id: alert {replacing.identifier} was updated or cancelled already; "
+            "update or cancel its latest message"
+        )
 
 
-async def read_alert(redis: Redis, identifier: str) -> CapMessage:
+async def read_alert(scripts: ScriptClient, identifier: str) -> CapMessage:
     """The message kept under `identifier` (404 if none)."""
-    raw = await redis.get(_KEYS.alert(identifier))
+    raw = await scripts.redis.get(_KEYS.alert(identifier))
     if raw is None:
         raise NotFoundError(f"id: no alert {identifier!r}")
     return CapMessage.model_validate_json(raw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from cad.events import CallSource
 from cad.incident_record import IncidentRecord
 from cad.keys import AreaKeys, GlobalKeys
 from callhandling.incident_service import IncidentService
@@ -73,7 +74,8 @@ def _receiving(incident: IncidentRecord, partners: Partners) -> Agency | None:
 
 
 def _originating(incident: IncidentRecord, partners: Partners) -> Agency | None:
-    if incident.partner_agency is None or incident.transfer_force is not None:
+    """The partner an imported incident came from (a partner updating one of ours is not)."""
+    if incident.source != CallSource.PARTNER or incident.partner_agency is None:
         return None
     partner = partners.by_id(incident.partner_agency)
     return partner.agency if partner is not None else None

@@ -36,7 +36,6 @@ class PartnerIncident:
     """What a partner's EIDO says."""
 
     incident_id: str
-    issuer: str
     updated_ms: int
     started_ms: int
     ours: str | None
@@ -70,7 +69,6 @@ def read_partner_eido(document: dict[str, Any], *, our_agency: str) -> PartnerIn
     ) or [""]  # fmt: skip
     return PartnerIncident(
         incident_id=document["$id"],
-        issuer=document["updatedByAgencyReference"]["$ref"],
         updated_ms=updated,
         started_ms=started,
         ours=ours,

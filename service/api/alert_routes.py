@@ -125,7 +125,7 @@ async def issue_alert(caller: Supervising, body: AlertIn, runtime: RuntimeDep) -
         msg_type="Alert", incident_ref=incident.ref, incident_id=incident_id(incident.ref, agency),
         content=AlertContent.model_validate(body.model_dump(exclude={"incident_ref"})),
     )  # fmt: skip
-    await save_alert(runtime.redis, message, replacing=None)
+    await save_alert(runtime.call_scripts, message, replacing=None)
     return _issued(message)
 
 
@@ -159,7 +159,7 @@ async def cancel_alert(
 )  # fmt: skip
 async def alert_xml(_: Reading, alert_id: str, runtime: RuntimeDep) -> Response:
     """One CAP message as CAP 1.2 XML, valid against the OASIS schema."""
-    message = await read_alert(runtime.redis, alert_id)
+    message = await read_alert(runtime.call_scripts, alert_id)
     return Response(cap_xml(message, sender_name=our_agency(runtime.settings).name),
                     media_type=MEDIA_TYPE)  # fmt: skip
 
@@ -168,14 +168,14 @@ async def _follow(
     runtime: Runtime, alert_id: str, msg_type: MsgType, *,
     content: AlertContent | None = None, note: str | None = None,
 ) -> AlertIssued:  # fmt: skip
-    earlier = await read_alert(runtime.redis, alert_id)
+    earlier = await read_alert(runtime.call_scripts, alert_id)
     if earlier.msg_type == "Cancel":
         raise ConflictError(f"id: alert {alert_id} is a cancel: nothing follows it")
     message = follow_up(
         earlier, identifier=_new_id(runtime), sent_s=max(int(time.time()), earlier.sent_s),
         msg_type=msg_type, content=content, note=note,
     )  # fmt: skip
-    await save_alert(runtime.redis, message, replacing=earlier)
+    await save_alert(runtime.call_scripts, message, replacing=earlier)
     return _issued(message)
 
 

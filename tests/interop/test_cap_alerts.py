@@ -3,6 +3,7 @@ update and cancel that reference earlier messages, each valid against the OASIS 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -137,3 +138,19 @@ async def test_only_a_supervisor_issues_alerts(app: FastAPI, settings: Settings)
 
 def test_the_openapi_example_is_valid_cap() -> None:
     assert cap_errors(EXAMPLE_XML.encode()) == []
+
+
+async def test_two_updates_at_once_never_fork_the_chain(client: httpx.AsyncClient) -> None:
+    ref = await an_incident(client)
+    first = (await client.post(
+        "/v1/alerts", json={"incident_ref": ref, **content("evacuation", CIRCLE)}
+    )).json()  # fmt: skip
+    answers = await asyncio.gather(*(
+        client.post(f"/v1/alerts/{first['id']}/update", json=content("evacuation", CIRCLE, h))
+        for h in ("One", "Two", "Three")
+    ))  # fmt: skip
+    assert sorted(a.status_code for a in answers) == [201, 409, 409]
+    (won,) = [a.json() for a in answers if a.status_code == 201]
+    lost = [a.json()["detail"] for a in answers if a.status_code == 409]
+    assert all(d.startswith(f"id: alert {first['id']} was updated") for d in lost)
+    assert (await client.get(won["xml"])).status_code == 200

@@ -252,3 +252,28 @@ async def test_a_transfer_cut_short_before_its_sends_were_queued_is_sent_all_the
 
         await eventually(settled)
         assert await nothing_arrives(herts, 0.5)
+
+
+async def test_an_eido_on_a_partner_s_topic_must_be_its_own(
+    partner_settings: tuple[Settings, int], redis: Redis
+) -> None:
+    """An EIDO on `in/herts` that another agency updated last, or on a topic of no partner,
+    is dead-lettered: a partner speaks only for itself."""
+    settings, _ = partner_settings
+    topics = Topics(settings.topic_root)
+    document = json.loads(
+        (Path(__file__).parent / "data" / "nena_sample_call_transfer_eido.json").read_text()
+    )
+    async with running_app(settings), mqtt_client(settings, "herts") as herts:
+        await herts.publish(topics.interop_in("herts"), json.dumps(document).encode(), qos=1)
+        await herts.publish(topics.interop_in("nobody"), json.dumps(document).encode(), qos=1)
+
+        async def both_dead() -> bool:
+            reasons = [d["reason"] for d in await dead_letters(redis)]
+            return (
+                "eido: $.updatedByAgencyReference: not herts's agency id 'herts.police.uk'"
+                in reasons
+                and "topic: 'nobody' is not a configured partner" in reasons
+            )
+
+        await eventually(both_dead)
