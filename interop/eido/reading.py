@@ -41,16 +41,18 @@ class PartnerIncident:
     ours: str | None
     incident_type: str | None
     grade: Grade | None
-    location: Location | None
+    # The PIDF-LO of its place, read only when an incident is opened for it (an update of one
+    # of ours needs none, and may carry a civic address we cannot place).
+    location_pidf: str | None
     status: str
     units: tuple[str, ...]
     notes: tuple[PartnerNote, ...]
 
     def place(self) -> Location:
         """Where the incident is: needed to open one here."""
-        if self.location is None:
+        if self.location_pidf is None:
             raise EidoUnusableError("eido: $.locationComponent: no location by value to open it at")
-        return self.location
+        return read_pidf_lo(self.location_pidf)
 
 
 def read_partner_eido(document: dict[str, Any], *, our_agency: str) -> PartnerIncident:
@@ -74,7 +76,7 @@ def read_partner_eido(document: dict[str, Any], *, our_agency: str) -> PartnerIn
         ours=ours,
         incident_type=incident.get("incidentTypeInternalCode"),
         grade=GRADE_OF_PRIORITY.get(priority) if isinstance(priority, int) else None,
-        location=_location(document, incident),
+        location_pidf=_location(document, incident),
         status=str(statuses[0]),
         units=tuple(
             _plain(u.get("emergencyResourceName") or u["$id"]).replace(",", " ")
@@ -88,13 +90,14 @@ def read_partner_eido(document: dict[str, Any], *, our_agency: str) -> PartnerIn
     )
 
 
-def _location(document: dict[str, Any], incident: dict[str, Any]) -> Location | None:
-    """The incident's own location (the one its incident component names), else the first
-    given by value."""
+def _location(document: dict[str, Any], incident: dict[str, Any]) -> str | None:
+    """The PIDF-LO of the incident's own location (the one its incident component names), else
+    of the first given by value."""
     named = {r["$ref"] for r in incident.get("locationReference", [])}
     by_value = [c for c in document.get("locationComponent", []) if c.get("locationByValue")]
     chosen = [c for c in by_value if c["$id"] in named] or by_value
-    return read_pidf_lo(chosen[0]["locationByValue"]) if chosen else None
+    location: str | None = chosen[0]["locationByValue"] if chosen else None
+    return location
 
 
 def _plain(text: str) -> str:
