@@ -85,17 +85,30 @@ def export_eido(facts: IncidentFacts, *, agency: Agency) -> dict[str, Any]:
         ]
     if notes:
         document["notesComponent"] = notes
-    if incident.transfer_reference and facts.receiving is not None:
-        document["linkComponent"] = [
-            {
-                **prologue(f"{root_id}:link:transfer", incident.transferred_ms or facts.updated_ms),
-                "incidentTrackingIdentifier": incident.transfer_reference,
-                "linkDirectionCode": "RELATED",
-                "involvedAgencyReference": {"$ref": facts.receiving.agency_id},
-                "transactionReasonText": "transferred",
-            }
-        ]
+    links = _links(prologue, facts, root_id)
+    if links:
+        document["linkComponent"] = links
     return document
+
+
+def _links(prologue: Prologue, facts: IncidentFacts, root_id: str) -> list[dict[str, Any]]:
+    """The partners' own references to the incident: the force it was handed to, the agency
+    it was imported from."""
+    incident = facts.incident
+    found = []
+    for reference, agency, reason, ms in (
+        (incident.transfer_reference, facts.receiving, "transferred", incident.transferred_ms),
+        (incident.partner_reference, facts.originating, "imported", incident.created_ms),
+    ):
+        if reference and reference != root_id and agency is not None:
+            found.append({
+                **prologue(f"{root_id}:link:{reason}", ms or facts.updated_ms),
+                "incidentTrackingIdentifier": reference,
+                "linkDirectionCode": "RELATED",
+                "involvedAgencyReference": {"$ref": agency.agency_id},
+                "transactionReasonText": reason,
+            })  # fmt: skip
+    return found
 
 
 def _incident(

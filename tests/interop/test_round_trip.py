@@ -98,3 +98,7 @@ async def test_an_incident_exported_and_imported_elsewhere_keeps_its_facts(
         a["$id"]: a["agencyRoleDescriptionRegistryText"] for a in again["agencyComponent"]
     }
     assert originating["met.police.uk"] == ["Originating"]
+    (link,) = again["linkComponent"]
+    assert (link["incidentTrackingIdentifier"], link["transactionReasonText"]) == (
+        exported["$id"], "imported",
+    )  # fmt: skip
