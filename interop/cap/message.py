@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cad.events import Latitude, Longitude, Number
 
-# Plain text a person reads: printable, no markup (CAP's text fields are plain).
-Text = Annotated[str, Field(min_length=1, max_length=1_000, pattern=r"^[^<>&]*\S[^<>&]*$")]
+# Plain text a person reads (CAP's text fields are plain; the XML escapes `<` and `&`): no
+# control characters, which XML 1.0 cannot carry.
+_PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*[^\s\x00-\x1f][^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+Text = Annotated[str, Field(min_length=1, max_length=1_000, pattern=_PRINTABLE)]
 
 
 class AlertKind(StrEnum):
@@ -59,7 +61,7 @@ class AlertContent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: AlertKind
-    headline: Annotated[str, Field(min_length=1, max_length=160, pattern=r"^[^<>&]*\S[^<>&]*$")]
+    headline: Annotated[str, Field(min_length=1, max_length=160, pattern=_PRINTABLE)]
     description: Text
     instruction: Text
     area: AlertArea

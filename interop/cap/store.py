@@ -3,8 +3,11 @@ successor (an update or the cancel), so that a chain never forks."""
 
 from __future__ import annotations
 
+from redis.asyncio import Redis
+
 from cad.errors import ConflictError, NotFoundError
-from cad.keys import InteropKeys
+from cad.incident_record import IncidentRecord
+from cad.keys import AreaKeys, InteropKeys
 from interop.cap.message import CapMessage
 from interop.lua.save_alert import save_alert_message
 from transport.scripts import ScriptClient
@@ -26,6 +29,18 @@ async def save_alert(
             f"id: alert {replacing.identifier} was updated or cancelled already; "
             "update or cancel its latest message"
         )
+
+
+async def audit_alert(
+    redis: Redis, incident: IncidentRecord, message: CapMessage, *, actor: str
+) -> None:
+    """An `alert_issued` entry in the incident's audit stream: its chronology shows who told the
+    public what, and when (the message itself is read by its id)."""
+    await redis.xadd(AreaKeys(incident.area).audit, {
+        "type": "alert_issued", "ref": incident.ref, "alert_id": message.identifier,
+        "msg_type": message.msg_type, "kind": message.content.kind.value, "actor": actor,
+        "ts_ms": message.sent_s * 1000,
+    })  # fmt: skip
 
 
 async def read_alert(scripts: ScriptClient, identifier: str) -> CapMessage:

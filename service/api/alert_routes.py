@@ -15,7 +15,7 @@ from cad.errors import ConflictError, NotFoundError
 from callhandling.incidents import find_incident
 from geo.jurisdiction import MET_NAME
 from interop.cap.message import AlertContent, CapMessage, MsgType, Text, follow_up
-from interop.cap.store import read_alert, save_alert
+from interop.cap.store import audit_alert, read_alert, save_alert
 from interop.cap.xml import cap_xml
 from interop.eido.ids import incident_id
 from interop.partners import our_agency
@@ -126,6 +126,7 @@ async def issue_alert(caller: Supervising, body: AlertIn, runtime: RuntimeDep) -
         content=AlertContent.model_validate(body.model_dump(exclude={"incident_ref"})),
     )  # fmt: skip
     await save_alert(runtime.call_scripts, message, replacing=None)
+    await audit_alert(runtime.redis, incident, message, actor=caller.actor)
     return _issued(message)
 
 
@@ -134,8 +135,8 @@ async def update_alert(
     caller: Supervising, alert_id: str, body: UpdateIn, runtime: RuntimeDep
 ) -> AlertIssued:
     """Replace what an alert says (msgType Update, referencing every earlier message of it)."""
-    return await _follow(runtime, alert_id, "Update", content=AlertContent.model_validate(
-        body.model_dump()))  # fmt: skip
+    content = AlertContent.model_validate(body.model_dump())
+    return await _follow(runtime, alert_id, "Update", actor=caller.actor, content=content)
 
 
 @router.post("/{alert_id}/cancel", status_code=201, responses=_ISSUED)
@@ -143,7 +144,7 @@ async def cancel_alert(
     caller: Supervising, alert_id: str, body: CancelIn, runtime: RuntimeDep
 ) -> AlertIssued:
     """Withdraw an alert (msgType Cancel, referencing every earlier message of it)."""
-    return await _follow(runtime, alert_id, "Cancel", note=body.note)
+    return await _follow(runtime, alert_id, "Cancel", actor=caller.actor, note=body.note)
 
 
 @router.get(
@@ -165,7 +166,7 @@ async def alert_xml(_: Reading, alert_id: str, runtime: RuntimeDep) -> Response:
 
 
 async def _follow(
-    runtime: Runtime, alert_id: str, msg_type: MsgType, *,
+    runtime: Runtime, alert_id: str, msg_type: MsgType, *, actor: str,
     content: AlertContent | None = None, note: str | None = None,
 ) -> AlertIssued:  # fmt: skip
     earlier = await read_alert(runtime.call_scripts, alert_id)
@@ -176,6 +177,10 @@ async def _follow(
         msg_type=msg_type, content=content, note=note,
     )  # fmt: skip
     await save_alert(runtime.call_scripts, message, replacing=earlier)
+    # Audited with its incident while it is held here (once archived, the alert stands alone).
+    incident = await find_incident(runtime.redis, message.incident_ref)
+    if incident is not None:
+        await audit_alert(runtime.redis, incident, message, actor=actor)
     return _issued(message)
 
 

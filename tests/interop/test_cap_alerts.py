@@ -36,7 +36,8 @@ async def an_incident(client: httpx.AsyncClient) -> str:
 
 def content(kind: str, shape: dict[str, Any], headline: str = "Keep away") -> dict[str, Any]:
     return {
-        "kind": kind, "headline": headline, "description": "Police are dealing with an incident.",
+        "kind": kind, "headline": headline,
+        "description": "Police & fire are dealing with an incident <near the square>.",
         "instruction": "Avoid the area.", "area": {"description": "Around the square", **shape},
     }  # fmt: skip
 
@@ -74,6 +75,8 @@ async def test_each_kind_and_shape_is_valid_cap(
     assert text(root, "cap:msgType") == "Alert"
     assert text(root, "cap:info/cap:category") == category
     assert text(root, "cap:info/cap:responseType") == response
+    description = "Police & fire are dealing with an incident <near the square>."
+    assert text(root, "cap:info/cap:description") == description
     if "circle" in shape:
         assert text(root, "cap:info/cap:area/cap:circle") == "51.5066,-0.1255 0.25"
     else:
@@ -110,6 +113,12 @@ async def test_an_update_and_a_cancel_reference_the_earlier_messages(
     assert text(cancel_xml, "cap:msgType") == "Cancel"
     assert text(cancel_xml, "cap:references").split() == [first_ref, second_ref]
     assert text(cancel_xml, "cap:note") == "reopened"
+    chronology = (await client.get(f"/v1/incidents/{ref}")).json()["chronology"]
+    issued = [(e["msg_type"], e["alert_id"]) for e in chronology if e["type"] == "alert_issued"]
+    assert issued == [("Alert", first["id"]), ("Update", second["id"]),
+                      ("Cancel", cancel.json()["id"])]  # fmt: skip
+    assert all(e["actor"].startswith("user:PC1234(") for e in chronology
+               if e["type"] == "alert_issued")  # fmt: skip
     after = await client.post(f"/v1/alerts/{cancel.json()['id']}/update", json=content(
         "road_closure", CIRCLE))  # fmt: skip
     assert after.status_code == 409
@@ -121,6 +130,10 @@ async def test_refusals_name_the_field(client: httpx.AsyncClient) -> None:
     refused = await client.post("/v1/alerts", json={"incident_ref": ref, **both})
     assert refused.status_code == 422
     assert "exactly one of circle and polygon" in refused.text
+    control = content("evacuation", CIRCLE, "bell\x07")
+    bell = await client.post("/v1/alerts", json={"incident_ref": ref, **control})
+    assert bell.status_code == 422
+    assert bell.json()["detail"][0]["loc"] == ["body", "headline"]
     missing = await client.post(
         "/v1/alerts", json={"incident_ref": "CAD 9999/01JAN26", **content("evacuation", CIRCLE)}
     )
