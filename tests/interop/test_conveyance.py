@@ -277,3 +277,39 @@ async def test_an_eido_on_a_partner_s_topic_must_be_its_own(
             )
 
         await eventually(both_dead)
+
+
+async def test_a_restart_resumes_the_pending_sends(
+    partner_settings: tuple[Settings, int], redis: Redis, tls: TlsFiles
+) -> None:
+    """The sends live in Redis, not in the process: one queued by a service that stops is
+    delivered by the next."""
+    settings, port = partner_settings
+    async with (
+        running_app(settings) as app,
+        asgi_client(app, auth_headers(settings)) as client,
+    ):
+        ref = await held_incident(client, "cv-5")
+        body = {"force": "Hertfordshire Constabulary", "note": "by phone"}
+        assert (await client.post(f"/v1/incidents/{ref}/transfer", json=body)).status_code == 200
+
+        async def tried() -> bool:
+            # The MQTT send has gone; the HTTPS one has been tried, and waits.
+            sends = await redis.zrange(KEYS.outbox, 0, -1)
+            if len(sends) != 1:
+                return False
+            return int(await redis.hget(KEYS.send(sends[0]), "attempts") or 0) >= 1
+
+        await eventually(tried)
+    (pending,) = await redis.zrange(KEYS.outbox, 0, -1)
+    assert pending.startswith("herts:https:")
+    with partner_endpoint(port, tls) as received:
+        async with running_app(settings):
+
+            async def delivered() -> bool:
+                return bool(received) and await redis.zcard(KEYS.outbox) == 0
+
+            await eventually(delivered, within_s=10)
+    (posted,) = received
+    assert posted["incidentComponent"]["internalIncidentId"] == ref
+    assert not await redis.exists(KEYS.send(pending))
