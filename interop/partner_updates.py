@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 
 from cad.errors import NotFoundError
-from cad.events import CallEvent, CallSource
+from cad.events import CallEvent, CallSource, Grade
 from cad.incident_record import IncidentRecord
 from cad.keys import InteropKeys
 from callhandling.incidents import find_incident
@@ -68,7 +68,7 @@ class PartnerUpdates:
         event = CallEvent(
             call_id=_call_id(partner, facts), source=CallSource.PARTNER,
             received_at=datetime.fromtimestamp(facts.started_ms / 1000, UTC),
-            location=facts.place(), grade=facts.grade,
+            location=facts.place(), grade=_police_grade(partner, facts),
             incident_type=facts.incident_type
             if self.intake.catalogue.type_refusal(facts.incident_type) is None else None,
         )  # fmt: skip
@@ -78,6 +78,12 @@ class PartnerUpdates:
         # Kept as long as the call's own record (its id's claim expires with it too).
         await self.redis.set(key, result.incident.ref, ex=self.retention_s)
         return result.incident
+
+
+def _police_grade(partner: Partner, facts: PartnerIncident) -> Grade | None:
+    """A police partner's grade is a police response grade; an ambulance's or fire brigade's
+    priority is not one: its incident lands in the queue ungraded, for a call handler."""
+    return facts.grade if partner.agency_type.split(".")[0] == "police" else None
 
 
 def _call_id(partner: Partner, facts: PartnerIncident) -> str:

@@ -66,6 +66,7 @@ def read_partner_eido(document: dict[str, Any], *, our_agency: str) -> PartnerIn
     calls = document.get("callComponent", [])
     started = min((_ms(c["callStartTimestamp"]) for c in calls), default=updated)
     priority = incident.get("incidentCommonPriorityNumber")
+    stated = incident.get("incidentPriorityInternalText")
     statuses = incident.get("incidentStatusInternalText") or incident.get(
         "incidentStatusCommonRegistryText"
     ) or [""]  # fmt: skip
@@ -75,7 +76,7 @@ def read_partner_eido(document: dict[str, Any], *, our_agency: str) -> PartnerIn
         started_ms=started,
         ours=ours,
         incident_type=incident.get("incidentTypeInternalCode"),
-        grade=GRADE_OF_PRIORITY.get(priority) if isinstance(priority, int) else None,
+        grade=_grade(stated, priority),
         location_pidf=_location(document, incident),
         status=str(statuses[0]),
         units=tuple(
@@ -88,6 +89,13 @@ def read_partner_eido(document: dict[str, Any], *, our_agency: str) -> PartnerIn
             for n in document.get("notesComponent", [])
         ),
     )
+
+
+def _grade(stated: object, priority: object) -> Grade | None:
+    """The grade a police EIDO states (I, S, E, R), else its common priority's (1-4)."""
+    if isinstance(stated, str) and stated in set(Grade):
+        return Grade(stated)
+    return GRADE_OF_PRIORITY.get(priority) if isinstance(priority, int) else None
 
 
 def _location(document: dict[str, Any], incident: dict[str, Any]) -> str | None:

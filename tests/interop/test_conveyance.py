@@ -26,6 +26,7 @@ from cad.settings import Settings
 from cad.topics import Topics
 from callhandling.incidents import find_incident
 from callhandling.transfers import record_transfer
+from interop.eido.example import example_eido
 from interop.eido.validation import eido_errors
 from service.servers import TlsFiles, free_port
 from tests.helpers import asgi_client, auth_headers, eventually, mqtt_client, running_app
@@ -43,6 +44,8 @@ def partners_file(tmp_path: Path, endpoint: str, ca_file: Path) -> Path:
         "version: 1\npartners:\n"
         "  - {id: herts, name: Hertfordshire Constabulary, eido_agency: herts.police.uk,\n"
         f"     agency_type: police, endpoint: '{endpoint}', ca_file: '{ca_file}'}}\n"
+        "  - {id: las, name: London Ambulance Service, eido_agency: londonambulance.nhs.uk,\n"
+        "     agency_type: ems}\n"
     )
     return path
 
@@ -313,3 +316,59 @@ async def test_a_restart_resumes_the_pending_sends(
     (posted,) = received
     assert posted["incidentComponent"]["internalIncidentId"] == ref
     assert not await redis.exists(KEYS.send(pending))
+
+
+async def test_an_ambulance_incident_that_needs_police_lands_in_the_queue(
+    partner_settings: tuple[Settings, int], redis: Redis
+) -> None:
+    """LAS sends its own incident: opened here keeping LAS's reference, ungraded (an
+    ambulance's priority is no police grade) and so queued for a call handler; sent again,
+    nothing doubles."""
+    settings, _ = partner_settings
+    topics = Topics(settings.topic_root)
+    theirs = json.loads(json.dumps(example_eido()))
+    stamp = datetime.now(UTC).isoformat()
+    theirs |= {
+        "$id": "urn:emergency:uid:incidentid:LAS-5521:londonambulance.nhs.uk",
+        "lastUpdateTimeStamp": stamp,
+        "updatedByAgencyReference": {"$ref": "londonambulance.nhs.uk"},
+    }  # fmt: skip
+    theirs["incidentComponent"] |= {
+        "incidentTypeInternalCode": "cardiac_arrest", "incidentPriorityInternalText": "C1",
+        "incidentCommonPriorityNumber": 1, "internalIncidentId": "LAS-5521",
+    }  # fmt: skip
+    for call in theirs["callComponent"]:
+        call["callStartTimestamp"] = stamp
+    for component in theirs["notesComponent"]:
+        component["notesActionComments"] = "Crew assaulted on arrival, police needed"
+    assert eido_errors(theirs) == []
+    async with (
+        running_app(settings) as app,
+        asgi_client(app, auth_headers(settings)) as client,
+        mqtt_client(settings, "las") as las,
+    ):
+        for _ in range(2):
+            await las.publish(topics.interop_in("las"), json.dumps(theirs).encode(), qos=1)
+
+        async def queued() -> list[dict[str, Any]]:
+            listed = (await client.get("/v1/incidents", params={"status": "pending"})).json()
+            return [i["incident"] for i in listed["incidents"]]
+
+        async def remarked() -> bool:
+            found = await queued()
+            if not found:
+                return False
+            detail = (await client.get(f"/v1/incidents/{found[0]['ref']}")).json()
+            return any(e["type"] == "remark" for e in detail["chronology"])
+
+        await eventually(remarked, within_s=10)
+        (incident,) = await queued()
+        detail = (await client.get(f"/v1/incidents/{incident['ref']}")).json()
+    assert (incident["source"], incident["grade"], incident["incident_type"]) == (
+        "partner", None, None,
+    )  # fmt: skip
+    assert (incident["partner_agency"], incident["partner_reference"]) == ("las", theirs["$id"])
+    assert (incident["lon"], incident["lat"]) == (-0.1281, 51.508)
+    remarks = [e["text"] for e in detail["chronology"] if e["type"] == "remark"]
+    assert remarks == ["London Ambulance Service: Crew assaulted on arrival, police needed"]
+    assert [c["call_id"] for c in detail["calls"]] == [incident["call_id"]]
