@@ -84,9 +84,9 @@ class Outbox:
         """Note that incident `ref` is being handed to `partner` (before it is recorded)."""
         await self._redis.hset(_KEYS.intents, ref, f"{partner.id} {_now_ms()}")
 
-    async def enqueue(self, partner: Partner, ref: str, document: dict[str, Any]) -> list[str]:
+    async def enqueue(self, partner: Partner, ref: str, document: dict[str, Any]) -> None:
         """Keep the sends of `document` to `partner` (MQTT, and its endpoint if it has one),
-        due now, clearing the transfer's intent in the same transaction; their ids."""
+        due now, clearing the transfer's intent in the same transaction."""
         body = json.dumps(document, separators=(",", ":"))
         channels = [MQTT, HTTPS] if partner.endpoint else [MQTT]
         now_ms = _now_ms()
@@ -102,7 +102,6 @@ class Outbox:
             await pipe.execute()
         log(logger, logging.INFO, "eido_queued", incident_ref=ref, partner=partner.id,
             channels=channels)  # fmt: skip
-        return ids
 
     async def send_due(self) -> int:
         """Settle the intents left behind, then attempt every send that is due and not held by

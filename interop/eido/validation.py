@@ -10,14 +10,8 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
-from cad.errors import CadError
-
 SCHEMA_FILE = Path(__file__).parent / "schema" / "eido-openapi.yaml"
 ROOT_TYPE = "EmergencyIncidentDataObjectType"
-
-
-class EidoInvalidError(CadError):
-    """A document is not a valid EIDO; the message starts with the path of the first error."""
 
 
 @dataclass(frozen=True)
@@ -55,14 +49,6 @@ def eido_errors(document: object) -> list[EidoError]:
         EidoError(json_path(error.instance_path), error.message)
         for error in _validator().iter_errors(document)
     ]
-
-
-def check_eido(document: object) -> None:
-    """Raise EidoInvalidError naming the first error's path unless `document` is a valid EIDO."""
-    errors = eido_errors(document)
-    if errors:
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise EidoInvalidError(f"eido: {errors[0]}{more}")
 
 
 def json_path(parts: list[str | int]) -> str:

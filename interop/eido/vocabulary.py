@@ -10,7 +10,7 @@ from cad.events import Grade
 from cad.incident_record import IncidentStatus
 
 S = IncidentStatus
-INCIDENT_STATUS: dict[str, str] = {
+_INCIDENT_STATUS: dict[str, str] = {
     S.NEW: "Received",
     S.PENDING: "Queued",
     S.DISPATCHED: "Dispatched",
@@ -24,7 +24,7 @@ INCIDENT_STATUS: dict[str, str] = {
     S.TRANSFERRED: "Transferred",
 }
 
-UNIT_STATUS: dict[str, str] = {
+_UNIT_STATUS: dict[str, str] = {
     "assigned": "Dispatched",
     "en_route": "Enroute",
     "on_scene": "OnScene",
@@ -44,9 +44,9 @@ GRADE_OF_PRIORITY: dict[int, Grade] = {n: g for g, n in PRIORITY.items()}
 
 def incident_status(status: str) -> str:
     """The registry's word for our incident status (our word if it has none)."""
-    return INCIDENT_STATUS.get(status, status)
+    return _INCIDENT_STATUS.get(status, status)
 
 
 def unit_status(status: str) -> str:
     """The registry's word for a unit's status with the incident."""
-    return UNIT_STATUS.get(status, "Unknown")
+    return _UNIT_STATUS.get(status, "Unknown")

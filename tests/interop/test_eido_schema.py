@@ -16,8 +16,6 @@ from interop.eido.export import export_eido
 from interop.eido.facts import Agency, IncidentFacts, UnitFact
 from interop.eido.validation import (
     SCHEMA_FILE,
-    EidoInvalidError,
-    check_eido,
     eido_errors,
     validator_for,
 )
@@ -32,7 +30,6 @@ def sample() -> dict[str, Any]:
 
 def test_nena_s_own_sample_is_valid() -> None:
     assert eido_errors(sample()) == []
-    check_eido(sample())
 
 
 def test_our_example_is_valid() -> None:
@@ -61,9 +58,7 @@ def test_a_broken_document_fails_naming_the_path(break_it: Any, path: str, words
     assert errors, "the broken document passed"
     assert errors[0].path == path
     assert words in errors[0].message
-    with pytest.raises(EidoInvalidError) as refused:
-        check_eido(broken)
-    assert str(refused.value).startswith(f"eido: {path}: ")
+    assert str(errors[0]) == f"{path}: {errors[0].message}"
 
 
 def _unmended(old: str, new: str) -> str:
