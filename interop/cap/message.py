@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from cad.events import Latitude, Longitude, Number
 
@@ -37,21 +37,27 @@ class Circle(BaseModel):
 Ring = Annotated[list[tuple[Longitude, Latitude]], Field(min_length=3, max_length=500)]
 
 
-class AlertArea(BaseModel):
-    """Where the alert applies: described in words, and a circle or a polygon (a ring of at least
-    three [lon, lat] corners; it is closed for CAP), exactly one of them."""
+class CircleArea(BaseModel):
+    """Where the alert applies: described in words, and a circle."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     description: Text
-    circle: Circle | None = None
-    polygon: Ring | None = None
+    circle: Circle
 
-    @model_validator(mode="after")
-    def _one_shape(self) -> AlertArea:
-        if (self.circle is None) == (self.polygon is None):
-            raise ValueError("area: give exactly one of circle and polygon")
-        return self
+
+class PolygonArea(BaseModel):
+    """Where the alert applies: described in words, and a polygon: its corners, at least three
+    [lon, lat] pairs, not closed (CAP's closing pair is added)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    description: Text
+    polygon: Ring
+
+
+# Exactly one shape: each kind of area admits no other field, so the schema itself says so.
+AlertArea = CircleArea | PolygonArea
 
 
 class AlertContent(BaseModel):

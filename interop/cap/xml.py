@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from interop.cap.message import AlertArea, AlertKind, CapMessage
+from interop.cap.message import AlertArea, AlertKind, CapMessage, PolygonArea
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 
@@ -53,14 +53,11 @@ def cap_xml(message: CapMessage, *, sender_name: str) -> bytes:
 
 def _area(area: etree._Element, where: AlertArea) -> None:
     _add(area, "areaDesc", where.description)
-    if where.polygon is not None:
-        ring = (
-            [*where.polygon, where.polygon[0]]
-            if where.polygon[0] != where.polygon[-1]
-            else where.polygon
-        )
+    if isinstance(where, PolygonArea):
+        # CAP's polygon: "lat,lon" pairs, the first repeated last (so at least four).
+        ring = [*where.polygon, where.polygon[0]]
         _add(area, "polygon", " ".join(f"{lat!r},{lon!r}" for lon, lat in ring))
-    if where.circle is not None:
+    else:
         c = where.circle
         # CAP's circle: "lat,lon radius" with the radius in kilometres.
         _add(area, "circle", f"{c.lat!r},{c.lon!r} {c.radius_m / 1000:g}")

@@ -129,7 +129,11 @@ async def test_refusals_name_the_field(client: httpx.AsyncClient) -> None:
     both = content("evacuation", {**CIRCLE, **POLYGON})
     refused = await client.post("/v1/alerts", json={"incident_ref": ref, **both})
     assert refused.status_code == 422
-    assert "exactly one of circle and polygon" in refused.text
+    # Exactly one shape: a circle admits no polygon beside it, and a polygon no circle.
+    assert [(e["loc"], e["msg"]) for e in refused.json()["detail"]] == [
+        (["body", "area", "CircleArea", "polygon"], "Extra inputs are not permitted"),
+        (["body", "area", "PolygonArea", "circle"], "Extra inputs are not permitted"),
+    ]
     control = content("evacuation", CIRCLE, "bell\x07")
     bell = await client.post("/v1/alerts", json={"incident_ref": ref, **control})
     assert bell.status_code == 422
