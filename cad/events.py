@@ -99,6 +99,8 @@ class CallSource(StrEnum):
     AML = "aml"
     ECALL = "ecall"
     ALARM = "alarm"
+    # Another agency's incident that needs police, imported from its EIDO (interop/).
+    PARTNER = "partner"
 
 
 class UnitStatus(StrEnum):

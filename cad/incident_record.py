@@ -53,7 +53,9 @@ EXAMPLE_INCIDENT: dict[str, Any] = {
     "close_code": None, "close_note": None, "call_count": 2, "grade_suggested": "I",
     "grade_reason": "high threat, harm", "transfer_force": None, "transfer_basis": None,
     "met_attends": False, "ambiguous_location": False, "transfer_reference": None,
-    "transfer_note": None, "transferred_ms": None,
+    "transfer_note": None, "transferred_ms": None, "partner_agency": None,
+    "partner_reference": None, "partner_status": None, "partner_units": [],
+    "partner_updated_ms": None,
 }  # fmt: skip
 
 
@@ -97,6 +99,13 @@ class IncidentRecord(BaseModel):
     transfer_reference: str | None = None
     transfer_note: str | None = None
     transferred_ms: int | None = None
+    # A partner agency's side (interop/): the agency an incident came from or went to (its id in
+    # the partners file), its own reference, and the latest status and units it reported.
+    partner_agency: str | None = None
+    partner_reference: str | None = None
+    partner_status: str | None = None
+    partner_units: tuple[str, ...] = ()
+    partner_updated_ms: int | None = None
 
     @property
     def location(self) -> Location:
@@ -106,7 +115,7 @@ class IncidentRecord(BaseModel):
     def from_hash(cls, fields: dict[str, str]) -> IncidentRecord:
         """Read the Redis hash (all strings; an empty string means absent)."""
         present: dict[str, object] = {k: v for k, v in fields.items() if v != ""}
-        for listed in ("units", "taskings", "stood_down"):
+        for listed in ("units", "taskings", "stood_down", "partner_units"):
             if listed in present:
                 present[listed] = tuple(str(present[listed]).split(","))
         return cls.model_validate(present)

@@ -184,3 +184,53 @@ class AlarmKeys:
         """Stream: every alarm raised, acknowledged (with the actor) and cleared; the live map's
         alarm feed."""
         return f"{self.tag}:audit"
+
+
+@dataclass(frozen=True)
+class InteropKeys:
+    """The keys of the exchange with partner agencies (interop/): force-wide, under one hash tag
+    of their own, like the alarms'."""
+
+    prefix: str = "cad"
+
+    @property
+    def tag(self) -> str:
+        return f"{self.prefix}:{{interop}}"
+
+    @property
+    def outbox(self) -> str:
+        """Sorted set: send id -> when it is next due (ms): every EIDO not yet delivered."""
+        return f"{self.tag}:outbox"
+
+    def send(self, send_id: str) -> str:
+        """Hash: one pending send (interop/outbox.py): partner, channel, document, attempts."""
+        return f"{self.tag}:send:{send_id}"
+
+    @property
+    def intents(self) -> str:
+        """Hash: incident ref -> `{partner id} {ms}`, a transfer to a partner being recorded
+        whose sends are not queued yet (interop/outbox.py)."""
+        return f"{self.tag}:intents"
+
+    def sending(self, send_id: str) -> str:
+        """String with a TTL: the replica attempting a send now (one attempt at a time)."""
+        return f"{self.tag}:sending:{send_id}"
+
+    def partner_ref(self, partner: str, incident_id: str) -> str:
+        """String: our incident ref opened for a partner's incident (its EIDO id); expires with
+        the caller data."""
+        return f"{self.tag}:partner-ref:{partner}:{incident_id}"
+
+    def alert(self, alert_id: str) -> str:
+        """String: one CAP message (JSON, interop/cap/message.py)."""
+        return f"{self.tag}:alert:{alert_id}"
+
+    @property
+    def alert_successor(self) -> str:
+        """Hash: CAP message id -> the id of the update or cancel that followed it."""
+        return f"{self.tag}:alert-successor"
+
+    @property
+    def alerts(self) -> str:
+        """Sorted set: every CAP message id, by when it was sent (ms)."""
+        return f"{self.tag}:alerts"

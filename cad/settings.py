@@ -181,6 +181,20 @@ class Settings(BaseSettings):
     # running until the next starts (the Met's early, late and night turns by default).
     report_timezone: str = "Europe/London"
     report_shifts: str = "early=07:00,late=15:00,night=23:00"
+    # Interop with partner agencies (interop/, docs/interop.md): this force's agency id in the
+    # EIDOs it issues; the partners an incident may be handed to (shipped
+    # cad/data/partners.yaml without it); an EIDO not delivered is tried again after a backoff
+    # doubling from the first to the max, dead-lettered after this many attempts, and from then
+    # on tried every `interop_parked_retry_s` until the partner takes it: never dropped.
+    agency_id: str = Field(default="met.police.uk", pattern=r"^[a-z0-9.-]{3,100}$")
+    partners_file: Path | None = None
+    interop_send_interval_s: float = Field(default=1.0, gt=0)
+    interop_retry_first_s: float = Field(default=2.0, gt=0)
+    interop_retry_max_s: float = Field(default=60.0, gt=0)
+    interop_max_attempts: int = Field(default=8, ge=1)
+    interop_parked_retry_s: float = Field(default=300.0, gt=0)
+    # EIDOs carry an incident's calls, units and notes: larger than a call event.
+    interop_max_eido_bytes: int = Field(default=256 * 1024, ge=1024)
 
     @field_validator("redis_sentinels")
     @classmethod
@@ -234,6 +248,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"redis_wait_timeout_ms: {self.redis_wait_timeout_ms} ms must be shorter than "
                 f"network_timeout_s ({self.network_timeout_s:g} s)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _interop_backoff_bounded(self) -> Settings:
+        if self.interop_retry_max_s < self.interop_retry_first_s:
+            raise ValueError(
+                "interop_retry_max_s: must be at least interop_retry_first_s "
+                f"({self.interop_retry_first_s:g}s)"
             )
         return self
 

@@ -46,6 +46,24 @@ class Topics:
         # An incident ref holds a space and a slash ("CAD 1234/22NOV26"): neither may split a topic.
         return f"{self.root}/incidents/{ref.replace(' ', '_').replace('/', '-')}"
 
+    def interop_out(self, agency: str) -> str:
+        """Where a partner agency is sent EIDOs (QoS 1): `agency` is its id in the partners file."""
+        return f"{self.root}/interop/out/{agency}"
+
+    def interop_in(self, agency: str) -> str:
+        """Where a partner agency's EIDOs (answers, updates, its own incidents) arrive (QoS 1)."""
+        return f"{self.root}/interop/in/{agency}"
+
+    @property
+    def all_interop_in(self) -> str:
+        return f"{self.root}/interop/in/+"
+
+    def agency_of(self, topic: str) -> str | None:
+        """The agency of a `{root}/interop/in/{agency}` topic, or None for any other topic."""
+        prefix = f"{self.root}/interop/in/"
+        agency = topic.removeprefix(prefix)
+        return agency if topic.startswith(prefix) and agency and "/" not in agency else None
+
     @property
     def all_status(self) -> str:
         return f"{self.root}/units/+/status"

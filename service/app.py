@@ -14,11 +14,13 @@ from cad.result_codes import load_result_catalogue
 from cad.settings import Settings, get_settings
 from service.api import (
     alarm_routes,
+    alert_routes,
     call_routes,
     dispatch_routes,
     history_routes,
     incident_log_routes,
     incident_routes,
+    interop_routes,
     me_routes,
     ops_routes,
     place_routes,
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dispatch_routes.router)
     app.include_router(transfer_routes.router)
     app.include_router(incident_log_routes.router)
+    app.include_router(interop_routes.router)
     app.include_router(incident_routes.router)
     # Before the units': `/v1/units/{callsign}/history` is its own route.
     app.include_router(history_routes.router)
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_routes.router)
     app.include_router(place_routes.router)
     app.include_router(alarm_routes.router)
+    app.include_router(alert_routes.router)
     app.include_router(report_routes.router)
     app.include_router(me_routes.router)
     # The geo router stays free of the API's auth (geo imports nothing of ours): guarded here.

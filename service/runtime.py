@@ -22,6 +22,7 @@ from cad.topics import Topics
 from cad.unreadable import UnreadableRecords
 from cad.waits import cancel_and_wait
 from callhandling.call_consumer import CallEventConsumer
+from callhandling.incident_service import IncidentService
 from callhandling.intake import CallIntake
 from callhandling.scripts import CallScripts, register_call_scripts
 from dispatch.ack_watch import AckWatch
@@ -34,6 +35,12 @@ from dispatch.scripts import DispatchScripts, register_scripts
 from geo import load_gazetteer, load_streets
 from history.archiver import Archiver
 from history.store import HistoryStore
+from interop.eido.issue import EidoIssuer
+from interop.https import PartnerEndpoints
+from interop.inbound import PartnerInbound
+from interop.outbox import Outbox, RetryPolicy
+from interop.partner_updates import PartnerUpdates
+from interop.partners import load_partners, our_agency
 from service.alarms.ack_alarms import AlarmedAckWatch
 from service.alarms.scanner import AlarmScanner
 from service.metrics import ServiceMetrics
@@ -123,12 +130,32 @@ class Runtime:
         self.geo_compactor = GeoSetCompactor(self.redis, self.scripts)
         self.sweep = QueueSweep(self.redis, self.dispatcher)
         t = self.topics
+        # Interop (interop/, docs/interop.md): EIDOs out to partners through a durable outbox,
+        # and in from them through the intake session (one replica applies each).
+        self.partners = load_partners(settings.partners_file)
+        self.endpoints = PartnerEndpoints(timeout_s=settings.network_timeout_s)
+        self.eidos = EidoIssuer(
+            self.redis, IncidentService(self.redis, self.call_scripts, self.dispatcher),
+            self.partners, our_agency(settings),
+        )  # fmt: skip
+        self.outbox = Outbox(
+            self.redis, self.link, t, self.partners, RetryPolicy.from_settings(settings),
+            self.endpoints, self.eidos, lease_s=settings.network_timeout_s * 3,
+        )  # fmt: skip
+        partner_eidos = PartnerInbound(
+            PartnerUpdates(self.redis, self.call_scripts, self.intake,
+                           settings.caller_data_retention_s),
+            self.redis, self.link, t, self.partners, our_agency=settings.agency_id,
+            max_bytes=settings.interop_max_eido_bytes, pool=self.pool,
+            give_up_after_s=settings.message_give_up_s,
+        )  # fmt: skip
         self.intake_session = IntakeSession(
             settings,
             self.redis,
             [
                 Route(t.calls_in, t.calls_in, 1, calls.handle),
                 Route(t.all_status, t.all_status, 1, mdts.handle_status),
+                Route(t.all_interop_in, t.all_interop_in, 1, partner_eidos.handle),
             ],
         )
         # The history store (docs/history.md): None without CAD_DATABASE_URL.
@@ -149,6 +176,7 @@ class Runtime:
         self._compact_task: asyncio.Task[None] | None = None
         self._sweep_task: asyncio.Task[None] | None = None
         self._alarm_task: asyncio.Task[None] | None = None
+        self._outbox_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Load the gazetteer, then run the MQTT link, the AVL workers and the periodic tasks in
@@ -179,6 +207,9 @@ class Runtime:
         self._alarm_task = supervise.start_periodic(
             "alarm-scan", self.alarms.scan_once, interval_s=settings.alarm_scan_interval_s
         )
+        self._outbox_task = supervise.start_periodic(
+            "interop-outbox", self.outbox.send_due, interval_s=settings.interop_send_interval_s
+        )
         if self.history is not None:
             await self.history.open()
         if self.archiver is not None and settings.archive_in_service:
@@ -205,6 +236,8 @@ class Runtime:
         await shutdown_step("geo_compaction", cancel_and_wait(self._compact_task), network)
         await shutdown_step("queue_sweep", cancel_and_wait(self._sweep_task), network)
         await shutdown_step("alarm_scan", cancel_and_wait(self._alarm_task), network)
+        # A send cut short is still in the outbox: the next round, here or elsewhere, resends it.
+        await shutdown_step("interop_outbox", cancel_and_wait(self._outbox_task), network)
         # A round cut short commits nothing it had not finished: the next one picks it up.
         await shutdown_step("history_archiver", cancel_and_wait(self._archive_task), network)
         # A call cut short here was never acknowledged: the broker gives it to the next holder.
@@ -222,6 +255,7 @@ class Runtime:
             )
         if self.history is not None:
             await shutdown_step("history_close", self.history.close(), network)
+        await shutdown_step("partner_endpoints", self.endpoints.aclose(), network)
         await shutdown_step("redis_close", self.redis.aclose(), network)
         log(logger, logging.INFO, "runtime_stopped")
 

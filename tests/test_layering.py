@@ -7,6 +7,7 @@ including those inside functions): each package may use only those below it.
     history       cad, transport (the history store in PostgreSQL: an adapter)
     dispatch      cad, transport, geo
     callhandling  cad, transport, geo, dispatch
+    interop       cad, transport, geo, dispatch, callhandling (EIDO and CAP: other agencies)
     service       all of those (the composition)
     loadtests     anything (it drives the service from outside)
 
@@ -23,7 +24,17 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 OURS = frozenset(
-    {"cad", "transport", "dispatch", "callhandling", "service", "geo", "loadtests", "history"}
+    {
+        "cad",
+        "transport",
+        "dispatch",
+        "callhandling",
+        "interop",
+        "service",
+        "geo",
+        "loadtests",
+        "history",
+    }
 )
 ALLOWED: dict[str, frozenset[str]] = {
     "geo": frozenset({"geo"}),
@@ -32,6 +43,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "history": frozenset({"cad", "transport", "history"}),
     "dispatch": frozenset({"cad", "transport", "geo", "dispatch"}),
     "callhandling": frozenset({"cad", "transport", "geo", "dispatch", "callhandling"}),
+    "interop": frozenset({"cad", "transport", "geo", "dispatch", "callhandling", "interop"}),
     "service": OURS - {"loadtests"},
     "loadtests": OURS,
 }

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from cad.incident_record import IncidentRecord
+from cad.incident_record import FINAL, IncidentRecord
 from callhandling.transfers import record_transfer
 from service.api.deps import IncidentDep, RuntimeDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
@@ -41,8 +41,20 @@ async def transfer_incident(
     caller: Dispatching, body: TransferIn, incident: IncidentDep, runtime: RuntimeDep
 ) -> IncidentRecord:
     """Record the hand-over of an incident to another force: status `transferred` (final),
-    out of every queue, audited. 409 while a unit is still committed, or once it is final."""
-    return await record_transfer(
+    out of every queue, audited. 409 while a unit is still committed, or once it is final.
+    When `force` names a configured partner agency (by name or id), the incident's EIDO is
+    sent to it: on MQTT `cad/interop/out/{agency}`, and to its HTTPS endpoint if it has one,
+    through the durable outbox (docs/interop.md)."""
+    partner = runtime.partners.named(body.force)
+    if partner is not None and incident.status not in FINAL:
+        # Settled by the outbox if this request is cut short after the hand-over is recorded.
+        await runtime.outbox.intend(partner, incident.ref)
+    transferred = await record_transfer(
         runtime.redis, runtime.call_scripts, incident, force=body.force,
         reference=body.reference, note=body.note, actor=caller.actor,
     )  # fmt: skip
+    if partner is not None:
+        await runtime.outbox.enqueue(
+            partner, transferred.ref, await runtime.eidos.eido(transferred)
+        )
+    return transferred
