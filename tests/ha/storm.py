@@ -68,9 +68,9 @@ class StormPlan:
 
     seed: int = 1729
     replicas: int = 2
-    seconds: float = 16.0
+    seconds: float = 12.0
     calls_per_s: float = 5.0
-    fault_at_s: float = 6.0
+    fault_at_s: float = 4.0
     units_per_area: int = 2
     # Simulated time runs this much faster: jobs end within seconds, so the queue the storm
     # builds drains soon after it.

@@ -1,5 +1,6 @@
 """Led jobs on a real Redis: one replica at a time runs a job's rounds; when it dies another
-takes over within the bound, and when it stops another takes over at its next ask."""
+takes over within the bound, and when it stops another takes over at its next ask; two
+runtimes share the roles out and say which they lead."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ import pytest
 from redis.asyncio import Redis
 
 from cad.keys import GlobalKeys
+from cad.settings import Settings
+from service.runtime import Runtime
+from tests.cad.test_metrics import samples_of
+from tests.helpers import eventually, holds
+from transport.broker_security import SERVICE_USER, url_with_login
 from transport.led_job import LedJob, takeover_bound_s
 
 LEASE_S = 0.9
@@ -95,3 +101,47 @@ async def test_a_failing_round_fails_the_tick_and_the_lease_is_kept(redis: Redis
     with pytest.raises(RuntimeError, match="round failed"):
         await job.tick()
     assert job.leading
+
+
+async def test_two_replicas_share_out_the_roles_and_show_them(
+    settings: Settings, redis: Redis
+) -> None:
+    """Two runtimes on one Redis: each role (the intake, each led job) led by exactly one, as
+    their readiness (/readyz's `leading`) and `cad_leading` say; the leader that stops hands
+    every role over."""
+    logins = (SERVICE_USER, f"{SERVICE_USER}-2")
+    quick, url = {"job_lease_s": 1.5, "intake_lease_s": 1.5}, settings.mqtt_url
+    runtimes = [
+        Runtime(settings.model_copy(update={**quick, "mqtt_url": url_with_login(url, login)}))
+        for login in logins
+    ]
+    for runtime in runtimes:
+        await runtime.start()
+    try:
+
+        async def each_role_led_once(among: list[Runtime]) -> bool:
+            views = [runtime.leading() for runtime in among]
+            return all(sum(view[role] for view in views) == 1 for role in views[0])
+
+        await eventually(lambda: each_role_led_once(runtimes), within_s=10)
+        roles = set(runtimes[0].leading())
+        assert roles == {"intake", "ack-watch", "queue-sweep", "alarm-scan", "geo-compaction"}
+        for runtime in runtimes:
+            gauges = samples_of(runtime.metrics.render().decode())
+            assert {role: gauges[("cad_leading", (("role", role),))] for role in roles} == {
+                role: float(led) for role, led in runtime.leading().items()
+            }
+            state = await runtime.readiness()
+            assert state.leading == runtime.leading()
+            assert state.ready  # whether it leads nothing or everything
+        leader = max(runtimes, key=lambda r: sum(r.leading().values()))
+        other = runtimes[1 - runtimes.index(leader)]
+        await leader.stop()
+        stopped = time.monotonic()
+        runtimes.remove(leader)
+        await eventually(lambda: holds(all(other.leading().values())), within_s=5)
+        # Handed over, not left to lapse: within the followers' next ask (a third of the lease).
+        assert time.monotonic() - stopped < 1.5
+    finally:
+        for runtime in runtimes:
+            await runtime.stop()
