@@ -60,7 +60,11 @@ async def test_a_primary_killed_under_a_storm_loses_no_call(
     finally:
         broker.stop()
     print("\n" + result.report())
-    print(f"the sentinels promoted a replica {fault.promoted_s:.2f} s after the kill")
+    unreplicated = _logged(tmp_path, "call_not_replicated")
+    print(
+        f"the sentinels promoted a replica {fault.promoted_s:.2f} s after the kill; "
+        f"{unreplicated} calls accepted with no replica's WAIT (call_not_replicated)"
+    )
     assert result.lost == 0
     assert result.reconciliation.double_dispatches == 0
     assert result.reconciliation.assignments > 0
@@ -69,3 +73,12 @@ async def test_a_primary_killed_under_a_storm_loses_no_call(
     assert result.first_recorded_s <= FAILOVER_BOUND_S
     assert result.caught_up_s is not None
     assert result.caught_up_s <= FAILOVER_BOUND_S + 5.0
+
+
+def _logged(logs: Path, event: str) -> int:
+    """How many times the replicas logged `event`."""
+    return sum(
+        f'"event": "{event}"' in line
+        for log in logs.glob("cad-service*.log")
+        for line in log.read_text().splitlines()
+    )
