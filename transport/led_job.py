@@ -52,15 +52,13 @@ class LedJob:
         lease_s: float,
         interval_s: float,
         first_after_s: float = 0.0,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
         self._lease = Lease(redis, GlobalKeys().job_lease(name), holder=holder, ttl_s=lease_s)
         self._holder = holder
         self._round = round_
         self._interval_s = interval_s
-        self._clock = clock
-        self._next_round = clock() + first_after_s
+        self._next_round = time.monotonic() + first_after_s
         self._leading = False
         # Asked at least every third of the lease, and as often as the job's own rounds.
         self.ask_every_s = min(interval_s, lease_s / _RENEWALS_PER_LEASE)
@@ -82,7 +80,7 @@ class LedJob:
             event = "job_led" if held else "job_led_elsewhere"
             log(logger, logging.INFO, event, job=self.name, replica=self._holder)
             self._leading = held
-        now = self._clock()
+        now = time.monotonic()
         if held and now >= self._next_round:
             self._next_round = now + self._interval_s
             await self._round()
