@@ -226,7 +226,7 @@ def _log_events(logs: Path) -> dict[str, int]:
     """How often the replicas logged the events that tell a fault's story."""
     telling = {"status_refused", "handling_retried", "message_unacknowledged", "intake_taken",
                "intake_lost", "task_failed", "tasking_unacknowledged", "message_rejected",
-               "mqtt_disconnected", "avl_worker_exited"}  # fmt: skip
+               "mqtt_disconnected", "avl_worker_exited", "job_led"}  # fmt: skip
     counts: Counter[str] = Counter()
     for path in logs.glob("cad-service*.log"):
         for line in path.read_text().splitlines():
