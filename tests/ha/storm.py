@@ -54,7 +54,7 @@ from transport.broker_security import ANY_PREFIX, development_credentials, url_w
 from transport.redis_client import open_redis
 
 MDT_SECRET = "storm-mdt-secret"
-# Each run under its own root; the broker's ACL covers any one-level prefix of `cad`.
+# The storm's topic root: the test brokers' ACL covers any one-level prefix of `cad`.
 ROOT = "storm/cad"
 # How often the harness looks for newly recorded calls: the resolution of its recovery times.
 POLL_S = 0.2
