@@ -1,8 +1,9 @@
-"""A Redis primary, one replica and three sentinels on loopback ports, started per test (the
-fault tests kill the primary) and stopped at the end."""
+"""A Redis primary, one replica (or two) and three sentinels on loopback ports, started per test
+(the fault tests kill the primary) and stopped at the end."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import shutil
 import time
@@ -114,7 +115,7 @@ def _binary() -> str:
     return shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
-def _wait_known(sentinels: list[EmbeddedServer], timeout_s: float = 15.0) -> None:
+def _wait_known(sentinels: list[EmbeddedServer], replicas: int, timeout_s: float = 15.0) -> None:
     # A failover needs a quorum that knows the replica and each other (hello messages, ~2 s).
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -122,7 +123,7 @@ def _wait_known(sentinels: list[EmbeddedServer], timeout_s: float = 15.0) -> Non
         for sentinel in sentinels:
             with redis.Redis(LOOPBACK, sentinel.port, decode_responses=True) as client:
                 state = client.sentinel_master(MASTER)
-            if int(state["num-other-sentinels"]) == 2 and int(state["num-slaves"]) == 1:
+            if int(state["num-other-sentinels"]) == 2 and int(state["num-slaves"]) == replicas:
                 ready += 1
         if ready == len(sentinels):
             return
@@ -130,10 +131,8 @@ def _wait_known(sentinels: list[EmbeddedServer], timeout_s: float = 15.0) -> Non
     raise AssertionError("the sentinels did not learn the replica and each other in time")
 
 
-@pytest.fixture
-def sentinel_set(tmp_path: Path) -> Iterator[SentinelSet]:
-    """A primary (AOF, every write fsynced, the service's ACL user), a replica of it, and three
-    sentinels watching it with quorum 2; settings reach it only through the sentinels."""
+@contextlib.contextmanager
+def _sentinel_set(tmp_path: Path, replicas: int) -> Iterator[SentinelSet]:
     passwords = {
         user: secrets.token_urlsafe(24) for user in ("cad-service", SENTINEL_USER, REPLICATION_USER)
     }
@@ -141,17 +140,20 @@ def sentinel_set(tmp_path: Path) -> Iterator[SentinelSet]:
         passwords[SENTINEL_USER], passwords[REPLICATION_USER]
     )
     primary = _redis(tmp_path / "primary", acl, passwords, None)
-    primary.start()
-    replica = _redis(tmp_path / "replica", acl, passwords, primary.port)
-    replica.start()
-    sentinels = [
-        _sentinel(tmp_path / f"sentinel{n}", primary.port, passwords[SENTINEL_USER])
-        for n in range(3)
-    ]
+    servers = [primary]
+    sentinels: list[EmbeddedServer] = []
     try:
+        primary.start()
+        for n in range(replicas):
+            servers.append(_redis(tmp_path / f"replica{n or ''}", acl, passwords, primary.port))
+            servers[-1].start()
+        sentinels = [
+            _sentinel(tmp_path / f"sentinel{n}", primary.port, passwords[SENTINEL_USER])
+            for n in range(3)
+        ]
         for sentinel in sentinels:
             sentinel.start()
-        _wait_known(sentinels)
+        _wait_known(sentinels, replicas)
         settings = get_settings(
             # The login and database; the address comes from the sentinels.
             redis_url=primary.url,
@@ -160,7 +162,23 @@ def sentinel_set(tmp_path: Path) -> Iterator[SentinelSet]:
             network_timeout_s=2.0,
             environment="development",
         )
-        yield SentinelSet([primary, replica], sentinels, settings)
+        yield SentinelSet(servers, sentinels, settings)
     finally:
-        for server in [*sentinels, replica, primary]:
+        for server in [*sentinels, *reversed(servers)]:
             server.stop()
+
+
+@pytest.fixture
+def sentinel_set(tmp_path: Path) -> Iterator[SentinelSet]:
+    """A primary (AOF, every write fsynced, the service's ACL user), a replica of it, and three
+    sentinels watching it with quorum 2; settings reach it only through the sentinels."""
+    with _sentinel_set(tmp_path, replicas=1) as topology:
+        yield topology
+
+
+@pytest.fixture
+def sentinel_set_of_three(tmp_path: Path) -> Iterator[SentinelSet]:
+    """As `sentinel_set` with two replicas: after a failover one is still there to answer a
+    `WAIT 1` while the old primary is away."""
+    with _sentinel_set(tmp_path, replicas=2) as topology:
+        yield topology

@@ -1,9 +1,10 @@
 """One round of the acknowledgement watch against real Redis: a failure in one area or one
-escalation is logged with its context and never stops the others, and a lent unit's incident
-side that failed is finished at the next round."""
+escalation is logged with its context and never stops the others, a lent unit's incident side
+that failed is finished at the next round, and two rounds at once escalate each tasking once."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -12,15 +13,17 @@ from redis.asyncio import Redis
 
 from cad.incident_types import load_catalogue
 from cad.keys import AreaKeys, GlobalKeys
+from cad.settings import Settings
 from cad.topics import Topics
 from dispatch.ack_watch import AckWatch
-from dispatch.scripts import DispatchScripts
+from dispatch.scripts import DispatchScripts, register_scripts
 from tests.dispatch.mutual_aid_fixtures import (
     RecordingPublisher,
     add_fleet,
     add_incident,
     dispatcher_for,
 )
+from transport.redis_client import open_redis
 
 CW, CS = AreaKeys("CW"), AreaKeys("CS")
 LENT_REF = "CAD 0001/23NOV26"  # an incident of CW served by CS01, lent by CS
@@ -126,3 +129,29 @@ async def test_an_incident_side_that_failed_is_finished_at_the_next_round(
     assert "CS01" not in incident["units"].split(",")
     assert "lent_from:CS01" not in incident
     assert await watch.check_once() == []  # finished once, not again (CN01 is not yet due)
+
+
+async def test_two_watches_at_once_escalate_each_tasking_once(
+    redis: Redis, scripts: DispatchScripts, settings: Settings
+) -> None:
+    """Two replicas' rounds at the same moment, each on its own connection, as when two briefly
+    both lead the job (a lease lost in a failover): each overdue tasking is escalated, replaced
+    and told of once, by one of them."""
+    other = open_redis(settings)
+    try:
+        for _ in range(5):
+            await redis.flushdb()
+            await _lent_and_local(redis, scripts)
+            publishers = (RecordingPublisher(), RecordingPublisher())
+            watches = (
+                _watch(redis, scripts, publishers[0]),
+                _watch(other, register_scripts(other), publishers[1]),
+            )
+            rounds = await asyncio.gather(*(w.check_once() for w in watches))
+            assert sorted(e.callsign for done in rounds for e in done) == ["CS01", "CS02"]
+            sent = [topic for p in publishers for topic, _ in p.sent]
+            assert sorted(sent) == sorted(set(sent)), sent  # no message twice
+            assert sent.count(Topics("t").status_reply("CS01")) == 1
+            assert sent.count(Topics("t").status_reply("CS02")) == 1
+    finally:
+        await other.aclose()
