@@ -31,6 +31,7 @@ from dispatch.geo_sets import GeoSetCompactor
 from dispatch.mdt_consumer import MdtConsumer
 from dispatch.queue_sweep import QueueSweep
 from dispatch.scripts import DispatchScripts, register_scripts
+from dispatch.tasking_resend import TaskingResend
 from geo import load_gazetteer, load_streets
 from history.archiver import Archiver
 from history.store import HistoryStore
@@ -39,7 +40,8 @@ from service.alarms.scanner import AlarmScanner
 from service.metrics import ServiceMetrics
 from service.places import load_place_search
 from transport.broker_security import redact_url
-from transport.mqtt import MqttLink, Route
+from transport.broker_tier import TierLink
+from transport.mqtt import Route
 from transport.mqtt_intake import IntakeSession
 from transport.mqtt_logins import replica_login
 from transport.redis_client import MAX_CONNECTIONS, open_redis
@@ -91,7 +93,7 @@ class Runtime:
         self.avl_workers = AvlWorkers(settings, self.tasks)
         # This replica's own connection publishes; the intake session, held by one replica at a
         # time, receives the calls and the MDTs' reports (transport/mqtt_intake.py).
-        self.link = MqttLink(settings, replica_login(settings), [])
+        self.link = TierLink(settings, replica_login(settings), [])
         self.catalogue = load_catalogue(settings.incident_types_file)
         self.results = load_result_catalogue(settings.result_codes_file)
         self.dispatcher = Dispatcher(
@@ -120,6 +122,7 @@ class Runtime:
             lambda: UnreadableRecords(self.metrics.unreadable_records),
         )  # fmt: skip
         self.alarmed_acks = AlarmedAckWatch(self.acks, self.alarms)
+        self.resend = TaskingResend(self.redis, self.dispatcher, resend_s=settings.tasking_resend_s)
         self.geo_compactor = GeoSetCompactor(self.redis, self.scripts)
         self.sweep = QueueSweep(self.redis, self.dispatcher)
         t = self.topics
@@ -146,6 +149,7 @@ class Runtime:
         self._intake_task: asyncio.Task[None] | None = None
         self._avl_task: asyncio.Task[None] | None = None
         self._ack_task: asyncio.Task[None] | None = None
+        self._resend_task: asyncio.Task[None] | None = None
         self._compact_task: asyncio.Task[None] | None = None
         self._sweep_task: asyncio.Task[None] | None = None
         self._alarm_task: asyncio.Task[None] | None = None
@@ -167,6 +171,9 @@ class Runtime:
         self._avl_task = supervise.start("avl-workers", self.avl_workers.run)
         self._ack_task = supervise.start_periodic(
             "ack-watch", self.alarmed_acks.check_once, interval_s=settings.ack_check_interval_s
+        )
+        self._resend_task = supervise.start_periodic(
+            "tasking-resend", self.resend.resend_once, interval_s=settings.ack_check_interval_s
         )
         compact_s = settings.geo_compact_interval_s
         self._compact_task = supervise.start_periodic(
@@ -202,6 +209,7 @@ class Runtime:
         # Stop taking calls first; the intake session stays connected for the acknowledgements.
         self.intake_session.stop_receiving()
         await shutdown_step("ack_watch", cancel_and_wait(self._ack_task), network)
+        await shutdown_step("tasking_resend", cancel_and_wait(self._resend_task), network)
         await shutdown_step("geo_compaction", cancel_and_wait(self._compact_task), network)
         await shutdown_step("queue_sweep", cancel_and_wait(self._sweep_task), network)
         await shutdown_step("alarm_scan", cancel_and_wait(self._alarm_task), network)
