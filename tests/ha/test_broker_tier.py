@@ -43,7 +43,9 @@ def broker_tier(
             server.start()
             started.append(server)
         addresses = ",".join(f"{LOOPBACK}:{b.port}" for b in tier)
-        settings = get_settings(redis_url=redis.url, mqtt_url=tier[0].url, mqtt_brokers=addresses)
+        settings = get_settings(
+            redis_url=redis.url, mqtt_url=tier[0].url, mqtt_brokers=addresses, avl_workers=brokers
+        )
         yield settings, tier
     finally:
         for server in reversed(started):
@@ -86,7 +88,7 @@ async def tasking_outcomes(redis: Redis) -> TaskingOutcomes:
 
 async def test_a_broker_killed_under_a_storm_loses_nothing(tmp_path: Path) -> None:
     # Two AVL workers a replica: one on each broker (the settings demand it).
-    plan = StormPlan(replicas=2, seconds=16.0, calls_per_s=5.0, fault_at_s=6.0, avl_workers=2)
+    plan = StormPlan(replicas=2, seconds=12.0, calls_per_s=5.0, fault_at_s=4.0, avl_workers=2)
     killed_at: list[float] = []
 
     async def kill_first_broker(run: StormRun) -> None:
