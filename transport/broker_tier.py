@@ -121,6 +121,10 @@ class TierLink:
     async def run(self) -> None:
         """Run every broker's link until closed; a link that fails ends the rest too (the
         supervisor runs the tier again)."""
+        if len(self.links) == 1:
+            # One broker: its link alone, so that its failures reach the supervisor as they are.
+            await self.links[0].run()
+            return
         async with asyncio.TaskGroup() as group:
             for n, link in enumerate(self.links):
                 group.create_task(link.run(), name=f"mqtt-link-{n}")

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from cad.errors import MqttUnavailableError
 from cad.settings import Settings, get_settings
 from service.servers import LOOPBACK, EmbeddedServer, mosquitto
-from tests.helpers import mqtt_client, next_message
+from tests.helpers import eventually, mqtt_client, next_message
 from transport.broker_tier import BrokerRotation, TierLink, broker_urls
 from transport.mqtt_client import MqttError
 from transport.mqtt_logins import MqttLogin
@@ -106,7 +106,11 @@ async def test_the_service_publishes_on_every_broker_up_and_fails_only_with_none
             tier[1].kill()
             with pytest.raises(MqttUnavailableError):
                 await link.publish("t/x", b"nowhere")
-            assert not link.connected
+
+            async def down() -> bool:
+                return not link.connected
+
+            await eventually(down)
         finally:
             for watcher in watchers:
                 with contextlib.suppress(MqttError):
