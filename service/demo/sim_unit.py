@@ -139,9 +139,11 @@ class SimulatedMdt:
                 return
             if tasking.tasking_id in self._seen:
                 # Sent again (QoS 1 after a reconnect, another broker, a re-send): worked once.
-                # Still on it: say so again, in case the acknowledgement went with a broker.
-                if tasking.tasking_id == self._tasking_id and self.working:
-                    await self._report(*self._standing)
+                # Already reported on it: say so again, in case that report went with a broker
+                # (before the crew's first report there is nothing to repeat).
+                status, about = self._standing
+                if about == tasking.tasking_id and self.working:
+                    await self._report(status, about)
                 return
             self._seen.append(tasking.tasking_id)
             self._on_tasking(self.unit.callsign, tasking, time.perf_counter())
