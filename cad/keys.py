@@ -153,6 +153,10 @@ class GlobalKeys:
         """String: who holds a lease (`intake`: the call intake's MQTT session), with a TTL."""
         return f"{self.prefix}:lease:{name}"
 
+    def job_lease(self, job: str) -> str:
+        """String: the replica leading the periodic job `job` (transport/led_job.py), with a TTL."""
+        return self.lease(f"job:{job}")
+
     def call_id(self, call_id: str) -> str:
         """String: the claim of a call id across the force, its first copy's area and content in
         a canonical form (callhandling/call_claims.py); expires with the caller data."""

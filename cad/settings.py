@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # holder's successor waits out.
     mqtt_intake_login: str = "cad-intake"
     intake_lease_s: float = Field(default=5.0, ge=0.5, le=120.0)
+    # The periodic jobs led by one replica at a time (transport/led_job.py: ack watch, queue
+    # sweep, alarm scan, geo compaction): a dead leader's jobs pass on within this and a third.
+    job_lease_s: float = Field(default=5.0, ge=0.5, le=120.0)
     # An MQTT message whose handling fails for any reason but a dependency outage is retried this
     # long, then dead-lettered with the reason (an outage is waited out: transport/durable.py).
     message_give_up_s: float = Field(default=30.0, gt=0)

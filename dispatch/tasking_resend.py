@@ -30,8 +30,9 @@ class TaskingResend:
         self._redis = redis
         self._dispatcher = dispatcher
         self._resend_ms = int(resend_s * 1000)
-        # When this replica last sent each tasking it sent again (another replica's round
-        # may send it too: the MDT takes an id once).
+        # When this replica last sent each tasking again. The job is led by one replica at a
+        # time; a new leader starts without this memory and may send one again a little early,
+        # which the MDT, taking an id once, ignores.
         self._sent_ms: dict[str, int] = {}
 
     async def resend_once(self) -> int:

@@ -64,6 +64,10 @@ class ServiceMetrics:
         """Show the supervised tasks of `board`: their restarts and whether each is healthy."""
         self.registry.register(TaskCollector(board))
 
+    def watch_leadership(self, leading: Callable[[], dict[str, bool]]) -> None:
+        """Show what this replica leads (`leading()`: the intake's session, each led job)."""
+        self.registry.register(LeadershipCollector(leading))
+
     def set_state(self, areas: list[AreaState], dead_letter_records: int) -> None:
         """Replace the Redis-derived gauges with a fresh reading."""
         self._state.reading = (areas, dead_letter_records)
@@ -104,6 +108,24 @@ class TaskCollector(Collector):
             healthy.add_metric([task.name], 1.0 if task.healthy else 0.0)
         yield restarts
         yield healthy
+
+
+class LeadershipCollector(Collector):
+    """`cad_leading{role}`: 1 where this replica holds the intake's session or leads a job,
+    read at scrape time; summed over the replicas, each role should be led exactly once."""
+
+    def __init__(self, leading: Callable[[], dict[str, bool]]) -> None:
+        self._leading = leading
+
+    def collect(self) -> Iterator[Metric]:
+        """One sample per role."""
+        family = GaugeMetricFamily(
+            "cad_leading", "1 while this replica leads the role (the intake, a led job), else 0",
+            labels=["role"],
+        )  # fmt: skip
+        for role, led in self._leading().items():
+            family.add_metric([role], 1.0 if led else 0.0)
+        yield family
 
 
 class _RedisState(Collector):

@@ -41,6 +41,7 @@ from service.metrics import ServiceMetrics
 from service.places import load_place_search
 from transport.broker_security import redact_url
 from transport.broker_tier import TierLink
+from transport.led_job import LedJobs
 from transport.mqtt import Route
 from transport.mqtt_intake import IntakeSession
 from transport.mqtt_logins import replica_login
@@ -62,6 +63,8 @@ class Readiness:
 
     checks: dict[str, bool]
     tasks: list[TaskHealth]
+    # What this replica leads now: the intake's session and each led job (a follower is ready).
+    leading: dict[str, bool]
 
     @property
     def unhealthy_tasks(self) -> list[str]:
@@ -116,7 +119,7 @@ class Runtime:
             self.redis, self.scripts, self.dispatcher, self.link, self.topics,
             catalogue=self.catalogue, timeout_s=settings.ack_timeout_s,
         )  # fmt: skip
-        # Alarms (service/alarms/): scanned on every replica, each change made once in Redis.
+        # Alarms (service/alarms/): each change made once in Redis, by the scan's leader.
         self.alarms = AlarmScanner(
             self.redis, self.link, self.topics, settings,
             lambda: UnreadableRecords(self.metrics.unreadable_records),
@@ -125,6 +128,10 @@ class Runtime:
         self.resend = TaskingResend(self.redis, self.dispatcher, resend_s=settings.tasking_resend_s)
         self.geo_compactor = GeoSetCompactor(self.redis, self.scripts)
         self.sweep = QueueSweep(self.redis, self.dispatcher)
+        self.led_jobs = LedJobs(
+            self.redis, self.supervisor, holder=replica_login(settings).client_id,
+            lease_s=settings.job_lease_s,
+        )  # fmt: skip
         t = self.topics
         self.intake_session = IntakeSession(
             settings,
@@ -134,6 +141,7 @@ class Runtime:
                 Route(t.all_status, t.all_status, 1, mdts.handle_status),
             ],
         )
+        self.metrics.watch_leadership(self.leading)
         # The history store (docs/history.md): None without CAD_DATABASE_URL.
         self.history: HistoryStore | None = None
         self.archiver: Archiver | None = None
@@ -148,11 +156,6 @@ class Runtime:
         self._link_task: asyncio.Task[None] | None = None
         self._intake_task: asyncio.Task[None] | None = None
         self._avl_task: asyncio.Task[None] | None = None
-        self._ack_task: asyncio.Task[None] | None = None
-        self._resend_task: asyncio.Task[None] | None = None
-        self._compact_task: asyncio.Task[None] | None = None
-        self._sweep_task: asyncio.Task[None] | None = None
-        self._alarm_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Load the gazetteer, then run the MQTT link, the AVL workers and the periodic tasks in
@@ -169,23 +172,15 @@ class Runtime:
         self._link_task = supervise.start("mqtt-link", self.link.run)
         self._intake_task = supervise.start("intake-session", self.intake_session.run)
         self._avl_task = supervise.start("avl-workers", self.avl_workers.run)
-        self._ack_task = supervise.start_periodic(
-            "ack-watch", self.alarmed_acks.check_once, interval_s=settings.ack_check_interval_s
-        )
-        self._resend_task = supervise.start_periodic(
-            "tasking-resend", self.resend.resend_once, interval_s=settings.ack_check_interval_s
-        )
-        compact_s = settings.geo_compact_interval_s
-        self._compact_task = supervise.start_periodic(
-            "geo-compaction", self.geo_compactor.compact_once, interval_s=compact_s,
-            first_after_s=compact_s,
-        )  # fmt: skip
-        self._sweep_task = supervise.start_periodic(
-            "queue-sweep", self.sweep.sweep_once, interval_s=settings.queue_sweep_interval_s
-        )
-        self._alarm_task = supervise.start_periodic(
-            "alarm-scan", self.alarms.scan_once, interval_s=settings.alarm_scan_interval_s
-        )
+        # One replica at a time leads each: docs/reliability.md, "Replicas", says why.
+        led, s = self.led_jobs, settings
+        led.start("ack-watch", self.alarmed_acks.check_once, interval_s=s.ack_check_interval_s)
+        led.start("tasking-resend", self.resend.resend_once, interval_s=s.ack_check_interval_s)
+        led.start("queue-sweep", self.sweep.sweep_once, interval_s=s.queue_sweep_interval_s)
+        led.start("alarm-scan", self.alarms.scan_once, interval_s=s.alarm_scan_interval_s)
+        compact_s = s.geo_compact_interval_s
+        led.start("geo-compaction", self.geo_compactor.compact_once, interval_s=compact_s,
+                  first_after_s=compact_s)  # fmt: skip
         if self.history is not None:
             await self.history.open()
         if self.archiver is not None and settings.archive_in_service:
@@ -208,11 +203,8 @@ class Runtime:
         grace, network = self.settings.shutdown_grace_s, self.settings.network_timeout_s
         # Stop taking calls first; the intake session stays connected for the acknowledgements.
         self.intake_session.stop_receiving()
-        await shutdown_step("ack_watch", cancel_and_wait(self._ack_task), network)
-        await shutdown_step("tasking_resend", cancel_and_wait(self._resend_task), network)
-        await shutdown_step("geo_compaction", cancel_and_wait(self._compact_task), network)
-        await shutdown_step("queue_sweep", cancel_and_wait(self._sweep_task), network)
-        await shutdown_step("alarm_scan", cancel_and_wait(self._alarm_task), network)
+        # Their leases handed over at once: another replica leads them at its next ask.
+        await shutdown_step("led_jobs", self.led_jobs.stop(), network)
         # A round cut short commits nothing it had not finished: the next one picks it up.
         await shutdown_step("history_archiver", cancel_and_wait(self._archive_task), network)
         # A call cut short here was never acknowledged: the broker gives it to the next holder.
@@ -241,7 +233,12 @@ class Runtime:
         except (RedisError, OSError, TimeoutError):
             redis_ok = False
         tasks = self.tasks.health(time.monotonic())
-        return Readiness({"redis": redis_ok, "mqtt": self.link.connected}, tasks)
+        checks = {"redis": redis_ok, "mqtt": self.link.connected}
+        return Readiness(checks, tasks, self.leading())
+
+    def leading(self) -> dict[str, bool]:
+        """What this replica leads now: the intake's session, and each led job."""
+        return {"intake": self.intake_session.holding, **self.led_jobs.leading()}
 
 
 async def shutdown_step(name: str, work: Awaitable[None], within_s: float) -> None:

@@ -7,7 +7,6 @@ import time
 
 from redis.asyncio import Redis
 
-from cad.keys import GlobalKeys
 from transport.scripts import ScriptClient, read_script
 
 _HOLD = read_script("transport", "lease_hold")
@@ -15,10 +14,11 @@ _RELEASE = read_script("transport", "lease_release")
 
 
 class Lease:
-    """The lease `name`, held by `holder` for `ttl_s` at a time and renewed while held."""
+    """The lease at `key` (cad/keys.py), held by `holder` for `ttl_s` at a time and renewed
+    while held."""
 
-    def __init__(self, redis: Redis, name: str, *, holder: str, ttl_s: float) -> None:
-        self._key = GlobalKeys().lease(name)
+    def __init__(self, redis: Redis, key: str, *, holder: str, ttl_s: float) -> None:
+        self._key = key
         self._holder = holder
         self._ttl_ms = int(ttl_s * 1000)
         self._scripts = ScriptClient(redis)

@@ -16,6 +16,7 @@ import logging
 
 from redis.asyncio import Redis
 
+from cad.keys import GlobalKeys
 from cad.logs import log
 from cad.outages import outage_of
 from cad.settings import Settings
@@ -37,7 +38,10 @@ class IntakeSession:
         self._settings = settings
         self._routes = routes
         self._replica = replica_login(settings).client_id
-        self._lease = Lease(redis, LEASE_NAME, holder=self._replica, ttl_s=settings.intake_lease_s)
+        self._lease = Lease(
+            redis, GlobalKeys().lease(LEASE_NAME), holder=self._replica,
+            ttl_s=settings.intake_lease_s,
+        )  # fmt: skip
         self._link: TierLink | None = None
         self._running: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()

@@ -30,6 +30,8 @@ from typing import Any, Generic, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
+from transport.multiplexed_redis import pooled_pipeline
+
 T = TypeVar("T")
 Arg = str | int | float
 # What a prelude's constant may be: a number, a name, a set of names or a table of numbers.
@@ -168,6 +170,8 @@ class Batch:
         self._commands: list[_Command] = []
         # Position, script, and whether what follows it depends on it having run.
         self._scripts: list[tuple[int, Script, bool]] = []
+        # Whether Redis holds the reply back (WAIT): then the batch takes a connection of its own.
+        self._holds_back = False
 
     def command(self, read: Callable[[Any], T], *args: Arg, **options: Any) -> Queued[T]:
         """Queue one Redis command, spelled as Redis does (`"HGET", key, field`)."""
@@ -177,7 +181,11 @@ class Batch:
     def wait_for_replicas(self, replicas: int, timeout_ms: int) -> Queued[int]:
         """Queue WAIT last: its reply (how many replicas hold every write before it) comes once
         that many do or after the timeout, so a failover keeps what the batch wrote when the
-        count is reached (docs/reliability.md, "Redis Sentinel")."""
+        count is reached (docs/reliability.md, "Redis Sentinel"). Redis answers nothing else on
+        the connection meanwhile, so the batch goes on a pooled connection, not the shared one:
+        with no replica answering, every batch of the process queued behind each WAIT's timeout
+        (seen under a storm: lease renewals timed out, the intake passed between replicas)."""
+        self._holds_back = True
         return self.command(int, "WAIT", replicas, timeout_ms)
 
     def script(
@@ -214,7 +222,8 @@ class Batch:
         return Answers(tuple(replies))
 
     async def _send(self, redis: Redis) -> list[Any]:
-        async with redis.pipeline(transaction=False) as pipe:
+        pipeline = pooled_pipeline(redis) if self._holds_back else redis.pipeline(transaction=False)
+        async with pipeline as pipe:
             for command in self._commands:
                 pipe.execute_command(*command.args, **command.options)
             replies: list[Any] = await pipe.execute(raise_on_error=False)

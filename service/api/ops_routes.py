@@ -61,12 +61,16 @@ class ReadinessOut(BaseModel):
             "queue-sweep": {"healthy": True, "failures": 1, "restarts": 1},
         },
         "unhealthy_tasks": [],
+        "leading": {"intake": True, "ack-watch": True, "queue-sweep": False},
     }]})  # fmt: skip
 
     status: Literal["ready", "not_ready"]
     checks: dict[str, bool]
     tasks: dict[str, TaskOut]
     unhealthy_tasks: list[str]
+    # Whether this replica holds the intake's session and leads each led job now; one that
+    # leads nothing is as ready as one that leads everything (docs/reliability.md, "Replicas").
+    leading: dict[str, bool]
 
 
 @router.get(
@@ -93,6 +97,7 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
             for t in state.tasks
         },
         "unhealthy_tasks": state.unhealthy_tasks,
+        "leading": state.leading,
     }
     if state.ready:
         return JSONResponse(body)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import os
 import random
@@ -31,39 +30,38 @@ from pathlib import Path
 import psutil
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from cad.keys import AreaKeys
-from cad.settings import Settings, get_settings
+from cad.settings import Settings
 from cad.topics import Topics
 from dispatch.scripts import register_scripts
 from dispatch.units import register_fleet
-from loadtests.reconcile import Reconciliation, reconcile
-from service.demo.calls import call_stream
-from service.demo.fleet import build_fleet
 from service.demo.mdt_sim import SimulatedFleet
 from service.demo.sim_unit import SimulatedMdt
-from service.servers import EmbeddedServer, free_port, mosquitto, redis_server
-from tests.helpers import eventually, readiness, ready
-from tests.reliability.conftest import ServiceProcess
-from tests.reliability.gateway import Gateway
-from transport.broker_security import (
-    ANY_PREFIX,
-    SERVICE_USER,
-    development_credentials,
-    url_with_login,
+from service.servers import EmbeddedServer
+from tests.ha.storm import (
+    MDT_SECRET,
+    StormPlan,
+    publish_calls,
+    reckon,
+    running_replicas,
+    single_node,
+    storm_settings,
 )
+from tests.helpers import readiness
+from tests.reliability.conftest import ServiceProcess
+from transport.broker_security import development_credentials
 
 SEED = int(os.environ.get("CAD_CHAOS_SEED", "1729"))
 STORM_S = 48.0
-CALLS_PER_S = 5.0
-UNITS_PER_AREA = 4
 STRIKES_EACH = 2
 KINDS = ("replica", "avl_worker", "redis", "mosquitto")
 DOWN_S = 1.0
-LEASE_S = 3.0
-MDT_SECRET = "chaos-mdt-secret"
-ROOT = "chaos/cad"
+# Two replicas, each with an AVL worker; the intake's and the led jobs' leases 3 s.
+PLAN = StormPlan(
+    seed=SEED, replicas=2, seconds=STORM_S, calls_per_s=5.0, units_per_area=4, avl_workers=1,
+    lease_s=3.0,
+)  # fmt: skip
 
 
 @dataclass
@@ -88,42 +86,20 @@ class Cluster:
 
 
 @contextlib.asynccontextmanager
-async def _cluster(tmp_path: Path, callsigns: tuple[str, ...]) -> AsyncIterator[Cluster]:
-    (tmp_path / "redis").mkdir()
-    (tmp_path / "broker").mkdir()
-    redis = redis_server(tmp_path / "redis")
-    broker = mosquitto(
-        tmp_path / "broker", credentials=development_credentials(MDT_SECRET),
-        acl_root=f"{ANY_PREFIX}cad", units=callsigns,
-    )  # fmt: skip
-    redis.start()
-    broker.start()
-    settings = get_settings(
-        redis_url=redis.url, mqtt_url=broker.url, topic_root=ROOT, mdt_credential_secret=MDT_SECRET
-    )
-    replicas: dict[str, ServiceProcess] = {}
-    try:
-        for login in (SERVICE_USER, f"{SERVICE_USER}-2"):
-            env = {k: v for k, v in os.environ.items() if not k.startswith("CAD_")}
-            port = free_port()
-            env.update(
-                CAD_REDIS_URL=redis.url, CAD_MQTT_URL=url_with_login(broker.url, login),
-                CAD_TOPIC_ROOT=ROOT, CAD_HTTP_PORT=str(port), CAD_AVL_WORKERS="1",
-                CAD_INTAKE_LEASE_S=str(LEASE_S), CAD_ACK_TIMEOUT_S="10",
-                CAD_MDT_CREDENTIAL_SECRET=MDT_SECRET, CAD_LOG_LEVEL="INFO",
+async def _cluster(tmp_path: Path, plan: StormPlan) -> AsyncIterator[Cluster]:
+    with single_node(tmp_path, plan) as (plain, redis, broker):
+        settings = storm_settings(plain)
+        # The fleet first: a replica ready before it exists would find no unit to send.
+        client = Redis.from_url(settings.redis_url, decode_responses=True)
+        try:
+            await register_fleet(
+                client, register_scripts(client), plan.fleet(), now_ms=int(time.time() * 1000),
+                actor="chaos",
             )  # fmt: skip
-            replicas[login] = ServiceProcess(
-                env, tmp_path / f"{login}.log", http=f"http://127.0.0.1:{port}"
-            )
-            replicas[login].start()
-        yield Cluster(redis, broker, replicas, settings)
-    finally:
-        for process in replicas.values():
-            with contextlib.suppress(Exception):
-                process.terminate()
-            process.kill()
-        broker.stop()
-        redis.stop()
+        finally:
+            await client.aclose()
+        async with running_replicas(settings, plan, tmp_path) as replicas:
+            yield Cluster(redis, broker, replicas, settings)
 
 
 def _avl_workers(process: ServiceProcess) -> list[psutil.Process]:
@@ -164,8 +140,6 @@ def _striker(cluster: Cluster, rng: random.Random) -> Callable[[str], Awaitable[
 
 
 async def _storm(cluster: Cluster, strikes: Strikes, rng: random.Random) -> list[str]:
-    topics = Topics(ROOT)
-    gateway = Gateway(cluster.settings)
     schedule = [kind for kind in KINDS for _ in range(STRIKES_EACH)]
     rng.shuffle(schedule)
     # One fault at a time: each strike in its own slot of the storm, at a random moment in it.
@@ -183,25 +157,13 @@ async def _storm(cluster: Cluster, strikes: Strikes, rng: random.Random) -> list
     accepted: list[str] = []
     striking = asyncio.create_task(chaos())
     try:
-        for n, event in enumerate(call_stream(SEED)):
-            if time.monotonic() - started > STORM_S:
-                break
-            event = event.model_copy(update={"call_id": f"chaos-{SEED}-{n:05d}"})
-            await gateway.publish(topics.calls_in, event.model_dump_json().encode())
-            accepted.append(event.call_id)
-            await asyncio.sleep(max(0.0, started + (n + 1) / CALLS_PER_S - time.monotonic()))
+        await publish_calls(
+            cluster.settings, PLAN, started + STORM_S, accepted.append, prefix="chaos"
+        )
         await striking
     finally:
         striking.cancel()
-        await gateway.close()
     return accepted
-
-
-async def _reconciled(redis: Redis, accepted: list[str]) -> Reconciliation | None:
-    try:
-        return await reconcile(redis, accepted)
-    except RedisError:
-        return None
 
 
 def _unsettled_reports(mdts: list[SimulatedMdt], statuses: dict[str, str]) -> list[str]:
@@ -222,32 +184,19 @@ def _unsettled_reports(mdts: list[SimulatedMdt], statuses: dict[str, str]) -> li
 @pytest.mark.slow
 async def test_chaos_kill_9_of_every_process_under_a_storm_loses_nothing(tmp_path: Path) -> None:
     rng = random.Random(SEED)
-    fleet = build_fleet(UNITS_PER_AREA, SEED)
-    callsigns = tuple(u.callsign for u in fleet)
+    fleet = PLAN.fleet()
     fleet_areas = {u.area for u in fleet}
-    async with _cluster(tmp_path, callsigns) as cluster:
+    async with _cluster(tmp_path, PLAN) as cluster:
         redis = Redis.from_url(cluster.settings.redis_url, decode_responses=True)
-        await register_fleet(
-            redis, register_scripts(redis), fleet, now_ms=int(time.time() * 1000), actor="chaos"
-        )
-        for process in cluster.replicas.values():
-            await eventually(functools.partial(ready, process.http), within_s=90)
         sim = SimulatedFleet(
             fleet, development_credentials(MDT_SECRET), mqtt_url=cluster.settings.mqtt_url,
-            topics=Topics(ROOT), seed=SEED, time_scale=240.0,
+            topics=Topics(cluster.settings.topic_root), seed=SEED, time_scale=240.0,
         )  # fmt: skip
         await sim.start()
         strikes = Strikes()
         try:
             accepted = await _storm(cluster, strikes, rng)
-
-            async def all_recorded() -> bool:
-                result = await _reconciled(redis, accepted)
-                return result is not None and not result.lost_calls
-
-            await eventually(all_recorded, within_s=90)
-            await eventually(lambda: _quiet(redis, sim.mdts, fleet_areas), within_s=120)
-            result = await reconcile(redis, accepted)
+            result = await reckon(redis, accepted, sim.mdts, fleet_areas)
             statuses = await _statuses(redis, fleet_areas)
             wrong = _unsettled_reports(sim.mdts, statuses)
             answers = {
@@ -287,14 +236,6 @@ def _log_events(logs: Path) -> dict[str, int]:
                     reason = json.loads(line).get("reason", "")
                     counts[f"{event}: {reason}" if event == "status_refused" else event] += 1
     return dict(counts.most_common())
-
-
-async def _quiet(redis: Redis, mdts: list[SimulatedMdt], areas: set[str]) -> bool:
-    """No job under way, and no state change in any area for two seconds."""
-    before = [await redis.xlen(AreaKeys(area).audit) for area in sorted(areas)]
-    await asyncio.sleep(2.0)
-    after = [await redis.xlen(AreaKeys(area).audit) for area in sorted(areas)]
-    return before == after and not any(m.working for m in mdts)
 
 
 async def _statuses(redis: Redis, fleet_areas: set[str]) -> dict[str, str]:
