@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     redis_wait_replicas: int = Field(default=0, ge=0)
     redis_wait_timeout_ms: int = Field(default=500, ge=1)
     mqtt_url: str = "mqtt://127.0.0.1:1883"
+    # A broker tier of independent brokers (docs/reliability.md, "Broker tier"): `host:port,...`
+    # of every broker. When set, `mqtt_url` gives only the scheme, login and password; the
+    # service receives and publishes on every broker, and the MDTs and gateways fail over.
+    mqtt_brokers: str = ""
+    # A tasking still unacknowledged this long after it was sent is sent again (same tasking id,
+    # so the MDT takes it once), until it is acknowledged or escalated (`ack_timeout_s`): an MDT
+    # that came back on another broker after losing its own gets it. 0: never sent again.
+    tasking_resend_s: float = Field(default=5.0, ge=0)
     topic_root: str = "cad"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
@@ -205,6 +213,15 @@ class Settings(BaseSettings):
         sentinel_addresses(value)  # raises, naming the entry it cannot read
         return value
 
+    @field_validator("mqtt_brokers")
+    @classmethod
+    def _brokers_readable(cls, value: str) -> str:
+        addresses = broker_addresses(value)  # raises, naming the entry it cannot read
+        twice = sorted({f"{h}:{p}" for h, p in addresses if addresses.count((h, p)) > 1})
+        if twice:
+            raise ValueError(f"broker listed twice: {', '.join(twice)}")
+        return value
+
     @field_validator("topic_root")
     @classmethod
     def _topic_root_has_no_wildcards(cls, value: str) -> str:
@@ -244,6 +261,17 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _avl_workers_on_every_broker(self) -> Settings:
+        # Each AVL worker serves one broker of the tier, and an MDT reports on any of them.
+        brokers = len(broker_addresses(self.mqtt_brokers))
+        if 0 < self.avl_workers < brokers:
+            raise ValueError(
+                f"avl_workers: {self.avl_workers} cannot serve the {brokers} brokers of "
+                f"CAD_MQTT_BROKERS (one each at least; or 0: no AVL ingest here)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _wait_within_the_network_timeout(self) -> Settings:
         # A WAIT longer than the client's own timeout would fail the round trip it rides on
         # (a call refused as an outage) instead of answering "not replicated" in time.
@@ -278,11 +306,20 @@ class Settings(BaseSettings):
 
 def sentinel_addresses(value: str) -> list[tuple[str, int]]:
     """`host:port,...` as (host, port) pairs; an empty string is no sentinels."""
+    return _addresses(value, "sentinel")
+
+
+def broker_addresses(value: str) -> list[tuple[str, int]]:
+    """`host:port,...` as (host, port) pairs; an empty string is no broker tier."""
+    return _addresses(value, "broker")
+
+
+def _addresses(value: str, what: str) -> list[tuple[str, int]]:
     addresses = []
     for entry in filter(None, (part.strip() for part in value.split(","))):
         host, _, port = entry.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"sentinel {entry!r} is not host:port")
+            raise ValueError(f"{what} {entry!r} is not host:port")
         addresses.append((host, int(port)))
     return addresses
 

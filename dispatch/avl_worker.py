@@ -26,6 +26,7 @@ from cad.topics import Topics
 from dispatch.avl_ingest import AvlIngest
 from transport import avl_link
 from transport.broker_security import redact_url
+from transport.broker_tier import tier_logins
 from transport.mqtt import tls_parameters
 from transport.mqtt_logins import avl_login
 from transport.redis_client import open_sync_redis
@@ -51,6 +52,11 @@ class AvlWorker:
         )  # fmt: skip
         # Its own login and so its own client id (the broker binds the two).
         self._login = avl_login(settings, index)
+        # On a broker tier, worker i serves broker i modulo the tier's size, and waits for it
+        # when it is down: an MDT may report on any broker, so each needs its workers
+        # (settings refuse fewer workers than brokers).
+        tier = tier_logins(settings, self._login)
+        self._url = tier[index % len(tier)].url
         # Used only with an mqtts:// URL: the same CA and client certificate as the service's.
         self._tls = tls_parameters(settings)
         # Told, not read with getppid(): a parent that died while this process was starting
@@ -79,7 +85,7 @@ class AvlWorker:
                 continue
             backoff = 0.1
             log(logger, logging.INFO, "avl_worker_connected", client_id=self._login.client_id,
-                url=redact_url(self._login.url))  # fmt: skip
+                url=redact_url(self._url))  # fmt: skip
             try:
                 self._pump(link)
             except LinkLostError as exc:
@@ -91,7 +97,7 @@ class AvlWorker:
     def _connect(self) -> avl_link.AvlLink:
         # Positions are QoS 0 and perishable: a clean session is enough.
         link = avl_link.connect(
-            self._login.url, self._login.client_id, tls=self._tls, keepalive=15,
+            self._url, self._login.client_id, tls=self._tls, keepalive=15,
             timeout_s=self._settings.network_timeout_s, still_wanted=self._running,
         )  # fmt: skip
         link.on_payload = self._ingest.add

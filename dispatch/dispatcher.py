@@ -287,6 +287,17 @@ class Dispatcher:
                 call_id=incident.call_id, callsign=unit.callsign, tasking_id=unit.tasking_id,
             )  # fmt: skip
 
+    async def send_again(self, incident: IncidentRecord, callsign: str, tasking_id: str) -> None:
+        """Send a unit's unacknowledged tasking again under its own id (the MDT takes an id
+        once), its ETA from where the unit is now: the first may have been lost with a broker."""
+        distance = await self._distance(incident, callsign)
+        tasking = build_tasking(incident, tasking_id=tasking_id, distance_m=distance)
+        await send_tasking(self._publisher, self._topics, callsign, tasking)
+        log(
+            logger, logging.INFO, "tasking_resent", incident_ref=incident.ref,
+            call_id=incident.call_id, callsign=callsign, tasking_id=tasking_id,
+        )  # fmt: skip
+
     async def _distance(self, incident: IncidentRecord, callsign: str) -> float:
         (position,) = await self._redis.geopos(AreaKeys(incident.area).positions, callsign)
         if position is None:

@@ -41,6 +41,7 @@ async def run_fleet(*, units_per_area: int, seed: int, time_scale: float, durati
         topics=Topics(settings.topic_root),
         seed=seed,
         time_scale=time_scale,
+        brokers=settings.mqtt_brokers,
     )
     await sim.start()
     try:

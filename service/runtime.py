@@ -32,6 +32,7 @@ from dispatch.geo_sets import GeoSetCompactor
 from dispatch.mdt_consumer import MdtConsumer
 from dispatch.queue_sweep import QueueSweep
 from dispatch.scripts import DispatchScripts, register_scripts
+from dispatch.tasking_resend import TaskingResend
 from geo import load_gazetteer, load_streets
 from history.archiver import Archiver
 from history.store import HistoryStore
@@ -46,8 +47,9 @@ from service.alarms.scanner import AlarmScanner
 from service.metrics import ServiceMetrics
 from service.places import load_place_search
 from transport.broker_security import redact_url
+from transport.broker_tier import TierLink
 from transport.led_job import LedJobs
-from transport.mqtt import MqttLink, Route
+from transport.mqtt import Route
 from transport.mqtt_intake import IntakeSession
 from transport.mqtt_logins import replica_login
 from transport.redis_client import MAX_CONNECTIONS, open_redis
@@ -101,7 +103,7 @@ class Runtime:
         self.avl_workers = AvlWorkers(settings, self.tasks)
         # This replica's own connection publishes; the intake session, held by one replica at a
         # time, receives the calls and the MDTs' reports (transport/mqtt_intake.py).
-        self.link = MqttLink(settings, replica_login(settings), [])
+        self.link = TierLink(settings, replica_login(settings), [])
         self.catalogue = load_catalogue(settings.incident_types_file)
         self.results = load_result_catalogue(settings.result_codes_file)
         self.dispatcher = Dispatcher(
@@ -130,6 +132,7 @@ class Runtime:
             lambda: UnreadableRecords(self.metrics.unreadable_records),
         )  # fmt: skip
         self.alarmed_acks = AlarmedAckWatch(self.acks, self.alarms)
+        self.resend = TaskingResend(self.redis, self.dispatcher, resend_s=settings.tasking_resend_s)
         self.geo_compactor = GeoSetCompactor(self.redis, self.scripts)
         self.sweep = QueueSweep(self.redis, self.dispatcher)
         self.led_jobs = LedJobs(
@@ -200,6 +203,7 @@ class Runtime:
         # One replica at a time leads each: docs/reliability.md, "Replicas", says why.
         led, s = self.led_jobs, settings
         led.start("ack-watch", self.alarmed_acks.check_once, interval_s=s.ack_check_interval_s)
+        led.start("tasking-resend", self.resend.resend_once, interval_s=s.ack_check_interval_s)
         led.start("queue-sweep", self.sweep.sweep_once, interval_s=s.queue_sweep_interval_s)
         led.start("alarm-scan", self.alarms.scan_once, interval_s=s.alarm_scan_interval_s)
         compact_s = s.geo_compact_interval_s

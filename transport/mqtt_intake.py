@@ -5,7 +5,8 @@ plain subscriptions: the broker keeps what arrives while no replica holds it, re
 its own crash, and resends what was not acknowledged to the next holder. Whichever replica holds
 the lease connects it; when that replica stops it hands over at once, and when it dies the next
 one takes over once the lease lapses (`CAD_INTAKE_LEASE_S`). So no replica's session holds calls
-hostage, and each MDT's reports are applied by one process, in order.
+hostage, and each MDT's reports are applied by one process, in order. On a broker tier
+(`CAD_MQTT_BROKERS`) the holder keeps the session on every broker (transport/broker_tier.py).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from cad.logs import log
 from cad.outages import outage_of
 from cad.settings import Settings
 from cad.waits import cancel_and_wait, wait_until_set
+from transport.broker_tier import TierLink
 from transport.lease import Lease
-from transport.mqtt import MqttLink, Route
+from transport.mqtt import Route
 from transport.mqtt_logins import intake_login, replica_login
 
 logger = logging.getLogger("cad.intake_session")
@@ -40,7 +42,7 @@ class IntakeSession:
             redis, GlobalKeys().lease(LEASE_NAME), holder=self._replica,
             ttl_s=settings.intake_lease_s,
         )  # fmt: skip
-        self._link: MqttLink | None = None
+        self._link: TierLink | None = None
         self._running: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -88,7 +90,7 @@ class IntakeSession:
             return None
 
     async def _run_while_held(self, poll_s: float) -> None:
-        link = MqttLink(self._settings, intake_login(self._settings), self._routes, persistent=True)
+        link = TierLink(self._settings, intake_login(self._settings), self._routes, persistent=True)
         self._link = link
         self._running = running = asyncio.create_task(link.run(), name="intake-link")
         log(logger, logging.INFO, "intake_taken", replica=self._replica)

@@ -34,6 +34,7 @@ class SimulatedFleet:
         seed: int,
         time_scale: float,
         on_tasking: TaskingSeen = _ignore,
+        brokers: str = "",
     ) -> None:
         # A moving unit reports every 5 simulated seconds, but not more than twice a real second.
         pace = SimPace(time_scale=time_scale, avl_every_s=max(5.0 / time_scale, 0.5))
@@ -48,6 +49,7 @@ class SimulatedFleet:
                 pace=pace,
                 tally=self.tally,
                 on_tasking=on_tasking,
+                brokers=brokers,
             )
             for unit in units
         ]

@@ -161,6 +161,7 @@ async def run_demo(options: DemoOptions) -> int:
         sim = SimulatedFleet(
             fleet, credentials, mqtt_url=settings.mqtt_url, topics=topics, seed=options.seed,
             time_scale=options.time_scale, on_tasking=book.tasking_arrived,
+            brokers=settings.mqtt_brokers,
         )  # fmt: skip
         await sim.start()
         print(f"{len(fleet)} MDTs connected, each with its own login and last will; "

@@ -7,6 +7,7 @@ import json
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from cad.waits import cancel_and_wait
 from dispatch.units import Unit
 from service.demo.driving import Leg, blue_light_leg, draw_job_times, patrol_leg
 from service.demo.mdt_client import mdt_client
+from transport.broker_tier import BrokerRotation, broker_urls
 from transport.mqtt_client import Client, Message, MqttError
 
 logger = logging.getLogger("cad.demo.mdt")
@@ -27,6 +29,9 @@ TaskingSeen = Callable[[str, Tasking, float], None]
 # A parked MDT still reports its position now and then, so it never counts as stale.
 _PARKED_AVL_S = 30.0
 _MAX_BACKOFF_S = 5.0
+# Tasking ids remembered, so that one sent again (on every broker of a tier, or re-sent while
+# unacknowledged) is worked once.
+_SEEN_TASKINGS = 64
 
 
 @dataclass(frozen=True)
@@ -65,10 +70,14 @@ class SimulatedMdt:
         pace: SimPace,
         tally: FleetTally,
         on_tasking: TaskingSeen,
+        brokers: str = "",
     ) -> None:
         self.unit = unit
         self._password = password
-        self._mqtt_url = mqtt_url
+        # `mqtt_url` alone, or on each broker of a tier (`CAD_MQTT_BROKERS`): one at a time,
+        # the next when the one it is on is lost.
+        self._brokers = BrokerRotation(broker_urls(mqtt_url, brokers))
+        self._seen: deque[str] = deque(maxlen=_SEEN_TASKINGS)
         self._topics = topics
         self._rng = random.Random(f"{seed}:{unit.callsign}")
         self._pace = pace
@@ -112,6 +121,7 @@ class SimulatedMdt:
                 except MqttError as exc:
                     log(logger, logging.INFO, "mdt_link_down", callsign=self.unit.callsign,
                         error=str(exc))  # fmt: skip
+                    self._brokers.failed()
                 self._client, lost = None, True
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF_S)
@@ -119,7 +129,7 @@ class SimulatedMdt:
             await self._cancel_job()
 
     def _connect(self) -> Client:
-        return mdt_client(self._mqtt_url, self._topics, self.unit.callsign, self._password)
+        return mdt_client(self._brokers.current, self._topics, self.unit.callsign, self._password)
 
     async def _receive(self, message: Message) -> None:
         topic, payload = message.topic.value, message.payload
@@ -127,8 +137,15 @@ class SimulatedMdt:
             tasking = parse_payload(Tasking, payload, max_bytes=1 << 16)
             if isinstance(tasking, Rejection):
                 return
-            if tasking.tasking_id == self._tasking_id and self.working:
-                return  # the broker sent it again (QoS 1 after a reconnect): already on it
+            if tasking.tasking_id in self._seen:
+                # Sent again (QoS 1 after a reconnect, another broker, a re-send): worked once.
+                # Already reported on it: say so again, in case that report went with a broker
+                # (before the crew's first report there is nothing to repeat).
+                status, about = self._standing
+                if about == tasking.tasking_id and self.working:
+                    await self._report(status, about)
+                return
+            self._seen.append(tasking.tasking_id)
             self._on_tasking(self.unit.callsign, tasking, time.perf_counter())
             # A newer tasking (a pre-emption) replaces whatever the crew was doing.
             self._tasking_id = tasking.tasking_id

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from cad.settings import Settings, get_settings, sentinel_addresses
+from cad.settings import Settings, broker_addresses, get_settings, sentinel_addresses
 from service.servers import (
     REDIS_REPLICATION_USER,
     REDIS_SENTINEL_USER,
@@ -28,7 +28,7 @@ def compose(repo_root: Path) -> dict[str, Any]:
     return document
 
 
-HA_SERVICES = {"redis-replica", "sentinel-1", "sentinel-2", "sentinel-3"}
+HA_SERVICES = {"redis-replica", "sentinel-1", "sentinel-2", "sentinel-3", "mosquitto-2"}
 
 
 def test_four_services_each_with_a_healthcheck(compose: dict[str, Any]) -> None:
@@ -170,6 +170,24 @@ def test_mosquitto_demands_logins_and_applies_the_generated_acl(
     assert {login.username for login in standard_logins()} <= users
     healthcheck = compose["services"]["mosquitto"]["healthcheck"]["test"]
     assert healthcheck[healthcheck.index("-u") + 1] == MONITOR_USER
+
+
+def test_the_ha_profile_adds_a_second_broker_like_the_first(
+    compose: dict[str, Any], repo_root: Path
+) -> None:
+    services = compose["services"]
+    first, second = services["mosquitto"], services["mosquitto-2"]
+    config = [v for v in first["volumes"] if v.startswith("./")]
+    assert [v for v in second["volumes"] if v.startswith("./")] == config
+    assert "mosquitto-2-data:/mosquitto/data" in second["volumes"]
+    assert second["healthcheck"]["test"] == first["healthcheck"]["test"]
+    # What the compose file's header tells to export names both brokers, an AVL worker each.
+    header = (repo_root / "docker-compose.yml").read_text()
+    listed = re.search(r"CAD_MQTT_BROKERS=(\S+) CAD_AVL_WORKERS=(\d+)", header)
+    assert listed is not None
+    brokers = broker_addresses(listed.group(1))
+    assert brokers == [("mosquitto", 1883), ("mosquitto-2", 1883)]
+    get_settings(mqtt_brokers=listed.group(1), avl_workers=int(listed.group(2)))
 
 
 def test_ports_are_published_on_loopback_only(compose: dict[str, Any]) -> None:

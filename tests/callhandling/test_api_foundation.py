@@ -22,7 +22,8 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     assert answer["unhealthy_tasks"] == []
     # Every long-lived task runs supervised, and each one's health is in the answer.
     supervised = {"mqtt-link", "intake-session", "avl-workers", "avl-worker-0", "ack-watch",
-                  "geo-compaction", "queue-sweep", "alarm-scan", "interop-outbox"}  # fmt: skip
+                  "tasking-resend", "geo-compaction", "queue-sweep", "alarm-scan",
+                  "interop-outbox"}  # fmt: skip
     assert set(answer["tasks"]) == supervised
     assert all(task["healthy"] for task in answer["tasks"].values())
 

@@ -385,6 +385,7 @@ async def run_storm(
             sim = SimulatedFleet(
                 fleet, development_credentials(MDT_SECRET), mqtt_url=settings.mqtt_url,
                 topics=Topics(settings.topic_root), seed=plan.seed, time_scale=plan.time_scale,
+                brokers=settings.mqtt_brokers,
             )  # fmt: skip
             await sim.start()
             try:

@@ -125,7 +125,9 @@ async def test_two_replicas_share_out_the_roles_and_show_them(
 
         await eventually(lambda: each_role_led_once(runtimes), within_s=10)
         roles = set(runtimes[0].leading())
-        assert roles == {"intake", "ack-watch", "queue-sweep", "alarm-scan", "geo-compaction"}
+        assert roles == {
+            "intake", "ack-watch", "tasking-resend", "queue-sweep", "alarm-scan", "geo-compaction"
+        }  # fmt: skip
         for runtime in runtimes:
             gauges = samples_of(runtime.metrics.render().decode())
             assert {role: gauges[("cad_leading", (("role", role),))] for role in roles} == {

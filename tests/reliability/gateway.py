@@ -1,5 +1,6 @@
 """A call gateway for the fault tests: it reconnects and resends, as a real one does when the
-broker goes, until the broker takes each call (its PUBACK)."""
+broker goes, until the broker takes each call (its PUBACK); on a broker tier
+(`CAD_MQTT_BROKERS`) it moves to the next broker when its own fails."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import contextlib
 
 from cad.settings import Settings
 from tests.helpers import mqtt_client
+from transport.broker_tier import BrokerRotation, broker_urls
 from transport.mqtt_client import Client, MqttError
 
 # Ten a second for a minute: longer than any broker restart a test makes.
@@ -19,6 +21,7 @@ class Gateway:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._brokers = BrokerRotation(broker_urls(settings.mqtt_url, settings.mqtt_brokers))
         self._client: Client | None = None
 
     async def publish(self, topic: str, payload: bytes) -> None:
@@ -26,13 +29,15 @@ class Gateway:
         for _ in range(_TRIES):
             try:
                 if self._client is None:
-                    client = mqtt_client(self._settings, "fault-gateway")
+                    on = self._settings.model_copy(update={"mqtt_url": self._brokers.current})
+                    client = mqtt_client(on, "fault-gateway")
                     await client.__aenter__()
                     self._client = client
                 await self._client.publish(topic, payload, qos=1, timeout=5)
                 return
             except MqttError:
                 await self.close()
+                self._brokers.failed()
                 await asyncio.sleep(0.1)
         raise AssertionError("the broker never came back")
 
