@@ -39,13 +39,7 @@ async def reconcile(redis: Redis, call_ids: Iterable[str]) -> Reconciliation:
     audit stream: a unit may be assigned again only after it cleared or was pre-empted."""
     ids = list(call_ids)
     areas = sorted(await redis.smembers(GlobalKeys().areas))
-    recorded: set[str] = set()
-    for area in areas:
-        async with redis.pipeline(transaction=False) as pipe:
-            for call_id in ids:
-                pipe.exists(AreaKeys(area).call(call_id))
-            found = await pipe.execute()
-        recorded |= {call_id for call_id, hit in zip(ids, found, strict=True) if hit}
+    recorded = await recorded_calls(redis, ids, areas)
     letters = await redis.xrange(DEADLETTER_STREAM)
     rejected = {_letter_call_id(fields.get("letter", "")) for _, fields in letters}
     assignments = doubles = 0
@@ -62,6 +56,23 @@ async def reconcile(redis: Redis, call_ids: Iterable[str]) -> Reconciliation:
         double_dispatches=doubles,
         lost_calls=tuple(sorted(set(ids) - recorded - rejected)),
     )
+
+
+async def recorded_calls(
+    redis: Redis, call_ids: Iterable[str], areas: Iterable[str] | None = None
+) -> set[str]:
+    """The call ids of `call_ids` that are a call record in one of `areas` (default: all)."""
+    ids = list(call_ids)
+    if areas is None:
+        areas = await redis.smembers(GlobalKeys().areas)
+    recorded: set[str] = set()
+    for area in sorted(areas):
+        async with redis.pipeline(transaction=False) as pipe:
+            for call_id in ids:
+                pipe.exists(AreaKeys(area).call(call_id))
+            found = await pipe.execute()
+        recorded |= {call_id for call_id, hit in zip(ids, found, strict=True) if hit}
+    return recorded
 
 
 async def _replay(redis: Redis, stream: str) -> tuple[int, int]:
