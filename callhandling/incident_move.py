@@ -128,9 +128,11 @@ async def _redirect(
     """Point the ref directory, and each call id's claim, at the new area: a replayed call is
     then found where its record now is."""
     glob = GlobalKeys()
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.hset(glob.incident_area, ref, to_area)
+    # Two global keys, in two slots on a cluster, so no transaction: a reader the directory
+    # still sends to the old area meanwhile finds its `moved` marker there.
+    async with redis.pipeline(transaction=False) as pipe:
         pipe.sadd(glob.areas, to_area)
+        pipe.hset(glob.incident_area, ref, to_area)
         await pipe.execute()
     for call_id in call_ids:
         stored = await redis.get(glob.call_id(call_id))

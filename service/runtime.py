@@ -9,7 +9,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from cad.clock_bounds import status_clock
 from cad.incident_types import load_catalogue
@@ -230,7 +230,8 @@ class Runtime:
         try:
             async with asyncio.timeout(1.0):
                 redis_ok = bool(await self.redis.ping())
-        except (RedisError, OSError, TimeoutError):
+        except (RedisError, RedisClusterException, OSError, TimeoutError):
+            # A cluster's client says "no node reachable" (or refused login) in its own class.
             redis_ok = False
         tasks = self.tasks.health(time.monotonic())
         return Readiness({"redis": redis_ok, "mqtt": self.link.connected}, tasks)

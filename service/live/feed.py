@@ -13,6 +13,7 @@ from cad.unreadable import UnreadableRecords
 from service.alarms.store import read_alarms
 from service.live import cursor
 from service.live.readmodel import REF_FIELDS, Row, known_areas, read_incidents, read_units
+from transport.redis_streams import read_streams
 
 
 @dataclass
@@ -33,9 +34,11 @@ class AuditFeed:
         self.positions = cursor.start_positions(self.positions, areas | {cursor.ALARMS})
         by_key = {_audit_key(area): area for area in self.positions}
         streams = {key: self.positions[area] for key, area in by_key.items()}
-        reply = await self.redis.xread(streams, count=self.count, block=self.block_ms)
+        reply = await read_streams(
+            self.redis, streams, count=self.count, block_ms=self.block_ms
+        )
         entries: list[Row] = []
-        for key, items in reply or []:
+        for key, items in reply:
             area = by_key[key]
             entries += [{**fields, "area": area, "id": entry_id} for entry_id, fields in items]
         await enrich(

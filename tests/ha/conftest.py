@@ -1,5 +1,6 @@
-"""A Redis primary, one replica and three sentinels on loopback ports, started per test (the
-fault tests kill the primary) and stopped at the end."""
+"""The Redis topologies of the HA tests on loopback ports, started by the tests and stopped at the
+end: a primary, one replica and three sentinels, started per test (the fault tests kill the
+primary); a Redis Cluster of three primaries with a replica each, per test or per module."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 import redis
 
 from cad.settings import Settings, get_settings
+from service.redis_cluster import EmbeddedCluster, redis_cluster
 from service.servers import (
     LOOPBACK,
     REDIS_REPLICATION_USER,
@@ -164,3 +166,43 @@ def sentinel_set(tmp_path: Path) -> Iterator[SentinelSet]:
     finally:
         for server in [*sentinels, replica, primary]:
             server.stop()
+
+
+def _started_cluster(workdir: Path) -> EmbeddedCluster:
+    # Thought down after 1.5 s: a kill -9 fails over in a few seconds on loopback.
+    cluster = redis_cluster(workdir, node_timeout_ms=1500, acl_extra=("+flushdb", "+keys"))
+    try:
+        cluster.start()
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
+
+
+def cluster_settings(cluster: EmbeddedCluster, **overrides: object) -> Settings:
+    """Settings that reach `cluster` through its nodes; the URL gives only the login."""
+    return get_settings(
+        redis_url=cluster.url, redis_cluster_nodes=cluster.addresses, network_timeout_s=2.0,
+        environment="development", **overrides,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def redis_cluster_set(tmp_path: Path) -> Iterator[EmbeddedCluster]:
+    """A Redis Cluster of three primaries and a replica of each (AOF, every write fsynced) of
+    this test alone, for a test that kills a node; stopped at the end."""
+    cluster = _started_cluster(tmp_path / "cluster")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCluster]:
+    """The same cluster shared by a module's tests that leave its nodes running."""
+    cluster = _started_cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
