@@ -104,15 +104,24 @@ class EmbeddedCluster:
     def _whole(self, node: EmbeddedServer) -> bool:
         try:
             with self.admin(node) as client:
-                info = client.execute_command("CLUSTER", "INFO")
                 role = client.execute_command("ROLE")
         except redis.RedisError:
             return False
-        state_ok = "cluster_state:ok" in info
         # A primary with its replica streaming, or a replica connected to its primary.
         if role[0] == "master":
-            return state_ok and len(role[2]) >= 1
-        return state_ok and role[3] == "connected"
+            return self._state_ok(node) and len(role[2]) >= 1
+        return self._state_ok(node) and role[3] == "connected"
+
+    def state_ok(self) -> bool:
+        """Whether every running node says `cluster_state:ok` (each slot has a primary)."""
+        return all(self._state_ok(node) for node in self.running())
+
+    def _state_ok(self, node: EmbeddedServer) -> bool:
+        try:
+            with self.admin(node) as client:
+                return "cluster_state:ok" in client.execute_command("CLUSTER", "INFO")
+        except redis.RedisError:
+            return False
 
     def running(self) -> list[EmbeddedServer]:
         """The nodes whose process is alive."""

@@ -183,7 +183,7 @@ def cluster_settings(cluster: EmbeddedCluster, **overrides: object) -> Settings:
     """Settings that reach `cluster` through its nodes; the URL gives only the login."""
     return get_settings(
         redis_url=cluster.url, redis_cluster_nodes=cluster.addresses, network_timeout_s=2.0,
-        environment="development", **overrides,
+        **overrides,
     )  # fmt: skip
 
 
