@@ -245,9 +245,7 @@ class Settings(BaseSettings):
             )
         database = urlsplit(self.redis_url).path.strip("/") or "0"
         if self.redis_cluster_nodes and database != "0":
-            raise ValueError(
-                f"redis_url: a Redis Cluster has only database 0, not {database!r}"
-            )
+            raise ValueError(f"redis_url: a Redis Cluster has only database 0, not {database!r}")
         return self
 
     @model_validator(mode="after")

@@ -6,17 +6,17 @@ import ssl
 from typing import Any
 
 import redis
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.sentinel import SentinelConnectionPool
 from redis.connection import parse_url
 
 from cad.settings import Settings
 from transport.multiplexed_redis import MultiplexedRedis
-from transport.redis_link import RedisEndpoint, SharedConnection
 from transport.redis_cluster import async_cluster, sync_cluster, uses_cluster
+from transport.redis_link import RedisEndpoint, SharedConnection
 from transport.redis_packing import HiredisPacker
-from transport.redis_types import AsyncRedis, SyncRedis
 from transport.redis_sentinel import async_sentinel, primary_resolver, sync_sentinel, uses_sentinel
+from transport.redis_types import AsyncRedis, SyncRedis
 
 # Connections one service process holds at most; its message handlers are bounded to the same.
 MAX_CONNECTIONS = 64

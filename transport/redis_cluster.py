@@ -29,7 +29,9 @@ def uses_cluster(settings: Settings) -> bool:
 
 def async_cluster(settings: Settings, options: dict[str, Any]) -> RedisCluster:
     """The asyncio cluster client; `options` are every connection's (login, timeouts, TLS)."""
-    nodes = [ClusterNode(host, port) for host, port in cluster_addresses(settings.redis_cluster_nodes)]
+    nodes = [
+        ClusterNode(host, port) for host, port in cluster_addresses(settings.redis_cluster_nodes)
+    ]
     return RedisCluster(
         startup_nodes=nodes, max_connections=MAX_NODE_CONNECTIONS,
         # A primary down stops its own slots only: the rest keep serving meanwhile.
@@ -43,6 +45,4 @@ def sync_cluster(settings: Settings, options: dict[str, Any]) -> redis.cluster.R
         redis.cluster.ClusterNode(host, port)
         for host, port in cluster_addresses(settings.redis_cluster_nodes)
     ]
-    return redis.cluster.RedisCluster(
-        startup_nodes=nodes, require_full_coverage=False, **options
-    )
+    return redis.cluster.RedisCluster(startup_nodes=nodes, require_full_coverage=False, **options)

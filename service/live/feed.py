@@ -34,9 +34,7 @@ class AuditFeed:
         self.positions = cursor.start_positions(self.positions, areas | {cursor.ALARMS})
         by_key = {_audit_key(area): area for area in self.positions}
         streams = {key: self.positions[area] for key, area in by_key.items()}
-        reply = await read_streams(
-            self.redis, streams, count=self.count, block_ms=self.block_ms
-        )
+        reply = await read_streams(self.redis, streams, count=self.count, block_ms=self.block_ms)
         entries: list[Row] = []
         for key, items in reply:
             area = by_key[key]

@@ -38,11 +38,13 @@ def test_a_script_whose_keys_span_slots_is_refused_before_it_is_sent() -> None:
     batch = Batch()
     one_area = AreaKeys("CW")
     batch.script(COUNT, [one_area.pending, one_area.audit], [], int)  # one hash tag: one slot
-    with pytest.raises(CrossSlotScriptError, match="script count: its KEYS .* span 2 hash slots"):
+    with pytest.raises(CrossSlotScriptError, match=r"script count: its KEYS .* span 2 hash slots"):
         batch.script(COUNT, [one_area.pending, AreaKeys("NE").pending], [], int)
 
 
-async def test_scripts_batches_and_scans_span_the_primaries(shared_cluster: EmbeddedCluster) -> None:
+async def test_scripts_batches_and_scans_span_the_primaries(
+    shared_cluster: EmbeddedCluster,
+) -> None:
     client = open_redis(cluster_settings(shared_cluster))
     assert isinstance(client, RedisCluster)
     try:
