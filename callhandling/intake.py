@@ -27,7 +27,7 @@ from cad.incident_record import (
     read_incident,
 )
 from cad.incident_types import load_catalogue
-from cad.keys import GlobalKeys
+from cad.keys import AreaKeys, GlobalKeys
 from cad.logs import log
 from cad.settings import Settings
 from callhandling.call_claims import CallClaim, CallIdConflictError, claim_of
@@ -277,7 +277,16 @@ class CallIntake:
         return again.answer(await facts.run(self._redis))
 
     async def _replayed(self, event: CallEvent, area: str, ref: str) -> IntakeResult:
-        incident = await self._read(area, ref)
+        batch = Batch()
+        # On a cluster the directory's entry and the incident are written on different primaries
+        # at once, so a first copy may have failed with only the incident written: its replay
+        # lists it, in the same round trip, never over an entry a move has changed (HSETNX).
+        batch.command(int, "HSETNX", GlobalKeys().incident_area, ref, area)
+        fields = batch.command(dict, "HGETALL", AreaKeys(area).incident(ref))
+        found = fields.answer(await batch.run(self._redis))
+        if not found:
+            raise LookupError(f"incident {ref} vanished from area {area}")
+        incident = parse_incident(area, ref, found)
         claim = None
         # A replay after a crash between creating and dispatching finishes the dispatch.
         if incident.status == "new" and incident.call_id == event.call_id:

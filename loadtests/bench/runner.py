@@ -39,6 +39,13 @@ from loadtests.bench.procs import Child, http_ready
 from loadtests.bench.recommendation import run_recommendation
 from loadtests.bench.results import Scenario
 from loadtests.bench.stats import Figures, median_of
+from loadtests.bench.topologies import (
+    SINGLE,
+    beside_single,
+    started_topology,
+    topology_env,
+    topology_settings,
+)
 from service.servers import LOOPBACK, embedded_servers, free_port
 from transport.broker_security import (
     ANY_PREFIX,
@@ -60,6 +67,8 @@ class BenchOptions:
     quick: bool
     # Scenario numbers to run ("2", "4b", ...); empty: all of them.
     only: frozenset[str] = frozenset()
+    # The Redis topologies to run on, the single node first (loadtests/bench/topologies.py).
+    topologies: tuple[str, ...] = (SINGLE,)
 
     def wants(self, *numbers: str) -> bool:
         """Whether any of these scenarios is to run."""
@@ -145,6 +154,39 @@ async def running_service(
         await service.stop()
 
 
+async def _on_topology(
+    topology: str,
+    options: BenchOptions,
+    plan: Plan,
+    broker: tuple[str, GeneratorLogins],
+    workdir: Path,
+    single: list[Scenario],
+) -> list[Scenario]:
+    """The claims (1, 2) and the HTTP calls (5) on a Sentinel set or a cluster started for them,
+    each beside the single node's figures of this run."""
+    mqtt_url, generators = broker
+    found: list[Scenario] = []
+    with started_topology(topology, workdir) as redis_settings:
+        settings = topology_settings(redis_settings)
+        redis = open_redis(settings)
+        try:
+            if options.wants("1", "2"):
+                found += await _claims(redis, plan)
+            if options.wants("5"):
+                fleet = bench_fleet(f"BT{uuid.uuid4().hex[:4]}-", plan.fleet, 4242)
+                await register_bench_fleet(redis, fleet)
+                async with running_service(
+                    settings.redis_url, mqtt_url, workdir, extra_env=topology_env(redis_settings)
+                ) as (root, port):
+                    ctx = Context(
+                        redis, settings.redis_url, generators, root, port, fleet, workdir, plan
+                    )
+                    found.append(await run_http(ctx))
+        finally:
+            await redis.aclose()
+    return [beside_single(scenario, topology, single) for scenario in found]
+
+
 def _geo() -> Scenario | None:
     if importlib.util.find_spec("geo.bench") is None:
         return None
@@ -198,6 +240,12 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
                             _lap(number, started)
         finally:
             await redis.aclose()
+        single = list(scenarios)
+        for topology in options.topologies[1:]:
+            scenarios += await _on_topology(
+                topology, options, plan, (mqtt_url, generators), workdir / topology, single
+            )
+            _lap(topology, started)
     geo = _geo() if options.wants("7") else None
     if geo is not None:
         scenarios.append(geo)
