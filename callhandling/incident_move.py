@@ -25,8 +25,6 @@ from __future__ import annotations
 import logging
 import time
 
-from redis.asyncio import Redis
-
 from cad.errors import ConflictError, NotFoundError
 from cad.events import Location
 from cad.incident_record import IncidentRecord
@@ -40,6 +38,7 @@ from callhandling.lua.incident_move_index import incident_move_index
 from callhandling.lua.incident_move_out import Snapshot, incident_move_out
 from callhandling.lua.incident_move_undo import incident_move_undo
 from callhandling.scripts import CallScripts
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.incidents")
 
@@ -123,7 +122,7 @@ async def move_incident(
 
 
 async def _redirect(
-    redis: Redis, ref: str, *, from_area: str, to_area: str, call_ids: list[str]
+    redis: AsyncRedis, ref: str, *, from_area: str, to_area: str, call_ids: list[str]
 ) -> None:
     """Point the ref directory, and each call id's claim, at the new area: a replayed call is
     then found where its record now is."""

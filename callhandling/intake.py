@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NoReturn
 
-from redis.asyncio import Redis
-
 from cad.clock_bounds import call_clock
 from cad.events import CallEvent, utcnow
 from cad.incident_record import (
@@ -43,6 +41,7 @@ from callhandling.surroundings import Surroundings, look_around
 from dispatch.areas import dispatch_area
 from dispatch.claims import ClaimResult
 from dispatch.dispatcher import Dispatcher
+from transport.redis_types import AsyncRedis
 from transport.scripts import Answers, Batch, Queued
 
 logger = logging.getLogger("cad.intake")
@@ -82,7 +81,7 @@ class _Call:
 class CallIntake:
     """Records calls: duplicate search, link or create (idempotent by call id), then dispatch."""
 
-    def __init__(self, redis: Redis, dispatcher: Dispatcher, settings: Settings) -> None:
+    def __init__(self, redis: AsyncRedis, dispatcher: Dispatcher, settings: Settings) -> None:
         self._redis = redis
         self._dispatcher = dispatcher
         self._settings = settings

@@ -8,7 +8,6 @@ import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisClusterException, RedisError
 
 from cad.clock_bounds import status_clock
@@ -43,6 +42,7 @@ from transport.mqtt import MqttLink, Route
 from transport.mqtt_intake import IntakeSession
 from transport.mqtt_logins import replica_login
 from transport.redis_client import MAX_CONNECTIONS, open_redis
+from transport.redis_types import AsyncRedis
 from transport.tasks import TaskPool
 
 logger = logging.getLogger("cad.runtime")
@@ -78,7 +78,7 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.topics = Topics(settings.topic_root)
-        self.redis: Redis = open_redis(settings)
+        self.redis: AsyncRedis = open_redis(settings)
         self.scripts: DispatchScripts = register_scripts(self.redis)
         self.call_scripts: CallScripts = register_call_scripts(self.redis)
         self.pool = TaskPool(_HANDLER_CONCURRENCY)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import time
 
-from redis.asyncio import Redis
-
 from cad.keys import GlobalKeys
+from transport.redis_types import AsyncRedis
 from transport.scripts import ScriptClient, read_script
 
 _HOLD = read_script("transport", "lease_hold")
@@ -17,7 +16,7 @@ _RELEASE = read_script("transport", "lease_release")
 class Lease:
     """The lease `name`, held by `holder` for `ttl_s` at a time and renewed while held."""
 
-    def __init__(self, redis: Redis, name: str, *, holder: str, ttl_s: float) -> None:
+    def __init__(self, redis: AsyncRedis, name: str, *, holder: str, ttl_s: float) -> None:
         self._key = GlobalKeys().lease(name)
         self._holder = holder
         self._ttl_ms = int(ttl_s * 1000)

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from redis.asyncio import Redis
-
 from cad.logs import log
 from cad.settings import get_settings
 from loadtests.bench import broker_rtt, redis_claims
@@ -55,6 +53,7 @@ from transport.broker_security import (
 )
 from transport.mqtt_logins import GeneratorLogins
 from transport.redis_client import open_redis
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.bench")
 CLAIM_RATIO_TARGET = 0.7
@@ -94,7 +93,7 @@ def bench_servers(workdir: Path) -> Iterator[tuple[str, str, GeneratorLogins]]:
         yield redis.url, broker.url, GeneratorLogins(generators, GENERATORS)
 
 
-async def _claims(redis: Redis, plan: Plan) -> tuple[Scenario, Scenario]:
+async def _claims(redis: AsyncRedis, plan: Plan) -> tuple[Scenario, Scenario]:
     settings = get_settings()
     bare: list[Figures] = []
     ours: list[Figures] = []
