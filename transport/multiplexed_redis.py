@@ -145,3 +145,12 @@ class MultiplexedRedis(Redis):  # type: ignore[misc]
         if self.shared is not None:
             await self.shared.aclose()
         await super().aclose(close_connection_pool)
+
+
+def pooled_pipeline(redis: Redis) -> Pipeline:
+    """A non-transactional pipeline on a connection of the client's pool, even where the client
+    shares one connection: for a batch that holds its connection's replies back (WAIT), which on
+    the shared connection would hold up every other batch of the process behind it."""
+    if isinstance(redis, MultiplexedRedis):
+        return Redis.pipeline(redis, transaction=False)
+    return redis.pipeline(transaction=False)

@@ -32,6 +32,7 @@ from redis.crc import key_slot
 from redis.exceptions import NoScriptError
 
 from cad.errors import CadError
+from transport.multiplexed_redis import pooled_pipeline
 from transport.redis_types import AsyncRedis
 
 T = TypeVar("T")
@@ -200,8 +201,12 @@ class Batch:
     def wait_for_replicas(self, replicas: int, timeout_ms: int) -> Queued[int]:
         """Queue WAIT last: its reply (how many replicas hold every write before it) comes once
         that many do or after the timeout, so a failover keeps what the batch wrote when the
-        count is reached (docs/reliability.md, "Redis Sentinel"). On a cluster each primary the
-        batch touched is asked, and the reply is the fewest any of them counted."""
+        count is reached (docs/reliability.md, "Redis Sentinel"). Redis answers nothing else on
+        the connection meanwhile, so the batch goes on a pooled connection, not the shared one:
+        with no replica answering, every batch of the process queued behind each WAIT's timeout
+        (seen under a storm: lease renewals timed out, the intake passed between replicas). On a
+        cluster each primary the batch touched is asked, and the reply is the fewest any of them
+        counted."""
         self._commands.append(_Command(("WAIT", replicas, timeout_ms), {}))
         self._wait_at = len(self._commands) - 1
         return Queued(self._wait_at, int)
@@ -243,9 +248,13 @@ class Batch:
         return Answers(tuple(replies))
 
     async def _send(self, redis: AsyncRedis) -> list[Any]:
-        if isinstance(redis, RedisCluster) and self._wait_at is not None:
+        if self._wait_at is None:
+            pipeline = redis.pipeline(transaction=False)
+        elif isinstance(redis, RedisCluster):
             return await self._send_to_cluster(redis, self._wait_at)
-        async with redis.pipeline(transaction=False) as pipe:
+        else:
+            pipeline = pooled_pipeline(redis)
+        async with pipeline as pipe:
             for command in self._commands:
                 pipe.execute_command(*command.args, **command.options)
             replies: list[Any] = await pipe.execute(raise_on_error=False)

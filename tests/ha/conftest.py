@@ -11,7 +11,7 @@ import pytest
 
 from cad.settings import Settings, get_settings
 from service.redis_cluster import EmbeddedCluster, redis_cluster
-from service.redis_sentinel_set import SentinelSet
+from service.redis_sentinel_set import SentinelSet as SentinelSet  # the fixture's type, for tests
 from service.redis_sentinel_set import sentinel_set as started_sentinel_set
 
 

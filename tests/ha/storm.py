@@ -11,8 +11,9 @@ those settings as `CAD_*` variables, so whatever the settings say (`CAD_REDIS_SE
 
     result = await run_storm(settings, StormPlan(replicas=3), fault, tmp_path)
 
-`fault(run)` is called `fault_at_s` into the storm and must strike at once: the harness counts
-recovery from the moment it is called. It may go on afterwards (restart what it killed, measure
+`fault(run)` is called `fault_at_s` into the storm; recovery is counted from the moment it calls
+`run.strike()`, just before it strikes (or from its call, if it never does: then it must strike
+at once, not look around first). It may go on afterwards (restart what it killed, measure
 a takeover); the harness waits for it before it waits for quiet. The result counts accepted,
 recorded, dead-lettered and lost calls and double dispatches (loadtests/reconcile.py, an audit
 replay), and times the recovery from the fault to the first call accepted after it being
@@ -29,7 +30,7 @@ import os
 import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -71,6 +72,9 @@ class StormPlan:
     calls_per_s: float = 5.0
     fault_at_s: float = 6.0
     units_per_area: int = 2
+    # Simulated time runs this much faster: jobs end within seconds, so the queue the storm
+    # builds drains soon after it.
+    time_scale: float = 600.0
     avl_workers: int = 1
     # The intake's and the led jobs' leases: short, so that a takeover fits in a test.
     lease_s: float = 3.0
@@ -94,10 +98,16 @@ class StormRun:
     settings: Settings
     redis: Redis
     started: float
+    # When the fault struck (monotonic), once it has.
+    struck: float | None = None
 
     def elapsed(self) -> float:
         """Seconds into the storm."""
         return time.monotonic() - self.started
+
+    def strike(self) -> None:
+        """Say the fault strikes now: recovery is counted from here."""
+        self.struck = time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,10 @@ class StormResult:
     cleared: int
     # The replicas still running at the end, each ready or not.
     ready: dict[str, bool]
+    # Where a run's time goes: starting the replicas and the fleet, and after the storm,
+    # waiting for every call recorded and all quiet.
+    setup_s: float
+    settle_s: float
 
     @property
     def lost(self) -> int:
@@ -142,7 +156,7 @@ class StormResult:
             f"{seconds(self.usual_latency_s)}, first call recorded {seconds(self.first_recorded_s)}"
             f" after the fault, backlog recorded {seconds(self.caught_up_s)} after it; MDTs "
             f"acknowledged {self.acknowledged} taskings, cleared {self.cleared} jobs; ready at "
-            f"the end: {self.ready}"
+            f"the end: {self.ready}; set-up {self.setup_s:.1f} s, settling {self.settle_s:.1f} s"
         )
 
 
@@ -228,6 +242,26 @@ async def running_replicas(
     finally:
         for process in replicas.values():
             process.kill()
+
+
+async def leading(process: ServiceProcess) -> dict[str, bool]:
+    """What a replica says it leads (its `/readyz`): the intake and each led job; nothing when
+    it does not answer ready."""
+    answer = await readiness(process.http)
+    led = {} if answer is None else answer.get("leading", {})
+    assert isinstance(led, dict)
+    return {str(role): bool(held) for role, held in led.items()}
+
+
+async def leaders(replicas: Mapping[str, ServiceProcess]) -> dict[str, list[str]]:
+    """Each role (the intake, each led job): the logins of the replicas that say they lead it."""
+    found: dict[str, list[str]] = {}
+    for login, process in replicas.items():
+        for role, held in (await leading(process)).items():
+            found.setdefault(role, [])
+            if held:
+                found[role].append(login)
+    return found
 
 
 @dataclass
@@ -338,6 +372,7 @@ async def run_storm(
 ) -> StormResult:
     """Start the replicas and the fleet on the topology `settings` reach, storm, strike, wait
     for quiet, reconcile. `logs`: a directory for the replicas' logs."""
+    begun = time.monotonic()
     settings = storm_settings(settings)
     fleet = plan.fleet()
     areas = {unit.area for unit in fleet}
@@ -349,11 +384,12 @@ async def run_storm(
         async with running_replicas(settings, plan, logs) as replicas:
             sim = SimulatedFleet(
                 fleet, development_credentials(MDT_SECRET), mqtt_url=settings.mqtt_url,
-                topics=Topics(settings.topic_root), seed=plan.seed, time_scale=240.0,
+                topics=Topics(settings.topic_root), seed=plan.seed, time_scale=plan.time_scale,
             )  # fmt: skip
             await sim.start()
             try:
-                return await _storm(settings, plan, fault, replicas, redis, sim, areas)
+                result = await _storm(settings, plan, fault, replicas, redis, sim, areas)
+                return replace(result, setup_s=result.setup_s - begun)
             finally:
                 await sim.stop()
     finally:
@@ -371,12 +407,12 @@ async def _storm(
 ) -> StormResult:
     recording = _Recording()
     run = StormRun(replicas, settings, redis, started=time.monotonic())
-    fault_at: float | None = None
+    called: float | None = None
 
     async def strike() -> None:
-        nonlocal fault_at
+        nonlocal called
         await asyncio.sleep(plan.fault_at_s)
-        fault_at = time.monotonic()
+        called = time.monotonic()
         await fault(run)
 
     def accepted(call_id: str) -> None:
@@ -388,11 +424,14 @@ async def _storm(
         await publish_calls(settings, plan, run.started + plan.seconds, accepted)
         await striking
         ids = list(recording.accepted_at)
+        stormed = time.monotonic()
         result = await reckon(redis, ids, sim.mdts, areas)
+        settled = time.monotonic()
     finally:
         striking.cancel()
         watching.cancel()
         await asyncio.gather(striking, watching, return_exceptions=True)
+    fault_at = run.struck or called
     first, caught_up = recording.recovery(fault_at)
     running = {login: p for login, p in replicas.items() if p.proc and p.proc.poll() is None}
     return StormResult(
@@ -406,4 +445,7 @@ async def _storm(
         acknowledged=sim.tally.acknowledged,
         cleared=sim.tally.cleared,
         ready={login: await readiness(p.http) is not None for login, p in running.items()},
+        # Made relative to when `run_storm` began, by it.
+        setup_s=run.started,
+        settle_s=settled - stormed,
     )
