@@ -40,7 +40,7 @@ from loadtests.bench.stats import Figures, median_of
 from loadtests.bench.topologies import (
     SINGLE,
     beside_single,
-    started_topology,
+    started_topologies,
     topology_env,
     topology_settings,
 )
@@ -93,15 +93,25 @@ def bench_servers(workdir: Path) -> Iterator[tuple[str, str, GeneratorLogins]]:
         yield redis.url, broker.url, GeneratorLogins(generators, GENERATORS)
 
 
-async def _claims(redis: AsyncRedis, plan: Plan) -> tuple[Scenario, Scenario]:
+async def _claims(
+    clients: dict[str, AsyncRedis], plan: Plan
+) -> dict[str, tuple[Scenario, Scenario]]:
+    """Scenarios 1 and 2 on each topology's Redis (the single node's alone by default)."""
     settings = get_settings()
-    bare: list[Figures] = []
-    ours: list[Figures] = []
+    bare: dict[str, list[Figures]] = {name: [] for name in clients}
+    ours: dict[str, list[Figures]] = {name: [] for name in clients}
     # Taken in turns, so a slower spell of a shared machine (or Redis rewriting its AOF) falls on
-    # both sides alike rather than on whichever ran last.
+    # both sides, and on every topology, alike rather than on whichever ran last.
     for i in range(plan.runs):
-        bare.append(await redis_claims.bare_run(redis, settings, plan.claims, 7 + i))
-        ours.append(await redis_claims.dispatch_run(redis, settings, plan.claims, 7 + i))
+        for name, redis in clients.items():
+            bare[name].append(await redis_claims.bare_run(redis, settings, plan.claims, 7 + i))
+            ours[name].append(await redis_claims.dispatch_run(redis, settings, plan.claims, 7 + i))
+    return {name: _claim_scenarios(bare[name], ours[name], plan) for name in clients}
+
+
+def _claim_scenarios(
+    bare: list[Figures], ours: list[Figures], plan: Plan
+) -> tuple[Scenario, Scenario]:
     raw = Scenario("1", "raw Redis: bare GEOSEARCH + claim Lua", measured=median_of(bare))
     raw.target = "baseline"
     raw.notes.append(f"{plan.claims.concurrency} concurrent claimers, {plan.claims.units} units")
@@ -153,37 +163,23 @@ async def running_service(
         await service.stop()
 
 
-async def _on_topology(
-    topology: str,
-    options: BenchOptions,
+async def _http_on(
+    topology: dict[str, str],
+    redis: AsyncRedis,
     plan: Plan,
     broker: tuple[str, GeneratorLogins],
     workdir: Path,
-    single: list[Scenario],
-) -> list[Scenario]:
-    """The claims (1, 2) and the HTTP calls (5) on a Sentinel set or a cluster started for them,
-    each beside the single node's figures of this run."""
+) -> Scenario:
+    """Scenario 5 with a service of its own on a Sentinel set or a cluster."""
     mqtt_url, generators = broker
-    found: list[Scenario] = []
-    with started_topology(topology, workdir) as redis_settings:
-        settings = topology_settings(redis_settings)
-        redis = open_redis(settings)
-        try:
-            if options.wants("1", "2"):
-                found += await _claims(redis, plan)
-            if options.wants("5"):
-                fleet = bench_fleet(f"BT{uuid.uuid4().hex[:4]}-", plan.fleet, 4242)
-                await register_bench_fleet(redis, fleet)
-                async with running_service(
-                    settings.redis_url, mqtt_url, workdir, extra_env=topology_env(redis_settings)
-                ) as (root, port):
-                    ctx = Context(
-                        redis, settings.redis_url, generators, root, port, fleet, workdir, plan
-                    )
-                    found.append(await run_http(ctx))
-        finally:
-            await redis.aclose()
-    return [beside_single(scenario, topology, single) for scenario in found]
+    redis_url = topology["redis_url"]
+    fleet = bench_fleet(f"BT{uuid.uuid4().hex[:4]}-", plan.fleet, 4242)
+    await register_bench_fleet(redis, fleet)
+    env = topology_env(topology)
+    async with running_service(redis_url, mqtt_url, workdir, extra_env=env) as (root, port):
+        return await run_http(
+            Context(redis, redis_url, generators, root, port, fleet, workdir, plan)
+        )
 
 
 def _geo() -> Scenario | None:
@@ -207,12 +203,19 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="cad-bench-"))
     started = time.monotonic()
     scenarios: list[Scenario] = []
-    with bench_servers(workdir) as (redis_url, mqtt_url, generators):
+    with (
+        bench_servers(workdir) as (redis_url, mqtt_url, generators),
+        started_topologies(options.topologies[1:], workdir) as others,
+    ):
         # The service's own kind of client: claims and recommendations are measured as it runs them.
         redis = open_redis(get_settings().model_copy(update={"redis_url": redis_url}))
+        clients = {name: open_redis(topology_settings(found)) for name, found in others.items()}
         try:
-            if options.wants("1", "2"):
-                scenarios += await _claims(redis, plan)
+            claims = (
+                await _claims({SINGLE: redis, **clients}, plan) if options.wants("1", "2") else {}
+            )
+            if claims:
+                scenarios += claims[SINGLE]
                 _lap("claims", started)
             if options.wants("3"):
                 scenarios.append(_rtt(generators, plan))
@@ -237,14 +240,19 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
                         if options.wants(number):
                             scenarios.append(await scenario(ctx))
                             _lap(number, started)
+            single = list(scenarios)
+            for name, topology in others.items():
+                found = list(claims.get(name, ()))
+                if options.wants("5"):
+                    broker = (mqtt_url, generators)
+                    found.append(
+                        await _http_on(topology, clients[name], plan, broker, workdir / name)
+                    )
+                scenarios += [beside_single(scenario, name, single) for scenario in found]
+                _lap(name, started)
         finally:
-            await redis.aclose()
-        single = list(scenarios)
-        for topology in options.topologies[1:]:
-            scenarios += await _on_topology(
-                topology, options, plan, (mqtt_url, generators), workdir / topology, single
-            )
-            _lap(topology, started)
+            for client in (redis, *clients.values()):
+                await client.aclose()
     geo = _geo() if options.wants("7") else None
     if geo is not None:
         scenarios.append(geo)

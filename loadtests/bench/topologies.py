@@ -1,6 +1,9 @@
 """`cad bench --topologies single,sentinel,cluster`: the Redis scenarios again on a Sentinel set
 and a Redis Cluster the bench starts itself (service/redis_sentinel_set.py,
-service/redis_cluster.py), each beside the single node's figures of the same run."""
+service/redis_cluster.py), each beside the single node's figures of the same run. All of them
+run for the whole bench, and the claims (1, 2) take their runs in turns on every topology, so a
+slower spell of a shared machine falls on each alike; the HTTP calls (5) need a service on each,
+one after another."""
 
 from __future__ import annotations
 
@@ -28,7 +31,17 @@ def parse_topologies(text: str) -> tuple[str, ...]:
 
 
 @contextlib.contextmanager
-def started_topology(name: str, workdir: Path) -> Iterator[dict[str, str]]:
+def started_topologies(
+    names: tuple[str, ...], workdir: Path
+) -> Iterator[dict[str, dict[str, str]]]:
+    """Start each topology named, each in its own folder of `workdir`, for the whole bench (the
+    claims take turns on them): each one's settings by name; all stopped at the end."""
+    with contextlib.ExitStack() as stack:
+        yield {name: stack.enter_context(_started(name, workdir / name)) for name in names}
+
+
+@contextlib.contextmanager
+def _started(name: str, workdir: Path) -> Iterator[dict[str, str]]:
     """Start a Sentinel set or a cluster in `workdir`: the settings (as field: value) that reach
     it, stopped at the end."""
     workdir.mkdir(parents=True)
