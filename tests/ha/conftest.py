@@ -1,6 +1,7 @@
 """The Redis topologies of the HA tests on loopback ports, started by the tests and stopped at the
 end: a primary, one replica and three sentinels, started per test (the fault tests kill the
-primary); a Redis Cluster of three primaries with a replica each, per test or per module."""
+primary); a Redis Cluster of three primaries with a replica each, per test (the session's is
+tests/conftest.py's `cluster_proc`)."""
 
 from __future__ import annotations
 
@@ -47,16 +48,6 @@ def redis_cluster_set(tmp_path: Path) -> Iterator[EmbeddedCluster]:
     """A Redis Cluster of three primaries and a replica of each (AOF, every write fsynced) of
     this test alone, for a test that kills a node; stopped at the end."""
     cluster = _started_cluster(tmp_path / "cluster")
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
-@pytest.fixture(scope="module")
-def shared_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCluster]:
-    """The same cluster shared by a module's tests that leave its nodes running."""
-    cluster = _started_cluster(tmp_path_factory.mktemp("cluster"))
     try:
         yield cluster
     finally:

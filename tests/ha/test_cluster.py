@@ -43,14 +43,14 @@ def test_a_script_whose_keys_span_slots_is_refused_before_it_is_sent() -> None:
 
 
 async def test_scripts_batches_and_scans_span_the_primaries(
-    shared_cluster: EmbeddedCluster,
+    cluster_proc: EmbeddedCluster,
 ) -> None:
-    client = open_redis(cluster_settings(shared_cluster))
+    client = open_redis(cluster_settings(cluster_proc))
     assert isinstance(client, RedisCluster)
     try:
         await client.flushdb()
         areas = [AreaKeys(area) for area in AREAS]
-        primaries = {shared_cluster.primary_of(keys.pending).port for keys in areas}
+        primaries = {cluster_proc.primary_of(keys.pending).port for keys in areas}
         assert len(primaries) == 3  # the areas below do span every primary
         scripts = ScriptClient(client)
         for keys in areas:
@@ -67,7 +67,7 @@ async def test_scripts_batches_and_scans_span_the_primaries(
         assert found == {keys.pending for keys in areas}
     finally:
         await client.aclose()
-    blocking = open_sync_redis(cluster_settings(shared_cluster))
+    blocking = open_sync_redis(cluster_settings(cluster_proc))
     try:
         assert blocking.smembers(GlobalKeys().areas) == set(AREAS)
         with blocking.pipeline(transaction=False) as pipe:

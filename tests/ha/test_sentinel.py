@@ -17,9 +17,9 @@ from cad.settings import Settings, get_settings, sentinel_addresses
 from callhandling.incidents import Outcome
 from callhandling.intake import CallIntake
 from dispatch.scripts import register_scripts
-from tests.ha.conftest import SentinelSet
 from tests.callhandling.test_call_scripts import AREA, event
 from tests.dispatch.mutual_aid_fixtures import dispatcher_for
+from tests.ha.conftest import SentinelSet
 from transport.redis_client import open_redis, open_sync_redis
 from transport.redis_link import RedisEndpoint, SharedConnection
 from transport.redis_packing import pack_command
