@@ -114,7 +114,7 @@ def _sentinel(workdir: Path, primary_port: int, password: str) -> EmbeddedServer
     )
 
 
-def _wait_known(sentinels: list[EmbeddedServer], timeout_s: float = 15.0) -> None:
+def _wait_known(sentinels: list[EmbeddedServer], replicas: int, timeout_s: float = 15.0) -> None:
     # A failover needs a quorum that knows the replica and each other (hello messages, ~2 s).
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -122,7 +122,7 @@ def _wait_known(sentinels: list[EmbeddedServer], timeout_s: float = 15.0) -> Non
         for sentinel in sentinels:
             with redis.Redis(LOOPBACK, sentinel.port, decode_responses=True) as client:
                 state = client.sentinel_master(MASTER)
-            if int(state["num-other-sentinels"]) == 2 and int(state["num-slaves"]) == 1:
+            if int(state["num-other-sentinels"]) == 2 and int(state["num-slaves"]) == replicas:
                 ready += 1
         if ready == len(sentinels):
             return
@@ -131,9 +131,11 @@ def _wait_known(sentinels: list[EmbeddedServer], timeout_s: float = 15.0) -> Non
 
 
 @contextlib.contextmanager
-def sentinel_set(workdir: Path, *, acl_extra: tuple[str, ...] = ()) -> Iterator[SentinelSet]:
-    """A primary, a replica of it, and three sentinels watching it with quorum 2, started;
-    settings reach it only through the sentinels. Stopped at the end."""
+def sentinel_set(
+    workdir: Path, *, replicas: int = 1, acl_extra: tuple[str, ...] = ()
+) -> Iterator[SentinelSet]:
+    """A primary, `replicas` replicas of it, and three sentinels watching it with quorum 2,
+    started; settings reach it only through the sentinels. Stopped at the end."""
     passwords = {
         user: secrets.token_urlsafe(24) for user in ("cad-service", SENTINEL_USER, REPLICATION_USER)
     }
@@ -141,17 +143,20 @@ def sentinel_set(workdir: Path, *, acl_extra: tuple[str, ...] = ()) -> Iterator[
         passwords[SENTINEL_USER], passwords[REPLICATION_USER]
     )
     primary = _redis(workdir / "primary", acl, passwords, None)
-    primary.start()
-    replica = _redis(workdir / "replica", acl, passwords, primary.port)
-    sentinels = [
-        _sentinel(workdir / f"sentinel{n}", primary.port, passwords[SENTINEL_USER])
-        for n in range(3)
-    ]
+    servers = [primary]
+    sentinels: list[EmbeddedServer] = []
     try:
-        replica.start()
+        primary.start()
+        for n in range(replicas):
+            servers.append(_redis(workdir / f"replica{n or ''}", acl, passwords, primary.port))
+            servers[-1].start()
+        sentinels = [
+            _sentinel(workdir / f"sentinel{n}", primary.port, passwords[SENTINEL_USER])
+            for n in range(3)
+        ]
         for sentinel in sentinels:
             sentinel.start()
-        _wait_known(sentinels)
+        _wait_known(sentinels, replicas)
         settings = get_settings(
             # The login and database; the address comes from the sentinels.
             redis_url=primary.url,
@@ -160,7 +165,7 @@ def sentinel_set(workdir: Path, *, acl_extra: tuple[str, ...] = ()) -> Iterator[
             network_timeout_s=2.0,
             environment="development",
         )
-        yield SentinelSet([primary, replica], sentinels, settings)
+        yield SentinelSet(servers, sentinels, settings)
     finally:
-        for server in [*sentinels, replica, primary]:
+        for server in [*sentinels, *reversed(servers)]:
             server.stop()

@@ -118,12 +118,17 @@ class MultiplexedRedis(Redis):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.shared: SharedConnection | None = None
+        self.also_close: tuple[Redis, ...] = ()
 
     @classmethod
-    def over(cls, pool: Any, shared: SharedConnection) -> MultiplexedRedis:
-        """A client owning `pool` (as redis-py's `from_pool`), pipelining on `shared`."""
+    def over(
+        cls, pool: Any, shared: SharedConnection, *, also_close: Sequence[Redis] = ()
+    ) -> MultiplexedRedis:
+        """A client owning `pool` (as redis-py's `from_pool`), pipelining on `shared`; closing
+        it closes the clients `also_close` too (the sentinels' own, which nothing else closes)."""
         client: MultiplexedRedis = cls.from_pool(pool)
         client.shared = shared
+        client.also_close = tuple(also_close)
         return client
 
     def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
@@ -141,10 +146,14 @@ class MultiplexedRedis(Redis):  # type: ignore[misc]
         return SharedScript(self, script)
 
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
-        """Close the shared connection, then the pool as redis-py does."""
+        """Close the shared connection, then the pool as redis-py does, then the clients it
+        owns besides (an unclosed connection is a ResourceWarning when collected: seen in the
+        Sentinel storm test, from the sentinels' connections)."""
         if self.shared is not None:
             await self.shared.aclose()
         await super().aclose(close_connection_pool)
+        for other in self.also_close:
+            await other.aclose()
 
 
 def pooled_pipeline(redis: Redis) -> Pipeline:

@@ -61,7 +61,7 @@ def open_redis(settings: Settings) -> AsyncRedis:
         endpoint, timeout_s=settings.network_timeout_s, encoding="utf-8",
         resolve=primary_resolver(sentinel, master, endpoint),
     )  # fmt: skip
-    return MultiplexedRedis.over(sentinel_pool, shared)
+    return MultiplexedRedis.over(sentinel_pool, shared, also_close=sentinel.sentinels)
 
 
 def _without_address(pool_kwargs: dict[str, Any]) -> dict[str, Any]:

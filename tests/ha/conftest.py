@@ -1,6 +1,6 @@
 """The Redis topologies of the HA tests on loopback ports, started by the tests and stopped at the
-end: a primary, one replica and three sentinels, started per test (the fault tests kill the
-primary); a Redis Cluster of three primaries with a replica each, per test (the session's is
+end: a primary, one replica (or two) and three sentinels, started per test (the fault tests kill
+the primary); a Redis Cluster of three primaries with a replica each, per test (the session's is
 tests/conftest.py's `cluster_proc`)."""
 
 from __future__ import annotations
@@ -20,7 +20,15 @@ from service.redis_sentinel_set import sentinel_set as started_sentinel_set
 def sentinel_set(tmp_path: Path) -> Iterator[SentinelSet]:
     """A primary (AOF, every write fsynced, the service's ACL user), a replica of it, and three
     sentinels watching it with quorum 2; settings reach it only through the sentinels."""
-    with started_sentinel_set(tmp_path, acl_extra=("+flushdb", "+keys")) as servers:
+    with started_sentinel_set(tmp_path, replicas=1, acl_extra=("+flushdb", "+keys")) as servers:
+        yield servers
+
+
+@pytest.fixture
+def sentinel_set_of_three(tmp_path: Path) -> Iterator[SentinelSet]:
+    """As `sentinel_set` with two replicas: after a failover one is still there to answer a
+    `WAIT 1` while the old primary is away."""
+    with started_sentinel_set(tmp_path, replicas=2, acl_extra=("+flushdb", "+keys")) as servers:
         yield servers
 
 
