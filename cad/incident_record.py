@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from cad.events import CallEvent, Grade, Location
 from cad.keys import AreaKeys
@@ -146,7 +147,7 @@ def parse_incident(area: str, ref: str, fields: dict[str, str]) -> IncidentRecor
         raise unreadable_record("incident", area, ref, exc) from exc
 
 
-async def read_incident(redis: Redis, area: str, ref: str) -> IncidentRecord | None:
+async def read_incident(redis: Redis | RedisCluster, area: str, ref: str) -> IncidentRecord | None:
     """The incident's stored record, or None; UnreadableRecordError if it does not parse."""
     fields = await redis.hgetall(AreaKeys(area).incident(ref))
     return parse_incident(area, ref, fields) if fields else None

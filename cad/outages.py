@@ -17,6 +17,7 @@ from redis.exceptions import (
     MasterDownError,
     OutOfMemoryError,
     ReadOnlyError,
+    RedisClusterUnreachableError,
     RedisError,
     ResponseError,
     SlotNotCoveredError,
@@ -37,6 +38,7 @@ _REDIS_STATES: tuple[tuple[type[Exception], str], ...] = (
     (ClusterDownError, "cluster down (CLUSTERDOWN)"),
     (TryAgainError, "asked to try again (TRYAGAIN)"),
     (SlotNotCoveredError, "a cluster slot without a primary"),
+    (RedisClusterUnreachableError, "no node of the cluster answers"),
     (OutOfMemoryError, "out of memory (OOM)"),
     (RedisTimeoutError, "timed out"),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -24,6 +25,9 @@ class Settings(BaseSettings):
     # and `redis_url` gives only the login, password, database and TLS.
     redis_sentinels: str = ""
     redis_sentinel_master: str = "cadmaster"
+    # Redis Cluster (docs/reliability.md, "Redis Cluster"): `host:port,...` of some of its nodes
+    # (the client learns the rest from them). When set, `redis_url` gives only the login and TLS.
+    redis_cluster_nodes: str = ""
     # A new call's incident and its dispatch are acknowledged once this many replicas hold them
     # (WAIT), or after the timeout, logged: 0 answers at once, as asynchronous replication does.
     redis_wait_replicas: int = Field(default=0, ge=0)
@@ -222,6 +226,12 @@ class Settings(BaseSettings):
             raise ValueError(f"broker listed twice: {', '.join(twice)}")
         return value
 
+    @field_validator("redis_cluster_nodes")
+    @classmethod
+    def _cluster_nodes_readable(cls, value: str) -> str:
+        cluster_addresses(value)  # raises, naming the entry it cannot read
+        return value
+
     @field_validator("topic_root")
     @classmethod
     def _topic_root_has_no_wildcards(cls, value: str) -> str:
@@ -272,6 +282,18 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _one_redis_topology(self) -> Settings:
+        if self.redis_cluster_nodes and self.redis_sentinels:
+            raise ValueError(
+                "redis_cluster_nodes: a Redis Cluster is not watched by sentinels; set "
+                "CAD_REDIS_CLUSTER_NODES or CAD_REDIS_SENTINELS, not both"
+            )
+        database = urlsplit(self.redis_url).path.strip("/") or "0"
+        if self.redis_cluster_nodes and database != "0":
+            raise ValueError(f"redis_url: a Redis Cluster has only database 0, not {database!r}")
+        return self
+
+    @model_validator(mode="after")
     def _wait_within_the_network_timeout(self) -> Settings:
         # A WAIT longer than the client's own timeout would fail the round trip it rides on
         # (a call refused as an outage) instead of answering "not replicated" in time.
@@ -312,6 +334,11 @@ def sentinel_addresses(value: str) -> list[tuple[str, int]]:
 def broker_addresses(value: str) -> list[tuple[str, int]]:
     """`host:port,...` as (host, port) pairs; an empty string is no broker tier."""
     return _addresses(value, "broker")
+
+
+def cluster_addresses(value: str) -> list[tuple[str, int]]:
+    """`host:port,...` as (host, port) pairs; an empty string is no cluster."""
+    return _addresses(value, "cluster node")
 
 
 def _addresses(value: str, what: str) -> list[tuple[str, int]]:

@@ -7,8 +7,6 @@ import logging
 import time
 from typing import Protocol
 
-from redis.asyncio import Redis
-
 from cad.events import CallEvent, utcnow
 from cad.payloads import Rejection, parse_payload
 from cad.publisher import Publisher
@@ -17,6 +15,7 @@ from callhandling.intake import CallIntake
 from transport.deadletter import reject
 from transport.durable import until_settled
 from transport.mqtt_client import Message
+from transport.redis_types import AsyncRedis
 from transport.tasks import TaskPool
 
 logger = logging.getLogger("cad.calls")
@@ -34,7 +33,7 @@ class CallEventConsumer:
     def __init__(
         self,
         intake: CallIntake,
-        redis: Redis,
+        redis: AsyncRedis,
         publisher: Publisher,
         topics: Topics,
         *,

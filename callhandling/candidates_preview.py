@@ -4,11 +4,10 @@ two round trips and writing nothing but the open set's housekeeping of closed in
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
 from cad.keys import AreaKeys
 from callhandling.duplicates import CallFacts, Candidate, rank_candidates
 from callhandling.lua.open_incident_facts import queue_open_incident_facts
+from transport.redis_types import AsyncRedis
 from transport.scripts import Batch
 
 # As intake: a storm's nearest few are enough to score.
@@ -16,7 +15,7 @@ _NEAR_AT_MOST = 50
 
 
 async def preview_candidates(
-    redis: Redis, *, area: str, facts: CallFacts, search_m: float, limit: int
+    redis: AsyncRedis, *, area: str, facts: CallFacts, search_m: float, limit: int
 ) -> list[Candidate]:
     """The open incidents of `area` within `search_m` of the call, scored, best `limit` first."""
     near = Batch()

@@ -25,8 +25,6 @@ from __future__ import annotations
 import logging
 import time
 
-from redis.asyncio import Redis
-
 from cad.errors import ConflictError, NotFoundError
 from cad.events import Location
 from cad.incident_record import IncidentRecord
@@ -40,6 +38,7 @@ from callhandling.lua.incident_move_index import incident_move_index
 from callhandling.lua.incident_move_out import Snapshot, incident_move_out
 from callhandling.lua.incident_move_undo import incident_move_undo
 from callhandling.scripts import CallScripts
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.incidents")
 
@@ -123,14 +122,16 @@ async def move_incident(
 
 
 async def _redirect(
-    redis: Redis, ref: str, *, from_area: str, to_area: str, call_ids: list[str]
+    redis: AsyncRedis, ref: str, *, from_area: str, to_area: str, call_ids: list[str]
 ) -> None:
     """Point the ref directory, and each call id's claim, at the new area: a replayed call is
     then found where its record now is."""
     glob = GlobalKeys()
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.hset(glob.incident_area, ref, to_area)
+    # Two global keys, in two slots on a cluster, so no transaction: a reader the directory
+    # still sends to the old area meanwhile finds its `moved` marker there.
+    async with redis.pipeline(transaction=False) as pipe:
         pipe.sadd(glob.areas, to_area)
+        pipe.hset(glob.incident_area, ref, to_area)
         await pipe.execute()
     for call_id in call_ids:
         stored = await redis.get(glob.call_id(call_id))

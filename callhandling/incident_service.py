@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from cad.errors import ConflictError, NotFoundError
 from cad.incident_record import IncidentRecord, IncidentStatus, read_incident
 from cad.keys import AreaKeys
@@ -18,6 +16,7 @@ from callhandling.lua.set_incident_status import set_incident_status
 from callhandling.scripts import CallScripts
 from dispatch.claims import pending_score
 from dispatch.dispatcher import AUTO_DISPATCH_GRADES, Dispatcher
+from transport.redis_types import AsyncRedis
 
 # A chronology is for reading: the newest few hundred entries of one incident are plenty.
 _CHRONOLOGY_SCAN = 5_000
@@ -27,7 +26,7 @@ _CHRONOLOGY_SCAN = 5_000
 class IncidentService:
     """The incident actions of the API, each one Lua script and an audit entry."""
 
-    redis: Redis
+    redis: AsyncRedis
     scripts: CallScripts
     dispatcher: Dispatcher
     # The grades Met units attend in another force's area (CAD_ATTEND_OUTSIDE_GRADES).

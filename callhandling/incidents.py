@@ -8,12 +8,11 @@ import math
 from datetime import date, datetime
 from enum import StrEnum
 
-from redis.asyncio import Redis
-
 from cad.events import CallEvent
 from cad.incident_record import IncidentRecord, read_incident
 from cad.keys import AreaKeys, GlobalKeys
 from callhandling.refs import format_ref, london_day
+from transport.redis_types import AsyncRedis
 from transport.scripts import Batch, Queued
 
 # A day's sequence counter outlives the day by a margin, then goes.
@@ -68,7 +67,7 @@ def call_fields(event: CallEvent, hashed_cli: str | None, *, recorded_ms: int) -
     }
 
 
-async def next_ref(redis: Redis, now: datetime) -> str:
+async def next_ref(redis: AsyncRedis, now: datetime) -> str:
     """Allocate the next incident reference of the London day."""
     batch = Batch()
     ref = queue_next_ref(batch, london_day(now))
@@ -85,7 +84,7 @@ def queue_next_ref(batch: Batch, day: date) -> Queued[str]:
     return sequence
 
 
-async def find_incident(redis: Redis, ref: str) -> IncidentRecord | None:
+async def find_incident(redis: AsyncRedis, ref: str) -> IncidentRecord | None:
     """Look an incident up by its ref alone, through the ref directory (and, while an incident
     moving to another area is still listed under the old one, its forwarding key there)."""
     area = await redis.hget(GlobalKeys().incident_area, ref)

@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NoReturn
 
-from redis.asyncio import Redis
-
 from cad.clock_bounds import call_clock
 from cad.events import CallEvent, utcnow
 from cad.incident_record import (
@@ -27,7 +25,7 @@ from cad.incident_record import (
     read_incident,
 )
 from cad.incident_types import load_catalogue
-from cad.keys import GlobalKeys
+from cad.keys import AreaKeys, GlobalKeys
 from cad.logs import log
 from cad.settings import Settings
 from callhandling.call_claims import CallClaim, CallIdConflictError, claim_of
@@ -43,6 +41,7 @@ from callhandling.surroundings import Surroundings, look_around
 from dispatch.areas import dispatch_area
 from dispatch.claims import ClaimResult
 from dispatch.dispatcher import Dispatcher
+from transport.redis_types import AsyncRedis
 from transport.scripts import Answers, Batch, Queued
 
 logger = logging.getLogger("cad.intake")
@@ -82,7 +81,7 @@ class _Call:
 class CallIntake:
     """Records calls: duplicate search, link or create (idempotent by call id), then dispatch."""
 
-    def __init__(self, redis: Redis, dispatcher: Dispatcher, settings: Settings) -> None:
+    def __init__(self, redis: AsyncRedis, dispatcher: Dispatcher, settings: Settings) -> None:
         self._redis = redis
         self._dispatcher = dispatcher
         self._settings = settings
@@ -277,7 +276,16 @@ class CallIntake:
         return again.answer(await facts.run(self._redis))
 
     async def _replayed(self, event: CallEvent, area: str, ref: str) -> IntakeResult:
-        incident = await self._read(area, ref)
+        batch = Batch()
+        # On a cluster the directory's entry and the incident are written on different primaries
+        # at once, so a first copy may have failed with only the incident written: its replay
+        # lists it, in the same round trip, never over an entry a move has changed (HSETNX).
+        batch.command(int, "HSETNX", GlobalKeys().incident_area, ref, area)
+        fields = batch.command(dict, "HGETALL", AreaKeys(area).incident(ref))
+        found = fields.answer(await batch.run(self._redis))
+        if not found:
+            raise LookupError(f"incident {ref} vanished from area {area}")
+        incident = parse_incident(area, ref, found)
         claim = None
         # A replay after a crash between creating and dispatching finishes the dispatch.
         if incident.status == "new" and incident.call_id == event.call_id:

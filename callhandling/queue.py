@@ -6,14 +6,13 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from cad.errors import UnreadableRecordError
 from cad.incident_record import IncidentRecord, parse_incident
 from cad.keys import AreaKeys, GlobalKeys
 from cad.unreadable import UnreadableRecords
 from callhandling.lifecycle import is_open
 from dispatch.claims import GRADE_RANK, UNGRADED_RANK
+from transport.redis_types import AsyncRedis
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class Alarm:
 
 
 async def pending_queue(
-    redis: Redis, *, limit: int, unreadable: UnreadableRecords
+    redis: AsyncRedis, *, limit: int, unreadable: UnreadableRecords
 ) -> list[IncidentRecord]:
     """Waiting incidents of every area, merged in queue order (grade, then age); a record that
     does not parse is left out and reported to `unreadable`."""
@@ -38,7 +37,7 @@ async def pending_queue(
 
 
 async def open_incidents(
-    redis: Redis, *, limit: int, unreadable: UnreadableRecords
+    redis: AsyncRedis, *, limit: int, unreadable: UnreadableRecords
 ) -> list[IncidentRecord]:
     """Open incidents of every area, ordered by grade, then age (unreadable ones left out)."""
     found: list[tuple[str, str]] = []
@@ -51,7 +50,7 @@ async def open_incidents(
 
 
 async def awaiting_results(
-    redis: Redis, *, limit: int, unreadable: UnreadableRecords
+    redis: AsyncRedis, *, limit: int, unreadable: UnreadableRecords
 ) -> list[IncidentRecord]:
     """Incidents of every area whose units have all cleared, waiting for a result code, the
     longest waiting first (unreadable ones left out)."""
@@ -77,7 +76,7 @@ def _rank(incident: IncidentRecord) -> int:
 
 
 async def read_many(
-    redis: Redis, where: list[tuple[str, str]], unreadable: UnreadableRecords
+    redis: AsyncRedis, where: list[tuple[str, str]], unreadable: UnreadableRecords
 ) -> list[IncidentRecord]:
     """The incidents at `where` (area, ref) that exist, in that order; one that does not parse
     is left out and reported to `unreadable`."""

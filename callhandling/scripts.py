@@ -3,8 +3,7 @@ called through the one typed function of the module of the same name beside it."
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
+from transport.redis_types import AsyncRedis
 from transport.scripts import ScriptClient
 
 
@@ -13,6 +12,6 @@ class CallScripts(ScriptClient):
     Redis has forgotten them)."""
 
 
-def register_call_scripts(redis: Redis) -> CallScripts:
+def register_call_scripts(redis: AsyncRedis) -> CallScripts:
     """The call handling scripts on this client (nothing is sent to Redis until one runs)."""
     return CallScripts(redis)

@@ -9,14 +9,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from redis.asyncio import Redis
-
 from cad.keys import AreaKeys, GlobalKeys
 from callhandling.call_claims import CallClaim
 from callhandling.duplicates import OpenIncident
 from callhandling.incidents import fence_cells, queue_next_ref
 from callhandling.lua.open_incident_facts import queue_open_incident_facts
 from callhandling.refs import london_day
+from transport.redis_types import AsyncRedis
 from transport.scripts import Batch
 
 # The open incidents a call is scored against, nearest first: a storm's first few are enough.
@@ -42,7 +41,7 @@ class Surroundings:
 
 
 async def look_around(
-    redis: Redis,
+    redis: AsyncRedis,
     *,
     area: str,
     call_id: str,

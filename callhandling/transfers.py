@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import time
 
-from redis.asyncio import Redis
-
 from cad.errors import ConflictError, NotFoundError
 from cad.incident_record import IncidentRecord, IncidentStatus, read_incident
 from cad.keys import AreaKeys, GlobalKeys
@@ -15,10 +13,11 @@ from callhandling.lifecycle import ALLOWED_FROM
 from callhandling.lua.transfer_incident import transfer_incident
 from callhandling.queue import read_many
 from callhandling.scripts import CallScripts
+from transport.redis_types import AsyncRedis
 
 
 async def transfer_queue(
-    redis: Redis, *, limit: int, unreadable: UnreadableRecords
+    redis: AsyncRedis, *, limit: int, unreadable: UnreadableRecords
 ) -> list[IncidentRecord]:
     """The incidents held for hand-over, of every area, oldest call first (one closed or
     cancelled meanwhile is left out)."""
@@ -32,7 +31,7 @@ async def transfer_queue(
 
 
 async def record_transfer(
-    redis: Redis,
+    redis: AsyncRedis,
     scripts: CallScripts,
     incident: IncidentRecord,
     *,

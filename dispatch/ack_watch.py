@@ -6,8 +6,6 @@ import json
 import logging
 import time
 
-from redis.asyncio import Redis
-
 from cad.incident_record import read_incident
 from cad.incident_types import Catalogue
 from cad.keys import GlobalKeys
@@ -28,6 +26,7 @@ from dispatch.acks import (
 from dispatch.claims import ClaimOutcome
 from dispatch.dispatcher import Dispatcher
 from dispatch.scripts import DispatchScripts
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.acks")
 
@@ -40,7 +39,7 @@ class AckWatch:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: AsyncRedis,
         scripts: DispatchScripts,
         dispatcher: Dispatcher,
         publisher: Publisher,

@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from redis.asyncio import Redis
-
 from cad.errors import CadError
 from cad.events import UnitStatus
 from cad.incident_types import Requirement
@@ -24,6 +22,7 @@ from dispatch.lua.drop_borrowed_unit import drop_borrowed_unit
 from dispatch.lua.escalate_tasking import escalate_tasking
 from dispatch.lua.escalate_unit import escalate_unit
 from dispatch.scripts import DispatchScripts
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.acks")
 
@@ -92,7 +91,7 @@ def requirement_of(plan: tuple[Requirement, ...], position: int) -> int | None:
     return None
 
 
-async def due_taskings(redis: Redis, area: str, *, cutoff_ms: int) -> list[DueTasking]:
+async def due_taskings(redis: AsyncRedis, area: str, *, cutoff_ms: int) -> list[DueTasking]:
     """The area's taskings issued at or before `cutoff_ms` and still unacknowledged."""
     keys = AreaKeys(area)
     statuses: dict[str, str] = await redis.hgetall(keys.unit_status)
@@ -114,7 +113,7 @@ async def due_taskings(redis: Redis, area: str, *, cutoff_ms: int) -> list[DueTa
 
 
 async def escalate(
-    redis: Redis,
+    redis: AsyncRedis,
     scripts: DispatchScripts,
     due: DueTasking,
     *,

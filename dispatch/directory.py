@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
 from cad.keys import GlobalKeys
+from transport.redis_types import AsyncRedis
 
 
 class UnitDirectory:
     """Maps callsigns to their dispatch area, caching what Redis said."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: AsyncRedis) -> None:
         self._redis = redis
         self._areas: dict[str, str] = {}
 

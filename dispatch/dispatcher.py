@@ -7,8 +7,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from cad.errors import UnreadableRecordError
 from cad.events import Grade
 from cad.incident_record import IncidentRecord, read_incident
@@ -36,6 +34,7 @@ from dispatch.recommendation import Recommendation, plan_with_preemption
 from dispatch.scripts import DispatchScripts
 from dispatch.taskings import build_tasking, send_tasking
 from geo import distance_m
+from transport.redis_types import AsyncRedis
 from transport.scripts import Answers, Batch, Queued
 
 logger = logging.getLogger("cad.dispatch")
@@ -70,7 +69,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: AsyncRedis,
         scripts: DispatchScripts,
         publisher: Publisher,
         topics: Topics,

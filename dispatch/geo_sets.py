@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import logging
 
-from redis.asyncio import Redis
-
 from cad.keys import GlobalKeys
 from cad.logs import log
 from dispatch.lua.compact_geo import compact_geo
 from dispatch.scripts import DispatchScripts
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.dispatch.geo_sets")
 
 
-async def compact_geo_sets(redis: Redis, scripts: DispatchScripts, areas: set[str]) -> int:
+async def compact_geo_sets(redis: AsyncRedis, scripts: DispatchScripts, areas: set[str]) -> int:
     """Re-pack the positions and available sets of each area (one atomic script per area)."""
     packed = 0
     for area in sorted(areas):
@@ -32,7 +31,7 @@ class GeoSetCompactor:
     """Re-packs every area's geo sets, one round at a time (`compact_once`, run every
     `CAD_GEO_COMPACT_INTERVAL_S` by the service's supervisor: cad/supervisor.py)."""
 
-    def __init__(self, redis: Redis, scripts: DispatchScripts) -> None:
+    def __init__(self, redis: AsyncRedis, scripts: DispatchScripts) -> None:
         self._redis = redis
         self._scripts = scripts
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from cad.incident_types import Requirement
 from cad.keys import AreaKeys, GlobalKeys
 from dispatch.candidates import capabilities_of
 from dispatch.recommendation import Candidate, recommend
+from transport.redis_types import AsyncRedis
 
 # Per area and radius: the nearest available units are the ones a loan would take.
 _PER_AREA = 32
@@ -47,7 +46,7 @@ def by_area(loans: tuple[Loan, ...]) -> dict[str, tuple[Loan, ...]]:
 
 
 async def find_loans(
-    redis: Redis,
+    redis: AsyncRedis,
     *,
     home_area: str,
     lon: float,
@@ -67,7 +66,7 @@ async def find_loans(
 
 
 async def _candidates(
-    redis: Redis, areas: list[str], lon: float, lat: float, radius_m: int
+    redis: AsyncRedis, areas: list[str], lon: float, lat: float, radius_m: int
 ) -> list[tuple[str, Candidate]]:
     async with redis.pipeline(transaction=False) as pipe:
         for area in areas:

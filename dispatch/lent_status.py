@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import logging
 
-from redis.asyncio import Redis
-
 from cad.events import UnitStatus
 from cad.keys import GlobalKeys
 from cad.logs import log
 from dispatch.lua.borrowed_unit_status import borrowed_unit_status
 from dispatch.lua.set_unit_status import StatusOutcome, UnitStatusAnswer, set_unit_status
 from dispatch.scripts import DispatchScripts
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.mdt")
 
 
-async def borrowing_area(redis: Redis, *, area: str, ref: str) -> str | None:
+async def borrowing_area(redis: AsyncRedis, *, area: str, ref: str) -> str | None:
     """The area of incident `ref` when it is not `area` (the unit is on loan there), else None."""
     if not ref:
         return None

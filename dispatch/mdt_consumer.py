@@ -14,8 +14,6 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 
-from redis.asyncio import Redis
-
 from cad.clock_bounds import ClockBounds
 from cad.errors import MqttUnavailableError, NotFoundError
 from cad.events import StatusReport, UnitStatus, utcnow
@@ -30,6 +28,7 @@ from dispatch.unit_status import StatusChange, apply_status
 from transport.deadletter import reject
 from transport.durable import until_settled
 from transport.mqtt_client import Message
+from transport.redis_types import AsyncRedis
 from transport.tasks import TaskPool
 
 logger = logging.getLogger("cad.mdt")
@@ -40,7 +39,7 @@ class MdtConsumer:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: AsyncRedis,
         scripts: DispatchScripts,
         publisher: Publisher,
         topics: Topics,

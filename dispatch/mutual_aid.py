@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 
-from redis.asyncio import Redis
-
 from cad.incident_record import IncidentRecord
 from cad.incident_types import Requirement
 from cad.logs import log
@@ -21,6 +19,7 @@ from dispatch.lua.attach_borrowed import attach_borrowed
 from dispatch.lua.lend_units import lend_units
 from dispatch.lua.return_lent import return_lent
 from dispatch.scripts import DispatchScripts
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.dispatch")
 
@@ -30,7 +29,7 @@ _ATTEMPTS = 3
 
 
 async def borrow_plan(
-    redis: Redis,
+    redis: AsyncRedis,
     scripts: DispatchScripts,
     *,
     incident: IncidentRecord,

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from redis.asyncio import Redis
-
 from cad.keys import AreaKeys, GlobalKeys
 from cad.logs import log
 from cad.supervisor import report_failure
 from dispatch.dispatcher import Dispatcher
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.dispatch.queue_sweep")
 
@@ -26,7 +25,7 @@ ACTOR = "auto:queue-sweep"
 class QueueSweep:
     """One pass over every area's pending queue, as a freed unit would serve it."""
 
-    def __init__(self, redis: Redis, dispatcher: Dispatcher) -> None:
+    def __init__(self, redis: AsyncRedis, dispatcher: Dispatcher) -> None:
         self._redis = redis
         self._dispatcher = dispatcher
 

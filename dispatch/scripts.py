@@ -3,8 +3,7 @@ called through the one typed function of the module of the same name beside it."
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
+from transport.redis_types import AsyncRedis
 from transport.scripts import ScriptClient
 
 
@@ -13,6 +12,6 @@ class DispatchScripts(ScriptClient):
     forgotten them)."""
 
 
-def register_scripts(redis: Redis) -> DispatchScripts:
+def register_scripts(redis: AsyncRedis) -> DispatchScripts:
     """The dispatch scripts on this client (nothing is sent to Redis until one runs)."""
     return DispatchScripts(redis)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 import time
 
-from redis.asyncio import Redis
-
 from cad.incident_record import read_incident
 from cad.keys import GlobalKeys
 from cad.supervisor import report_failure
 from dispatch.acks import DueTasking, due_taskings
 from dispatch.dispatcher import Dispatcher
 from dispatch.lent_status import borrowing_area
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.acks")
 
@@ -26,7 +25,7 @@ logger = logging.getLogger("cad.acks")
 class TaskingResend:
     """One round at a time (`resend_once`, run every second by the supervisor)."""
 
-    def __init__(self, redis: Redis, dispatcher: Dispatcher, *, resend_s: float) -> None:
+    def __init__(self, redis: AsyncRedis, dispatcher: Dispatcher, *, resend_s: float) -> None:
         self._redis = redis
         self._dispatcher = dispatcher
         self._resend_ms = int(resend_s * 1000)

@@ -9,8 +9,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from cad.errors import ConflictError, MqttUnavailableError, NotFoundError
 from cad.events import UnitStatus, utcnow
 from cad.incident_record import IncidentRecord, read_incident
@@ -26,6 +24,7 @@ from dispatch.scripts import DispatchScripts
 from dispatch.taskings import build_tasking, send_tasking
 from dispatch.unit_status import StatusChange, apply_status
 from geo import distance_m
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.control")
 
@@ -56,7 +55,7 @@ class UnitControl:
     """A dispatcher's commands to one unit, each refused with the reason when it cannot be."""
 
     def __init__(
-        self, redis: Redis, scripts: DispatchScripts, publisher: Publisher, topics: Topics
+        self, redis: AsyncRedis, scripts: DispatchScripts, publisher: Publisher, topics: Topics
     ) -> None:
         self._redis = redis
         self._scripts = scripts

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from cad.events import UnitStatus
 from cad.keys import AreaKeys
 from cad.logs import log
@@ -14,6 +12,7 @@ from dispatch.lent_status import apply_lent_status, borrowing_area
 from dispatch.lua.set_unit_status import StatusOutcome, UnitStatusAnswer, set_unit_status
 from dispatch.scripts import DispatchScripts
 from dispatch.status import ALLOWED_FROM, tasking_refusal
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.mdt")
 
@@ -35,7 +34,7 @@ class StatusChange:
 
 
 async def apply_status(
-    redis: Redis,
+    redis: AsyncRedis,
     scripts: DispatchScripts,
     *,
     area: str,

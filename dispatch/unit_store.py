@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from redis.asyncio import Redis
 
 from cad.errors import UnreadableRecordError
 from cad.keys import AreaKeys, GlobalKeys
 from cad.unreadable import UnreadableRecords, unreadable_record
 from dispatch.units import Unit
+from transport.redis_types import AsyncRedis
 
 # CW31 assigned to an incident near Trafalgar Square, its last fix fresh (OpenAPI's example).
 EXAMPLE_UNIT_VIEW: dict[str, Any] = {
@@ -39,7 +39,7 @@ class UnitView(BaseModel):
 
 
 async def list_units(
-    redis: Redis, *, area: str, stale_before_ms: int, unreadable: UnreadableRecords
+    redis: AsyncRedis, *, area: str, stale_before_ms: int, unreadable: UnreadableRecords
 ) -> list[UnitView]:
     """Every unit of an area, ordered by callsign; a unit whose record does not parse is left
     out and reported to `unreadable`."""
@@ -54,7 +54,7 @@ async def list_units(
 
 
 async def _views(
-    redis: Redis, area: str, names: list[str], stale_before_ms: int
+    redis: AsyncRedis, area: str, names: list[str], stale_before_ms: int
 ) -> list[UnitView | UnreadableRecordError]:
     """The named units that exist, each as its view or as the error saying why it is unreadable."""
     if not names:
@@ -90,12 +90,12 @@ async def _views(
     return views
 
 
-async def all_areas(redis: Redis) -> list[str]:
+async def all_areas(redis: AsyncRedis) -> list[str]:
     """Every dispatch area that holds units or incidents."""
     return sorted(await redis.smembers(GlobalKeys().areas))
 
 
-async def find_unit(redis: Redis, callsign: str, *, stale_before_ms: int) -> UnitView | None:
+async def find_unit(redis: AsyncRedis, callsign: str, *, stale_before_ms: int) -> UnitView | None:
     """One unit by callsign, through the callsign directory; UnreadableRecordError if its
     record does not parse."""
     area = await redis.hget(GlobalKeys().unit_area, callsign)

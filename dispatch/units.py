@@ -10,7 +10,6 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from redis.asyncio import Redis
 
 from cad.events import Callsign, Integral, Latitude, Longitude, UnitStatus, WholeNumber
 from cad.incident_types import Capability
@@ -19,6 +18,7 @@ from cad.unreadable import log_unreadable, unreadable_record
 from dispatch.geo_sets import compact_geo_sets
 from dispatch.lua.register_unit import register_unit_record
 from dispatch.scripts import DispatchScripts
+from transport.redis_types import AsyncRedis
 
 # Units registered at once when a whole fleet is loaded: a short queue of scripts, not thousands.
 _FLEET_BATCH = 50
@@ -68,7 +68,7 @@ class Unit(BaseModel):
 
 
 async def register_unit(
-    redis: Redis, scripts: DispatchScripts, unit: Unit, *, now_ms: int, actor: str
+    redis: AsyncRedis, scripts: DispatchScripts, unit: Unit, *, now_ms: int, actor: str
 ) -> UnitStatus:
     """Add or update a unit; a new unit starts available at its base."""
     previous = await redis.hget(AreaKeys(unit.area).units, unit.callsign)
@@ -103,7 +103,7 @@ def _capabilities_held(unit: Unit, previous: str | None) -> frozenset[str]:
 
 
 async def register_fleet(
-    redis: Redis, scripts: DispatchScripts, units: Sequence[Unit], *, now_ms: int, actor: str
+    redis: AsyncRedis, scripts: DispatchScripts, units: Sequence[Unit], *, now_ms: int, actor: str
 ) -> list[UnitStatus]:
     """Register many units, a batch at a time, then re-pack their areas' geo sets."""
     statuses: list[UnitStatus] = []

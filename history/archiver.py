@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from redis.asyncio import Redis
 
 from cad.incident_record import FINAL, parse_incident
 from cad.keys import AlarmKeys, AreaKeys, GlobalKeys
@@ -45,6 +44,7 @@ from history.rows import (
     refs_of,
 )
 from history.store import Connection, HistoryStore
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.history")
 
@@ -94,7 +94,7 @@ class Archiver:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: AsyncRedis,
         store: HistoryStore,
         *,
         batch: int,

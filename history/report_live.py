@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from redis.asyncio import Redis
-
 from cad.keys import AreaKeys, GlobalKeys
 from history.report_facts import FACT_FIELDS, IncidentFacts, UnreadableFactsError, incident_facts
+from transport.redis_types import AsyncRedis
 
 # Refs read per HSCAN step and per pipeline.
 _BATCH = 500
@@ -22,7 +21,7 @@ class LiveFacts:
     unreadable: list[str] = field(default_factory=list)
 
 
-async def live_facts(redis: Redis, *, from_ms: int, to_ms: int) -> LiveFacts:
+async def live_facts(redis: AsyncRedis, *, from_ms: int, to_ms: int) -> LiveFacts:
     """Every incident in Redis whose call was received in `[from_ms, to_ms)`, of any area (the
     area filter is applied with the archived ones, so that a ref in Redis always hides its
     archived copy)."""
@@ -40,7 +39,7 @@ async def live_facts(redis: Redis, *, from_ms: int, to_ms: int) -> LiveFacts:
 
 
 async def _read(
-    redis: Redis, homes: list[tuple[str, str]], from_ms: int, to_ms: int, found: LiveFacts
+    redis: AsyncRedis, homes: list[tuple[str, str]], from_ms: int, to_ms: int, found: LiveFacts
 ) -> None:
     if not homes:
         return

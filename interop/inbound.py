@@ -9,8 +9,6 @@ import json
 import logging
 from typing import Any
 
-from redis.asyncio import Redis
-
 from cad.logs import log
 from cad.publisher import Publisher
 from cad.topics import Topics
@@ -21,6 +19,7 @@ from interop.partners import Partner, Partners
 from transport.deadletter import reject
 from transport.durable import until_settled
 from transport.mqtt_client import Message
+from transport.redis_types import AsyncRedis
 from transport.tasks import TaskPool
 
 logger = logging.getLogger("cad.interop")
@@ -30,7 +29,7 @@ class PartnerInbound:
     """Handles messages from `cad/interop/in/+`."""
 
     def __init__(
-        self, updates: PartnerUpdates, redis: Redis, publisher: Publisher, topics: Topics,
+        self, updates: PartnerUpdates, redis: AsyncRedis, publisher: Publisher, topics: Topics,
         partners: Partners, *, our_agency: str, max_bytes: int, pool: TaskPool,
         give_up_after_s: float,
     ) -> None:  # fmt: skip

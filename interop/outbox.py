@@ -19,8 +19,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
-
 from cad.errors import CadError
 from cad.keys import InteropKeys
 from cad.logs import log
@@ -32,6 +30,7 @@ from interop.eido.issue import EidoIssuer
 from interop.https import DeliveryError, PartnerEndpoints
 from interop.partners import Partner, Partners
 from transport.deadletter import reject
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.interop")
 
@@ -67,7 +66,7 @@ class Outbox:
     """The pending sends, and the round that attempts those due (a supervised periodic task)."""
 
     def __init__(
-        self, redis: Redis, publisher: Publisher, topics: Topics, partners: Partners,
+        self, redis: AsyncRedis, publisher: Publisher, topics: Topics, partners: Partners,
         policy: RetryPolicy, endpoints: PartnerEndpoints, eidos: EidoIssuer, *, lease_s: float,
     ) -> None:  # fmt: skip
         self._redis = redis

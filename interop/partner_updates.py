@@ -9,8 +9,6 @@ import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from redis.asyncio import Redis
-
 from cad.errors import NotFoundError
 from cad.events import CallEvent, CallSource, Grade
 from cad.incident_record import IncidentRecord
@@ -20,6 +18,7 @@ from callhandling.intake import CallIntake
 from interop.eido.reading import PartnerIncident
 from interop.lua.partner_update import partner_update
 from interop.partners import Partner
+from transport.redis_types import AsyncRedis
 from transport.scripts import ScriptClient
 
 _KEYS = InteropKeys()
@@ -31,7 +30,7 @@ _NOTE_CHARS = 1_800
 class PartnerUpdates:
     """Applies partners' EIDOs; every step is idempotent, so a redelivered one changes nothing."""
 
-    redis: Redis
+    redis: AsyncRedis
     scripts: ScriptClient
     intake: CallIntake
     # How long the partner's reference leads to the incident opened for it (caller data's).

@@ -44,7 +44,6 @@ from typing import Any
 import httpx
 import psutil
 import uvloop
-from redis.asyncio import Redis
 
 from cad.keys import AreaKeys
 from cad.settings import get_settings
@@ -60,6 +59,7 @@ from service.servers import LOOPBACK
 from transport import paho_link
 from transport.mqtt_logins import GeneratorLogins
 from transport.redis_client import open_redis
+from transport.redis_types import AsyncRedis
 
 ROLES = ("service", "avl_worker", "redis", "mosquitto", "postgres")
 # One fix per unit every 5 s, as the Met's vehicles report.
@@ -185,7 +185,7 @@ class Meter:
 class Rig:
     """The running servers and service of one point."""
 
-    redis: Redis
+    redis: AsyncRedis
     generators: GeneratorLogins
     root: str
     http: httpx.AsyncClient
@@ -193,7 +193,7 @@ class Rig:
     areas: set[str] = field(default_factory=set)
 
 
-async def _count(redis: Redis, areas: Iterable[str], key: str) -> int:
+async def _count(redis: AsyncRedis, areas: Iterable[str], key: str) -> int:
     total = 0
     for area in areas:
         keys = AreaKeys(area)
@@ -201,7 +201,7 @@ async def _count(redis: Redis, areas: Iterable[str], key: str) -> int:
     return total
 
 
-async def _wait_count(redis: Redis, areas: set[str], key: str, target: int) -> int:
+async def _wait_count(redis: AsyncRedis, areas: set[str], key: str, target: int) -> int:
     """Until the areas' `key` sets hold `target` members, or the count stops moving for a while."""
     last, still_since = -1, time.monotonic()
     while True:

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import httpx
 import uvloop
-from redis.asyncio import Redis
 
 from cad.settings import Settings, get_settings
 from cad.tokens import Role, dev_token_for, new_dev_secret
@@ -34,6 +33,7 @@ from service.postgres_server import embedded_postgres
 from service.runtime import Runtime
 from service.servers import mosquitto, redis_server
 from transport.redis_client import open_redis
+from transport.redis_types import AsyncRedis
 
 _REPORT_EVERY = 1_000
 # Inner London, where the gazetteer has a BCU for every point.
@@ -62,7 +62,7 @@ def _servers(workdir: Path, *, archive: bool) -> Iterator[Settings]:
         redis.stop()
 
 
-async def _used_memory(redis: Redis) -> int:
+async def _used_memory(redis: AsyncRedis) -> int:
     info = await redis.info("memory")
     return int(info["used_memory"])
 

@@ -7,10 +7,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from cad.keys import AreaKeys, GlobalKeys
 from transport.deadletter import DEADLETTER_STREAM
+from transport.redis_types import AsyncRedis
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class Reconciliation:
         )
 
 
-async def reconcile(redis: Redis, call_ids: Iterable[str]) -> Reconciliation:
+async def reconcile(redis: AsyncRedis, call_ids: Iterable[str]) -> Reconciliation:
     """Check every published call id is a call record or a dead letter, and replay every area's
     audit stream: a unit may be assigned again only after it cleared or was pre-empted."""
     ids = list(call_ids)
@@ -59,7 +58,7 @@ async def reconcile(redis: Redis, call_ids: Iterable[str]) -> Reconciliation:
 
 
 async def recorded_calls(
-    redis: Redis, call_ids: Iterable[str], areas: Iterable[str] | None = None
+    redis: AsyncRedis, call_ids: Iterable[str], areas: Iterable[str] | None = None
 ) -> set[str]:
     """The call ids of `call_ids` that are a call record in one of `areas` (default: all)."""
     ids = list(call_ids)
@@ -75,7 +74,7 @@ async def recorded_calls(
     return recorded
 
 
-async def _replay(redis: Redis, stream: str) -> tuple[int, int]:
+async def _replay(redis: AsyncRedis, stream: str) -> tuple[int, int]:
     holding: dict[str, str] = {}
     assignments = doubles = 0
     last = "-"

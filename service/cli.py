@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
         default="",
         help="comma-separated scenario numbers to run, e.g. 4b,6 (default: all)",
     )
+    bench.add_argument(
+        "--topologies",
+        default="single",
+        help="Redis topologies to run scenarios 1, 2 and 5 on, beside the single node: "
+        "single,sentinel,cluster (each started by the bench)",
+    )
     replay = sub.add_parser(
         "replay", help="publish a JSON-lines log of call events to calls/in, as a gateway would"
     )
@@ -110,7 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from loadtests.bench.command import bench_command
 
         only = frozenset(n.strip() for n in args.only.split(",") if n.strip())
-        return bench_command(quick=args.quick, json_path=args.json, only=only)
+        return bench_command(
+            quick=args.quick, json_path=args.json, only=only, topologies=args.topologies
+        )
     if args.command == "replay":
         from service.replay import replay
 

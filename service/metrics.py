@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from redis.asyncio import Redis
 
 from cad.keys import AreaKeys, GlobalKeys
 from cad.task_health import TaskBoard
 from transport.deadletter import DEADLETTER_STREAM
+from transport.redis_types import AsyncRedis
 
 # Call intake is milliseconds when healthy and seconds when Redis is struggling: cover both.
 _INTAKE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -168,7 +168,7 @@ class _RedisState(Collector):
         )
 
 
-async def read_state(redis: Redis) -> tuple[list[AreaState], int]:
+async def read_state(redis: AsyncRedis) -> tuple[list[AreaState], int]:
     """Every area's unit statuses, queue and open incidents, in two round trips."""
     areas = sorted(await redis.smembers(GlobalKeys().areas))
     async with redis.pipeline(transaction=False) as pipe:

@@ -8,8 +8,7 @@ import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from cad.clock_bounds import status_clock
 from cad.incident_types import load_catalogue
@@ -53,6 +52,7 @@ from transport.mqtt import Route
 from transport.mqtt_intake import IntakeSession
 from transport.mqtt_logins import replica_login
 from transport.redis_client import MAX_CONNECTIONS, open_redis
+from transport.redis_types import AsyncRedis
 from transport.tasks import TaskPool
 
 logger = logging.getLogger("cad.runtime")
@@ -90,7 +90,7 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.topics = Topics(settings.topic_root)
-        self.redis: Redis = open_redis(settings)
+        self.redis: AsyncRedis = open_redis(settings)
         self.scripts: DispatchScripts = register_scripts(self.redis)
         self.call_scripts: CallScripts = register_call_scripts(self.redis)
         self.pool = TaskPool(_HANDLER_CONCURRENCY)
@@ -265,7 +265,8 @@ class Runtime:
         try:
             async with asyncio.timeout(1.0):
                 redis_ok = bool(await self.redis.ping())
-        except (RedisError, OSError, TimeoutError):
+        except (RedisError, RedisClusterException, OSError, TimeoutError):
+            # A cluster's client says "no node reachable" (or refused login) in its own class.
             redis_ok = False
         tasks = self.tasks.health(time.monotonic())
         checks = {"redis": redis_ok, "mqtt": self.link.connected}

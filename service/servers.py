@@ -58,7 +58,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _find_binary(name: str) -> str:
+def find_binary(name: str) -> str:
+    """The path of an installed server binary (`make servers` installs them)."""
     found = shutil.which(name) or next(
         (p for p in (f"/usr/bin/{name}", f"/usr/sbin/{name}") if os.access(p, os.X_OK)), None
     )
@@ -188,7 +189,7 @@ def redis_server(
     acl.write_text(redis_acl(password, extra=acl_extra))
     acl.chmod(0o600)
     argv = [
-        _find_binary("redis-server"),
+        find_binary("redis-server"),
         "--bind", LOOPBACK, "--dir", str(workdir), "--aclfile", str(acl),
         "--appendonly", "yes", "--appendfsync", appendfsync, "--save", "",
         "--protected-mode", "yes", "--databases", "64",
@@ -285,7 +286,7 @@ def mosquitto(
         text += security_conf(accounts.passwd, accounts.acl)
         login = (SERVICE_USER, credentials.service_password)
     conf.write_text(text)
-    argv = [_find_binary("mosquitto"), "-c", str(conf)]
+    argv = [find_binary("mosquitto"), "-c", str(conf)]
     return EmbeddedServer(
         "mosquitto", port, workdir, argv, login=login, tls=tls is not None, accounts=accounts
     )

@@ -15,10 +15,19 @@ from cad.logs import JsonFormatter
 from cad.settings import Settings, get_settings
 from dispatch.scripts import DispatchScripts, register_scripts
 from service.postgres_server import PostgresServer, embedded_postgres
+from service.redis_cluster import EmbeddedCluster, redis_cluster
 from service.servers import EmbeddedServer, mosquitto, redis_server
 from tests.helpers import running_app
 from transport.broker_security import ANY_PREFIX, development_credentials
 from transport.redis_client import open_redis
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked `topologies("single", "cluster")` runs once on each Redis topology: its
+    `settings` (and so its clients and app) reach that one."""
+    marker = metafunc.definition.get_closest_marker("topologies")
+    if marker is not None and "redis_topology" in metafunc.fixturenames:
+        metafunc.parametrize("redis_topology", marker.args, indirect=True)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -60,13 +69,35 @@ def broker_proc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedSe
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def cluster_proc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedCluster]:
+    """A Redis Cluster (three primaries, a replica each) for the session's tests marked to run
+    on it too; started by the first of them. Its ACL is the session redis-server's."""
+    cluster = redis_cluster(tmp_path_factory.mktemp("cluster"), acl_extra=("+flushdb", "+keys"))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture
-def settings(redis_proc: EmbeddedServer, broker_proc: EmbeddedServer) -> Settings:
+def redis_topology(request: pytest.FixtureRequest, redis_proc: EmbeddedServer) -> dict[str, str]:
+    """The Redis settings of the topology the test runs on: the session redis-server, unless
+    the test is marked to run on the cluster too (`topologies`) and this is that run."""
+    if getattr(request, "param", "single") == "cluster":
+        cluster: EmbeddedCluster = request.getfixturevalue("cluster_proc")
+        return {"redis_url": cluster.url, "redis_cluster_nodes": cluster.addresses}
+    return {"redis_url": redis_proc.url}
+
+
+@pytest.fixture
+def settings(redis_topology: dict[str, str], broker_proc: EmbeddedServer) -> Settings:
     """Settings for the session servers, with this test's own topic root; the service logs in
     as `cad-service` (the broker binds its client id to that login), one test at a time."""
     unique = uuid.uuid4().hex[:10]
     return get_settings(
-        redis_url=redis_proc.url,
+        **redis_topology,
         mqtt_url=broker_proc.url,
         topic_root=f"test-{unique}/cad",
         network_timeout_s=3.0,

@@ -50,6 +50,8 @@ class _Project:
 
     derived_classes: set[str] = field(default_factory=set)
     library_returns: set[str] = field(default_factory=set)
+    # Our type aliases of theirs (transport/redis_types.py's `AsyncRedis`).
+    library_aliases: set[str] = field(default_factory=set)
 
 
 class _ModuleCheck(ast.NodeVisitor):
@@ -95,6 +97,7 @@ class _ModuleCheck(ast.NodeVisitor):
             return (
                 node.id in self._library_names
                 or node.id in self._project.derived_classes
+                or node.id in self._project.library_aliases
                 or any(node.id in scope for scope in self._typed)
             )
         if isinstance(node, ast.Attribute):
@@ -216,7 +219,10 @@ def _project(sources: dict[str, ast.Module]) -> _Project:
     """Our classes deriving (at any depth) from theirs, and our functions returning theirs."""
     project = _Project()
     for _ in range(5):  # a class may derive from one of ours that derives from theirs
-        before = (len(project.derived_classes), len(project.library_returns))
+        before = (
+            len(project.derived_classes), len(project.library_returns),
+            len(project.library_aliases),
+        )  # fmt: skip
         for path, tree in sources.items():
             check = _ModuleCheck(path, project)
             check.visit(tree)  # binds the module's library names
@@ -229,7 +235,17 @@ def _project(sources: dict[str, ast.Module]) -> _Project:
                     node.returns
                 ):
                     project.library_returns.add(node.name)
-        if (len(project.derived_classes), len(project.library_returns)) == before:
+            for node in tree.body:
+                if (
+                    isinstance(node, ast.AnnAssign)
+                    and isinstance(node.target, ast.Name)
+                    and check.is_library(node.value)
+                ):
+                    project.library_aliases.add(node.target.id)
+        if (
+            len(project.derived_classes), len(project.library_returns),
+            len(project.library_aliases),
+        ) == before:  # fmt: skip
             break
     return project
 
@@ -338,6 +354,22 @@ _BEFORE = {
 @pytest.mark.parametrize("case", sorted(_BEFORE))
 def test_the_rule_catches_what_our_code_did(case: str) -> None:
     assert _violations({f"{case}.py": _BEFORE[case]}) != []
+
+
+def test_the_rule_follows_our_alias_of_their_type_into_another_module() -> None:
+    sources = {
+        "aliases.py": (
+            "from typing import TypeAlias\n"
+            "import redis.asyncio\n"
+            "AsyncRedis: TypeAlias = redis.asyncio.Redis\n"
+        ),
+        "user.py": (
+            "from aliases import AsyncRedis\n"
+            "def peek(client: AsyncRedis) -> object:\n"
+            "    return client._lock\n"
+        ),
+    }
+    assert _violations(sources) != []
 
 
 def test_the_rule_lets_our_own_private_attributes_be() -> None:

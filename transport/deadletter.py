@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import re
 
-from redis.asyncio import Redis
-
 from cad.errors import MqttUnavailableError
 from cad.events import DeadLetter, utcnow
 from cad.logs import log
 from cad.publisher import Publisher
 from cad.topics import Topics
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.deadletter")
 
@@ -36,7 +35,13 @@ def dead_letter(*, topic: str, payload: bytes, reason: str) -> DeadLetter:
 
 
 async def reject(
-    redis: Redis, publisher: Publisher, topics: Topics, *, topic: str, payload: bytes, reason: str
+    redis: AsyncRedis,
+    publisher: Publisher,
+    topics: Topics,
+    *,
+    topic: str,
+    payload: bytes,
+    reason: str,
 ) -> DeadLetter:
     """Record a rejected message in the dead-letter stream, then publish it on the topic."""
     letter = dead_letter(topic=topic, payload=payload, reason=reason)

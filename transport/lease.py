@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import time
 
-from redis.asyncio import Redis
-
+from transport.redis_types import AsyncRedis
 from transport.scripts import ScriptClient, read_script
 
 _HOLD = read_script("transport", "lease_hold")
@@ -17,7 +16,7 @@ class Lease:
     """The lease at `key` (cad/keys.py), held by `holder` for `ttl_s` at a time and renewed
     while held."""
 
-    def __init__(self, redis: Redis, key: str, *, holder: str, ttl_s: float) -> None:
+    def __init__(self, redis: AsyncRedis, key: str, *, holder: str, ttl_s: float) -> None:
         self._key = key
         self._holder = holder
         self._ttl_ms = int(ttl_s * 1000)

@@ -20,12 +20,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from redis.asyncio import Redis
-
 from cad.keys import GlobalKeys
 from cad.logs import log
 from cad.supervisor import Supervisor
 from transport.lease import Lease
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.led_job")
 
@@ -44,7 +43,7 @@ class LedJob:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: AsyncRedis,
         name: str,
         round_: Callable[[], Awaitable[Any]],
         *,
@@ -94,7 +93,7 @@ class LedJob:
 class LedJobs:
     """The led jobs of one replica: each started under the supervisor, released on stop."""
 
-    def __init__(self, redis: Redis, supervisor: Supervisor, *, holder: str, lease_s: float):
+    def __init__(self, redis: AsyncRedis, supervisor: Supervisor, *, holder: str, lease_s: float):
         self._redis = redis
         self._supervisor = supervisor
         self._holder = holder

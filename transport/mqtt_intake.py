@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from redis.asyncio import Redis
-
 from cad.keys import GlobalKeys
 from cad.logs import log
 from cad.outages import outage_of
@@ -25,6 +23,7 @@ from transport.broker_tier import TierLink
 from transport.lease import Lease
 from transport.mqtt import Route
 from transport.mqtt_logins import intake_login, replica_login
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.intake_session")
 
@@ -34,7 +33,7 @@ LEASE_NAME = "intake"
 class IntakeSession:
     """Holds the intake lease when it can, and runs the intake's link while it does."""
 
-    def __init__(self, settings: Settings, redis: Redis, routes: list[Route]) -> None:
+    def __init__(self, settings: Settings, redis: AsyncRedis, routes: list[Route]) -> None:
         self._settings = settings
         self._routes = routes
         self._replica = replica_login(settings).client_id

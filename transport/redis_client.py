@@ -6,14 +6,17 @@ import ssl
 from typing import Any
 
 import redis
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.sentinel import SentinelConnectionPool
+from redis.connection import parse_url
 
 from cad.settings import Settings
 from transport.multiplexed_redis import MultiplexedRedis
+from transport.redis_cluster import async_cluster, sync_cluster, uses_cluster
 from transport.redis_link import RedisEndpoint, SharedConnection
 from transport.redis_packing import HiredisPacker
 from transport.redis_sentinel import async_sentinel, primary_resolver, sync_sentinel, uses_sentinel
+from transport.redis_types import AsyncRedis, SyncRedis
 
 # Connections one service process holds at most; its message handlers are bounded to the same.
 MAX_CONNECTIONS = 64
@@ -31,8 +34,13 @@ class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):  # t
             await sentinel.connection_pool.disconnect()
 
 
-def open_redis(settings: Settings) -> Redis:
-    """An asyncio Redis client for the configured URL, or the primary the sentinels name."""
+def open_redis(settings: Settings) -> AsyncRedis:
+    """An asyncio Redis client for the configured URL, the primary the sentinels name, or the
+    cluster the configured nodes belong to."""
+    if uses_cluster(settings):
+        # redis-py's own: its pipelines split by node, which our shared connection cannot
+        # (docs/performance.md has what that costs).
+        return async_cluster(settings, _cluster_options(settings))
     # Blocking: a burst waits for a free connection instead of failing "Too many connections".
     pool = BlockingConnectionPool.from_url(
         settings.redis_url, max_connections=MAX_CONNECTIONS, timeout=settings.network_timeout_s,
@@ -74,9 +82,11 @@ def _endpoint(pool_kwargs: dict[str, Any], settings: Settings) -> RedisEndpoint:
 _PACKER = HiredisPacker()
 
 
-def open_sync_redis(settings: Settings) -> redis.Redis:
-    """A blocking Redis client for the same URL (or primary under Sentinel), for processes
-    without an event loop (AVL)."""
+def open_sync_redis(settings: Settings) -> SyncRedis:
+    """A blocking Redis client for the same URL (or primary under Sentinel, or cluster), for
+    processes without an event loop (AVL)."""
+    if uses_cluster(settings):
+        return sync_cluster(settings, _cluster_options(settings))
     if not uses_sentinel(settings):
         return redis.Redis.from_url(
             settings.redis_url, command_packer=_PACKER, **_client_options(settings)
@@ -86,6 +96,16 @@ def open_sync_redis(settings: Settings) -> redis.Redis:
     ).connection_kwargs
     sentinel = sync_sentinel(settings, _without_address(url_kwargs))
     return sentinel.master_for(settings.redis_sentinel_master, redis_class=redis.Redis)
+
+
+def _cluster_options(settings: Settings) -> dict[str, Any]:
+    # The URL's login and TLS on every node's connections; its address is only one node's.
+    login = parse_url(settings.redis_url)
+    tls = tls_options(settings)
+    return {
+        "username": login.get("username"), "password": login.get("password"),
+        **_client_options(settings), **({"ssl": True} if tls else {}),
+    }  # fmt: skip
 
 
 def _client_options(settings: Settings) -> dict[str, Any]:

@@ -27,10 +27,13 @@ from functools import cache
 from importlib import resources
 from typing import Any, Generic, TypeVar
 
-from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.crc import key_slot
 from redis.exceptions import NoScriptError
 
+from cad.errors import CadError
 from transport.multiplexed_redis import pooled_pipeline
+from transport.redis_types import AsyncRedis
 
 T = TypeVar("T")
 Arg = str | int | float
@@ -104,11 +107,25 @@ def hash_reply(flat: Sequence[str]) -> dict[str, str]:
     return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
+class CrossSlotScriptError(CadError):
+    """A script was asked to run on keys of several hash slots: Redis Cluster refuses it (one
+    server would run it), so it is refused on every topology, before it is sent."""
+
+
+def _one_slot(script: Script, keys: Sequence[str]) -> None:
+    slots = {key_slot(key.encode()) for key in keys}
+    if len(slots) > 1:
+        raise CrossSlotScriptError(
+            f"script {script.name}: its KEYS {list(keys)} span {len(slots)} hash slots; a "
+            "script's keys must share one hash tag (cad/keys.py)"
+        )
+
+
 class ScriptClient:
     """A package's scripts on one client: each runs alone by EVALSHA, and is loaded and run
     again when Redis has forgotten it (NOSCRIPT, after a restart)."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: AsyncRedis) -> None:
         self.redis = redis
 
     async def run(self, script: Script, keys: Sequence[str], args: Sequence[Arg]) -> Any:
@@ -159,6 +176,8 @@ class _Command:
     args: tuple[Arg, ...]
     # redis-py's own options for reading the reply (`get` for SET ... GET); most have none.
     options: Mapping[str, Any]
+    # The keys it touches: on a cluster, the nodes a WAIT must ask.
+    keys: tuple[str, ...] = ()
 
 
 class Batch:
@@ -170,12 +189,13 @@ class Batch:
         self._commands: list[_Command] = []
         # Position, script, and whether what follows it depends on it having run.
         self._scripts: list[tuple[int, Script, bool]] = []
-        # Whether Redis holds the reply back (WAIT): then the batch takes a connection of its own.
-        self._holds_back = False
+        self._wait_at: int | None = None
 
-    def command(self, read: Callable[[Any], T], *args: Arg, **options: Any) -> Queued[T]:
-        """Queue one Redis command, spelled as Redis does (`"HGET", key, field`)."""
-        self._commands.append(_Command(args, options))
+    def command(
+        self, read: Callable[[Any], T], command: str, key: str, *args: Arg, **options: Any
+    ) -> Queued[T]:
+        """Queue one Redis command on one key, spelled as Redis does (`"HGET", key, field`)."""
+        self._commands.append(_Command((command, key, *args), options, (key,)))
         return Queued(len(self._commands) - 1, read)
 
     def wait_for_replicas(self, replicas: int, timeout_ms: int) -> Queued[int]:
@@ -184,9 +204,12 @@ class Batch:
         count is reached (docs/reliability.md, "Redis Sentinel"). Redis answers nothing else on
         the connection meanwhile, so the batch goes on a pooled connection, not the shared one:
         with no replica answering, every batch of the process queued behind each WAIT's timeout
-        (seen under a storm: lease renewals timed out, the intake passed between replicas)."""
-        self._holds_back = True
-        return self.command(int, "WAIT", replicas, timeout_ms)
+        (seen under a storm: lease renewals timed out, the intake passed between replicas). On a
+        cluster each primary the batch touched is asked, and the reply is the fewest any of them
+        counted."""
+        self._commands.append(_Command(("WAIT", replicas, timeout_ms), {}))
+        self._wait_at = len(self._commands) - 1
+        return Queued(self._wait_at, int)
 
     def script(
         self,
@@ -198,13 +221,16 @@ class Batch:
         guard: bool = False,
     ) -> Queued[T]:
         """Queue a script by its SHA. A `guard` decides what the rest of the batch means: when
-        Redis had forgotten it, nothing the batch did counts and the batch is sent again."""
+        Redis had forgotten it, nothing the batch did counts and the batch is sent again. Its
+        keys must share one hash slot (CrossSlotScriptError)."""
+        _one_slot(script, keys)
         at = len(self._commands)
-        self._commands.append(_Command(("EVALSHA", script.sha, len(keys), *keys, *args), {}))
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        self._commands.append(_Command(command, {}, tuple(keys)))
         self._scripts.append((at, script, guard))
         return Queued(at, read)
 
-    async def run(self, redis: Redis) -> Answers:
+    async def run(self, redis: AsyncRedis) -> Answers:
         """Send the batch in one round trip and answer its replies; the first error that is not
         a forgotten script is raised. When Redis had forgotten scripts (NOSCRIPT, after a
         restart) they are loaded, and the batch is sent once more if a guard was among them or
@@ -221,12 +247,40 @@ class Batch:
                 raise reply
         return Answers(tuple(replies))
 
-    async def _send(self, redis: Redis) -> list[Any]:
-        pipeline = pooled_pipeline(redis) if self._holds_back else redis.pipeline(transaction=False)
+    async def _send(self, redis: AsyncRedis) -> list[Any]:
+        if self._wait_at is None:
+            pipeline = redis.pipeline(transaction=False)
+        elif isinstance(redis, RedisCluster):
+            return await self._send_to_cluster(redis, self._wait_at)
+        else:
+            pipeline = pooled_pipeline(redis)
         async with pipeline as pipe:
             for command in self._commands:
                 pipe.execute_command(*command.args, **command.options)
             replies: list[Any] = await pipe.execute(raise_on_error=False)
+        return replies
+
+    async def _send_to_cluster(self, redis: RedisCluster, wait_at: int) -> list[Any]:
+        # WAIT counts the replicas holding the writes of the connection it comes on: redis-py
+        # sends each node's share of a pipeline on one connection, so one WAIT goes to each node
+        # the batch touched, after its commands (redis-py would send a keyless one anywhere).
+        await redis.initialize()
+        nodes = {
+            node.name: node
+            for command in self._commands
+            for node in map(redis.get_node_from_key, command.keys)
+        }
+        wait = self._commands[wait_at]
+        async with redis.pipeline(transaction=False) as pipe:
+            for command in self._commands:
+                if command is not wait:
+                    pipe.execute_command(*command.args, **command.options)
+            for node in nodes.values():
+                pipe.execute_command(*wait.args, target_nodes=node)
+            sent: list[Any] = await pipe.execute(raise_on_error=False)
+        replies, counts = sent[: len(self._commands) - 1], sent[len(self._commands) - 1 :]
+        errors = [count for count in counts if isinstance(count, Exception)]
+        replies.insert(wait_at, errors[0] if errors else min(counts, default=0))
         return replies
 
 

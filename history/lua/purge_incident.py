@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
-from redis.asyncio import Redis
-
 from cad.incident_record import FINAL
 from cad.keys import AreaKeys
+from transport.redis_types import AsyncRedis
 from transport.scripts import ScriptClient, read_script
 
 SCRIPT = read_script("history", "purge_incident")
@@ -22,7 +21,9 @@ class Purged(NamedTuple):
     reason: str
 
 
-async def purge_incident(redis: Redis, *, area: str, ref: str, digest: str, now_ms: int) -> Purged:
+async def purge_incident(
+    redis: AsyncRedis, *, area: str, ref: str, digest: str, now_ms: int
+) -> Purged:
     """Remove the incident `ref` of `area` whose hash was archived with `digest`, if still so."""
     keys = AreaKeys(area)
     outcome, reason = await ScriptClient(redis).run(

@@ -3,13 +3,12 @@ successor (an update or the cancel), so that a chain never forks."""
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
 from cad.errors import ConflictError, NotFoundError
 from cad.incident_record import IncidentRecord
 from cad.keys import AreaKeys, InteropKeys
 from interop.cap.message import CapMessage
 from interop.lua.save_alert import save_alert_message
+from transport.redis_types import AsyncRedis
 from transport.scripts import ScriptClient
 
 _KEYS = InteropKeys()
@@ -32,7 +31,7 @@ async def save_alert(
 
 
 async def audit_alert(
-    redis: Redis, incident: IncidentRecord, message: CapMessage, *, actor: str
+    redis: AsyncRedis, incident: IncidentRecord, message: CapMessage, *, actor: str
 ) -> None:
     """An `alert_issued` entry in the incident's audit stream: its chronology shows who told the
     public what, and when (the message itself is read by its id)."""

@@ -3,18 +3,17 @@ calls, its units and where each stands, its remarks, the agencies on either side
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
 from cad.events import CallSource
 from cad.incident_record import IncidentRecord
 from cad.keys import AreaKeys, GlobalKeys
 from callhandling.incident_service import IncidentService
 from interop.eido.facts import Agency, CallFact, IncidentFacts, NoteFact, UnitFact
 from interop.partners import Partners
+from transport.redis_types import AsyncRedis
 
 
 async def gather_facts(
-    redis: Redis, incidents: IncidentService, incident: IncidentRecord, partners: Partners
+    redis: AsyncRedis, incidents: IncidentService, incident: IncidentRecord, partners: Partners
 ) -> IncidentFacts:
     """The facts of `incident` for its EIDO: calls (no caller data), units, remarks, and the
     partner it was handed to (a force not among the partners is named as given) or came from."""
@@ -45,7 +44,7 @@ async def gather_facts(
     )
 
 
-async def _units(redis: Redis, incident: IncidentRecord) -> list[UnitFact]:
+async def _units(redis: AsyncRedis, incident: IncidentRecord) -> list[UnitFact]:
     """Each unit sent and its status, `cleared` once it is committed elsewhere or to nothing."""
     if not incident.units:
         return []

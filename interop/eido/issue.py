@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
-
 from cad.incident_record import IncidentRecord, IncidentStatus
 from callhandling.incident_service import IncidentService
 from callhandling.incidents import find_incident
@@ -15,13 +13,14 @@ from interop.eido.export import export_eido
 from interop.eido.facts import Agency
 from interop.eido.gather import gather_facts
 from interop.partners import Partner, Partners
+from transport.redis_types import AsyncRedis
 
 
 @dataclass(frozen=True)
 class EidoIssuer:
     """Reads an incident's facts and exports them as this force's EIDO."""
 
-    redis: Redis
+    redis: AsyncRedis
     incidents: IncidentService
     partners: Partners
     agency: Agency

@@ -8,13 +8,20 @@ import uvloop
 
 from loadtests.bench.report import plot, table, write_json
 from loadtests.bench.runner import BenchOptions, run_bench
+from loadtests.bench.topologies import SINGLE, parse_topologies
 
 
 def bench_command(
-    *, quick: bool, json_path: Path | None, only: frozenset[str] = frozenset()
+    *,
+    quick: bool,
+    json_path: Path | None,
+    only: frozenset[str] = frozenset(),
+    topologies: str = SINGLE,
 ) -> int:
-    """Run the bench; exit status 0 when every run reconciled clean (no lost call, no double)."""
-    doc = uvloop.run(run_bench(BenchOptions(quick=quick, only=only)))
+    """Run the bench; exit status 0 when every run reconciled clean (no lost call, no double).
+    `topologies`: `single,sentinel,cluster` or some of them (loadtests/bench/topologies.py)."""
+    options = BenchOptions(quick=quick, only=only, topologies=parse_topologies(topologies))
+    doc = uvloop.run(run_bench(options))
     print(table(doc))
     out_dir = json_path.parent if json_path else Path(doc["workdir"])
     if json_path is not None:

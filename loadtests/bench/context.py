@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from redis.asyncio import Redis
-
 from cad.tokens import Role, issue_dev_token, new_dev_secret
 from loadtests.bench.fleet import FleetUnit
 from loadtests.bench.redis_claims import ClaimLoad
 from transport.mqtt_logins import GeneratorLogins
+from transport.redis_types import AsyncRedis
 
 # One development secret per bench process: the service it starts trusts it, and its HTTP
 # generators sign with it.
@@ -73,7 +72,7 @@ FULL = Plan(
 class Context:
     """The servers, the service's topic root and HTTP port, the fleet and the work dir."""
 
-    redis: Redis
+    redis: AsyncRedis
     redis_url: str
     # Each generator connection logs in as itself (the broker binds a client id to its login).
     generators: GeneratorLogins

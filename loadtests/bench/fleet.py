@@ -5,13 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from cad.keys import AreaKeys
 from dispatch.areas import dispatch_area
 from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_fleet
 from loadtests.bench.calls import london_points
+from transport.redis_types import AsyncRedis
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ def bench_fleet(prefix: str, n: int, seed: int) -> list[FleetUnit]:
     ]
 
 
-async def register_bench_fleet(redis: Redis, fleet: list[FleetUnit]) -> None:
+async def register_bench_fleet(redis: AsyncRedis, fleet: list[FleetUnit]) -> None:
     """Register every unit as `cad units load` does (a new unit starts available there)."""
     units = [Unit(callsign=u.callsign, area=u.area, base_lon=u.lon, base_lat=u.lat) for u in fleet]
     await register_fleet(
@@ -40,7 +39,7 @@ async def register_bench_fleet(redis: Redis, fleet: list[FleetUnit]) -> None:
     )
 
 
-async def available_count(redis: Redis, fleet: list[FleetUnit]) -> int:
+async def available_count(redis: AsyncRedis, fleet: list[FleetUnit]) -> int:
     """How many of the fleet's units the registry holds available right now."""
     by_area: dict[str, list[str]] = {}
     for u in fleet:

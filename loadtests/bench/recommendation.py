@@ -7,8 +7,6 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from redis.asyncio import Redis
-
 from cad.incident_types import load_catalogue
 from cad.keys import AreaKeys
 from cad.settings import get_settings
@@ -20,6 +18,7 @@ from loadtests.bench.pacing import start_when_due
 from loadtests.bench.results import Scenario
 from loadtests.bench.stats import Figures, figures, median_of
 from transport.redis_client import open_redis
+from transport.redis_types import AsyncRedis
 
 RATE_PER_S = 1_000.0
 TARGET_P99_MS = 2.0
@@ -62,7 +61,7 @@ async def run_recommendation(
         await redis.aclose()
 
 
-async def _measure(redis: Redis, *, fleet_size: int, seconds: float, runs: int) -> Scenario:
+async def _measure(redis: AsyncRedis, *, fleet_size: int, seconds: float, runs: int) -> Scenario:
     settings = get_settings()
     scripts = register_scripts(redis)
     plan = load_catalogue().plan_for("violence")

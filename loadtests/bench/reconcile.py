@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from redis.asyncio import Redis
-
 from cad.keys import AreaKeys
 from dispatch.areas import dispatch_area
 from loadtests.bench.calls import BenchCall
 from transport.deadletter import DEADLETTER_STREAM
+from transport.redis_types import AsyncRedis
 
 # Statuses that end a unit's commitment to its incident (`unresponsive`: an unacknowledged
 # tasking was escalated to another unit).
@@ -42,7 +41,7 @@ class Reconciliation:
         }  # fmt: skip
 
 
-async def reconcile(redis: Redis, calls: list[BenchCall], since_ms: int) -> Reconciliation:
+async def reconcile(redis: AsyncRedis, calls: list[BenchCall], since_ms: int) -> Reconciliation:
     """Check every call of a run and every audit entry since the run began."""
     result = Reconciliation(calls=len(calls))
     areas = [dispatch_area(c.lon, c.lat) for c in calls]
@@ -65,7 +64,7 @@ async def reconcile(redis: Redis, calls: list[BenchCall], since_ms: int) -> Reco
     return result
 
 
-async def _entries(redis: Redis, stream: str, since_ms: int) -> list[dict[str, str]]:
+async def _entries(redis: AsyncRedis, stream: str, since_ms: int) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     start = f"{since_ms}-0"
     while True:

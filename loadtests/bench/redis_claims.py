@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from importlib import resources
 
 import psutil
-from redis.asyncio import Redis
 
 from cad.events import Grade
 from cad.keys import AreaKeys, GlobalKeys
@@ -26,6 +25,7 @@ from dispatch.lua.claim_plan import claim_plan
 from dispatch.scripts import register_scripts
 from dispatch.units import Unit, register_fleet
 from loadtests.bench.stats import Figures, figures
+from transport.redis_types import AsyncRedis
 
 # A box over inner London: units and claims spread over ~15 x 12 km, as in one busy BCU.
 _BOX = (-0.22, -0.02, 51.45, 51.56)
@@ -72,7 +72,7 @@ async def _drive(
     return latencies, elapsed, process.cpu_percent(None)
 
 
-async def bare_run(redis: Redis, settings: Settings, load: ClaimLoad, seed: int) -> Figures:
+async def bare_run(redis: AsyncRedis, settings: Settings, load: ClaimLoad, seed: int) -> Figures:
     """Scenario 1: the bare GEOSEARCH-and-claim script, one fresh fleet."""
     tag = f"bench:{{BR{uuid.uuid4().hex[:6]}}}"
     available, status = f"{tag}:available", f"{tag}:status"
@@ -96,7 +96,9 @@ async def bare_run(redis: Redis, settings: Settings, load: ClaimLoad, seed: int)
     return figures(latencies, elapsed, cpu_pct=cpu)
 
 
-async def dispatch_run(redis: Redis, settings: Settings, load: ClaimLoad, seed: int) -> Figures:
+async def dispatch_run(
+    redis: AsyncRedis, settings: Settings, load: ClaimLoad, seed: int
+) -> Figures:
     """Scenario 2: `claim_plan` on a fleet registered with `register_unit`, one fresh area."""
     area = f"BN{uuid.uuid4().hex[:6]}"
     keys = AreaKeys(area)
@@ -127,7 +129,7 @@ async def dispatch_run(redis: Redis, settings: Settings, load: ClaimLoad, seed: 
     return figures(latencies, elapsed, cpu_pct=cpu)
 
 
-async def _drop_area(redis: Redis, keys: AreaKeys, callsigns: list[str]) -> None:
+async def _drop_area(redis: AsyncRedis, keys: AreaKeys, callsigns: list[str]) -> None:
     """Delete every key of the bench's throwaway area (and only those) and its directory entries."""
     glob = GlobalKeys()
     await redis.hdel(glob.unit_area, *callsigns)

@@ -23,7 +23,8 @@ def table(doc: dict[str, Any]) -> str:
     """The results as a fixed-width table, with the verdicts and reconciliations."""
     lines = [_HEAD, "-" * len(_HEAD)]
     for s in doc["scenarios"]:
-        lines.append(f"{s['key']:<3}{s['title']}")
+        # A space after a long key (`2@cluster`): the short ones keep their column.
+        lines.append(f"{s['key'] + ' ':<3}{s['title']}")
         lines.append(_row("  measured", s["measured"]))
         lines.append(_row("  same-run baseline", s["baseline"]))
         for point in s["points"]:

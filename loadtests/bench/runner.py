@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from redis.asyncio import Redis
-
 from cad.logs import log
 from cad.settings import get_settings
 from loadtests.bench import broker_rtt, redis_claims
@@ -39,6 +37,13 @@ from loadtests.bench.procs import Child, http_ready
 from loadtests.bench.recommendation import run_recommendation
 from loadtests.bench.results import Scenario
 from loadtests.bench.stats import Figures, median_of
+from loadtests.bench.topologies import (
+    SINGLE,
+    beside_single,
+    started_topologies,
+    topology_env,
+    topology_settings,
+)
 from service.servers import LOOPBACK, embedded_servers, free_port
 from transport.broker_security import (
     ANY_PREFIX,
@@ -48,6 +53,7 @@ from transport.broker_security import (
 )
 from transport.mqtt_logins import GeneratorLogins
 from transport.redis_client import open_redis
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.bench")
 CLAIM_RATIO_TARGET = 0.7
@@ -60,6 +66,8 @@ class BenchOptions:
     quick: bool
     # Scenario numbers to run ("2", "4b", ...); empty: all of them.
     only: frozenset[str] = frozenset()
+    # The Redis topologies to run on, the single node first (loadtests/bench/topologies.py).
+    topologies: tuple[str, ...] = (SINGLE,)
 
     def wants(self, *numbers: str) -> bool:
         """Whether any of these scenarios is to run."""
@@ -85,15 +93,25 @@ def bench_servers(workdir: Path) -> Iterator[tuple[str, str, GeneratorLogins]]:
         yield redis.url, broker.url, GeneratorLogins(generators, GENERATORS)
 
 
-async def _claims(redis: Redis, plan: Plan) -> tuple[Scenario, Scenario]:
+async def _claims(
+    clients: dict[str, AsyncRedis], plan: Plan
+) -> dict[str, tuple[Scenario, Scenario]]:
+    """Scenarios 1 and 2 on each topology's Redis (the single node's alone by default)."""
     settings = get_settings()
-    bare: list[Figures] = []
-    ours: list[Figures] = []
+    bare: dict[str, list[Figures]] = {name: [] for name in clients}
+    ours: dict[str, list[Figures]] = {name: [] for name in clients}
     # Taken in turns, so a slower spell of a shared machine (or Redis rewriting its AOF) falls on
-    # both sides alike rather than on whichever ran last.
+    # both sides, and on every topology, alike rather than on whichever ran last.
     for i in range(plan.runs):
-        bare.append(await redis_claims.bare_run(redis, settings, plan.claims, 7 + i))
-        ours.append(await redis_claims.dispatch_run(redis, settings, plan.claims, 7 + i))
+        for name, redis in clients.items():
+            bare[name].append(await redis_claims.bare_run(redis, settings, plan.claims, 7 + i))
+            ours[name].append(await redis_claims.dispatch_run(redis, settings, plan.claims, 7 + i))
+    return {name: _claim_scenarios(bare[name], ours[name], plan) for name in clients}
+
+
+def _claim_scenarios(
+    bare: list[Figures], ours: list[Figures], plan: Plan
+) -> tuple[Scenario, Scenario]:
     raw = Scenario("1", "raw Redis: bare GEOSEARCH + claim Lua", measured=median_of(bare))
     raw.target = "baseline"
     raw.notes.append(f"{plan.claims.concurrency} concurrent claimers, {plan.claims.units} units")
@@ -145,6 +163,25 @@ async def running_service(
         await service.stop()
 
 
+async def _http_on(
+    topology: dict[str, str],
+    redis: AsyncRedis,
+    plan: Plan,
+    broker: tuple[str, GeneratorLogins],
+    workdir: Path,
+) -> Scenario:
+    """Scenario 5 with a service of its own on a Sentinel set or a cluster."""
+    mqtt_url, generators = broker
+    redis_url = topology["redis_url"]
+    fleet = bench_fleet(f"BT{uuid.uuid4().hex[:4]}-", plan.fleet, 4242)
+    await register_bench_fleet(redis, fleet)
+    env = topology_env(topology)
+    async with running_service(redis_url, mqtt_url, workdir, extra_env=env) as (root, port):
+        return await run_http(
+            Context(redis, redis_url, generators, root, port, fleet, workdir, plan)
+        )
+
+
 def _geo() -> Scenario | None:
     if importlib.util.find_spec("geo.bench") is None:
         return None
@@ -166,12 +203,19 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="cad-bench-"))
     started = time.monotonic()
     scenarios: list[Scenario] = []
-    with bench_servers(workdir) as (redis_url, mqtt_url, generators):
+    with (
+        bench_servers(workdir) as (redis_url, mqtt_url, generators),
+        started_topologies(options.topologies[1:], workdir) as others,
+    ):
         # The service's own kind of client: claims and recommendations are measured as it runs them.
         redis = open_redis(get_settings().model_copy(update={"redis_url": redis_url}))
+        clients = {name: open_redis(topology_settings(found)) for name, found in others.items()}
         try:
-            if options.wants("1", "2"):
-                scenarios += await _claims(redis, plan)
+            claims = (
+                await _claims({SINGLE: redis, **clients}, plan) if options.wants("1", "2") else {}
+            )
+            if claims:
+                scenarios += claims[SINGLE]
                 _lap("claims", started)
             if options.wants("3"):
                 scenarios.append(_rtt(generators, plan))
@@ -196,8 +240,19 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
                         if options.wants(number):
                             scenarios.append(await scenario(ctx))
                             _lap(number, started)
+            single = list(scenarios)
+            for name, topology in others.items():
+                found = list(claims.get(name, ()))
+                if options.wants("5"):
+                    broker = (mqtt_url, generators)
+                    found.append(
+                        await _http_on(topology, clients[name], plan, broker, workdir / name)
+                    )
+                scenarios += [beside_single(scenario, name, single) for scenario in found]
+                _lap(name, started)
         finally:
-            await redis.aclose()
+            for client in (redis, *clients.values()):
+                await client.aclose()
     geo = _geo() if options.wants("7") else None
     if geo is not None:
         scenarios.append(geo)

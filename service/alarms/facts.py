@@ -7,8 +7,6 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from cad.errors import UnreadableRecordError
 from cad.incident_record import parse_incident
 from cad.keys import AreaKeys, GlobalKeys
@@ -22,6 +20,7 @@ from service.alarms.rules import (
     UnitFacts,
 )
 from transport.deadletter import DEADLETTER_STREAM
+from transport.redis_types import AsyncRedis
 
 # The dead letters of one window read at most: a flood beyond it alarms all the same.
 _MAX_LETTERS = 10_000
@@ -32,7 +31,7 @@ class FactReader:
     """Reads the facts of one scan; records that do not parse go to `unreadable` and are left
     out (an unreadable incident is no reason to stop alarming about the others)."""
 
-    redis: Redis
+    redis: AsyncRedis
     topics: Topics
     dead_letter_window_s: float
 

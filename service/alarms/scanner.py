@@ -12,8 +12,6 @@ import logging
 import time
 from collections.abc import Callable
 
-from redis.asyncio import Redis
-
 from cad.alarm_record import Alarm
 from cad.errors import MqttUnavailableError
 from cad.incident_record import read_incident
@@ -25,6 +23,7 @@ from cad.unreadable import UnreadableRecords
 from service.alarms.facts import FactReader
 from service.alarms.rules import IncidentFacts, Limits, conditions, exhausted, to_clear
 from service.alarms.store import AlarmStore
+from transport.redis_types import AsyncRedis
 
 logger = logging.getLogger("cad.alarms")
 
@@ -39,7 +38,7 @@ class AlarmScanner:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: AsyncRedis,
         publisher: Publisher,
         topics: Topics,
         settings: Settings,

@@ -1,4 +1,4 @@
-"""Where alarms are kept: Redis, under `AlarmKeys` (cad/keys.py), changed only by the alarm
+"""Where alarms are kept: AsyncRedis, under `AlarmKeys` (cad/keys.py), changed only by the alarm
 scripts (service/alarms/lua/), each of which also appends the alarm audit stream."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterable
 
 from pydantic import ValidationError
-from redis.asyncio import Redis
 
 from cad.alarm_record import ACTIVE, Alarm, AlarmState, Severity
 from cad.keys import AlarmKeys
@@ -17,6 +16,7 @@ from service.alarms.lua.clear_alarm import clear_alarm
 from service.alarms.lua.forget_alarm import forget_alarm
 from service.alarms.lua.raise_alarm import raise_alarm
 from service.alarms.rules import Condition
+from transport.redis_types import AsyncRedis
 from transport.scripts import ScriptClient
 
 logger = logging.getLogger("cad.alarms")
@@ -25,7 +25,7 @@ logger = logging.getLogger("cad.alarms")
 _PAGE = 500
 
 
-async def read_alarms(redis: Redis, alarm_ids: Iterable[str]) -> list[Alarm]:
+async def read_alarms(redis: AsyncRedis, alarm_ids: Iterable[str]) -> list[Alarm]:
     """The alarms still kept among `alarm_ids`, in that order; a hash that does not parse is
     logged and left out (one bad record must not hide the others)."""
     ids = list(alarm_ids)
@@ -52,7 +52,7 @@ class AlarmStore:
     """Raising, clearing, acknowledging and listing alarms; cleared ones expire after
     `retention_s`, and their index entries go at the next `trim`."""
 
-    def __init__(self, redis: Redis, *, retention_s: float) -> None:
+    def __init__(self, redis: AsyncRedis, *, retention_s: float) -> None:
         self._redis = redis
         self._scripts = ScriptClient(redis)
         self._retention_ms = int(retention_s * 1000)

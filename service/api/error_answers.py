@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -85,8 +85,9 @@ def install_error_answers(app: FastAPI, *, retry_after_s: int) -> None:
         return answer.response()
 
     # Starlette finds a handler by the error's class hierarchy: these bases cover every class
-    # the table answers; what the table does not answer is raised again, a 500.
-    for error_type in (CadError, RedisError, OSError):
+    # the table answers (a cluster's "no node answers" is not a RedisError); what the table does
+    # not answer is raised again, a 500.
+    for error_type in (CadError, RedisError, RedisClusterException, OSError):
         app.add_exception_handler(error_type, handler)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_middleware(ErrorAnswerMiddleware, retry_after_s=retry_after_s)

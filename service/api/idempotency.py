@@ -9,11 +9,11 @@ import logging
 import re
 from typing import Any
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cad.logs import log
+from transport.redis_types import AsyncRedis
 
 HEADER = b"idempotency-key"
 _VALID_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
@@ -79,7 +79,7 @@ class IdempotencyMiddleware:
                     status=captured["status"], error=str(exc))  # fmt: skip
 
     async def _keep(
-        self, redis: Redis, store: str, fingerprint: str, captured: dict[str, Any]
+        self, redis: AsyncRedis, store: str, fingerprint: str, captured: dict[str, Any]
     ) -> None:
         if captured["status"] < 500 and captured["status"] not in _NOT_KEPT:
             record = {

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, ConfigDict
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from service.api.deps import RuntimeDep
 from service.api.error_docs import ERROR_RESPONSES
@@ -120,7 +120,7 @@ async def metrics(runtime: RuntimeDep) -> Response:
     """
     try:
         areas, dead_letters = await read_state(runtime.redis)
-    except (RedisError, OSError):
+    except (RedisError, RedisClusterException, OSError):
         runtime.metrics.state_unavailable()
     else:
         runtime.metrics.set_state(areas, dead_letters)

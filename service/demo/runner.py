@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from redis.asyncio import Redis
-
 from cad.events import Tasking
 from cad.keys import AreaKeys, GlobalKeys
 from cad.logs import configure_logging
@@ -46,6 +44,7 @@ from transport.broker_security import (
 from transport.mqtt import NO_DELAY, BrokerAddress
 from transport.mqtt_client import Client, ProtocolVersion
 from transport.redis_client import open_redis
+from transport.redis_types import AsyncRedis
 
 _PROGRESS_EVERY_S = 5.0
 # After the last call, jobs in progress get this long (real time) to be cleared and given a
@@ -238,7 +237,7 @@ def _gateway_client(settings: Settings, credentials: BrokerCredentials) -> Clien
     )  # fmt: skip
 
 
-async def _drain(redis: Redis) -> None:
+async def _drain(redis: AsyncRedis) -> None:
     """Wait (bounded) until no incident is still being worked."""
     for _ in range(int(_DRAIN_MAX_S / _DRAIN_POLL_S)):
         if not await _open_incidents(redis):
@@ -246,14 +245,14 @@ async def _drain(redis: Redis) -> None:
         await asyncio.sleep(_DRAIN_POLL_S)
 
 
-async def _statuses(redis: Redis) -> list[str]:
+async def _statuses(redis: AsyncRedis) -> list[str]:
     statuses: list[str] = []
     async for ref, area in redis.hscan_iter(GlobalKeys().incident_area):
         statuses.append(await redis.hget(AreaKeys(area).incident(ref), "status") or "")
     return statuses
 
 
-async def _open_incidents(redis: Redis) -> int:
+async def _open_incidents(redis: AsyncRedis) -> int:
     working = ("dispatched", "en_route", "on_scene", "awaiting_result")
     return sum(s in working for s in await _statuses(redis))
 

@@ -8,13 +8,12 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
 from cad.keys import AreaKeys, GlobalKeys
 from cad.stats import percentile
 from service.demo.history_counts import ShiftCounts
 from service.demo.supervisor import BcuKpis
 from transport.deadletter import DEADLETTER_STREAM
+from transport.redis_types import AsyncRedis
 
 _NOT_KNOWN = "n/a"
 
@@ -33,7 +32,9 @@ class LiveCounts:
     statuses: dict[str, str]  # by ref, for the incidents Redis still holds
 
 
-async def collect_counts(redis: Redis, latencies_ms: list[float], *, taskings: int) -> LiveCounts:
+async def collect_counts(
+    redis: AsyncRedis, latencies_ms: list[float], *, taskings: int
+) -> LiveCounts:
     """Count units, the queue and the incidents' statuses in Redis; the taskings and the
     latencies (of the gateway's calls) as the MDTs saw them."""
     glob = GlobalKeys()
@@ -78,7 +79,7 @@ class ShiftStory:
     refusals: Counter[tuple[str, str, int]]
 
     def statuses(self) -> Counter[str]:
-        """Every incident's status: Redis's, and the history store's for those it purged."""
+        """Every incident's status: AsyncRedis's, and the history store's for those it purged."""
         merged = {**self.archived_statuses, **self.live.statuses}
         return Counter(merged.values())
 

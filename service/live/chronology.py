@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
 from cad.errors import NotFoundError
 from cad.keys import AreaKeys, GlobalKeys
 from cad.unreadable import UnreadableRecords
 from service.live.readmodel import REF_FIELDS, Row, read_incidents
+from transport.redis_types import AsyncRedis
 
 _CHUNK = 1000
 # An old incident's entries lie far back in a busy stream: stop scanning somewhere and say so.
 MAX_SCANNED = 50_000
 
 
-async def chronology(redis: Redis, ref: str, unreadable: UnreadableRecords) -> Row:
+async def chronology(redis: AsyncRedis, ref: str, unreadable: UnreadableRecords) -> Row:
     """The incident, its audit entries in order and its linked calls; NotFoundError if none,
     UnreadableRecordError if its hash does not parse."""
     area = await redis.hget(GlobalKeys().incident_area, ref)

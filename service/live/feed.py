@@ -6,13 +6,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
-
 from cad.keys import AlarmKeys, AreaKeys
 from cad.unreadable import UnreadableRecords
 from service.alarms.store import read_alarms
 from service.live import cursor
 from service.live.readmodel import REF_FIELDS, Row, known_areas, read_incidents, read_units
+from transport.redis_streams import read_streams
+from transport.redis_types import AsyncRedis
 
 
 @dataclass
@@ -20,7 +20,7 @@ class AuditFeed:
     """One client's position in every area's audit stream, advanced batch by batch; records the
     enrichment cannot read are reported to `unreadable` (once a stream)."""
 
-    redis: Redis
+    redis: AsyncRedis
     positions: dict[str, str]
     unreadable: UnreadableRecords
     block_ms: int = 1000
@@ -33,9 +33,9 @@ class AuditFeed:
         self.positions = cursor.start_positions(self.positions, areas | {cursor.ALARMS})
         by_key = {_audit_key(area): area for area in self.positions}
         streams = {key: self.positions[area] for key, area in by_key.items()}
-        reply = await self.redis.xread(streams, count=self.count, block=self.block_ms)
+        reply = await read_streams(self.redis, streams, count=self.count, block_ms=self.block_ms)
         entries: list[Row] = []
-        for key, items in reply or []:
+        for key, items in reply:
             area = by_key[key]
             entries += [{**fields, "area": area, "id": entry_id} for entry_id, fields in items]
         await enrich(
@@ -55,7 +55,7 @@ def _audit_key(area: str) -> str:
     return AlarmKeys().audit if area == cursor.ALARMS else AreaKeys(area).audit
 
 
-async def attach_alarms(redis: Redis, entries: list[Row]) -> None:
+async def attach_alarms(redis: AsyncRedis, entries: list[Row]) -> None:
     """Attach to each alarm audit entry the alarm as it is now (none once it has expired)."""
     found = await read_alarms(redis, sorted({e["alarm_id"] for e in entries}))
     alarms = {a.alarm_id: a.model_dump(mode="json") for a in found}
@@ -63,7 +63,7 @@ async def attach_alarms(redis: Redis, entries: list[Row]) -> None:
         entry["alarm"] = alarms.get(entry["alarm_id"])
 
 
-async def enrich(redis: Redis, entries: list[Row], unreadable: UnreadableRecords) -> None:
+async def enrich(redis: AsyncRedis, entries: list[Row], unreadable: UnreadableRecords) -> None:
     """Attach to each entry the current row of the incident and the unit it names (none for a
     record that does not parse: the entry itself still goes)."""
     refs: dict[str, set[str]] = defaultdict(set)

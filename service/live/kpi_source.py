@@ -7,12 +7,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from redis.asyncio import Redis
-
 from cad.keys import AreaKeys
 from cad.unreadable import log_unreadable, unreadable_record
 from service.live.kpis import HOUR_MS, IncidentTimes, compute_kpis
 from service.live.readmodel import known_areas
+from transport.redis_types import AsyncRedis
 
 # Enough for a major-incident hour in one area; beyond it the oldest entries are left out.
 _MAX_ENTRIES_PER_AREA = 200_000
@@ -22,7 +21,7 @@ _MAX_ENTRIES_PER_AREA = 200_000
 class KpiSource:
     """Shared by every map client of a process, so that the cost does not grow with viewers."""
 
-    redis: Redis
+    redis: AsyncRedis
     max_age_s: float = 1.5
     _value: dict[str, Any] | None = None
     _at: float = 0.0

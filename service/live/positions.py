@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from redis.asyncio import Redis
-
 from cad.keys import AreaKeys
 from service.live.readmodel import known_areas
+from transport.redis_types import AsyncRedis
 
 
 @dataclass
 class MovementTracker:
     """Which units have a newer AVL fix than this client has been sent."""
 
-    redis: Redis
+    redis: AsyncRedis
     since_ms: int
     _sent: dict[str, int] = field(default_factory=dict)
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from redis.asyncio import Redis
-
 from cad.incident_record import FINAL
 from cad.keys import AlarmKeys, AreaKeys, GlobalKeys
 from cad.unreadable import UnreadableRecords, unreadable_record
 from dispatch.units import Unit
 from service.live.cursor import ALARMS
+from transport.redis_types import AsyncRedis
 
 # Fields of an audit entry that name an incident (a pre-emption names two).
 REF_FIELDS = ("ref", "from_ref", "to_ref")
@@ -30,12 +29,12 @@ _NEEDED = frozenset({"ref", "area", "status", "lon", "lat", "received_ms", "crea
 Row = dict[str, Any]
 
 
-async def known_areas(redis: Redis) -> set[str]:
+async def known_areas(redis: AsyncRedis) -> set[str]:
     """Every dispatch area that holds units or incidents."""
     return set(await redis.smembers(GlobalKeys().areas))
 
 
-async def stream_heads(redis: Redis, areas: Iterable[str]) -> dict[str, str]:
+async def stream_heads(redis: AsyncRedis, areas: Iterable[str]) -> dict[str, str]:
     """The id of the newest audit entry of each area ('0-0' for an empty stream), and of the
     alarm audit under `ALARMS` when it has entries (missing, a cursor reads it from the start,
     which is all new)."""
@@ -54,7 +53,7 @@ async def stream_heads(redis: Redis, areas: Iterable[str]) -> dict[str, str]:
 
 
 async def read_units(
-    redis: Redis, area: str, unreadable: UnreadableRecords, callsigns: list[str] | None = None
+    redis: AsyncRedis, area: str, unreadable: UnreadableRecords, callsigns: list[str] | None = None
 ) -> list[Row]:
     """The area's units (or the named ones): callsign, type, status, position, last fix, ref; a
     unit whose record does not parse is left out and reported to `unreadable`."""
@@ -92,7 +91,7 @@ async def read_units(
 
 
 async def read_incidents(
-    redis: Redis, area: str, refs: Iterable[str], unreadable: UnreadableRecords
+    redis: AsyncRedis, area: str, refs: Iterable[str], unreadable: UnreadableRecords
 ) -> list[Row]:
     """The named incidents of an area that exist, in the map's fields; one whose hash does not
     parse is left out and reported to `unreadable`."""
@@ -140,7 +139,7 @@ def incident_row(values: list[str | None]) -> Row:
     return row
 
 
-async def open_incidents(redis: Redis, area: str, unreadable: UnreadableRecords) -> list[Row]:
+async def open_incidents(redis: AsyncRedis, area: str, unreadable: UnreadableRecords) -> list[Row]:
     """The area's incidents not over yet: the open set, the queue, those units are committed to,
     and those awaiting their result (they leave the map once closed)."""
     keys = AreaKeys(area)
@@ -155,7 +154,7 @@ async def open_incidents(redis: Redis, area: str, unreadable: UnreadableRecords)
     return [row for row in rows if row["status"] not in FINAL_STATUSES]
 
 
-async def pending_queue(redis: Redis, area: str) -> list[tuple[str, float]]:
+async def pending_queue(redis: AsyncRedis, area: str) -> list[tuple[str, float]]:
     """The area's queue as the dispatch core orders it: grade first, then age."""
     entries: list[tuple[str, float]] = await redis.zrange(
         AreaKeys(area).pending, 0, -1, withscores=True
@@ -164,7 +163,7 @@ async def pending_queue(redis: Redis, area: str) -> list[tuple[str, float]]:
 
 
 async def snapshot(
-    redis: Redis, *, stale_fix_s: float, now_ms: int, unreadable: UnreadableRecords
+    redis: AsyncRedis, *, stale_fix_s: float, now_ms: int, unreadable: UnreadableRecords
 ) -> Row:
     """Everything the map draws, and the cursor its event stream should resume from (records
     that do not parse are left out and reported to `unreadable`)."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from service.live.kpi_source import KpiSource
+from transport.redis_types import AsyncRedis
 
 
-def shared_kpis(app: FastAPI, redis: Redis) -> KpiSource:
+def shared_kpis(app: FastAPI, redis: AsyncRedis) -> KpiSource:
     """The app's KPI source, made the first time a map client asks (and anew with a new client)."""
     source: KpiSource | None = getattr(app.state, "live_kpis", None)
     if source is None or source.redis is not redis:

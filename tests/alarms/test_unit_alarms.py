@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
@@ -36,6 +37,7 @@ async def move(runtime: Runtime, callsign: str, status: UnitStatus, ref: str, at
     assert answer.outcome is StatusOutcome.OK, answer
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_a_unit_on_scene_past_its_limit_alarms_until_it_leaves(
     app: FastAPI, client: httpx.AsyncClient, settings: Settings, clock: Clock
 ) -> None:

@@ -10,7 +10,14 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from cad.settings import Settings, broker_addresses, get_settings, sentinel_addresses
+from cad.settings import (
+    Settings,
+    broker_addresses,
+    cluster_addresses,
+    get_settings,
+    sentinel_addresses,
+)
+from service.redis_cluster import REDIS_ADMIN_USER
 from service.servers import (
     REDIS_REPLICATION_USER,
     REDIS_SENTINEL_USER,
@@ -28,7 +35,11 @@ def compose(repo_root: Path) -> dict[str, Any]:
     return document
 
 
-HA_SERVICES = {"redis-replica", "sentinel-1", "sentinel-2", "sentinel-3", "mosquitto-2"}
+CLUSTER_NODES = [f"redis-cluster-{n}" for n in range(1, 7)]
+HA_SERVICES = {
+    "redis-replica", "sentinel-1", "sentinel-2", "sentinel-3", *CLUSTER_NODES, "redis-cluster-init",
+    "mosquitto-2",
+}  # fmt: skip
 
 
 def test_four_services_each_with_a_healthcheck(compose: dict[str, Any]) -> None:
@@ -123,6 +134,31 @@ def test_the_ha_profile_replicates_redis_under_three_sentinels(
     assert {host for host, _ in sentinels} == {"sentinel-1", "sentinel-2", "sentinel-3"}
     for name in ("sentinel-1", "sentinel-2", "sentinel-3"):
         assert "sentinel.conf --sentinel" in " ".join(services[name]["command"])
+
+
+def test_the_ha_profile_holds_a_cluster_of_three_primaries_with_a_replica_each(
+    compose: dict[str, Any], repo_root: Path
+) -> None:
+    services = compose["services"]
+    for name in CLUSTER_NODES:
+        command = services[name]["command"]
+        assert _option(command, "--cluster-enabled") == "yes"
+        assert _option(command, "--appendfsync") == "always"
+        assert _option(command, "--masteruser") == REDIS_REPLICATION_USER
+        assert f"{name}-data:/data" in services[name]["volumes"]
+    init = " ".join(services["redis-cluster-init"]["command"])
+    assert "--cluster create" in init
+    assert "--cluster-replicas 1" in init
+    assert set(services["redis-cluster-init"]["depends_on"]) == set(CLUSTER_NODES)
+    # What the compose file's header tells to export names nodes of the cluster.
+    header = (repo_root / "docker-compose.yml").read_text()
+    listed = re.search(r"CAD_REDIS_CLUSTER_NODES=(\S+)", header)
+    assert listed is not None
+    assert {host for host, _ in cluster_addresses(listed.group(1))} <= set(CLUSTER_NODES)
+    acl = (repo_root / "deploy/redis/cluster-users.acl").read_text()
+    assert acl.startswith(redis_acl("development-only-redis"))
+    assert f"user {REDIS_REPLICATION_USER} on >development-only-replica" in acl
+    assert f"user {REDIS_ADMIN_USER} on " in acl
 
 
 def test_the_service_settings_are_valid_as_compose_fills_them_in(compose: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from cad.settings import Settings
@@ -39,6 +40,7 @@ async def test_not_ready_when_redis_is_unreachable(settings: Settings) -> None:
     assert response.json()["checks"]["redis"] is False
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_record_a_call_over_http_then_read_the_incident(
     client: httpx.AsyncClient, redis: Redis, scripts: DispatchScripts
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from redis.asyncio import Redis
 
 from cad.events import CallEvent, CallSource, Location
@@ -281,3 +282,20 @@ async def test_copies_racing_past_the_look_open_one_incident_and_unlist_the_othe
     taken = [int(await redis.get(key) or 0) for key in await redis.keys("cad:refseq:*")]
     assert sum(taken) == 2  # the look of each copy reserved a reference
     assert await redis.hgetall(GlobalKeys().incident_area) == {first.incident.ref: AREA}
+
+
+@pytest.mark.topologies("single", "cluster")
+async def test_a_replay_lists_its_incident_when_the_first_copy_left_it_unlisted(
+    settings: Settings, redis: Redis, scripts: DispatchScripts
+) -> None:
+    """On a cluster a call's directory entry and its incident are written on different primaries
+    at once: a copy whose directory write failed leaves the incident unlisted, and the replay
+    that follows lists it."""
+    intake = CallIntake(redis, dispatcher_for(redis, scripts), settings)
+    copy = event("relist")
+    first = await intake.accept(copy, actor="t", auto_link=False, area=AREA)
+    directory = GlobalKeys().incident_area
+    await redis.hdel(directory, first.incident.ref)  # what the failed directory write left
+    again = await intake.accept(copy, actor="t", auto_link=False, area=AREA)
+    assert again.outcome == Outcome.REPLAYED
+    assert await redis.hget(directory, first.incident.ref) == AREA

@@ -41,6 +41,7 @@ async def add_units(
         await register_unit(redis, scripts, unit, now_ms=1, actor="test")
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_a_call_event_reaches_the_nearest_unit_as_a_tasking(
     settings: Settings, redis: Redis, scripts: DispatchScripts
 ) -> None:
@@ -142,6 +143,7 @@ async def _payload(client: object) -> bytes:
     return message.payload
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_an_ungraded_call_waits_and_a_freed_unit_takes_the_queue_head(
     settings: Settings, redis: Redis, scripts: DispatchScripts
 ) -> None:

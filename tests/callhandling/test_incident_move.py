@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client import Counter
 from redis.asyncio import Redis
 
@@ -43,6 +44,7 @@ async def _move(client: httpx.AsyncClient, ref: str) -> dict[str, Any]:
     return answer
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_a_waiting_incident_moves_with_its_calls_and_its_place_in_the_queue(
     client: httpx.AsyncClient, redis: Redis
 ) -> None:

@@ -9,6 +9,7 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from redis.asyncio import Redis
 
 from cad.events import Grade
@@ -47,6 +48,7 @@ async def _land_fix(redis: Redis, gateway: Client, topics: Topics, ts: datetime)
     await eventually(stored, within_s=10)
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_a_fresh_fix_gets_a_queued_immediate_incident_its_unit_without_a_report(
     settings: Settings, redis: Redis, scripts: DispatchScripts
 ) -> None:

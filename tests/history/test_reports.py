@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from psycopg.types.json import Jsonb
 from redis.asyncio import Redis
@@ -241,6 +242,7 @@ async def test_the_csv_holds_the_same_figures(
     assert json_anyway.json() == {**as_json, "generated_at": json_anyway.json()["generated_at"]}
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_an_incident_archived_but_still_in_redis_counts_once(
     history_settings: Settings, redis: Redis, store: HistoryStore
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from cad.keys import AreaKeys
@@ -23,6 +24,7 @@ async def ids(redis: Redis, area: str) -> list[str]:
     return [entry_id for entry_id, _ in await redis.xrange(AreaKeys(area).audit)]
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_a_reconnect_resumes_after_the_last_event_without_gaps_or_repeats(
     live_url: str, settings: Settings, redis: Redis, scripts: DispatchScripts
 ) -> None:

@@ -39,6 +39,7 @@ async def record(client: httpx.AsyncClient, body: dict[str, Any]) -> str:
     return ref
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_the_snapshot_orders_the_queue_as_the_core_does_and_keeps_private_fields_out(
     live_url: str, settings: Settings
 ) -> None:

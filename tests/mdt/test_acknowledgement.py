@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 from redis.asyncio import Redis
 
 from cad.events import UnitStatus
@@ -26,6 +27,7 @@ def gateway_login(settings: Settings) -> tuple[str, str]:
     return GATEWAY_USER, development_credentials(settings.mdt_credential_secret).gateway_password
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_a_missing_acknowledgement_escalates_and_redispatches(
     fast_acks: Settings, redis: Redis, scripts: DispatchScripts, grant: Grant
 ) -> None:
