@@ -85,6 +85,7 @@ async def test_each_kind_and_shape_is_valid_cap(
         assert ring[0] == ring[-1] == "51.5069,-0.1277"
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_an_update_and_a_cancel_reference_the_earlier_messages(
     client: httpx.AsyncClient,
 ) -> None:

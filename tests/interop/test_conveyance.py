@@ -152,6 +152,7 @@ async def test_a_partner_down_is_retried_dead_lettered_and_sent_when_back(
         assert len([d for d in await dead_letters(redis) if "attempts" in d["reason"]]) == 1
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_a_partner_s_updates_are_applied_once_and_bad_eidos_dead_lettered(
     partner_settings: tuple[Settings, int], redis: Redis, tls: TlsFiles
 ) -> None:
@@ -318,6 +319,7 @@ async def test_a_restart_resumes_the_pending_sends(
     assert not await redis.exists(KEYS.send(pending))
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_an_ambulance_incident_that_needs_police_lands_in_the_queue(
     partner_settings: tuple[Settings, int], redis: Redis
 ) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from interop.eido.ids import incident_id, our_ref
 from interop.eido.pidf import read_pidf_lo
@@ -52,6 +53,7 @@ def units_of(document: dict[str, Any]) -> dict[str, str]:
     }
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_an_incident_is_a_valid_eido_through_its_whole_life(
     client: httpx.AsyncClient,
 ) -> None:

@@ -49,6 +49,7 @@ async def test_me_names_the_roles_and_only_the_operations_they_admit(
         assert (await anonymous.get("/v1/me")).status_code == 401
 
 
+@pytest.mark.topologies("single", "cluster")
 async def test_candidates_score_open_incidents_near_a_call_and_record_nothing(
     app: FastAPI, settings: Settings
 ) -> None:
