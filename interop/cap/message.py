@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cad.events import Latitude, Longitude, Number
+from cad.events import Integral, Latitude, Longitude, Number, WholeNumber
 
 # Plain text a person reads (CAP's text fields are plain; the XML escapes `<` and `&`): no
 # control characters, which XML 1.0 cannot carry.
@@ -71,7 +71,7 @@ class AlertContent(BaseModel):
     description: Text
     instruction: Text
     area: AlertArea
-    expires_in_min: Annotated[int, Field(ge=5, le=7 * 24 * 60, strict=True)] = 240
+    expires_in_min: Annotated[WholeNumber, Field(ge=5, le=7 * 24 * 60), Integral] = 240
 
 
 MsgType = Literal["Alert", "Update", "Cancel"]

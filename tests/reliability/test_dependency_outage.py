@@ -28,6 +28,13 @@ from transport.redis_client import open_redis
 REF = "CAD 0001/01JAN26"
 CALLSIGN = "CW01"
 ALARM_ID = "queue_age-0123456789abcdef"
+ALERT_ID = "met.police.uk.alert.0b1e6d2c9a4f7e35"
+ALERT = {
+    "kind": "road_closure", "headline": "Whitehall closed", "description": "An incident.",
+    "instruction": "Use another route.",
+    "area": {"description": "Whitehall",
+             "circle": {"lon": -0.1262, "lat": 51.5045, "radius_m": 100}},
+}  # fmt: skip
 UNIT = {"callsign": CALLSIGN, "area": "CW", "base_lon": -0.1281, "base_lat": 51.508}
 # A plausible request for every operation of the OpenAPI document (a new one must be added here).
 REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
@@ -81,6 +88,11 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "/v1/live/kpis"): {},
     ("get", "/v1/live/incidents/{ref}/chronology"): {},
     ("get", "/v1/alarms"): {},
+    ("get", "/v1/incidents/{ref}/eido"): {},
+    ("post", "/v1/alerts"): {"json": {"incident_ref": REF, **ALERT}},
+    ("post", "/v1/alerts/{alert_id}/update"): {"json": ALERT},
+    ("post", "/v1/alerts/{alert_id}/cancel"): {"json": {"note": "reopened"}},
+    ("get", "/v1/alerts/{alert_id}.xml"): {},
     ("post", "/v1/alarms/{alarm_id}/ack"): {"json": {"note": "seen"}},
     ("get", "/v1/reports/kpis"): {
         "params": {"from": "2026-12-01T00:00:00Z", "to": "2026-12-02T00:00:00Z"}
@@ -122,7 +134,9 @@ def calls(app: FastAPI) -> list[tuple[str, str, str, dict[str, Any]]]:
     for path, operations in app.openapi()["paths"].items():
         for method in operations:
             assert (method, path) in REQUESTS, f"add a plausible request for {method} {path}"
-            url = path.format(ref=quote(REF, safe="/"), callsign=CALLSIGN, alarm_id=ALARM_ID)
+            url = path.format(
+                ref=quote(REF, safe="/"), callsign=CALLSIGN, alarm_id=ALARM_ID, alert_id=ALERT_ID
+            )
             found.append((method, path, url, REQUESTS[(method, path)]))
     return found
 

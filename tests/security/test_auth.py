@@ -88,7 +88,8 @@ OTHER_RSA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         (jwt.encode(_claims(exp=None), SECRET, "HS256"), "dev", POLICY, "'exp'"),
         (jwt.encode(_claims(sub=None), SECRET, "HS256"), "dev", POLICY, "'sub'"),
         (jwt.encode(_claims(sub=""), SECRET, "HS256"), "dev", POLICY, "sub"),
-        (jwt.encode(_claims(nbf=int(time.time()) + 600), SECRET, "HS256"), "dev", POLICY,
+        # A day ahead, not minutes: made at collection, it must stay ahead for the whole session.
+        (jwt.encode(_claims(nbf=int(time.time()) + 86_400), SECRET, "HS256"), "dev", POLICY,
          "not yet valid"),
         (jwt.encode(_claims(iss="someone-else"), SECRET, "HS256"), "dev",
          TokenPolicy(issuer="https://idp.met.police.uk"), "wrong issuer"),
