@@ -1,7 +1,6 @@
 // The operator console: sign in, learn what the token's roles allow, read the snapshot, follow
 // the event stream, and switch screens by keyboard.
-import { $, FINAL, live } from "/live/static/state.js";
-import { tick } from "./clock.js";
+import { $, FINAL, live, tick, watchFrames } from "/live/static/state.js";
 import { drawBackground, map, onIncidentClick, putIncident, unitLayer } from "./cmap.js";
 import { setupCallTaking } from "./calltaking.js";
 import { follow, renderList, select, setupIncident } from "./incident.js";
@@ -114,17 +113,6 @@ function connect(cursor, since_ms) {
   source.addEventListener("alarms", (e) => applyAlarms(JSON.parse(e.data)));
 }
 
-function watchFrames() {
-  const gaps = live.stats.frameGaps;
-  let last = performance.now();
-  const step = (t) => {
-    gaps.push(t - last);
-    if (gaps.length > 5000) gaps.splice(0, 2500);
-    last = t;
-    requestAnimationFrame(step);
-  };
-  requestAnimationFrame(step);
-}
 
 function shortcuts() {
   document.addEventListener("keydown", (e) => {

@@ -1,8 +1,8 @@
 // The live operations map: a snapshot first, then every change as a server-sent event.
 import { drawBoundaries, moveUnits, putIncident, putUnit, restyleStale } from "./layers.js";
-import { changed, renderChronology, renderLists, showKpis, tick } from "./panels.js";
+import { changed, renderChronology, renderLists, showKpis } from "./panels.js";
 import { applyAlarms, loadAlarms } from "./alarms.js";
-import { $, api, live, token } from "./state.js";
+import { $, api, live, tick, token, watchFrames } from "./state.js";
 
 // Fixes written while the snapshot was being read are sent again rather than missed.
 const MOVES_OVERLAP_MS = 2000;
@@ -65,18 +65,6 @@ function connect(cursor, since) {
   source.addEventListener("alarms", (e) => applyAlarms(JSON.parse(e.data)));
 }
 
-// Frame gaps, for the browser test's responsiveness figures.
-function watchFrames() {
-  const gaps = live.stats.frameGaps;
-  let last = performance.now();
-  const step = (t) => {
-    gaps.push(t - last);
-    if (gaps.length > 5000) gaps.splice(0, 2500);
-    last = t;
-    requestAnimationFrame(step);
-  };
-  requestAnimationFrame(step);
-}
 
 async function start() {
   const t0 = performance.now();

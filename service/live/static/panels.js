@@ -61,17 +61,6 @@ export function renderLists() {
   live.stats.renderMs.push(performance.now() - t0);
 }
 
-// Once a second: the wall clock and every target clock on screen, as text only.
-export function tick() {
-  $("clock").textContent = hms(now());
-  for (const el of document.querySelectorAll("[data-clock]")) {
-    const i = live.incidents.get(el.dataset.clock);
-    if (!i) continue;
-    const c = clock(i);
-    el.textContent = c.text;
-    el.className = "clock " + c.cls;
-  }
-}
 
 for (const id of ["queue", "open"]) {
   $(id).addEventListener("click", (e) => {

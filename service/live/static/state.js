@@ -96,3 +96,28 @@ export async function api(url, init = {}) {
   }
   return r;
 }
+
+// Once a second: the wall clock and every target clock on the page, as text only (no re-render).
+export function tick() {
+  $("clock").textContent = hms(now());
+  for (const el of document.querySelectorAll("[data-clock]")) {
+    const i = live.incidents.get(el.dataset.clock);
+    if (!i) continue;
+    const c = clock(i);
+    el.textContent = c.text;
+    el.className = `clock ${c.cls}`;
+  }
+}
+
+// Frame gaps, for the browser tests' responsiveness figures.
+export function watchFrames() {
+  const gaps = live.stats.frameGaps;
+  let last = performance.now();
+  const step = (t) => {
+    gaps.push(t - last);
+    if (gaps.length > 5000) gaps.splice(0, 2500);
+    last = t;
+    requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
+}
