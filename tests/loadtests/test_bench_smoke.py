@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from cad.settings import Settings
 from loadtests.bench import redis_claims
 from loadtests.bench.capacity_search import Ladder, Step, find_capacity
+from loadtests.bench.command import reconciled_clean
 from loadtests.bench.context import Context, Growth, Plan
 from loadtests.bench.e2e import run_burst, run_capacity
 from loadtests.bench.flat_growth import run_flat_growth
@@ -174,8 +175,13 @@ async def test_flat_growth_seeds_the_backlog_measures_both_sides_and_reconciles(
     assert check["double_dispatches"] == 0
     assert growth.measured is not None
     assert growth.measured.count > 0
-    assert "target: CPU per call <= 1.25x" in table(
-        {"quick": True, "seconds": 1.0, "workdir": str(tmp_path),
-         "machine": {"cpu": "test", "cores": 2, "memory_gb": 1.0},
-         "scenarios": [growth.as_dict()]}
-    )  # fmt: skip
+    doc = {
+        "quick": True, "seconds": 1.0, "workdir": str(tmp_path),
+        "machine": {"cpu": "test", "cores": 2, "memory_gb": 1.0},
+        "scenarios": [growth.as_dict()],
+    }  # fmt: skip
+    assert "target: CPU per call <= 1.25x" in table(doc)
+    assert reconciled_clean(doc)
+    # A call lost by this scenario's runs fails the bench, as a lost call of any scenario does.
+    check["lost"] = 1
+    assert not reconciled_clean({**doc, "scenarios": [growth.as_dict()]})
