@@ -51,7 +51,8 @@ async def test_the_capacity_search_doubles_then_bisects_to_the_last_rate_that_ke
         return _step(rate, 10.0 if rate <= 300 else 500.0)
 
     found = await find_capacity(probe, Ladder(100.0, 3200.0, 25.0, bisections=2), 100.0)
-    assert offered == [100.0, 200.0, 400.0, 283.0, 336.0]
+    # A failing rate is run twice before it counts.
+    assert offered == [100.0, 200.0, 400.0, 400.0, 283.0, 336.0, 336.0]
     assert found.capacity == 283.0
     step = found.at_capacity()
     assert step is not None
@@ -64,8 +65,17 @@ async def test_the_capacity_search_halves_down_and_a_late_call_fails_a_step() ->
         return _step(rate, 5.0, answered_all=rate <= 30)
 
     found = await find_capacity(probe, Ladder(100.0, 3200.0, 20.0, bisections=0), 100.0)
-    assert [s.offered for s in found.steps] == [100.0, 50.0, 25.0]
+    assert [s.offered for s in found.steps] == [100.0, 100.0, 50.0, 50.0, 25.0]
     assert found.capacity == 25.0
+
+    stalls = iter([True, False])
+
+    async def one_stall(rate: float) -> Step:
+        # The first run at 200/s met a stall of the machine; the second kept up.
+        return _step(rate, 500.0 if rate == 200 and next(stalls) else 10.0)
+
+    ladder = Ladder(100.0, 200.0, 20.0, bisections=0)
+    assert (await find_capacity(one_stall, ladder, 100.0)).capacity == 200.0
 
     async def never(rate: float) -> Step:
         return _step(rate, 500.0)
