@@ -124,11 +124,11 @@ async def run_burst(ctx: Context) -> Scenario:
             svc.append((await service_run(ctx, ctx.plan.burst_calls, 0.0, ledger=ledger))[0])
             base.append(await _bare_run(ctx, bare_root, ctx.plan.burst_calls, 0.0))
     scenario.measured, scenario.baseline = median_of(svc), median_of(base)
-    scenario.target = f"throughput >= {THROUGHPUT_TARGET}x the bare pipeline"
-    ratio = scenario.ratio
-    scenario.met = ratio is not None and ratio >= THROUGHPUT_TARGET
-    # The issue asks for the ratio in every run, not only the median's.
-    runs = [s.rate_per_s / b.rate_per_s for s, b in zip(svc, base, strict=True) if b.rate_per_s]
+    scenario.target = f"throughput >= {THROUGHPUT_TARGET}x the bare pipeline, in every run"
+    # The issue holds every run to the ratio, not only the median of the runs.
+    pairs = zip(svc, base, strict=True)
+    runs = [s.rate_per_s / b.rate_per_s if b.rate_per_s else 0.0 for s, b in pairs]
+    scenario.met = bool(runs) and min(runs) >= THROUGHPUT_TARGET
     scenario.extra["run_ratios"] = [round(r, 3) for r in runs]
     scenario.notes.append("each run's ratio: " + ", ".join(f"{r:.2f}" for r in runs))
     return _reconciled_verdict(scenario, await ledger.settle(ctx.redis))
