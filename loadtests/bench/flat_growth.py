@@ -45,7 +45,7 @@ from transport.redis_client import open_redis
 from transport.redis_types import AsyncRedis
 
 GROWTH_TARGET = 1.25
-_WARM_CALLS = 20
+WARM_CALLS = 20
 # The intake's burst of ungraded calls is waited for until the open count stops moving this long.
 _SEED_STALL_S = 10.0
 # After the burst: the service's jobs (scans, leases) settle into their rounds before measuring.
@@ -66,10 +66,12 @@ class Window:
     seconds: float
 
 
-async def _window(ctx: Context, pid: int, calls: int, rate: float, ledger: Ledger | None) -> Window:
+async def _window(
+    ctx: Context, pid: int, calls: int, rate: float, ledger: Ledger, *, warm_up: bool = False
+) -> Window:
     service_before, workers_before = service_cpu(pid)
     started = time.monotonic()
-    figs, _ = await service_run(ctx, calls, rate, ledger=ledger)
+    figs, _ = await service_run(ctx, calls, rate, ledger=ledger, warm_up=warm_up)
     service_after, workers_after = service_cpu(pid)
     return Window(
         figs,
@@ -185,7 +187,7 @@ async def _measure(
                 await _close_cleared(ctx, http)
             return done
 
-        await _window(ctx, service.pid, _WARM_CALLS, growth.rate, None)  # scripts, caches
+        await _window(ctx, service.pid, WARM_CALLS, growth.rate, ledger, warm_up=True)
         await _close_cleared(ctx, http)
         small = await windows()
         started = time.monotonic()

@@ -36,6 +36,8 @@ class Ledger:
             last = len(lost)
             await asyncio.sleep(2.0)
         total = merge_reconciliations(self.checks)
+        # Every call the final check covered, a warm-up's too.
+        total["calls"] = sum(len(calls) for calls, _ in self.batches)
         # A run's own check counts the calls not yet recorded when it ended as late, not lost.
         total["late_at_run_end"] = total.pop("lost", 0)
         total["lost"] = len(lost)

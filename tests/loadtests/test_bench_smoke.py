@@ -18,7 +18,7 @@ from loadtests.bench.capacity_search import Ladder, Step, find_capacity
 from loadtests.bench.command import reconciled_clean
 from loadtests.bench.context import Context, Growth, Plan
 from loadtests.bench.e2e import run_burst, run_capacity
-from loadtests.bench.flat_growth import run_flat_growth
+from loadtests.bench.flat_growth import WARM_CALLS, run_flat_growth
 from loadtests.bench.fleet import bench_fleet, register_bench_fleet
 from loadtests.bench.pacing import start_when_due
 from loadtests.bench.reconcile import _doubles
@@ -178,9 +178,9 @@ async def test_flat_growth_seeds_the_backlog_measures_both_sides_and_reconciles(
     assert growth.ratio == pytest.approx(cpu["grown"][0] / cpu["small"][0], rel=0.01)
     check = growth.reconciliation
     assert check is not None
-    # The seeded backlog and both sides' windows, every call reconciled.
-    calls = TINY.growth.open_incidents + 2 * int(TINY.growth.rate * TINY.growth.seconds)
-    assert check["calls"] == calls
+    # The seeded backlog, the warm-up and both sides' windows: every call reconciled.
+    windows = 2 * TINY.runs * int(TINY.growth.rate * TINY.growth.seconds)
+    assert check["calls"] == TINY.growth.open_incidents + WARM_CALLS + windows
     assert check["lost"] == 0
     assert check["double_dispatches"] == 0
     assert growth.measured is not None
