@@ -52,8 +52,6 @@ _SEED_STALL_S = 10.0
 _AFTER_SEED_S = 2.0
 # Closes in flight at once after a window.
 _CLOSING = 8
-# The service's background work alone, read on each side before its windows.
-_IDLE_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -81,12 +79,12 @@ async def _window(
     )
 
 
-async def _idle_ms_per_s(pid: int) -> float:
+async def _idle_ms_per_s(pid: int, seconds: float) -> float:
     """The service's CPU while no call comes in: its background jobs' rate, ms a second."""
     before, _ = service_cpu(pid)
-    await asyncio.sleep(_IDLE_S)
+    await asyncio.sleep(seconds)
     after, _ = service_cpu(pid)
-    return (after - before) * 1000 / _IDLE_S
+    return (after - before) * 1000 / seconds
 
 
 async def _open_count(redis: AsyncRedis) -> int:
@@ -180,7 +178,8 @@ async def _measure(
         )
 
         async def windows() -> list[Window]:
-            idle.append(await _idle_ms_per_s(service.pid))
+            # As long as a window's calls: the jobs' rounds (every few seconds) fall in it alike.
+            idle.append(await _idle_ms_per_s(service.pid, growth.seconds))
             done = []
             for _ in range(plan.runs):
                 done.append(await _window(ctx, service.pid, calls, growth.rate, ledger))
