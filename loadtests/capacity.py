@@ -52,8 +52,10 @@ from dispatch.areas import dispatch_area
 from loadtests.bench.calls import bench_calls
 from loadtests.bench.context import BENCH_AUTH_SECRET
 from loadtests.bench.fleet import FleetUnit, bench_fleet, register_bench_fleet
+from loadtests.bench.proc_cpu import cpu_seconds
 from loadtests.bench.procs import run_child
-from loadtests.bench.runner import bench_servers, running_service
+from loadtests.bench.runner import bench_servers
+from loadtests.bench.service_proc import running_service
 from service.postgres_server import embedded_postgres
 from service.servers import LOOPBACK
 from transport import paho_link
@@ -107,17 +109,6 @@ def _role(proc: psutil.Process, service_pids: set[int]) -> str | None:
     return None
 
 
-def _cpu_s(proc: psutil.Process) -> float:
-    """CPU seconds a process has run, to the nanosecond from its threads' schedstat where Linux
-    has it (psutil's user + system count in 10 ms ticks: too coarse for a few calls)."""
-    tasks = Path(f"/proc/{proc.pid}/task")
-    try:
-        return sum(int((t / "schedstat").read_text().split()[0]) for t in tasks.iterdir()) / 1e9
-    except (OSError, ValueError, IndexError):
-        times = proc.cpu_times()
-        return times.user + times.system
-
-
 def cpu_by_process() -> dict[int, tuple[str, float]]:
     """Every measured descendant of this process: pid -> (role, CPU seconds so far)."""
     me = psutil.Process()
@@ -134,7 +125,7 @@ def cpu_by_process() -> dict[int, tuple[str, float]]:
         try:
             role = _role(proc, service_pids)
             if role is not None:
-                found[proc.pid] = (role, _cpu_s(proc))
+                found[proc.pid] = (role, cpu_seconds(proc))
         except psutil.Error:
             continue  # it ended meanwhile: its CPU is lost to the sample, a rare short worker
     return found

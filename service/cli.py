@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         "--time-scale", type=float, default=240.0, help="simulated seconds per real second"
     )
     bench = sub.add_parser("bench", help="load-test the dispatch core against same-run baselines")
-    bench.add_argument("--quick", action="store_true", help="fewer, shorter runs: under a minute")
+    bench.add_argument("--quick", action="store_true", help="fewer, shorter runs: a few minutes")
     bench.add_argument("--json", type=Path, default=None, help="write the results (and plots) here")
     bench.add_argument(
         "--only",

@@ -1,9 +1,10 @@
-"""Scenario 5: `POST /v1/calls` (call recorded, incident created) against a trivial endpoint.
+"""Scenario 5: `POST /v1/calls` (call recorded, incident created) against the framework floor.
 
-The same generator process posts the same kind of body to the service, to a trivial FastAPI
-endpoint under uvicorn with uvloop and httptools, and to the route's framework work alone
-(`framework_floor`); the calls are ungraded, so each creates an incident that waits in the queue
-without taking a unit.
+The same generator process posts the same kind of body to the service, to the route's framework
+work alone (`framework_floor`: the baseline, so the ratio is what the intake's own work costs),
+and to a trivial FastAPI endpoint under uvicorn with uvloop and httptools (reported beside it);
+then an open loop at a fixed rate gives the service's p99. The calls are ungraded, so each
+creates an incident that waits in the queue without taking a unit.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from loadtests.bench.results import Scenario, merge_reconciliations
 from loadtests.bench.stats import Figures, figures, median_of
 from service.servers import LOOPBACK, free_port
 
+# The service's throughput over the framework floor's: the intake's own work costs no more
+# than the framework's.
 RATIO_TARGET = 0.5
-# Issue 4 asks for the p99 of POST /v1/calls at this offered rate, as well as the ratio.
-PACED_RATE_PER_S = 500.0
+# The performance issue asks for the p99 of POST /v1/calls at this offered rate, within this.
+PACED_RATE_PER_S = 200.0
+PACED_P99_MS = 20.0
 # Enough connections that an open loop at that rate is never short of one on a healthy server.
 _PACED_CONNECTIONS = 32
 # Enough bodies that no run posts a call id twice; far more than any run reaches.
@@ -63,7 +67,7 @@ async def run_http(ctx: Context) -> Scenario:
         "loadtests.bench.framework_floor", argv=(str(floor_port),), env=BENCH_AUTH_ENV,
         log=ctx.workdir / "floor.log",
     )  # fmt: skip
-    scenario = Scenario("5", "HTTP POST /v1/calls + incident vs trivial endpoint")
+    scenario = Scenario("5", "HTTP POST /v1/calls + incident vs the framework floor")
     checks, errors = [], 0
     try:
         await http_ready(LOOPBACK, port, "/docs", 30)
@@ -89,26 +93,34 @@ async def run_http(ctx: Context) -> Scenario:
     at_rate = median_of(paced)
     scenario.extra[f"paced_{PACED_RATE_PER_S:.0f}_per_s"] = at_rate.as_dict()
     scenario.extra.setdefault("generator_cpu_pct", []).append(at_rate.generator_cpu_pct)
+    paced_met = at_rate.p99_ms <= PACED_P99_MS
     scenario.notes.append(
         f"open loop at {PACED_RATE_PER_S:.0f}/s ({_PACED_CONNECTIONS} connections): "
         f"{at_rate.rate_per_s:.0f}/s served, p50 {at_rate.p50_ms:.1f} ms, "
-        f"p99 {at_rate.p99_ms:.1f} ms"
+        f"p99 {at_rate.p99_ms:.1f} ms; target p99 <= {PACED_P99_MS:.0f} ms "
+        f"{'MET' if paced_met else 'NOT MET'}"
     )
-    scenario.measured, scenario.baseline = median_of(svc), median_of(base)
-    _describe_floor(scenario, scenario.measured, scenario.baseline, median_of(framework))
+    scenario.measured, scenario.baseline = median_of(svc), median_of(framework)
+    _describe_trivial(scenario, scenario.measured, scenario.baseline, median_of(base))
     scenario.reconciliation = merge_reconciliations(checks)
     scenario.reconciliation["http_errors"] = errors
-    scenario.target = f"throughput >= {RATIO_TARGET}x the trivial endpoint"
+    scenario.target = (
+        f"throughput >= {RATIO_TARGET}x the framework floor, and p99 <= {PACED_P99_MS:.0f} ms "
+        f"at {PACED_RATE_PER_S:.0f}/s"
+    )
     ratio = scenario.ratio
-    scenario.met = ratio is not None and ratio >= RATIO_TARGET and errors == 0
+    scenario.met = ratio is not None and ratio >= RATIO_TARGET and paced_met and errors == 0
     return scenario
 
 
-def _describe_floor(scenario: Scenario, service: Figures, trivial: Figures, floor: Figures) -> None:
-    """The route's framework work alone, as rates and as ratios to either side."""
-    scenario.extra["framework_floor"] = floor.as_dict()
+def _describe_trivial(
+    scenario: Scenario, service: Figures, floor: Figures, trivial: Figures
+) -> None:
+    """The trivial endpoint beside the floor, as a rate and as ratios to either side."""
+    scenario.extra["trivial_endpoint"] = trivial.as_dict()
     scenario.notes.append(
-        f"framework alone (token check, validation, answer; no geo or Redis): "
-        f"{floor.rate_per_s:.0f}/s, {floor.rate_per_s / trivial.rate_per_s:.2f}x the trivial "
-        f"endpoint; the service is {service.rate_per_s / floor.rate_per_s:.2f}x that"
+        f"baseline: the framework alone (token check, validation, answer; no geo or Redis), "
+        f"{floor.rate_per_s / trivial.rate_per_s:.2f}x the trivial endpoint "
+        f"({trivial.rate_per_s:.0f}/s, p99 {trivial.p99_ms:.1f} ms); the service is "
+        f"{service.rate_per_s / trivial.rate_per_s:.2f}x the trivial endpoint"
     )

@@ -27,11 +27,6 @@ def table(doc: dict[str, Any]) -> str:
         lines.append(f"{s['key'] + ' ':<3}{s['title']}")
         lines.append(_row("  measured", s["measured"]))
         lines.append(_row("  same-run baseline", s["baseline"]))
-        for point in s["points"]:
-            lines.append(_row(f"  offered {point['offered']:.0f}/s: service", point["service"]))
-            lines.append(
-                _row(f"  offered {point['offered']:.0f}/s: bare pipeline", point["baseline"])
-            )
         verdict = {True: "MET", False: "NOT MET", None: ""}[s["met"]]
         ratio = f"ratio {s['ratio']:.2f}  " if s["ratio"] is not None else ""
         lines.append(f"   {ratio}target: {s['target']}  {verdict}")
@@ -72,7 +67,8 @@ def _no_nan(value: Any) -> Any:
 
 
 def plot(doc: dict[str, Any], directory: Path) -> list[Path]:
-    """Latency percentiles against offered load, service and bare pipeline: one small PNG."""
+    """Latency percentiles against offered load, service and bare pipeline, for every step of a
+    scenario's capacity searches: one small PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -83,16 +79,18 @@ def plot(doc: dict[str, Any], directory: Path) -> list[Path]:
         if not s["points"]:
             continue
         fig, ax = plt.subplots(figsize=(6, 3.6), dpi=90)
-        offered = [p["offered"] for p in s["points"]]
-        for side, style in (("service", "-"), ("baseline", ":")):
+        for side, marker in (("service", "o"), ("baseline", "x")):
+            # A step measures one side only: the searches step each side's rate on its own.
+            taken = sorted((p for p in s["points"] if p[side]), key=lambda p: p["offered"])
+            offered = [p["offered"] for p in taken]
             for q, colour in (
                 ("p50_ms", "tab:blue"),
                 ("p95_ms", "tab:orange"),
                 ("p99_ms", "tab:red"),
             ):
                 label = f"{'service' if side == 'service' else 'bare'} {q[:3]}"
-                ax.plot(offered, [p[side][q] for p in s["points"]], style, color=colour,
-                        marker="o", label=label)  # fmt: skip
+                ax.plot(offered, [p[side][q] for p in taken], linestyle="none", color=colour,
+                        marker=marker, label=label)  # fmt: skip
         ax.set_xlabel("offered call events/s")
         ax.set_ylabel("call -> tasking (ms, log)")
         # The bare pipeline and the service differ by orders of magnitude under load.

@@ -26,10 +26,15 @@ class Scenario:
     # Per offered load, for the plots: {"offered": r, "service": {...}, "baseline": {...}}.
     points: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Set where the scenario compares something other than throughput (scenario 9: CPU time per
+    # call, the grown service's over the small one's).
+    other_ratio: float | None = None
 
     @property
     def ratio(self) -> float | None:
-        """Measured throughput over the baseline's."""
+        """Measured throughput over the baseline's, unless the scenario set its own ratio."""
+        if self.other_ratio is not None:
+            return self.other_ratio
         if self.measured is None or self.baseline is None or not self.baseline.rate_per_s:
             return None
         return self.measured.rate_per_s / self.baseline.rate_per_s

@@ -11,7 +11,7 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,21 +21,21 @@ from cad.settings import get_settings
 from loadtests.bench import broker_rtt, redis_claims
 from loadtests.bench.avl_bench import run_avl
 from loadtests.bench.context import (
-    BENCH_AUTH_ENV,
     FULL,
     GENERATORS,
     QUICK,
     Context,
     Plan,
-    bench_root,
 )
-from loadtests.bench.e2e import run_burst, run_latency
+from loadtests.bench.databases import empty_database
+from loadtests.bench.e2e import run_burst, run_capacity
+from loadtests.bench.flat_growth import run_flat_growth
 from loadtests.bench.fleet import bench_fleet, register_bench_fleet
 from loadtests.bench.http_bench import run_http
 from loadtests.bench.machine import describe_machine
-from loadtests.bench.procs import Child, http_ready
 from loadtests.bench.recommendation import run_recommendation
 from loadtests.bench.results import Scenario
+from loadtests.bench.service_proc import running_service
 from loadtests.bench.stats import Figures, median_of
 from loadtests.bench.topologies import (
     SINGLE,
@@ -44,7 +44,7 @@ from loadtests.bench.topologies import (
     topology_env,
     topology_settings,
 )
-from service.servers import LOOPBACK, embedded_servers, free_port
+from service.servers import embedded_servers
 from transport.broker_security import (
     ANY_PREFIX,
     GENERATOR_USER,
@@ -137,32 +137,6 @@ def _rtt(generators: GeneratorLogins, plan: Plan) -> Scenario:
     return scenario
 
 
-@contextlib.asynccontextmanager
-async def running_service(
-    redis_url: str, mqtt_url: str, workdir: Path, *, extra_env: dict[str, str] | None = None
-) -> AsyncIterator[tuple[str, int]]:
-    """`cad serve` in its own process with its own topic root and HTTP port (`extra_env`: more
-    settings, such as the history store's URL)."""
-    unique = uuid.uuid4().hex[:8]
-    root, port = bench_root(f"bench-{unique}"), free_port()
-    env = {
-        "CAD_REDIS_URL": redis_url, "CAD_MQTT_URL": mqtt_url, "CAD_TOPIC_ROOT": root,
-        "CAD_HTTP_HOST": LOOPBACK, "CAD_HTTP_PORT": str(port),
-        # Random synthetic calls must each open an incident: duplicate search and scoring still
-        # run for every call, only the automatic link is never taken.
-        "CAD_AUTO_LINK_SCORE": "1.0",
-        **BENCH_AUTH_ENV,
-        **(extra_env or {}),
-    }  # fmt: skip
-    log = workdir / "service.log"
-    service = await Child.start("service.cli", argv=("serve",), env=env, log=log)
-    try:
-        await http_ready(LOOPBACK, port, "/readyz", 60)
-        yield root, port
-    finally:
-        await service.stop()
-
-
 async def _http_on(
     topology: dict[str, str],
     redis: AsyncRedis,
@@ -180,6 +154,20 @@ async def _http_on(
         return await run_http(
             Context(redis, redis_url, generators, root, port, fleet, workdir, plan)
         )
+
+
+async def _recommendation(redis_url: str, plan: Plan) -> Scenario:
+    """Scenario 8 over a fleet of `plan.recommend_units` on an empty database."""
+    url = await empty_database(redis_url)
+    redis = open_redis(get_settings().model_copy(update={"redis_url": url}))
+    try:
+        fleet = bench_fleet(f"BR{uuid.uuid4().hex[:4]}-", plan.recommend_units, 4242)
+        await register_bench_fleet(redis, fleet)
+    finally:
+        await redis.aclose()
+    return await run_recommendation(
+        url, fleet_size=len(fleet), seconds=plan.recommend_s, runs=plan.runs
+    )
 
 
 def _geo() -> Scenario | None:
@@ -220,26 +208,29 @@ async def run_bench(options: BenchOptions) -> dict[str, Any]:
             if options.wants("3"):
                 scenarios.append(_rtt(generators, plan))
                 _lap("broker", started)
-            fleet = bench_fleet(f"BF{uuid.uuid4().hex[:4]}-", plan.fleet, 4242)
-            await register_bench_fleet(redis, fleet)
-            if options.wants("8"):
-                scenarios.append(
-                    await run_recommendation(
-                        redis_url, fleet_size=len(fleet), seconds=plan.recommend_s, runs=plan.runs
-                    )
-                )
-                _lap("recommendation", started)
             if options.wants("4a", "4b", "5", "6"):
+                fleet = bench_fleet(f"BF{uuid.uuid4().hex[:4]}-", plan.fleet, 4242)
+                await register_bench_fleet(redis, fleet)
                 async with running_service(redis_url, mqtt_url, workdir) as (root, port):
                     _lap("service_up", started)
                     ctx = Context(redis, redis_url, generators, root, port, fleet, workdir, plan)
                     # The scenario that can swamp the service (AVL from the whole fleet) runs last.
                     for number, scenario in (
-                        ("4b", run_burst), ("5", run_http), ("6", run_avl), ("4a", run_latency),
+                        ("4b", run_burst), ("5", run_http), ("6", run_avl), ("4a", run_capacity),
                     ):  # fmt: skip
                         if options.wants(number):
                             scenarios.append(await scenario(ctx))
                             _lap(number, started)
+            # With no service running, each on an empty database of its own: 9 starts from
+            # nothing open, 8 from a fleet of its own size.
+            if options.wants("9"):
+                scenarios.append(
+                    await run_flat_growth(redis_url, mqtt_url, generators, workdir, plan)
+                )
+                _lap("9", started)
+            if options.wants("8"):
+                scenarios.append(await _recommendation(redis_url, plan))
+                _lap("recommendation", started)
             single = list(scenarios)
             for name, topology in others.items():
                 found = list(claims.get(name, ()))
