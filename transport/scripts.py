@@ -32,7 +32,7 @@ from redis.crc import key_slot
 from redis.exceptions import NoScriptError
 
 from cad.errors import CadError
-from transport.multiplexed_redis import pooled_pipeline
+from transport.multiplexed_redis import MultiplexedRedis, pooled_pipeline
 from transport.redis_types import AsyncRedis
 
 T = TypeVar("T")
@@ -264,6 +264,8 @@ class Batch:
 
     async def _send(self, redis: AsyncRedis) -> list[Any]:
         if self._wait_at is None:
+            if isinstance(redis, MultiplexedRedis):
+                return await redis.run_batch([(c.args, c.options) for c in self._commands])
             pipeline = redis.pipeline(transaction=False)
         elif isinstance(redis, RedisCluster):
             return await self._send_to_cluster(redis, self._wait_at)
