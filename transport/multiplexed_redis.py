@@ -4,7 +4,8 @@ connection (`transport/redis_link.py`).
 The rest of the service keeps calling redis-py's public API (`pipeline(transaction=False)`,
 `execute(raise_on_error=False)`, `register_script`, `evalsha`) and gets redis-py's answers and
 exceptions: commands are queued by redis-py's own `Pipeline`, replies shaped by the client's
-response callbacks, error replies turned into redis-py's classes. Only the round trip is ours:
+response callbacks, error replies turned into redis-py's classes (`run_batch`, which the call
+path's batches take, answers the same without building the pipeline). Only the round trip is ours:
 redis-py's own pipeline spent 2x to 3x the client CPU of this one on a round trip here (a pooled
 connection, a retry wrapper, timeout scopes), which bounded the service's intake;
 `docs/performance.md` ("The Redis transport") has the figures of the options measured.
