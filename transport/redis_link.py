@@ -85,7 +85,7 @@ class _Wire(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.pending: deque[_Batch] = deque()
         self.failed = False
-        # The batches sent during this turn of the event loop, written together at its end.
+        # The batches sent during this turn of the event loop, written together once it has run.
         self._unsent: list[bytes] = []
         # Answered READONLY: the server is a replica now; later batches go to a new connection.
         self.demoted = False
