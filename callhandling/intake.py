@@ -107,21 +107,24 @@ class CallIntake:
         for attempt in range(_MAX_ATTEMPTS):
             last = attempt == _MAX_ATTEMPTS - 1
             around = await self._look(call, auto_link=auto_link)
-            decision = self._decide(call, around, auto_link=auto_link, last=last)
+            # Ranked once a look: the decision takes the best, the answer lists the first few.
+            candidates = _candidates(call, around.incidents)
+            decision = self._decide(call, around, candidates, auto_link=auto_link, last=last)
             while isinstance(decision, Relocate):
                 _unused(event, around.reserved_ref, "call first located in another area")
                 call = replace(call, area=decision.first.area, claim=decision.first, relocated=True)
                 around = await self._look(call, auto_link=auto_link)
-                decision = self._decide(call, around, auto_link=auto_link, last=last)
+                candidates = _candidates(call, around.incidents)
+                decision = self._decide(call, around, candidates, auto_link=auto_link, last=last)
             if isinstance(decision, Refuse):
                 _refuse(event, decision, call.claim, around.reserved_ref)
             if isinstance(decision, Replay):
                 _unused(event, around.reserved_ref, "call recorded already")
                 return await self._replayed(event, call.area, decision.ref)
             if isinstance(decision, Link):
-                result = await self._link(call, decision.candidate, around, actor=actor)
+                result = await self._link(call, decision.candidate, candidates, actor=actor)
             else:
-                result = await self._create(call, decision, around, actor=actor)
+                result = await self._create(call, decision, around, candidates, actor=actor)
             if result is not None:
                 return result
         raise AssertionError("the last attempt opens an incident regardless")
@@ -150,16 +153,22 @@ class CallIntake:
         )  # fmt: skip
 
     def _decide(
-        self, call: _Call, around: Surroundings, *, auto_link: bool, last: bool
+        self,
+        call: _Call,
+        around: Surroundings,
+        candidates: tuple[Candidate, ...],
+        *,
+        auto_link: bool,
+        last: bool,
     ) -> Refuse | Relocate | Replay | Link | Create:
         return decide(
-            call.event.call_id, call.claim, around, _candidates(call, around.incidents),
+            call.event.call_id, call.claim, around, candidates,
             auto_link=auto_link, link_score=self._settings.auto_link_score, last=last,
             may_relocate=not call.relocated,
         )  # fmt: skip
 
     async def _link(
-        self, call: _Call, candidate: Candidate, around: Surroundings, *, actor: str
+        self, call: _Call, candidate: Candidate, candidates: tuple[Candidate, ...], *, actor: str
     ) -> IntakeResult | None:
         """Link the call to the incident, in one round trip; None when it closed meanwhile."""
         now_ms = _ms(utcnow())
@@ -177,12 +186,18 @@ class CallIntake:
         if linked.outcome is Outcome.REPLAYED:
             return await self._replayed(call.event, call.area, linked.ref)
         incident = parse_incident(call.area, linked.ref, linked.fields)
-        result = IntakeResult(incident, Outcome.LINKED, _candidates(call, around.incidents), None)
+        result = IntakeResult(incident, Outcome.LINKED, candidates, None)
         self._log(call.event, result)
         return result
 
     async def _create(
-        self, call: _Call, create: Create, around: Surroundings, *, actor: str
+        self,
+        call: _Call,
+        create: Create,
+        around: Surroundings,
+        candidates: tuple[Candidate, ...],
+        *,
+        actor: str,
     ) -> IntakeResult | None:
         """Open an incident for the call and begin its dispatch, in one round trip (after the
         day's reference, unless the look reserved it); None when the fence moved meanwhile."""
@@ -249,10 +264,13 @@ class CallIntake:
             queue_hold_for_transfer(again, area=area, ref=ref, now_ms=now_ms, actor=actor)
             await again.run(self._redis)
         claim = None if opening is None else await self._dispatcher.finish_opening(opening, answers)
-        after = IncidentRecord.from_hash(created.fields)
-        if claim is not None:
-            after = await self._after(after, claim)
-        candidates = _candidates(call, near or around.incidents)
+        # The incident as the claim left it, else (held for transfer) as the creation did.
+        if claim is None:
+            after = IncidentRecord.from_hash(created.fields)
+        else:
+            after = await self._after(area, ref, claim)
+        if near:
+            candidates = _candidates(call, near)
         result = IntakeResult(after, Outcome.CREATED, candidates, claim)
         self._log(event, result)
         return result
@@ -290,14 +308,14 @@ class CallIntake:
         # A replay after a crash between creating and dispatching finishes the dispatch.
         if incident.status == "new" and incident.call_id == event.call_id:
             claim = await self._dispatcher.dispatch(incident, actor="replay")
-            incident = await self._after(incident, claim)
+            incident = await self._after(area, ref, claim)
         return IntakeResult(incident, Outcome.REPLAYED, (), claim)
 
-    async def _after(self, incident: IncidentRecord, claim: ClaimResult) -> IncidentRecord:
+    async def _after(self, area: str, ref: str, claim: ClaimResult) -> IncidentRecord:
         """The incident as the dispatch left it: from the claim's answer, else read back."""
         if claim.incident_fields:
             return IncidentRecord.from_hash(claim.incident_fields)
-        return await self._read(incident.area, incident.ref)
+        return await self._read(area, ref)
 
     async def _read(self, area: str, ref: str) -> IncidentRecord:
         incident = await read_incident(self._redis, area, ref)

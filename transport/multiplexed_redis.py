@@ -4,7 +4,8 @@ connection (`transport/redis_link.py`).
 The rest of the service keeps calling redis-py's public API (`pipeline(transaction=False)`,
 `execute(raise_on_error=False)`, `register_script`, `evalsha`) and gets redis-py's answers and
 exceptions: commands are queued by redis-py's own `Pipeline`, replies shaped by the client's
-response callbacks, error replies turned into redis-py's classes. Only the round trip is ours:
+response callbacks, error replies turned into redis-py's classes (`run_batch`, which the call
+path's batches take, answers the same without building the pipeline). Only the round trip is ours:
 redis-py's own pipeline spent 2x to 3x the client CPU of this one on a round trip here (a pooled
 connection, a retry wrapper, timeout scopes), which bounded the service's intake;
 `docs/performance.md` ("The Redis transport") has the figures of the options measured.
@@ -20,7 +21,7 @@ What we lean on in redis-py (hence `redis<9` in pyproject.toml): `Pipeline`'s pu
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -50,22 +51,33 @@ class SharedPipeline(Pipeline):  # type: ignore[misc]
         if not stack:
             return []
         try:
-            packed = b"".join(pack_command(*args) for args, _ in stack)
-            replies = await self.shared_connection.execute(packed, len(stack))
+            answers = await _round_trip(self.shared_connection, self.response_callbacks, stack)
         finally:
             await self.reset()
-        answers = [
-            _answer(self.response_callbacks, args, opts, reply)
-            for (args, opts), reply in zip(stack, replies, strict=True)
-        ]
-        answers = [await a if inspect.isawaitable(a) else a for a in answers]
         if raise_on_error:
             self.raise_first_error(stack, answers)
         return answers
 
 
+Commands = Sequence[tuple[tuple[Any, ...], Mapping[str, Any]]]
+
+
+async def _round_trip(
+    shared: SharedConnection, callbacks: dict[Any, Any], commands: Commands
+) -> list[Any]:
+    """Commands, each with redis-py's options for its reply, sent in one round trip; their
+    answers as redis-py's pipeline gives them with `raise_on_error=False`."""
+    packed = b"".join([pack_command(*args) for args, _ in commands])
+    replies = await shared.execute(packed, len(commands))
+    answers = [
+        _answer(callbacks, args, options, reply)
+        for (args, options), reply in zip(commands, replies, strict=True)
+    ]
+    return [await a if inspect.isawaitable(a) else a for a in answers]
+
+
 def _answer(
-    callbacks: dict[Any, Any], args: tuple[Any, ...], options: dict[str, Any], reply: Any
+    callbacks: dict[Any, Any], args: tuple[Any, ...], options: Mapping[str, Any], reply: Any
 ) -> Any:
     """A reply as redis-py's `parse_response` makes it: response callbacks, EMPTY_RESPONSE;
     an error reply that is not a ResponseError (LOADING is a ConnectionError) is raised."""
@@ -138,6 +150,20 @@ class MultiplexedRedis(Redis):  # type: ignore[misc]
         return SharedPipeline(
             self.shared, self.connection_pool, self.response_callbacks, transaction, shard_hint
         )
+
+    async def run_batch(self, commands: Commands) -> list[Any]:
+        """Commands in one round trip, answered as a non-transactional pipeline's
+        `execute(raise_on_error=False)` answers them: on the shared connection without building
+        redis-py's pipeline (its object, its context and its command stack a round trip), else
+        through one."""
+        if self.shared is None or any(NEVER_DECODE in options for _, options in commands):
+            async with self.pipeline(transaction=False) as pipe:
+                for args, options in commands:
+                    pipe.execute_command(*args, **options)
+                return list(await pipe.execute(raise_on_error=False))
+        if not commands:
+            return []
+        return await _round_trip(self.shared, self.response_callbacks, commands)
 
     def register_script(self, script: str) -> AsyncScript:
         """A script object as redis-py's, whose calls go on the shared connection."""

@@ -32,7 +32,7 @@ from redis.crc import key_slot
 from redis.exceptions import NoScriptError
 
 from cad.errors import CadError
-from transport.multiplexed_redis import pooled_pipeline
+from transport.multiplexed_redis import MultiplexedRedis, pooled_pipeline
 from transport.redis_types import AsyncRedis
 
 T = TypeVar("T")
@@ -107,12 +107,27 @@ def hash_reply(flat: Sequence[str]) -> dict[str, str]:
     return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
+def _hash_tag(key: str) -> str:
+    """What Redis Cluster hashes of a key: the text inside its first `{...}` when that is not
+    empty, else the whole key (the rule redis-py's `key_slot` follows)."""
+    start = key.find("{")
+    if start >= 0:
+        end = key.find("}", start + 1)
+        if end > start + 1:
+            return key[start + 1 : end]
+    return key
+
+
 class CrossSlotScriptError(CadError):
     """A script was asked to run on keys of several hash slots: Redis Cluster refuses it (one
     server would run it), so it is refused on every topology, before it is sent."""
 
 
 def _one_slot(script: Script, keys: Sequence[str]) -> None:
+    # Keys with one hash tag share its slot: a string compare a key, where a CRC16 of each key
+    # (redis-py's, in Python) cost a call 20 to 40 µs; the slots are counted only otherwise.
+    if len({_hash_tag(key) for key in keys}) <= 1:
+        return
     slots = {key_slot(key.encode()) for key in keys}
     if len(slots) > 1:
         raise CrossSlotScriptError(
@@ -249,6 +264,8 @@ class Batch:
 
     async def _send(self, redis: AsyncRedis) -> list[Any]:
         if self._wait_at is None:
+            if isinstance(redis, MultiplexedRedis):
+                return await redis.run_batch([(c.args, c.options) for c in self._commands])
             pipeline = redis.pipeline(transaction=False)
         elif isinstance(redis, RedisCluster):
             return await self._send_to_cluster(redis, self._wait_at)

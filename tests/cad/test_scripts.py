@@ -15,7 +15,14 @@ import dispatch.lua
 from cad.incident_record import FINAL, OPEN
 from dispatch.claims import GRADE_RANK, RANK_WEIGHT, UNGRADED_RANK
 from dispatch.lua import unit_candidates
-from transport.scripts import Batch, Script, ScriptClient, lua_constants, read_script
+from transport.scripts import (
+    Batch,
+    CrossSlotScriptError,
+    Script,
+    ScriptClient,
+    lua_constants,
+    read_script,
+)
 
 COUNT = Script("count", "redis.call('INCR', KEYS[1]) return redis.call('GET', KEYS[1])")
 ECHO = Script("echo", "return ARGV[1]")
@@ -153,3 +160,19 @@ async def test_an_error_in_a_batch_is_raised(redis: Redis) -> None:
     batch.command(int, "HSET", "text", "f", "v")
     with pytest.raises(ResponseError, match="WRONGTYPE"):
         await batch.run(redis)
+
+
+def test_a_scripts_keys_are_one_slot_as_redis_cluster_counts_them() -> None:
+    """Keys are judged by their hash tags first and by their slots when the tags differ: what
+    Redis Cluster would accept is accepted, what it would refuse is refused."""
+    count = Script("count", "return 1")
+    batch = Batch()
+    batch.script(count, ["cad:{CW}:a", "cad:{CW}:b:{NE}"], [], int)  # the first tag counts
+    batch.script(count, ["CW", "cad:{CW}:a"], [], int)  # no tag: the whole key is hashed
+    batch.script(count, ["{}a", "{}a"], [], int)  # an empty tag is no tag
+    batch.script(count, ["{a}1", "{a}2", "a"], [], int)
+    # Different tags, one slot: their CRC16s agree (as redis-py's key_slot counts them).
+    batch.script(count, ["{ahy}:a", "{iaa}:b"], [], int)
+    for keys in (["cad:{CW}:a", "cad:{NE}:a"], ["{}a", "{}b"], ["a", "b"]):
+        with pytest.raises(CrossSlotScriptError):
+            batch.script(count, keys, [], int)
