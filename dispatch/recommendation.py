@@ -12,7 +12,7 @@ from geo import eta_seconds
 
 class Candidate(NamedTuple):
     """A unit near the incident, as Redis described it (a tuple: a recommendation makes one for
-    each of up to 40 units near it, and a frozen dataclass cost four times as much to build)."""
+    each of up to 40 units near it, and a frozen dataclass took 1.3 µs to build against 0.8)."""
 
     callsign: str
     distance_m: float
