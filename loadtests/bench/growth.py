@@ -3,7 +3,7 @@ nothing open, then with 20,000 units and 5,000 open incidents (issue targets 4 a
 
     python -m loadtests.bench.growth [--rounds 3] [--calls 500] [--call-rate 50] [--idle-s 10]
                                      [--warm-s 15] [--recommend-s 2] [--units 20000]
-                                     [--open 5000] [--json FILE]
+                                     [--open 5000] [--recommendation-only] [--json FILE]
 
 It starts its servers as `cad bench` does (embedded redis-server and mosquitto on free loopback
 ports), registers 1,000 bench units as `cad units load` does, and runs `cad serve` in its own
@@ -18,7 +18,9 @@ system, to the nanosecond from schedstat) before and after each, and redis-serve
 Then 19,000 more units are registered and 5,000 ungraded incidents opened through the service's
 own intake (they wait for a call handler, as a busy control room's backlog does), and the rounds
 run again. `recommend_for` is paced at 1,000/s (`loadtests/bench/recommendation.py`, scenario 8)
-over the 1,000 units before the service starts, and over the 20,000 once it has stopped.
+over the 1,000 units before the service starts, and over the 20,000 once it has stopped; beside
+it, one recommendation's client CPU, timed over 2,000 in a row. `--recommendation-only` runs
+just that, with no service.
 
 The service runs with CAD_ALARM_UNTOUCHED_NEW_S at an hour: the backlog is opened in one go, and
 its 5,000 untouched-new alarms would otherwise all come due in one scan in the middle of a round.
@@ -41,10 +43,13 @@ from typing import Any
 import httpx
 import uvloop
 
+from cad.incident_types import load_catalogue
 from cad.keys import AreaKeys
 from cad.settings import get_settings
 from dispatch.areas import dispatch_area
-from loadtests.bench.calls import bench_calls
+from dispatch.candidates import recommend_for
+from dispatch.scripts import register_scripts
+from loadtests.bench.calls import bench_calls, london_points
 from loadtests.bench.fleet import bench_fleet, register_bench_fleet
 from loadtests.bench.procs import run_child
 from loadtests.bench.recommendation import run_recommendation
@@ -54,6 +59,7 @@ from transport.redis_client import open_redis
 from transport.redis_types import AsyncRedis
 
 SMALL_UNITS, BIG_UNITS, BIG_OPEN = 1_000, 20_000, 5_000
+_IN_A_ROW = 2_000
 FLAT_TARGET = 1.25
 _SETTLE_S = 20.0
 
@@ -112,6 +118,35 @@ async def _round(rig: Rig, load: Load, seed: int) -> dict[str, float]:
     }  # fmt: skip
 
 
+async def _recommendation(
+    redis: AsyncRedis, redis_url: str, *, units: int, seconds: float, runs: int
+) -> dict[str, Any]:
+    """Scenario 8's paced figures, and the client CPU of one recommendation timed over
+    `_IN_A_ROW` in a row: on shared cores the paced p99 measures the machine's load as much as
+    the code, the CPU much less."""
+    paced = await run_recommendation(redis_url, fleet_size=units, seconds=seconds, runs=runs)
+    settings = get_settings()
+    scripts = register_scripts(redis)
+    plan = load_catalogue().plan_for("violence")
+    points = [(lon, lat, dispatch_area(lon, lat)) for lon, lat in london_points(2_000, 77)]
+    stale_before = int(time.time() * 1000) - int(settings.stale_fix_s * 1000)
+
+    async def one(i: int) -> None:
+        lon, lat, area = points[i % len(points)]
+        await recommend_for(
+            scripts, area=area, lon=lon, lat=lat, plan=plan, radii_m=settings.search_radii_m,
+            stale_before_ms=stale_before,
+        )  # fmt: skip
+
+    for i in range(_IN_A_ROW // 4):  # warm: scripts loaded, capabilities parsed
+        await one(i)
+    started = time.process_time()
+    for i in range(_IN_A_ROW):
+        await one(i)
+    cpu_us = (time.process_time() - started) / _IN_A_ROW * 1e6
+    return {"paced": paced.as_dict(), "client_cpu_us": cpu_us, "units": units}
+
+
 async def _rounds(rig: Rig, load: Load, rounds: int, label: str) -> list[dict[str, float]]:
     await asyncio.sleep(load.warm_s)
     found = []
@@ -131,8 +166,8 @@ async def measure(
         fleet = bench_fleet(f"GS{uuid.uuid4().hex[:4]}-", SMALL_UNITS, 4242)
         await register_bench_fleet(redis, fleet)
         # As the bench's scenario 8, before the service starts: its figure beside the large one.
-        small_recommendation = await run_recommendation(
-            redis_url, fleet_size=SMALL_UNITS, seconds=recommend_s, runs=rounds
+        small_recommendation = await _recommendation(
+            redis, redis_url, units=SMALL_UNITS, seconds=recommend_s, runs=rounds
         )
         extra = {"CAD_LOG_LEVEL": "WARNING", "CAD_ALARM_UNTOUCHED_NEW_S": "3600"}
         async with (
@@ -151,19 +186,47 @@ async def measure(
             opened = await open_backlog(rig, big_open)
             big = await _rounds(rig, load, rounds, f"{big_units}:{opened}")
         # With the service stopped, as the small fleet's.
-        recommendation = await run_recommendation(
-            redis_url, fleet_size=big_units, seconds=recommend_s, runs=rounds
+        recommendation = await _recommendation(
+            redis, redis_url, units=big_units, seconds=recommend_s, runs=rounds
         )
         await redis.aclose()
     return {
         "small": small, "big": big, "units": big_units, "opened": opened,
-        "recommendation": recommendation.as_dict(),
-        "small_recommendation": small_recommendation.as_dict(),
+        "recommendations": [small_recommendation, recommendation],
     }  # fmt: skip
 
 
 def _spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f} to {max(values):.2f})"
+
+
+def recommendation_lines(found: list[dict[str, Any]]) -> list[str]:
+    """One markdown line for each fleet size's recommendation figures."""
+    lines = []
+    for each in found:
+        measured, baseline = each["paced"]["measured"], each["paced"]["baseline"]
+        lines.append(
+            f"- recommend_for, {each['units']} units: {each['client_cpu_us']:.0f} µs client CPU "
+            f"a call; at 1,000/s p50 {measured['p50_ms']} ms, p99 {measured['p99_ms']} ms "
+            f"(bare GEOSEARCH p99 {baseline['p99_ms']} ms); load {os.getloadavg()[0]:.1f}"
+        )
+    return lines
+
+
+async def recommendation_only(units: int, seconds: float, runs: int) -> list[dict[str, Any]]:
+    """The recommendation's figures alone, with 1,000 units and then `units`, no service."""
+    found = []
+    with bench_servers(Path(tempfile.mkdtemp(prefix="cad-growth-"))) as (redis_url, _, _):
+        redis = open_redis(get_settings().model_copy(update={"redis_url": redis_url}))
+        held = 0
+        for size in (SMALL_UNITS, units):
+            await register_bench_fleet(redis, bench_fleet(f"GR{size}-", size - held, 4242 + size))
+            held = size
+            found.append(
+                await _recommendation(redis, redis_url, units=size, seconds=seconds, runs=runs)
+            )
+        await redis.aclose()
+    return found
 
 
 def summary(found: dict[str, Any]) -> str:
@@ -184,16 +247,15 @@ def summary(found: dict[str, Any]) -> str:
         r["call_ms"] for r in found["small"]
     )
     lines.append(f"- ratio (median over median): {ratio:.2f} (target <= {FLAT_TARGET})")
-    for key, units in (("small_recommendation", SMALL_UNITS), ("recommendation", found["units"])):
-        measured, baseline = found[key]["measured"], found[key]["baseline"]
-        lines.append(
-            f"- recommend_for at 1,000/s, {units} units: p50 {measured['p50_ms']} ms, "
-            f"p99 {measured['p99_ms']} ms (bare GEOSEARCH p99 {baseline['p99_ms']} ms)"
-        )
+    lines += recommendation_lines(found["recommendations"])
     return "\n".join(lines)
 
 
 async def main_async(options: argparse.Namespace) -> None:
+    if options.recommendation_only:
+        alone = await recommendation_only(options.units, options.recommend_s, options.rounds)
+        print("\n".join(recommendation_lines(alone)))
+        return
     load = Load(options.calls, options.call_rate, options.idle_s, options.warm_s)
     found = await measure(
         load, options.rounds, options.recommend_s, big_units=options.units, big_open=options.open
@@ -215,6 +277,7 @@ def main() -> None:
     parser.add_argument("--recommend-s", type=float, default=2.0)
     parser.add_argument("--units", type=int, default=BIG_UNITS)
     parser.add_argument("--open", type=int, default=BIG_OPEN)
+    parser.add_argument("--recommendation-only", action="store_true")
     parser.add_argument("--json", default="")
     uvloop.run(main_async(parser.parse_args()))
 
