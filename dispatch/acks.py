@@ -15,14 +15,15 @@ from typing import Literal
 from cad.errors import CadError
 from cad.events import UnitStatus
 from cad.incident_types import Requirement
-from cad.keys import AreaKeys
 from cad.logs import log
 from dispatch.lent_status import borrowing_area
 from dispatch.lua.drop_borrowed_unit import drop_borrowed_unit
 from dispatch.lua.escalate_tasking import escalate_tasking
 from dispatch.lua.escalate_unit import escalate_unit
+from dispatch.lua.overdue_taskings import overdue_taskings
 from dispatch.scripts import DispatchScripts
 from transport.redis_types import AsyncRedis
+from transport.scripts import ScriptClient
 
 logger = logging.getLogger("cad.acks")
 
@@ -92,22 +93,16 @@ def requirement_of(plan: tuple[Requirement, ...], position: int) -> int | None:
 
 
 async def due_taskings(redis: AsyncRedis, area: str, *, cutoff_ms: int) -> list[DueTasking]:
-    """The area's taskings issued at or before `cutoff_ms` and still unacknowledged."""
-    keys = AreaKeys(area)
-    statuses: dict[str, str] = await redis.hgetall(keys.unit_status)
-    assigned = [c for c, s in statuses.items() if s == UnitStatus.ASSIGNED]
-    if not assigned:
-        return []
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.hmget(keys.unit_since, assigned)
-        pipe.hmget(keys.unit_tasking, assigned)
-        pipe.hmget(keys.unit_incident, assigned)
-        since, taskings, refs = await pipe.execute()
-    since_ms = {c: int(s or 0) for c, s in zip(assigned, since, strict=True)}
-    by_callsign = {c: (t or "", r or "") for c, t, r in zip(assigned, taskings, refs, strict=True)}
+    """The area's taskings issued at or before `cutoff_ms` and still unacknowledged, the longest
+    waiting first. The fleet's statuses are scanned in Redis (`overdue_taskings.lua`): only the
+    units due come back, so a round costs this process little however large the fleet."""
+    found = await overdue_taskings(ScriptClient(redis), area=area, cutoff_ms=cutoff_ms)
+    since_ms = {u.callsign: int(u.since_ms or 0) for u in found}
+    by_callsign = {u.callsign: (u.tasking_id, u.ref) for u in found}
+    assigned = dict.fromkeys(by_callsign, UnitStatus.ASSIGNED.value)
     return [
         DueTasking(area, c, *by_callsign[c])
-        for c in overdue(statuses, since_ms, cutoff_ms)
+        for c in overdue(assigned, since_ms, cutoff_ms)
         if by_callsign[c][0]
     ]
 

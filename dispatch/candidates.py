@@ -20,10 +20,20 @@ async def gather_candidates(
 ) -> list[Candidate]:
     """Every unit of the area within `radius_m` (nearest first, at most 40), with its state; a
     unit whose registry record does not parse is left out."""
+    found, _ = await _gather(scripts, area=area, lon=lon, lat=lat, radius_m=radius_m)
+    return found
+
+
+async def _gather(
+    scripts: DispatchScripts, *, area: str, lon: float, lat: float, radius_m: int
+) -> tuple[list[Candidate], bool]:
+    """As `gather_candidates`, and whether the search found the most it returns: then a wider
+    radius finds the same nearest units again, and nothing more."""
     found = []
-    for unit in await unit_candidates(
+    near = await unit_candidates(
         scripts, area=area, lon=lon, lat=lat, radius_m=radius_m, limit=_MAX_CANDIDATES
-    ):
+    )
+    for unit in near:
         capabilities = capabilities_of(area, unit.callsign, unit.record)
         if capabilities is None:
             continue  # what it can do is unknown: it is not offered for any requirement
@@ -37,7 +47,7 @@ async def gather_candidates(
                 incident_ref=unit.incident_ref or None,
             )
         )
-    return found
+    return found, len(near) >= _MAX_CANDIDATES
 
 
 @lru_cache(maxsize=50_000)
@@ -64,12 +74,15 @@ async def recommend_for(
     stale_before_ms: int,
     stood_down: frozenset[str] = frozenset(),
 ) -> Recommendation:
-    """Search a small radius first and widen until the plan can be met (or the radii run out);
-    `stood_down`: the units a dispatcher stood down from this incident, never offered for it."""
+    """Search a small radius first and widen until the plan can be met (or the radii run out, or
+    a search found the most it returns); `stood_down`: the units a dispatcher stood down from
+    this incident, never offered for it."""
     result = recommend(plan, [], stale_before_ms=stale_before_ms, stood_down=stood_down)
     for radius in radii_m:
-        candidates = await gather_candidates(scripts, area=area, lon=lon, lat=lat, radius_m=radius)
+        candidates, full = await _gather(scripts, area=area, lon=lon, lat=lat, radius_m=radius)
         result = recommend(plan, candidates, stale_before_ms=stale_before_ms, stood_down=stood_down)
-        if result.complete:
+        # In a dense fleet whose nearest units are all busy, each wider search would only read
+        # the same nearest 40 again.
+        if result.complete or full:
             break
     return result

@@ -20,6 +20,7 @@ from cad.unreadable import log_unreadable
 from dispatch.candidates import gather_candidates, recommend_for
 from dispatch.claims import (
     GRADE_RANK,
+    RANK_WEIGHT,
     UNGRADED_RANK,
     ClaimOutcome,
     ClaimResult,
@@ -43,6 +44,10 @@ logger = logging.getLogger("cad.dispatch")
 AUTO_DISPATCH_GRADES = frozenset({Grade.IMMEDIATE, Grade.SIGNIFICANT})
 # How far down the pending queue one freed unit looks: the queue is ordered, so the head matters.
 _PENDING_SCAN = 32
+# The queue's scores rank by grade first (dispatch/claims.py `pending_score`), so the auto-sent
+# grades are the scores below this: a backlog of Extended, Referred or ungraded incidents behind
+# them is never read by a freed unit, which would only skip it.
+_AUTO_SCORES_BELOW = (max(GRADE_RANK[g] for g in AUTO_DISPATCH_GRADES) + 1) * RANK_WEIGHT
 
 
 @dataclass(frozen=True)
@@ -196,7 +201,10 @@ class Dispatcher:
         An incident that fails (an unreadable record) is logged and skipped: it must not hold up
         the incidents behind it."""
         sent = 0
-        refs = await self._redis.zrange(AreaKeys(area).pending, 0, _PENDING_SCAN - 1)
+        refs = await self._redis.zrange(
+            AreaKeys(area).pending, "-inf", f"({_AUTO_SCORES_BELOW}", byscore=True, offset=0,
+            num=_PENDING_SCAN,
+        )  # fmt: skip
         for ref in refs:
             try:
                 sent += await self._serve_one(area, ref, actor=actor)

