@@ -53,7 +53,8 @@ from loadtests.bench.calls import bench_calls, london_points
 from loadtests.bench.fleet import bench_fleet, register_bench_fleet
 from loadtests.bench.procs import run_child
 from loadtests.bench.recommendation import run_recommendation
-from loadtests.bench.runner import bench_servers, running_service
+from loadtests.bench.runner import bench_servers
+from loadtests.bench.service_proc import running_service
 from loadtests.capacity import Meter, Rig, open_backlog
 from transport.redis_client import open_redis
 from transport.redis_types import AsyncRedis
