@@ -28,6 +28,7 @@ from transport.mqtt_client import (
     Will,
 )
 from transport.mqtt_logins import MqttLogin
+from transport.topic_filter import TopicFilter
 
 logger = logging.getLogger("cad.mqtt")
 
@@ -125,6 +126,8 @@ class MqttLink:
         self._settings = settings
         self._login = login
         self._routes = routes
+        # Each route's filter compiled once: every message is matched against them.
+        self._filters = [(TopicFilter(route.match), route) for route in routes]
         # Subscribing means taking messages that must not be lost: a persistent session keeps
         # them at the broker while the link is away, and each is acknowledged only when handled.
         self._persistent = persistent
@@ -247,8 +250,8 @@ class MqttLink:
         processing.add_done_callback(settle)
 
     async def _dispatch(self, message: Message) -> None:
-        for route in self._routes:
-            if message.topic.matches(route.match):
+        for match, route in self._filters:
+            if message.topic.matches(match):
                 try:
                     processing = await route.handler(message)
                     self._acknowledge_when_done(message, processing)
