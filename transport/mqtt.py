@@ -140,7 +140,8 @@ class MqttLink:
     async def publish(self, topic: str, payload: bytes, *, qos: int = 1) -> None:
         """Publish, waiting for the link to come up if it is reconnecting."""
         timeout = self._settings.network_timeout_s
-        if not await wait_until_set(self._connected, timeout):
+        # Connected, as nearly always: no timer to arm and cancel for the wait.
+        if not self._connected.is_set() and not await wait_until_set(self._connected, timeout):
             raise MqttUnavailableError(f"broker not connected within {timeout}s")
         assert self._client is not None  # set before _connected, cleared after it
         try:
