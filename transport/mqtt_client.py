@@ -4,9 +4,9 @@ paho runs on the event loop's own selector: the socket callbacks (`on_socket_ope
 `on_socket_close`, `on_socket_register_write`, `on_socket_unregister_write`) register the socket
 with the loop, which calls `loop_read`, and a timer calls `loop_misc` each second for the
 keepalive; `connect()`, which blocks, runs in a thread. What paho queues to send (publishes, the
-acknowledgements) is written once per turn of the loop, corked into one TCP segment when there is
-more than one (`_flush`); the selector is asked to watch for writing only when the socket's buffer
-is full. Every wait (CONNACK, SUBACK,
+acknowledgements) is written once per turn of the loop, corked into one TCP segment when it is a
+burst (`_flush`); the selector is asked to watch for writing only when the socket's buffer is
+full. Every wait (CONNACK, SUBACK,
 PUBACK, the next message) is on a plain future, the first three under `asyncio.timeout`, so a
 cancellation is never swallowed (`asyncio.wait_for` on 3.11 can: cad.waits).
 QoS 1 messages can be acknowledged by hand (`manual_ack`, `ack`): the intake acknowledges one
@@ -44,6 +44,9 @@ _DEFAULT_TIMEOUT_S = 10.0
 # sends what waits as one segment. paho sends packet by packet, and each send on its own costs the
 # broker a read and, on loopback, this process the whole TCP path through to the broker's socket.
 _TCP_CORK: int | None = getattr(socket, "TCP_CORK", None)
+# Corking costs two system calls (set, clear): it pays for a burst (a major incident's taskings,
+# loadtests.bench.mqtt_burst), not for the two or three packets a turn of the intake queues.
+_CORK_FROM = 8
 
 SocketOption = tuple[int, int, int]
 _T = TypeVar("_T")
@@ -509,7 +512,7 @@ class Client:
         """Write what paho has queued; if the socket's buffer fills, the rest once it drains."""
         if self._paho.socket() is not sock:
             return
-        corked = self._unwritten > 1 and self._cork(sock, True)
+        corked = self._unwritten >= _CORK_FROM and self._cork(sock, True)
         self._unwritten = 0
         try:
             self._paho.loop_write()

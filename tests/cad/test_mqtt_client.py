@@ -47,7 +47,7 @@ async def test_a_client_can_be_entered_again_after_it_left(settings: Settings) -
 
 
 async def test_a_burst_written_in_one_turn_arrives_whole_and_in_order(settings: Settings) -> None:
-    # Publishes and acknowledgements made in one turn of the loop go out corked together; more
+    # Publishes made in one turn of the loop go out together (corked: a burst of 30); more
     # than the socket's buffer holds (paho sends 20 at a time: 20 MB) waits for it to drain.
     topic = f"{settings.topic_root}/test/burst"
     big = bytes(1_000_000)
