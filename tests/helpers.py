@@ -139,17 +139,22 @@ def harness_url(settings: Settings) -> str:
 
 
 def mqtt_client(
-    settings: Settings, identifier: str, *, login: tuple[str, str] | None = None
+    settings: Settings,
+    identifier: str,
+    *,
+    login: tuple[str, str] | None = None,
+    manual_ack: bool = False,
 ) -> Client:
     """A plain MQTT v5 client on the test broker (a gateway, an MDT, an observer); it logs in as
     a harness login of its own unless given another `login` (a unit's callsign and password).
-    `identifier` is its client id only on a broker without logins."""
+    `identifier` is its client id only on a broker without logins; with `manual_ack` it
+    acknowledges QoS 1 messages only when told (`Client.ack`)."""
     address = BrokerAddress.from_url(settings.mqtt_url)
     username, password = login or harness_login()
     return Client(
         address.host, address.port, identifier=username if address.username else identifier,
         username=username, password=password, protocol=ProtocolVersion.V5, timeout=5,
-        socket_options=NO_DELAY,
+        socket_options=NO_DELAY, manual_ack=manual_ack,
     )  # fmt: skip
 
 

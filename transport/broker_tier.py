@@ -93,6 +93,10 @@ class TierLink:
         """Publish on every broker connected (waiting, as `MqttLink.publish` does, for one to
         come up if none is): done once one broker took it, MqttUnavailableError if none did."""
         up = [link for link in self.links if link.connected] or self.links
+        if len(up) == 1:
+            # One broker (the usual set-up) or one up: its own outcome, without a task for it.
+            await up[0].publish(topic, payload, qos=qos)
+            return
         results = await asyncio.gather(
             *(link.publish(topic, payload, qos=qos) for link in up), return_exceptions=True
         )

@@ -28,6 +28,7 @@ from transport.mqtt_client import (
     Will,
 )
 from transport.mqtt_logins import MqttLogin
+from transport.topic_filter import TopicFilter
 
 logger = logging.getLogger("cad.mqtt")
 
@@ -125,6 +126,8 @@ class MqttLink:
         self._settings = settings
         self._login = login
         self._routes = routes
+        # Each route's filter compiled once: every message is matched against them.
+        self._filters = [(TopicFilter(route.match), route) for route in routes]
         # Subscribing means taking messages that must not be lost: a persistent session keeps
         # them at the broker while the link is away, and each is acknowledged only when handled.
         self._persistent = persistent
@@ -137,7 +140,8 @@ class MqttLink:
     async def publish(self, topic: str, payload: bytes, *, qos: int = 1) -> None:
         """Publish, waiting for the link to come up if it is reconnecting."""
         timeout = self._settings.network_timeout_s
-        if not await wait_until_set(self._connected, timeout):
+        # Connected, as nearly always: no timer to arm and cancel for the wait.
+        if not self._connected.is_set() and not await wait_until_set(self._connected, timeout):
             raise MqttUnavailableError(f"broker not connected within {timeout}s")
         assert self._client is not None  # set before _connected, cleared after it
         try:
@@ -247,8 +251,8 @@ class MqttLink:
         processing.add_done_callback(settle)
 
     async def _dispatch(self, message: Message) -> None:
-        for route in self._routes:
-            if message.topic.matches(route.match):
+        for match, route in self._filters:
+            if message.topic.matches(match):
                 try:
                     processing = await route.handler(message)
                     self._acknowledge_when_done(message, processing)

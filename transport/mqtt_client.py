@@ -2,8 +2,11 @@
 
 paho runs on the event loop's own selector: the socket callbacks (`on_socket_open`,
 `on_socket_close`, `on_socket_register_write`, `on_socket_unregister_write`) register the socket
-with the loop, which calls `loop_read` and `loop_write`, and a timer calls `loop_misc` each second
-for the keepalive; `connect()`, which blocks, runs in a thread. Every wait (CONNACK, SUBACK,
+with the loop, which calls `loop_read`, and a timer calls `loop_misc` each second for the
+keepalive; `connect()`, which blocks, runs in a thread. What paho queues to send (publishes, the
+acknowledgements) is written once per turn of the loop, corked into one TCP segment when it is a
+burst (`_flush`); the selector is asked to watch for writing only when the socket's buffer is
+full. Every wait (CONNACK, SUBACK,
 PUBACK, the next message) is on a plain future, the first three under `asyncio.timeout`, so a
 cancellation is never swallowed (`asyncio.wait_for` on 3.11 can: cad.waits).
 QoS 1 messages can be acknowledged by hand (`manual_ack`, `ack`): the intake acknowledges one
@@ -31,12 +34,19 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from cad.errors import MqttUnavailableError
+from transport.topic_filter import TopicFilter
 
 # The keepalive's clock: paho pings when the link has been quiet for `keepalive` seconds, and
 # drops a link whose PINGRESP is that late; checked this often.
 _MISC_INTERVAL_S = 1.0
 _DEFAULT_TIMEOUT_S = 10.0
-_SHARED_PREFIX = "$share/"
+# Linux's TCP_CORK (None elsewhere): while it is set, what is sent waits in the socket; clearing it
+# sends what waits as one segment. paho sends packet by packet, and each send on its own costs the
+# broker a read and, on loopback, this process the whole TCP path through to the broker's socket.
+_TCP_CORK: int | None = getattr(socket, "TCP_CORK", None)
+# Corking costs two system calls (set, clear): it pays for a burst (a major incident's taskings,
+# loadtests.bench.mqtt_burst), not for the two or three packets a turn of the intake queues.
+_CORK_FROM = 8
 
 SocketOption = tuple[int, int, int]
 _T = TypeVar("_T")
@@ -91,12 +101,11 @@ class Topic:
     def __init__(self, value: str) -> None:
         self.value = value
 
-    def matches(self, wildcard: str) -> bool:
-        """Whether the topic matches `wildcard` (a topic filter, shared or not)."""
-        if wildcard.startswith(_SHARED_PREFIX):
-            # $share/{group}/{filter}: the group names the sharers, not the topic.
-            wildcard = wildcard.split("/", 2)[2] if wildcard.count("/") >= 2 else ""
-        return paho.topic_matches_sub(wildcard, self.value)
+    def matches(self, wildcard: str | TopicFilter) -> bool:
+        """Whether the topic matches `wildcard` (a topic filter, shared or not; compiled once
+        where it is matched often)."""
+        compiled = wildcard if isinstance(wildcard, TopicFilter) else TopicFilter(wildcard)
+        return compiled.matches(self.value)
 
     def __str__(self) -> str:
         return self.value
@@ -207,6 +216,9 @@ class Client:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._fd = -1
+        # Packets we have had paho queue since the last write (publishes, acks): a guess at
+        # whether corking pays, never needed for correctness.
+        self._unwritten = 0
         self._misc: asyncio.TimerHandle | None = None
         self._connected: asyncio.Future[None] | None = None
         self._disconnected: asyncio.Future[None] | None = None
@@ -308,6 +320,7 @@ class Client:
         timeout: float | None = None,  # noqa: ASYNC109
     ) -> None:
         """Publish and wait until paho has written it (QoS 0) or the broker's PUBACK (QoS 1)."""
+        self._unwritten += 1
         info = self._paho.publish(topic, payload, qos, retain, properties)
         if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
             raise MqttCodeError(info.rc, "Could not publish message")
@@ -324,6 +337,8 @@ class Client:
 
     def ack(self, message: Message) -> None:
         """Acknowledge a QoS 1 message taken with `manual_ack` (nothing for QoS 0)."""
+        if message.qos:
+            self._unwritten += 1
         self._paho.ack(message.mid, message.qos)
 
     async def next_message(self) -> Message:
@@ -483,14 +498,41 @@ class Client:
         self._on_loop(unregister)
 
     def _on_socket_register_write(self, _c: paho.Client, _u: object, sock: paho.SocketLike) -> None:
-        fd = sock.fileno()
-
-        def register() -> None:
+        # paho calls this when its queue of packets to send stops being empty, and again only
+        # once it has emptied it (`on_socket_unregister_write`): one flush at a time.
+        def schedule() -> None:
             assert self._loop is not None
             if self._paho.socket() is sock:
-                self._loop.add_writer(fd, self._paho.loop_write)
+                # After the callbacks already due this turn, which may queue more to send.
+                self._loop.call_soon(self._flush, sock)
 
-        self._on_loop(register)
+        self._on_loop(schedule)
+
+    def _flush(self, sock: paho.SocketLike) -> None:
+        """Write what paho has queued; if the socket's buffer fills, the rest once it drains."""
+        if self._paho.socket() is not sock:
+            return
+        corked = self._unwritten >= _CORK_FROM and self._cork(sock, True)
+        self._unwritten = 0
+        try:
+            self._paho.loop_write()
+        finally:
+            if corked:
+                self._cork(sock, False)
+        if self._paho.want_write() and self._paho.socket() is sock:
+            assert self._loop is not None
+            self._loop.add_writer(sock.fileno(), self._paho.loop_write)
+
+    @staticmethod
+    def _cork(sock: paho.SocketLike, on: bool) -> bool:
+        """Set or clear TCP_CORK (an SSLSocket's too): whether it was set."""
+        if _TCP_CORK is None or not isinstance(sock, socket.socket):
+            return False
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, _TCP_CORK, int(on))
+        except OSError:
+            return False  # closed under us: paho finds out at its next call
+        return True
 
     def _on_socket_unregister_write(
         self, _c: paho.Client, _u: object, sock: paho.SocketLike
