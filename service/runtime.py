@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Awaitable
@@ -196,6 +197,10 @@ class Runtime:
         # The place index and the street map (GET /v1/places, /v1/geo/locate): built now too.
         await asyncio.to_thread(load_place_search, self.settings.place_providers)
         await asyncio.to_thread(load_streets)
+        # What is loaded by now (boundaries, place index, streets, the modules) lives as long as
+        # the process: frozen out of the collector's reach, a full collection no longer walks
+        # its ~190,000 objects, 40 to 50 ms a pass here, a stall of every call in flight.
+        gc.freeze()
         settings, supervise = self.settings, self.supervisor
         self._link_task = supervise.start("mqtt-link", self.link.run)
         self._intake_task = supervise.start("intake-session", self.intake_session.run)
