@@ -1,7 +1,9 @@
 """Reconciliation at the end of a run, from Redis: lost calls and double dispatches.
 
 Lost: a published call id that is neither a call record of its area nor in the dead-letter
-stream. Double dispatch, from the areas' audit streams in order: a unit assigned while still
+stream. Linked: a call recorded as a duplicate of another call's incident (two random calls of
+one type inside each other's uncertainty within minutes score 1.0): answered, with no tasking
+of its own. Double dispatch, from the areas' audit streams in order: a unit assigned while still
 committed to another incident, or an incident holding two units at once (every bench call type
 has a one-unit plan).
 """
@@ -28,6 +30,7 @@ class Reconciliation:
 
     calls: int = 0
     recorded: int = 0
+    linked: int = 0
     dead_lettered: int = 0
     lost: list[str] = field(default_factory=list)
     double_dispatches: list[str] = field(default_factory=list)
@@ -35,7 +38,8 @@ class Reconciliation:
     def as_dict(self) -> dict[str, object]:
         """For the JSON: counts, and the first few offending ids."""
         return {
-            "calls": self.calls, "recorded": self.recorded, "dead_lettered": self.dead_lettered,
+            "calls": self.calls, "recorded": self.recorded, "linked": self.linked,
+            "dead_lettered": self.dead_lettered,
             "lost": len(self.lost), "double_dispatches": len(self.double_dispatches),
             "examples": (self.lost + self.double_dispatches)[:5],
         }  # fmt: skip
@@ -47,9 +51,10 @@ async def reconcile(redis: AsyncRedis, calls: list[BenchCall], since_ms: int) ->
     areas = [dispatch_area(c.lon, c.lat) for c in calls]
     async with redis.pipeline(transaction=False) as pipe:
         for call, area in zip(calls, areas, strict=True):
-            pipe.exists(AreaKeys(area).call(call.call_id))
+            pipe.hmget(AreaKeys(area).call(call.call_id), ["incident_ref", "linked"])
         found = await pipe.execute()
-    missing = [c.call_id for c, hit in zip(calls, found, strict=True) if not hit]
+    missing = [c.call_id for c, (ref, _) in zip(calls, found, strict=True) if ref is None]
+    result.linked = sum(1 for ref, linked in found if ref is not None and linked == "linked")
     result.recorded = len(calls) - len(missing)
     if missing:
         letters = await _entries(redis, DEADLETTER_STREAM, since_ms)

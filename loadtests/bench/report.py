@@ -37,7 +37,8 @@ def table(doc: dict[str, Any]) -> str:
             lines.append(
                 f"   reconciled: {r.get('calls', 0)} calls, {r.get('lost', 0)} lost, "
                 f"{r.get('double_dispatches', 0)} double dispatches, "
-                f"{r.get('dead_lettered', 0)} dead-lettered"
+                f"{r.get('dead_lettered', 0)} dead-lettered, "
+                f"{r.get('linked', 0)} linked as duplicates"
             )
         for note in s["notes"]:
             lines.append(f"   {note}")
