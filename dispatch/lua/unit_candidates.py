@@ -33,6 +33,11 @@ async def unit_candidates(
         [keys.positions, keys.unit_status, keys.unit_fix, keys.units, keys.unit_incident],
         [lon, lat, radius_m, limit],
     )
+    return read_units(flat)
+
+
+def read_units(flat: list[str]) -> list[UnitNear]:
+    """The units of a flat reply, six entries a unit (this script's and `available_with`'s)."""
     return [
         UnitNear(name, float(distance), status, fix, record, incident)
         for name, distance, status, fix, record, incident in zip(*[iter(flat)] * 6, strict=True)

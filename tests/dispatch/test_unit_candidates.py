@@ -1,12 +1,14 @@
-"""The recommendation's candidates: `unit_candidates.lua` directly against a real Redis."""
+"""The recommendation's candidates: `unit_candidates.lua` and `available_with.lua` against a real
+Redis, and `recommend_for` finding suitable units beyond the nearest forty."""
 
 from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from cad.incident_types import Requirement
 from cad.keys import AreaKeys
-from dispatch.candidates import capabilities_of, gather_candidates
-from dispatch.recommendation import Candidate
+from dispatch.candidates import capabilities_of, gather_candidates, recommend_for
+from dispatch.recommendation import Candidate, Recommendation
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, UnitType, register_unit
 
@@ -53,6 +55,77 @@ async def test_the_search_stops_at_forty_and_knows_a_unit_without_a_record(
     assert len(found) == 40
     assert found[0] == Candidate("GHOST", found[0].distance_m, "unknown", frozenset(), None, None)
     assert [c.callsign for c in found[1:4]] == ["N00", "N01", "N02"]
+
+
+async def _busy(redis: Redis, callsign: str) -> None:
+    # As a claim leaves a unit: its status, and out of the available set.
+    await redis.hset(KEYS.unit_status, callsign, "assigned")
+    await redis.hset(KEYS.unit_incident, callsign, "CAD 0001/01DEC26")
+    await redis.zrem(KEYS.available, callsign)
+
+
+async def _recommend(
+    scripts: DispatchScripts, *requirements: Requirement,
+    stood_down: frozenset[str] = frozenset(), stale_before_ms: int = 0,
+) -> Recommendation:  # fmt: skip
+    return await recommend_for(
+        scripts, area=AREA, lon=SCENE[0], lat=SCENE[1], plan=requirements,
+        radii_m=(500, 2_000, 5_000), stale_before_ms=stale_before_ms, stood_down=stood_down,
+    )  # fmt: skip
+
+
+async def test_available_units_beyond_the_nearest_forty_busy_ones_are_recommended(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    # A dense fleet whose 45 nearest units are all committed: the recommendation must still
+    # find the two available ones further out, as the claim would, and say why the rest wait.
+    for i in range(45):
+        await _register(redis, scripts, f"B{i:02d}", 10 + i)
+        await _busy(redis, f"B{i:02d}")
+    await _register(redis, scripts, "FAR1", 1_500)
+    await _register(redis, scripts, "FAR2", 1_800)
+    await _register(redis, scripts, "FAR3", 4_000)
+    result = await _recommend(scripts, Requirement(capabilities=("response",), count=2))
+    assert result.complete
+    assert [c.callsign for c in result.chosen] == ["FAR1", "FAR2"]
+    assert 1_400 < result.chosen[0].distance_m < 1_600
+    passed = {p.callsign: p.reason for p in result.passed}
+    assert passed["B00"] == "not available: assigned to CAD 0001/01DEC26"
+    assert len(passed) == 40  # the nearest 40, each with its reason
+
+
+async def test_a_rare_capability_beyond_the_nearest_forty_is_found(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    # Forty-five response cars nearer than the one armed unit: a firearms call still gets it.
+    for i in range(45):
+        await _register(redis, scripts, f"R{i:02d}", 10 + i)
+    await _register(redis, scripts, "ARV1", 3_000, unit_type=UnitType.ARV,
+                    capabilities=frozenset({"response", "firearms"}))  # fmt: skip
+    result = await _recommend(
+        scripts, Requirement(capabilities=("firearms",), count=1),
+        Requirement(capabilities=("response",), count=1),
+    )  # fmt: skip
+    assert result.complete
+    assert [(c.callsign, c.requirement) for c in result.chosen] == [("ARV1", 0), ("R00", 1)]
+
+
+async def test_units_beyond_the_nearest_forty_are_not_offered_when_stood_down_or_stale(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    for i in range(45):
+        await _register(redis, scripts, f"B{i:02d}", 10 + i)
+        await _busy(redis, f"B{i:02d}")
+    await _register(redis, scripts, "DOWN", 1_000)
+    await _register(redis, scripts, "OLD", 1_200)
+    await redis.hset(KEYS.unit_fix, "OLD", 5_000)
+    await _register(redis, scripts, "GOOD", 1_400)
+    result = await _recommend(
+        scripts, Requirement(capabilities=("response",), count=2),
+        stood_down=frozenset({"DOWN"}), stale_before_ms=10_000,
+    )  # fmt: skip
+    assert not result.complete
+    assert [c.callsign for c in result.chosen] == ["GOOD"]
 
 
 async def test_an_area_with_no_units_near_answers_none(scripts: DispatchScripts) -> None:

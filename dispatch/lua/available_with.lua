@@ -1,0 +1,68 @@
+#!lua flags=no-writes
+-- The nearest available units of an area within a radius that hold every capability asked
+-- for, each with what a recommendation needs: for a requirement that the nearest units to an
+-- incident (unit_candidates.lua, at most 40) cannot meet because they are busy or lack the
+-- capability, while suitable units stand further out. Reads only.
+-- KEYS[1] available geo set   cad:{area}:available
+-- KEYS[2] unit status hash    cad:{area}:unit:status
+-- KEYS[3] unit fix hash       cad:{area}:unit:fix
+-- KEYS[4] units hash          cad:{area}:units (the registry records, JSON)
+-- KEYS[5] unit incident hash  cad:{area}:unit:incident
+-- KEYS[6..] capability sets   cad:{area}:cap:{name}, every one the units must hold
+-- ARGV[1] lon, ARGV[2] lat, ARGV[3] radius (m), ARGV[4] at most this many units,
+-- ARGV[5] oldest acceptable AVL fix (ms; a unit with an older fix is stale and left out; 0: none),
+-- ARGV[6] callsigns to leave out, comma separated (found already, or stood down)
+-- returns as unit_candidates.lua: a flat list, six entries a unit: callsign, distance (m),
+--         status, last fix (ms), registry record, incident ref ('' where Redis holds none)
+local want, min_fix = tonumber(ARGV[4]), tonumber(ARGV[5])
+local left_out = {}
+for callsign in string.gmatch(ARGV[6], '[^,]+') do
+  left_out[callsign] = true
+end
+local function suitable(callsign)
+  if left_out[callsign] then return false end
+  -- Capabilities first: for a rare one, most members fail there, in one call.
+  for k = 6, #KEYS do
+    if redis.call('SISMEMBER', KEYS[k], callsign) == 0 then return false end
+  end
+  -- A member whose status says otherwise is stale in the set (a claim drops it; this only reads).
+  if redis.call('HGET', KEYS[2], callsign) ~= 'available' then return false end
+  if min_fix > 0 then
+    local fix = tonumber(redis.call('HGET', KEYS[3], callsign) or '0')
+    if fix > 0 and fix < min_fix then return false end
+  end
+  return true
+end
+-- Turning GEOSEARCH's members into Lua tables costs more than the search: a window of the
+-- nearest members, four times wider each time it holds too few, judging each member once.
+local names, dists, judged = {}, {}, 0
+local window = math.max(want * 8, 32)
+while #names < want do
+  local hits = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],
+    'BYRADIUS', ARGV[3], 'm', 'ASC', 'COUNT', window, 'WITHDIST')
+  for i = judged + 1, #hits do
+    if #names < want and suitable(hits[i][1]) then
+      names[#names + 1] = hits[i][1]
+      dists[#dists + 1] = hits[i][2]
+    end
+  end
+  judged = #hits
+  if #hits < window then break end
+  window = window * 4
+end
+if #names == 0 then
+  return {}
+end
+local columns = {}
+for k = 2, 5 do
+  columns[k] = redis.call('HMGET', KEYS[k], unpack(names))
+end
+local out = {}
+for i, name in ipairs(names) do
+  out[#out + 1] = name
+  out[#out + 1] = dists[i]
+  for k = 2, 5 do
+    out[#out + 1] = columns[k][i] or ''
+  end
+end
+return out
