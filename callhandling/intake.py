@@ -41,6 +41,7 @@ from callhandling.surroundings import Surroundings, look_around
 from dispatch.areas import dispatch_area
 from dispatch.claims import ClaimResult
 from dispatch.dispatcher import Dispatcher
+from geo import Jurisdiction
 from transport.redis_types import AsyncRedis
 from transport.scripts import Answers, Batch, Queued
 
@@ -98,12 +99,12 @@ class CallIntake:
         actor: str,
         auto_link: bool = True,
         area: str | None = None,
-        ambiguous: bool | None = None,
+        where: Jurisdiction | None = None,
     ) -> IntakeResult:
         """Record the call; link it to a likely duplicate or open (and dispatch) an incident.
-        `area` is the call's dispatch area and `ambiguous` its circle's flag, when the caller has
+        `area` is the call's dispatch area and `where` its jurisdiction, when the caller has
         located the call already."""
-        call = self._locate(event, area, ambiguous)
+        call = self._locate(event, area, where)
         for attempt in range(_MAX_ATTEMPTS):
             last = attempt == _MAX_ATTEMPTS - 1
             around = await self._look(call, auto_link=auto_link)
@@ -129,7 +130,7 @@ class CallIntake:
                 return result
         raise AssertionError("the last attempt opens an incident regardless")
 
-    def _locate(self, event: CallEvent, area: str | None, ambiguous: bool | None) -> _Call:
+    def _locate(self, event: CallEvent, area: str | None, where: Jurisdiction | None) -> _Call:
         loc = event.location
         area = area or dispatch_area(loc.lon, loc.lat)
         hashed = cli_hash(event.cli, self._settings.cli_salt)
@@ -137,7 +138,7 @@ class CallIntake:
             loc.lon, loc.lat, loc.radius_m, int(event.received_at.timestamp() * 1000),
             event.incident_type, hashed,
         )  # fmt: skip
-        where = jurisdiction_of(loc, self._settings, ambiguous=ambiguous)
+        where = jurisdiction_of(loc, self._settings) if where is None else where
         fields = jurisdiction_fields(where, event.grade, attend=attended_grades(self._settings))
         claim = claim_of(event, area, self._settings.cli_salt)
         return _Call(event, area, claim, hashed, facts, fields)

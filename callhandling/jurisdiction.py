@@ -6,30 +6,38 @@ area's transfer queue, unless its grade is one Met units attend meanwhile
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from cad.events import Grade, Location
 from cad.incident_record import IncidentStatus
 from cad.settings import Settings
-from geo import Jurisdiction, load_gazetteer, load_jurisdictions
+from geo import (
+    CircleLocation,
+    Jurisdiction,
+    PointLocation,
+    load_gazetteer,
+    load_jurisdictions,
+)
 
 
-def jurisdiction_of(
-    location: Location, settings: Settings, *, ambiguous: bool | None = None
-) -> Jurisdiction:
-    """The force whose call at `location` it is, and whether its circle is ambiguous; a caller
-    that has located the circle already says so (`ambiguous`), sparing the circle's lookup
-    (up to a millisecond or so for a few hundred metres)."""
+def jurisdiction_of(location: Location, settings: Settings) -> Jurisdiction:
+    """The force whose call at `location` it is, and whether its circle is ambiguous."""
     gazetteer = load_gazetteer()
-    areas = settings.force_areas_file
-    forces = load_jurisdictions(None if areas is None else str(areas))
     radius_m = location.radius_m
     # No circle, or one of no size: a point (as describe_location has it).
-    if not radius_m or ambiguous is not None:
-        where = forces.jurisdiction(gazetteer.locate(location.lon, location.lat))
-        return replace(where, ambiguous=bool(ambiguous))
+    if not radius_m:
+        return jurisdiction_at(gazetteer.locate(location.lon, location.lat), None, settings)
     circle = gazetteer.locate_circle(location.lon, location.lat, radius_m)
-    return forces.jurisdiction(circle.centre, circle)
+    return jurisdiction_at(circle.centre, circle, settings)
+
+
+def jurisdiction_at(
+    point: PointLocation, circle: CircleLocation | None, settings: Settings
+) -> Jurisdiction:
+    """Whose call it is, of a point (and its circle) the gazetteer has located: a caller that has
+    located it already (the API, to answer where it is) spares the lookups, a second point in
+    polygon test of every call."""
+    areas = settings.force_areas_file
+    forces = load_jurisdictions(None if areas is None else str(areas))
+    return forces.jurisdiction(point, circle)
 
 
 def attended_grades(settings: Settings) -> frozenset[str]:

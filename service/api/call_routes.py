@@ -13,10 +13,11 @@ from callhandling.candidates_preview import preview_candidates
 from callhandling.clocks import clocks
 from callhandling.duplicates import CallFacts
 from callhandling.intake import IntakeResult
+from callhandling.jurisdiction import jurisdiction_at
 from service.api.deps import RuntimeDep
 from service.api.error_docs import AUTHENTICATED, POSTED, UNAVAILABLE, documented
 from service.api.field_refusal import refuse_field
-from service.api.geo_api import LocateResponse, describe_location
+from service.api.geo_api import LocateResponse, locate_point, location_answer
 from service.api.schemas import (
     CallIn,
     CallRecorded,
@@ -57,13 +58,13 @@ async def record_call(
     if unknown is not None:
         refuse_field("incident_type", unknown, call.incident_type)
     loc = call.location
-    location = describe_location(loc.lon, loc.lat, loc.radius_m)
+    located = locate_point(loc.lon, loc.lat, loc.radius_m)
     result = await runtime.intake.accept(
-        call, actor=caller.actor, auto_link=auto_link, area=location.point.nearest_bcu,
-        ambiguous=location.circle is not None and location.circle.ambiguous,
+        call, actor=caller.actor, auto_link=auto_link, area=located.point.nearest_bcu,
+        where=jurisdiction_at(located.point, located.circle, runtime.settings),
     )  # fmt: skip
     runtime.metrics.observe_call("http", result.outcome.value, time.perf_counter() - started)
-    return recorded_answer(call, location, result, now_ms=int(time.time() * 1000))
+    return recorded_answer(call, location_answer(located), result, now_ms=int(time.time() * 1000))
 
 
 # As many as a recorded call's answer lists.
@@ -89,7 +90,7 @@ async def call_candidates(
     unknown = runtime.intake.catalogue.type_refusal(incident_type)
     if unknown is not None:
         refuse_field("incident_type", unknown, incident_type, where="query")
-    area = describe_location(lon, lat, radius_m).point.nearest_bcu
+    area = locate_point(lon, lat, radius_m).point.nearest_bcu
     now_ms = int(time.time() * 1000)
     facts = CallFacts(lon, lat, radius_m, now_ms, incident_type, cli_hash=None)
     found = await preview_candidates(

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
-from geo import MAX_RADIUS_M, load_gazetteer, load_streets
+from geo import (
+    MAX_RADIUS_M,
+    CircleLocation,
+    NearestStreet,
+    PointLocation,
+    load_gazetteer,
+    load_streets,
+)
 
 router = APIRouter(prefix="/v1/geo", tags=["geo"])
 
@@ -111,20 +119,36 @@ def locate(
     return describe_location(lon, lat, radius_m)
 
 
-def describe_location(lon: float, lat: float, radius_m: float | None) -> LocateResponse:
+@dataclass(frozen=True)
+class Located:
+    """Where a point lies, as the gazetteer found it, and its circle's areas when it has one."""
+
+    point: PointLocation
+    circle: CircleLocation | None
+    street: NearestStreet | None
+
+
+def locate_point(lon: float, lat: float, radius_m: float | None) -> Located:
     """The point's location, and its uncertainty circle's when it has a radius."""
     gazetteer = load_gazetteer()
-    nearest = load_streets().nearest(lon, lat)
-    street = None if nearest is None else NearestStreetOut.model_validate(nearest)
+    street = load_streets().nearest(lon, lat)
     if not radius_m:  # no circle, or one of no size: a point
-        return LocateResponse(
-            point=PointLocationOut.model_validate(gazetteer.locate(lon, lat)),
-            circle=None,
-            street=street,
-        )
+        return Located(gazetteer.locate(lon, lat), None, street)
     circle = gazetteer.locate_circle(lon, lat, radius_m)
+    return Located(circle.centre, circle, street)
+
+
+def location_answer(located: Located) -> LocateResponse:
+    """A location as the API answers it."""
+    street = located.street
+    circle = located.circle
     return LocateResponse(
-        point=PointLocationOut.model_validate(circle.centre),
-        circle=CircleOut.model_validate(circle),
-        street=street,
+        point=PointLocationOut.model_validate(located.point),
+        circle=None if circle is None else CircleOut.model_validate(circle),
+        street=None if street is None else NearestStreetOut.model_validate(street),
     )
+
+
+def describe_location(lon: float, lat: float, radius_m: float | None) -> LocateResponse:
+    """The point's location, and its uncertainty circle's when it has a radius, as answered."""
+    return location_answer(locate_point(lon, lat, radius_m))
