@@ -34,9 +34,19 @@ local function suitable(callsign)
   return true
 end
 -- Turning GEOSEARCH's members into Lua tables costs more than the search: a window of the
--- nearest members, four times wider each time it holds too few, judging each member once.
+-- nearest members as wide as should hold `want` holders of the capabilities, were they spread
+-- among the available as among the fleet (as claim_plan.lua's first window), four times wider
+-- each time it holds too few, judging each member once. No holder at all: nothing to search.
+local holders = redis.call('HLEN', KEYS[2])
+local fleet = holders
+for k = 6, #KEYS do
+  holders = math.min(holders, redis.call('SCARD', KEYS[k]))
+end
+if holders == 0 then
+  return {}
+end
 local names, dists, judged = {}, {}, 0
-local window = math.max(want * 8, 32)
+local window = math.max(math.ceil((want + 1) * fleet / holders), 16)
 while #names < want do
   local hits = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],
     'BYRADIUS', ARGV[3], 'm', 'ASC', 'COUNT', window, 'WITHDIST')

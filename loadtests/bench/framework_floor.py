@@ -3,14 +3,18 @@
 The service's middlewares, token check, body validation and answer (built by the route's own
 `recorded_answer` from one intake result made at start-up); no geo and no Redis. Its rate bounds
 what the route could reach on this stack, whatever the intake cost.
-Run as `python -m loadtests.bench.framework_floor PORT`, with the service's settings in the
-environment.
+Run as `python -m loadtests.bench.framework_floor PORT [ROUND_TRIPS]`, with the service's
+settings in the environment; with ROUND_TRIPS, each call also makes that many round trips to the
+configured Redis through the service's client (a batch of three GETs each), the floor of the
+intake's own I/O (`loadtests/bench/http_parts.py`).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Query
 
@@ -27,6 +31,9 @@ from service.api.geo_api import describe_location
 from service.api.idempotency import IdempotencyMiddleware
 from service.api.schemas import CallIn, CallRecorded
 from service.auth.deps import CallHandling, auth_state
+from transport.redis_client import open_redis
+from transport.redis_types import AsyncRedis
+from transport.scripts import Batch
 
 # Charing Cross, with five open incidents near it: an answer the size of a busy area's.
 _LON, _LAT = -0.1281, 51.5080
@@ -51,9 +58,20 @@ def _intake_result() -> IntakeResult:
     return IntakeResult(incident, Outcome.CREATED, tuple(candidates), None)
 
 
-def floor_app(settings: Settings) -> FastAPI:
-    """The call route's framework work: auth, validation, the answer; the service's middlewares."""
-    app = FastAPI()
+def floor_app(settings: Settings, round_trips: int = 0) -> FastAPI:
+    """The call route's framework work: auth, validation, the answer; the service's middlewares;
+    and `round_trips` round trips to Redis a call."""
+    redis: list[AsyncRedis] = []
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if round_trips:
+            redis.append(open_redis(settings))
+        yield
+        for client in redis:
+            await client.aclose()
+
+    app = FastAPI(lifespan=lifespan)
     app.state.auth = auth_state(settings)
     result = _intake_result()
     location = describe_location(_LON, _LAT, None)
@@ -62,6 +80,11 @@ def floor_app(settings: Settings) -> FastAPI:
     async def record_call(
         caller: CallHandling, call: CallIn, auto_link: bool = Query(default=False)
     ) -> CallRecorded:
+        for client in redis * round_trips:
+            batch = Batch()
+            for key in ("floor:a", "floor:b", "floor:c"):
+                batch.command(str, "GET", key)
+            await batch.run(client)
         return recorded_answer(call, location, result, now_ms=int(time.time() * 1000))
 
     app.add_middleware(IdempotencyMiddleware)
@@ -71,7 +94,8 @@ def floor_app(settings: Settings) -> FastAPI:
 
 def main() -> None:
     """Serve on 127.0.0.1:PORT until SIGTERM, as the trivial endpoint is served."""
-    serve(floor_app(get_settings()), int(sys.argv[1]))
+    round_trips = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    serve(floor_app(get_settings(), round_trips), int(sys.argv[1]))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 from cad.incident_types import Requirement
 from cad.keys import AreaKeys
 from dispatch.candidates import capabilities_of, gather_candidates, recommend_for
+from dispatch.lua.available_with import available_with
 from dispatch.recommendation import Candidate, Recommendation
 from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit, UnitType, register_unit
@@ -143,3 +144,27 @@ def test_capabilities_are_parsed_once_per_record() -> None:
     assert capabilities_of.cache_info().hits == before + 1
     assert capabilities_of(AREA, "DOG1", "") == frozenset()
     assert capabilities_of(AREA, "DOG1", '{"callsign": "DOG1"}') is None
+
+
+async def test_available_with_reads_past_many_units_without_the_capability(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    # 300 response cars nearer than the two dog units: the window widens until it holds them
+    # (one dog unit busy, one stood down, one found); a capability nobody holds finds nothing.
+    for i in range(300):
+        await _register(redis, scripts, f"R{i:03d}", 10 + i)
+    for callsign, east_m in (("DOG1", 900), ("DOG2", 950), ("DOG3", 990)):
+        await _register(redis, scripts, callsign, east_m, unit_type=UnitType.DOG,
+                        capabilities=frozenset({"response", "dog"}))  # fmt: skip
+    await _busy(redis, "DOG1")
+
+    async def dogs(*capabilities: str) -> list[str]:
+        found = await available_with(
+            scripts, area=AREA, lon=SCENE[0], lat=SCENE[1], radius_m=2_000,
+            capabilities=capabilities, limit=2, stale_before_ms=0, leave_out={"DOG2"},
+        )  # fmt: skip
+        return [u.callsign for u in found]
+
+    assert await dogs("dog") == ["DOG3"]
+    assert await dogs("dog", "response") == ["DOG3"]
+    assert await dogs("firearms") == []
