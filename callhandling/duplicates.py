@@ -119,52 +119,8 @@ def rank_candidates(
 ) -> list[Candidate]:
     """The open incidents scored against the call, best first (ties: nearest first); the best
     `limit` of them when given (only those are put into words: a call storm has many)."""
-    ranked = sorted(_scored(call, incidents))
-    return [
-        _candidate(call, incident, _overlap(call, incident)) for _, _, _, incident in ranked[:limit]
-    ]
-
-
-def _scored(
-    call: CallFacts, incidents: Sequence[OpenIncident]
-) -> list[tuple[float, float, int, OpenIncident]]:
-    """Each incident's sort key (its score negated, its distance to the decimetre, its place)
-    and itself: `_overlap`'s score and distance, in one loop with the call's side worked out
-    once (every call scores up to 50 incidents; `_overlap` for each cost 11 µs, this 4)."""
-    lon, lat, received_ms, kind, cli = (
-        call.lon, call.lat, call.received_ms, call.incident_type, call.cli_hash
-    )  # fmt: skip
-    call_reach = max(call.radius_m or 0, _MIN_RADIUS_M)
-    w_location, w_time, w_type = WEIGHTS["location"], WEIGHTS["time"], WEIGHTS["type"]
-    span = _UNRELATED_AFTER_S - _SAME_TIME_S
-    # Conditionals where `_overlap` calls max() and abs(): the same values, at a third the cost.
-    out = []
-    for at, incident in enumerate(incidents):
-        distance = distance_m(lon, lat, incident.lon, incident.lat)
-        radius = incident.radius_m
-        reach = call_reach + (
-            radius if radius is not None and radius > _MIN_RADIUS_M else _MIN_RADIUS_M
-        )
-        beyond = distance - reach
-        if beyond <= 0:
-            location = 1.0
-        else:
-            location = 0.0 if beyond >= _LOCATION_FALLOFF_M else 1.0 - beyond / _LOCATION_FALLOFF_M
-        gap_ms = received_ms - incident.received_ms
-        gap_s = (gap_ms if gap_ms >= 0 else -gap_ms) / 1000
-        if gap_s <= _SAME_TIME_S:
-            timing = 1.0
-        else:
-            timing = 0.0 if gap_s >= _UNRELATED_AFTER_S else 1.0 - (gap_s - _SAME_TIME_S) / span
-        other = incident.incident_type
-        type_score = 0.5 if kind is None or other is None else (1.0 if kind == other else 0.0)
-        score = w_location * location + w_time * timing + w_type * type_score
-        if (
-            cli is not None
-            and timing > 0
-            and cli in incident.cli_hashes
-            and score < SAME_CALLER_SCORE
-        ):
-            score = SAME_CALLER_SCORE
-        out.append((-round(score, 3), round(distance, 1), at, incident))
-    return out
+    overlaps = sorted(
+        ((_overlap(call, incident), incident) for incident in incidents),
+        key=lambda pair: (-pair[0].score, round(pair[0].distance_m, 1)),
+    )
+    return [_candidate(call, incident, overlap) for overlap, incident in overlaps[:limit]]
