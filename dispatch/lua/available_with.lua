@@ -60,19 +60,4 @@ while #names < want do
   if #hits < window then break end
   window = window * 4
 end
-if #names == 0 then
-  return {}
-end
-local columns = {}
-for k = 2, 5 do
-  columns[k] = redis.call('HMGET', KEYS[k], unpack(names))
-end
-local out = {}
-for i, name in ipairs(names) do
-  out[#out + 1] = name
-  out[#out + 1] = dists[i]
-  for k = 2, 5 do
-    out[#out + 1] = columns[k][i] or ''
-  end
-end
-return out
+return unit_rows({KEYS[2], KEYS[3], KEYS[4], KEYS[5]}, names, dists)

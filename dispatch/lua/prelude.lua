@@ -74,3 +74,27 @@ local function leave_incident(unit, incident, pending, audit, callsign, ref, now
   end
   return committed
 end
+
+-- What a recommendation needs of each unit found (unit_candidates, available_with): a flat
+-- list, six entries a unit: callsign, distance (m), status, last fix (ms), registry record,
+-- incident ref ('' where Redis holds none). `hashes` names the status, fix, units and incident
+-- hashes in that order. One HMGET a hash for all the units, not one HGET a unit and hash: each
+-- call out of Lua has a cost of its own, and this makes four of them instead of forty-odd.
+local function unit_rows(hashes, names, dists)
+  if #names == 0 then
+    return {}
+  end
+  local columns = {}
+  for k, hash in ipairs(hashes) do
+    columns[k] = redis.call('HMGET', hash, unpack(names))
+  end
+  local out = {}
+  for i, name in ipairs(names) do
+    out[#out + 1] = name
+    out[#out + 1] = dists[i]
+    for k = 1, #hashes do
+      out[#out + 1] = columns[k][i] or ''
+    end
+  end
+  return out
+end

@@ -11,25 +11,8 @@
 --         registry record, incident ref ('' where Redis holds none)
 local hits = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],
   'BYRADIUS', ARGV[3], 'm', 'ASC', 'COUNT', ARGV[4], 'WITHDIST')
-if #hits == 0 then
-  return {}
-end
-local names = {}
+local names, dists = {}, {}
 for i, hit in ipairs(hits) do
-  names[i] = hit[1]
+  names[i], dists[i] = hit[1], hit[2]
 end
--- One HMGET a hash for all the units, not one HGET a unit and hash: each call out of Lua has a
--- cost of its own, and this makes four of them instead of forty-odd.
-local columns = {}
-for k = 2, 5 do
-  columns[k] = redis.call('HMGET', KEYS[k], unpack(names))
-end
-local out = {}
-for i, hit in ipairs(hits) do
-  out[#out + 1] = hit[1]
-  out[#out + 1] = hit[2]
-  for k = 2, 5 do
-    out[#out + 1] = columns[k][i] or ''
-  end
-end
-return out
+return unit_rows({KEYS[2], KEYS[3], KEYS[4], KEYS[5]}, names, dists)
