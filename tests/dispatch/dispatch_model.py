@@ -34,12 +34,14 @@ class ModelUnit:
 
 @dataclass
 class ModelIncident:
-    """An incident: its grade, status and the units its hash lists (released ones stay listed)."""
+    """An incident: its grade, status and the units its hash lists (released ones stay listed),
+    and the units a dispatcher stood down from it, which no automatic claim sends back."""
 
     ref: str
     grade: str
     status: str = "new"
     units: list[str] = field(default_factory=list)
+    stood_down: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -64,7 +66,8 @@ class AreaModel:
         return {u.callsign for u in self.units if u.status is UnitStatus.AVAILABLE}
 
     def claim_nearest(self, ref: str, plan: tuple[Requirement, ...]) -> tuple[str, list[str]]:
-        """The outcome and callsigns claim_plan.lua gives: nearest first, all or none."""
+        """The outcome and callsigns claim_plan.lua gives: nearest first, all or none, never a
+        unit stood down from the incident."""
         incident = self.incidents[ref]
         if incident.units:
             return "already", list(incident.units)
@@ -73,6 +76,7 @@ class AreaModel:
             fits = [
                 u.callsign for u in self.units
                 if u.status is UnitStatus.AVAILABLE and u.callsign not in picks
+                and u.callsign not in incident.stood_down
                 and set(req.capabilities) <= u.capabilities
             ]  # fmt: skip
             if len(fits) < req.count:
@@ -153,6 +157,7 @@ class AreaModel:
         unit = self.unit(callsign)
         if unit.incident is None:
             return "rejected"
+        self.incidents[unit.incident].stood_down.add(callsign)
         self._leave(unit)
         unit.status = UnitStatus.AVAILABLE
         return "ok"
