@@ -28,6 +28,7 @@ from loadtests.bench.proc_cpu import cpu_seconds
 from loadtests.bench.procs import Child, http_ready, run_child
 from loadtests.bench.runner import bench_servers
 from loadtests.bench.service_proc import service_process
+from loadtests.capacity import cpu_by_process, cpu_delta
 from service.servers import LOOPBACK, free_port
 
 # As scenario 5's closed loop.
@@ -52,7 +53,7 @@ class Sample:
     redis_us: float
 
 
-async def _drive(target: Target, redis: psutil.Process, seconds: float) -> Sample:
+async def _drive(target: Target, seconds: float) -> Sample:
     config = {
         "host": LOOPBACK, "port": target.port, "path": "/v1/calls",
         "prefix": f"p{uuid.uuid4().hex[:8]}", "seed": 7, "max_requests": 50_000,
@@ -60,26 +61,17 @@ async def _drive(target: Target, redis: psutil.Process, seconds: float) -> Sampl
         "rate_per_s": 0.0,
     }  # fmt: skip
     server = psutil.Process(target.pid)
-    before = cpu_seconds(server), cpu_seconds(redis)
+    before = cpu_seconds(server), cpu_by_process()
     result = await run_child("loadtests.bench.http_load", config, timeout_s=60 + seconds)
-    after = cpu_seconds(server), cpu_seconds(redis)
+    after = cpu_seconds(server), cpu_by_process()
     calls = len(result["latencies_ms"])
     if calls == 0 or result["errors"]:
         raise RuntimeError(f"{target.name}: {calls} calls answered, errors {result['errors']}")
     return Sample(
         calls / result["elapsed_s"],
         (after[0] - before[0]) / calls * 1e6,
-        (after[1] - before[1]) / calls * 1e6,
+        cpu_delta(before[1], after[1])["redis"] / calls * 1e6,
     )
-
-
-def _redis_process(url: str) -> psutil.Process:
-    port = int(url.rsplit(":", 1)[1].split("/")[0])
-    for proc in psutil.process_iter(["cmdline"]):
-        cmdline = proc.info["cmdline"] or []
-        if cmdline and "redis-server" in cmdline[0] and any(f":{port}" in a for a in cmdline):
-            return proc
-    raise LookupError(f"no redis-server listening on {port}")
 
 
 async def _run(seconds: float, rounds: int) -> None:
@@ -91,7 +83,7 @@ async def _run(seconds: float, rounds: int) -> None:
                 targets = [await _floor(trips, redis_url, workdir, floors) for trips in (0, 1, 2)]
                 async with service_process(redis_url, mqtt_url, workdir) as service:
                     targets.append(Target("service", service.port, service.pid))
-                    await _measure(targets, _redis_process(redis_url), seconds, rounds)
+                    await _measure(targets, seconds, rounds)
             finally:
                 for floor in floors:
                     await floor.stop()
@@ -110,16 +102,14 @@ async def _floor(trips: int, redis_url: str, workdir: Path, started: list[Child]
     return Target(name, port, child.proc.pid)
 
 
-async def _measure(
-    targets: list[Target], redis: psutil.Process, seconds: float, rounds: int
-) -> None:
+async def _measure(targets: list[Target], seconds: float, rounds: int) -> None:
     for target in targets:  # warm-up: imports, caches, the first connections
-        await _drive(target, redis, 1.0)
+        await _drive(target, 1.0)
     samples: dict[str, list[Sample]] = {t.name: [] for t in targets}
     for r in range(rounds):
         # Alternated, so that no target always runs first after a quiet spell.
         for target in targets if r % 2 == 0 else targets[::-1]:
-            samples[target.name].append(await _drive(target, redis, seconds))
+            samples[target.name].append(await _drive(target, seconds))
     floor_us = statistics.median(s.server_us for s in samples["floor"])
     print(f"{rounds} rounds of {seconds:.0f} s, {_CONNECTIONS} connections; median (each round)")
     print(f"{'target':<24} {'calls/s':>8} {'server µs a call':>17} {'beyond floor':>13} "
