@@ -65,6 +65,13 @@ async def _busy(redis: Redis, callsign: str) -> None:
     await redis.zrem(KEYS.available, callsign)
 
 
+async def _nearest_all_busy(redis: Redis, scripts: DispatchScripts) -> None:
+    # 45 units within 55 m of the scene, every one committed: more than the nearest 40 read.
+    for i in range(45):
+        await _register(redis, scripts, f"B{i:02d}", 10 + i)
+        await _busy(redis, f"B{i:02d}")
+
+
 async def _recommend(
     scripts: DispatchScripts, *requirements: Requirement,
     stood_down: frozenset[str] = frozenset(), stale_before_ms: int = 0,
@@ -80,9 +87,7 @@ async def test_available_units_beyond_the_nearest_forty_busy_ones_are_recommende
 ) -> None:
     # A dense fleet whose 45 nearest units are all committed: the recommendation must still
     # find the two available ones further out, as the claim would, and say why the rest wait.
-    for i in range(45):
-        await _register(redis, scripts, f"B{i:02d}", 10 + i)
-        await _busy(redis, f"B{i:02d}")
+    await _nearest_all_busy(redis, scripts)
     await _register(redis, scripts, "FAR1", 1_500)
     await _register(redis, scripts, "FAR2", 1_800)
     await _register(redis, scripts, "FAR3", 4_000)
@@ -114,9 +119,7 @@ async def test_a_rare_capability_beyond_the_nearest_forty_is_found(
 async def test_units_beyond_the_nearest_forty_are_not_offered_when_stood_down_or_stale(
     redis: Redis, scripts: DispatchScripts
 ) -> None:
-    for i in range(45):
-        await _register(redis, scripts, f"B{i:02d}", 10 + i)
-        await _busy(redis, f"B{i:02d}")
+    await _nearest_all_busy(redis, scripts)
     await _register(redis, scripts, "DOWN", 1_000)
     await _register(redis, scripts, "OLD", 1_200)
     await redis.hset(KEYS.unit_fix, "OLD", 5_000)
