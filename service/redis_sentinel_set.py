@@ -93,7 +93,11 @@ def _redis(
     )
 
 
-def _sentinel(workdir: Path, primary_port: int, password: str) -> EmbeddedServer:
+def sentinel_server(
+    workdir: Path, primary_port: int, password: str, user: str = SENTINEL_USER
+) -> EmbeddedServer:
+    """A sentinel (not started) watching the primary at `primary_port`, logging in to the
+    servers as `user`."""
     workdir.mkdir()
     port = free_port()
     conf = workdir / "sentinel.conf"  # rewritten by the sentinel as it learns the set
@@ -104,7 +108,7 @@ def _sentinel(workdir: Path, primary_port: int, password: str) -> EmbeddedServer
             workdir=workdir,
             master=MASTER,
             primary_port=primary_port,
-            sentinel_user=SENTINEL_USER,
+            sentinel_user=user,
             sentinel_password=password,
         )
     )
@@ -151,7 +155,7 @@ def sentinel_set(
             servers.append(_redis(workdir / f"replica{n or ''}", acl, passwords, primary.port))
             servers[-1].start()
         sentinels = [
-            _sentinel(workdir / f"sentinel{n}", primary.port, passwords[SENTINEL_USER])
+            sentinel_server(workdir / f"sentinel{n}", primary.port, passwords[SENTINEL_USER])
             for n in range(3)
         ]
         for sentinel in sentinels:

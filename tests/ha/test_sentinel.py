@@ -4,25 +4,34 @@ follow a failover (kill -9 of the primary), and a write acknowledged after `WAIT
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ReadOnlyError, RedisError
+from redis.sentinel import MasterNotFoundError
 
 from cad.keys import GlobalKeys
 from cad.settings import Settings, get_settings, sentinel_addresses
 from callhandling.incidents import Outcome
 from callhandling.intake import CallIntake
 from dispatch.scripts import register_scripts
+from service.redis_sentinel_set import MASTER, sentinel_server
+from service.servers import LOOPBACK, EmbeddedServer
 from tests.callhandling.test_call_scripts import AREA, event
 from tests.dispatch.mutual_aid_fixtures import dispatcher_for
 from tests.ha.conftest import SentinelSet
 from transport.redis_client import open_redis, open_sync_redis
 from transport.redis_link import RedisEndpoint, SharedConnection
 from transport.redis_packing import pack_command
+from transport.redis_sentinel import newest_primary
 
 # What a kill -9 of the primary may take: 1 s to be thought down, an election, the promotion and
 # our clients' reconnection (measured about 2-4 s on loopback; see docs/reliability.md).
@@ -118,6 +127,72 @@ async def test_the_client_follows_a_failover_and_keeps_acknowledged_writes(
         await client.aclose()
 
 
+# A sentinel that misses every hello message (no SUBSCRIBE, no PUBLISH): it keeps the
+# configuration it was started with, as one whose hello messages lag or restarted from an old
+# configuration file does for a while.
+DEAF_SENTINEL_USER = "deaf-sentinel"
+DEAF_SENTINEL_COMMANDS = "+ping +info +role +client|setname"
+
+
+@pytest.mark.slow
+async def test_a_sentinel_that_missed_the_failover_is_outvoted(
+    sentinel_set: SentinelSet, tmp_path: Path
+) -> None:
+    """A killed primary restarted by its supervisor is a primary again, with no replica, until
+    the sentinels make it a replica of the one they promoted (and it then drops what it was
+    given). A sentinel that has not heard of the failover names it: every client, asked first
+    by that sentinel, still writes to the promoted primary, the newest configuration's."""
+    old = sentinel_set.primary()
+    [new] = [server for server in sentinel_set.servers if server is not old]
+    password = secrets.token_urlsafe(24)
+    with (old.workdir / "users.acl").open("a") as acl:  # read again when it restarts
+        acl.write(f"user {DEAF_SENTINEL_USER} on >{password} {DEAF_SENTINEL_COMMANDS}\n")
+    old.kill()
+    named = await _named_by_all(sentinel_set, new)
+    old.start()
+    deaf = sentinel_server(tmp_path / "deaf", old.port, password, user=DEAF_SENTINEL_USER)
+    deaf.start()
+    try:
+        await _named_by(deaf, old)
+        sentinels = [f"{LOOPBACK}:{deaf.port}", *sentinel_set.settings.redis_sentinels.split(",")]
+        settings = sentinel_set.settings.model_copy(update={"redis_sentinels": ",".join(sentinels)})
+        client = open_redis(settings)
+        blocking = open_sync_redis(settings)
+        try:
+            await client.register_script(COUNT_SCRIPT)(keys=["{ha}:script"])
+            await client.set("{ha}:pool", "written")
+            blocking.set("{ha}:blocking", "written")
+        finally:
+            blocking.close()
+            await client.aclose()
+        with SyncRedis.from_url(new.url, decode_responses=True) as promoted:
+            got = promoted.mget("{ha}:script", "{ha}:pool", "{ha}:blocking")
+        assert got == ["1", "written", "written"], f"failover seen {named:.1f} s after the kill"
+    finally:
+        deaf.stop()
+
+
+async def _named_by_all(sentinel_set: SentinelSet, server: EmbeddedServer) -> float:
+    """Wait until every sentinel of the set names `server` the primary: seconds waited."""
+    started = time.monotonic()
+    for sentinel in sentinel_set.sentinels:
+        await _named_by(sentinel, server)
+    return time.monotonic() - started
+
+
+async def _named_by(sentinel: EmbeddedServer, server: EmbeddedServer) -> None:
+    """Wait until `sentinel` names `server` a primary it thinks up."""
+    started = time.monotonic()
+    with SyncRedis(LOOPBACK, sentinel.port, decode_responses=True) as asked:
+        while True:
+            state = asked.sentinel_master(MASTER)
+            up = state["is_master"] and not (state["is_sdown"] or state["is_odown"])
+            if int(state["port"]) == server.port and up:
+                return
+            assert time.monotonic() - started < FAILOVER_BOUND_S, (server.port, dict(state))
+            await asyncio.sleep(0.1)
+
+
 async def _accept_calls(settings: Settings, prefix: str, count: int) -> tuple[list[str], float]:
     """`count` new calls through the call intake, one after another: their refs and the mean
     time of one."""
@@ -181,6 +256,25 @@ async def test_calls_acknowledged_after_wait_survive_a_failover(
         f"\ncall intake, {CALLS} sequential calls: {plain_s * 1000:.2f} ms a call without WAIT, "
         f"{waiting_s * 1000:.2f} ms with WAIT 1 ({len(confirmed)} of {CALLS} confirmed)"
     )
+
+
+def test_the_newest_configuration_names_the_primary() -> None:
+    """Of the sentinels' answers, the greatest config epoch that names a primary thought up
+    wins, whichever sentinel answered first; none usable is no primary known."""
+
+    def state(port: int, epoch: int, *, up: bool = True) -> dict[str, object]:
+        return {"ip": LOOPBACK, "port": port, "config-epoch": epoch, "up": up}
+
+    def usable(answer: Mapping[str, object]) -> bool:
+        return bool(answer["up"])
+
+    stale, newest, newer_but_down = state(1, 0), state(2, 3), state(3, 4, up=False)
+    answers = [stale, RedisConnectionError("refused"), newest, newer_but_down]
+    assert newest_primary(MASTER, answers, usable) == (LOOPBACK, 2)
+    with pytest.raises(MasterNotFoundError, match="refused"):
+        newest_primary(MASTER, [newer_but_down, RedisConnectionError("refused")], usable)
+    with pytest.raises(KeyError):  # not Redis's answer: a fault of ours, not an outage
+        newest_primary(MASTER, [stale, KeyError("config-epoch")], usable)
 
 
 def test_sentinel_addresses_are_read_strictly() -> None:
