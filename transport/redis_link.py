@@ -89,6 +89,8 @@ class _Wire(asyncio.Protocol):
         self._unsent: list[bytes] = []
         # Answered READONLY: the server is a replica now; later batches go to a new connection.
         self.demoted = False
+        # Replaced (demoted): closed once the batches already sent on it have their replies.
+        self.retired = False
         # Not `False`, hiredis's default: RESP3 has a boolean false.
         self._replies = hiredis.Reader(
             replyError=error_from_reply, encoding=encoding, notEnoughData=_NOT_YET
@@ -111,6 +113,8 @@ class _Wire(asyncio.Protocol):
                     pending.popleft()
                     if not batch.future.done():  # its caller may have been cancelled
                         batch.future.set_result(batch.replies)
+            if self.retired and not pending:
+                self.fail(lambda: RedisConnectionError("the connection was replaced"))
         except Exception as error:  # unreadable: nothing after it can be trusted
             lost = f"Redis connection lost: {error!r}"
             self.fail(lambda: RedisConnectionError(lost))
@@ -146,6 +150,14 @@ class _Wire(asyncio.Protocol):
         except Exception as error:  # closed under us, before `connection_lost` came
             lost = f"Redis connection lost: {error!r}"
             self.fail(lambda: RedisConnectionError(lost))
+
+    def retire(self) -> None:
+        """Take no more batches, and close once those already sent have their replies: a batch
+        in flight when the server was demoted still gets its own answer (READONLY, or a read's
+        reply), not a lost connection."""
+        self.retired = True
+        if not self.pending:
+            self.fail(lambda: RedisConnectionError("the connection was replaced"))
 
     def fail(self, error: Callable[[], Exception], timed_out: _Batch | None = None) -> None:
         """Close the socket; a batch waiting gets `error()`, the one that timed out (if any) a
@@ -223,7 +235,9 @@ class SharedConnection:
                 current.failed or current.demoted or self._loop is not loop
             ):
                 return current
-            if current is not None:  # failed, demoted, or opened on an event loop now gone
+            if current is not None and current.demoted and self._loop is loop:
+                current.retire()  # its batches in flight still get their replies
+            elif current is not None:  # failed, or opened on an event loop now gone
                 current.fail(lambda: RedisConnectionError("the connection was replaced"))
             wire = await self._open(loop)
             self._wire, self._loop = wire, loop
