@@ -61,6 +61,7 @@ _HANDLER_SHARE = 0.2
 _ARCHIVE_INTERVAL_S = 1.0
 _ARCHIVE_GRACE_S = 60.0
 _ARCHIVE_WAIT_S = 30.0
+_ARCHIVE_POLL_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,13 @@ async def _story(
             kpis = await room.supervisor.kpis(*window)
     if settings.database_url:
         shift, archived = await shift_counts(settings.database_url)
+        # The archiver copies an incident as Redis holds it after it has read the audit
+        # streams: a close between the two is in the search a round before its
+        # `incident_closed` entry is in the audit trail, which the shift's figures count.
+        deadline = time.monotonic() + _ARCHIVE_WAIT_S
+        while found is not None and shift.closed < found and time.monotonic() < deadline:
+            await asyncio.sleep(_ARCHIVE_POLL_S)
+            shift, archived = await shift_counts(settings.database_url)
     return ShiftStory(
         published=published, calls=await service_calls(api),
         place_searches=0 if room is None else room.handler.tally.searches,
