@@ -13,27 +13,39 @@ from dispatch.scripts import DispatchScripts
 from dispatch.units import Unit
 
 # Explanations are for the units a dispatcher would consider: the nearest few, not the fleet.
-_MAX_CANDIDATES = 40
+MAX_CANDIDATES = 40
 
 
 async def gather_candidates(
-    scripts: DispatchScripts, *, area: str, lon: float, lat: float, radius_m: int
+    scripts: DispatchScripts,
+    *,
+    area: str,
+    lon: float,
+    lat: float,
+    radius_m: int,
+    limit: int = MAX_CANDIDATES,
 ) -> list[Candidate]:
-    """Every unit of the area within `radius_m` (nearest first, at most 40), with its state; a
-    unit whose registry record does not parse is left out."""
-    found, _ = await _gather(scripts, area=area, lon=lon, lat=lat, radius_m=radius_m)
+    """Every unit of the area within `radius_m` (nearest first, at most `limit`), with its state;
+    a unit whose registry record does not parse is left out."""
+    found, _ = await _gather(scripts, area=area, lon=lon, lat=lat, radius_m=radius_m, limit=limit)
     return found
 
 
 async def _gather(
-    scripts: DispatchScripts, *, area: str, lon: float, lat: float, radius_m: int
+    scripts: DispatchScripts,
+    *,
+    area: str,
+    lon: float,
+    lat: float,
+    radius_m: int,
+    limit: int = MAX_CANDIDATES,
 ) -> tuple[list[Candidate], bool]:
     """As `gather_candidates`, and whether the search found the most it returns: then a wider
     radius finds the same nearest units again, and nothing more."""
     near = await unit_candidates(
-        scripts, area=area, lon=lon, lat=lat, radius_m=radius_m, limit=_MAX_CANDIDATES
+        scripts, area=area, lon=lon, lat=lat, radius_m=radius_m, limit=limit
     )
-    return _candidates(area, near), len(near) >= _MAX_CANDIDATES
+    return _candidates(area, near), len(near) >= limit
 
 
 def _candidates(area: str, units: list[UnitNear]) -> list[Candidate]:

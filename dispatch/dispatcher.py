@@ -17,7 +17,7 @@ from cad.publisher import Publisher
 from cad.supervisor import report_failure
 from cad.topics import Topics
 from cad.unreadable import log_unreadable
-from dispatch.candidates import gather_candidates, recommend_for
+from dispatch.candidates import MAX_CANDIDATES, gather_candidates, recommend_for
 from dispatch.claims import (
     GRADE_RANK,
     RANK_WEIGHT,
@@ -31,7 +31,7 @@ from dispatch.claims import (
 from dispatch.lua.claim_plan import claim_plan, queue_claim_plan
 from dispatch.lua.claim_units import claim_units
 from dispatch.mutual_aid import borrow_plan
-from dispatch.recommendation import Recommendation, plan_with_preemption
+from dispatch.recommendation import PreemptionPick, Recommendation, plan_with_preemption
 from dispatch.scripts import DispatchScripts
 from dispatch.taskings import build_tasking, send_tasking
 from geo import distance_m
@@ -44,6 +44,9 @@ logger = logging.getLogger("cad.dispatch")
 AUTO_DISPATCH_GRADES = frozenset({Grade.IMMEDIATE, Grade.SIGNIFICANT})
 # How far down the pending queue one freed unit looks: the queue is ordered, so the head matters.
 _PENDING_SCAN = 32
+# Pre-emption's second, wider read when the nearest 40 cannot fill the plan (only an Immediate
+# call with no unit free asks; one script, about 2 ms of Redis for 400 units).
+_PREEMPTION_CANDIDATES = 400
 # The queue's scores rank by grade first (dispatch/claims.py `pending_score`), so the auto-sent
 # grades are the scores below this: a backlog of Extended, Referred or ungraded incidents behind
 # them is never read by a freed unit, which would only skip it.
@@ -224,19 +227,11 @@ class Dispatcher:
         return claim.outcome is ClaimOutcome.CLAIMED
 
     async def _preempt(self, incident: IncidentRecord, *, actor: str) -> ClaimResult | None:
-        candidates = await gather_candidates(
-            self._scripts, area=incident.area, lon=incident.lon, lat=incident.lat,
-            radius_m=self._radii_m[-1],
-        )  # fmt: skip
-        refs = sorted({c.incident_ref for c in candidates if c.incident_ref})
-        grades = await self._grades(incident.area, refs)
-        picks, complete = plan_with_preemption(
-            self._catalogue.plan_for(incident.incident_type),
-            [c for c in candidates if c.callsign not in incident.stood_down],
-            incident_ranks=grades,
-            target_rank=GRADE_RANK[Grade.IMMEDIATE],
-            stale_before_ms=int(time.time() * 1000) - self._stale_fix_ms,
-        )
+        picks, complete, read_all = await self._preemption_picks(incident, MAX_CANDIDATES)
+        if not complete and not read_all:
+            # The nearest 40 may all be on scene or on Immediate calls while a unit on its way to
+            # a lower grade stands further out: the nearest few hundred are read then, only then.
+            picks, complete, _ = await self._preemption_picks(incident, _PREEMPTION_CANDIDATES)
         if not picks:
             return None
         reason = "pre-emption for an Immediate incident" + ("" if complete else " (plan short)")
@@ -256,6 +251,26 @@ class Dispatcher:
             if pick.from_ref is not None:
                 await self._notify_preempted(pick.from_ref, pick.callsign, incident.ref)
         return claim
+
+    async def _preemption_picks(
+        self, incident: IncidentRecord, limit: int
+    ) -> tuple[tuple[PreemptionPick, ...], bool, bool]:
+        """The plan's picks among the `limit` units nearest the incident, available or on their
+        way to a lower grade; whether they fill it; whether every unit of the area was read."""
+        candidates = await gather_candidates(
+            self._scripts, area=incident.area, lon=incident.lon, lat=incident.lat,
+            radius_m=self._radii_m[-1], limit=limit,
+        )  # fmt: skip
+        refs = sorted({c.incident_ref for c in candidates if c.incident_ref})
+        grades = await self._grades(incident.area, refs)
+        picks, complete = plan_with_preemption(
+            self._catalogue.plan_for(incident.incident_type),
+            [c for c in candidates if c.callsign not in incident.stood_down],
+            incident_ranks=grades,
+            target_rank=GRADE_RANK[Grade.IMMEDIATE],
+            stale_before_ms=int(time.time() * 1000) - self._stale_fix_ms,
+        )
+        return picks, complete, len(candidates) < limit
 
     async def _borrow(
         self, incident: IncidentRecord, *, actor: str, now_ms: int
