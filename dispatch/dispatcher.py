@@ -42,6 +42,8 @@ logger = logging.getLogger("cad.dispatch")
 
 # Immediate and Significant incidents are sent automatically; Extended and Referred wait.
 AUTO_DISPATCH_GRADES = frozenset({Grade.IMMEDIATE, Grade.SIGNIFICANT})
+# Who serves the pending queue when a unit frees or an incident is queued again (the audit's actor).
+PENDING_ACTOR = "auto:pending"
 # How far down the pending queue one freed unit looks: the queue is ordered, so the head matters.
 _PENDING_SCAN = 32
 # Pre-emption's second, wider read when the nearest 40 cannot fill the plan (only an Immediate
@@ -250,6 +252,15 @@ class Dispatcher:
         for pick in picks:
             if pick.from_ref is not None:
                 await self._notify_preempted(pick.from_ref, pick.callsign, incident.ref)
+        if any(pick.from_ref is not None for pick in picks):
+            # An incident left with no unit went back to the queue, where a free unit may suit it
+            # though not this call (a response car beside an armed one), or one another replica
+            # freed meanwhile found the queue without it: served now, not at the next sweep.
+            try:
+                await self.serve_pending(incident.area, actor=PENDING_ACTOR)
+            except Exception as error:  # the pre-emption stands; the sweep serves the queue
+                report_failure(logger, "serve_pending_failed", error, area=incident.area,
+                               incident_ref=incident.ref)  # fmt: skip
         return claim
 
     async def _preemption_picks(

@@ -22,7 +22,7 @@ from cad.payloads import Rejection, parse_payload
 from cad.publisher import Publisher
 from cad.topics import Topics
 from dispatch.directory import UnitDirectory
-from dispatch.dispatcher import Dispatcher
+from dispatch.dispatcher import PENDING_ACTOR, Dispatcher
 from dispatch.scripts import DispatchScripts
 from dispatch.unit_status import StatusChange, apply_status
 from transport.deadletter import reject
@@ -160,7 +160,7 @@ class MdtConsumer:
         )
         if report.status is UnitStatus.AVAILABLE:
             try:
-                await self._dispatcher.serve_pending(area, actor="auto:pending")
+                await self._dispatcher.serve_pending(area, actor=PENDING_ACTOR)
             except Exception as exc:
                 # The report is applied (durable): the queue sweep serves the queue if this fails.
                 log(

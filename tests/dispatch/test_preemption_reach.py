@@ -1,5 +1,6 @@
 """Pre-emption reads beyond the nearest forty units when they cannot fill an Immediate call's
-plan: a unit on its way to a lower grade further out is taken, as a dispatcher would take it."""
+plan: a unit on its way to a lower grade further out is taken, as a dispatcher would take it;
+and the incident it leaves is served at once from the units still free."""
 
 from __future__ import annotations
 
@@ -18,10 +19,16 @@ AREA = "CW"
 KEYS = AreaKeys(AREA)
 
 
-async def _unit(redis: Redis, scripts: DispatchScripts, callsign: str, east_m: float) -> None:
+async def _unit(
+    redis: Redis,
+    scripts: DispatchScripts,
+    callsign: str,
+    east_m: float,
+    capabilities: frozenset[str] = frozenset({"response"}),
+) -> None:
     # About 69.2 m of longitude to the thousandth of a degree at Trafalgar's latitude.
     unit = Unit(callsign=callsign, area=AREA, base_lon=TRAFALGAR[0] + east_m / 69_200,
-                base_lat=TRAFALGAR[1])  # fmt: skip
+                base_lat=TRAFALGAR[1], capabilities=capabilities)  # fmt: skip
     await register_unit(redis, scripts, unit, now_ms=1, actor="test")
 
 
@@ -59,3 +66,24 @@ async def test_an_immediate_call_preempts_a_unit_beyond_the_nearest_forty(
     assert await redis.hget(KEYS.unit_incident, "FAR") == "CAD 0003/04DEC26"
     # The Significant call it left is queued again, first of its grade.
     assert await redis.hget(KEYS.incident("CAD 0002/04DEC26"), "status") == "pending"
+
+
+async def test_the_incident_preempted_takes_a_free_unit_that_suits_it_at_once(
+    redis: Redis, scripts: DispatchScripts
+) -> None:
+    # The roads policing car on its way to a welfare check is the only unit that can take a
+    # collision with injury; a response car came free after the check was sent and waits.
+    await add_incident(redis, "CAD 0001/04DEC26", grade="S", status="new")
+    await _unit(redis, scripts, "TRAFFIC", 200, frozenset({"rtc", "response"}))
+    await _commit(redis, scripts, "TRAFFIC", "CAD 0001/04DEC26", UnitStatus.EN_ROUTE)
+    await _unit(redis, scripts, "CAR", 300)
+    collision = await add_incident(
+        redis, "CAD 0002/04DEC26", grade="I", status="new",
+        extra={"incident_type": "rtc_injury"},
+    )  # fmt: skip
+    claim = await dispatcher_for(redis, scripts).dispatch(collision, actor="test")
+    assert [u.callsign for u in claim.units] == ["TRAFFIC"]
+    # The welfare check is not left queued beside the free car until the sweep comes round.
+    assert await redis.hget(KEYS.unit_incident, "CAR") == "CAD 0001/04DEC26"
+    assert await redis.hget(KEYS.incident("CAD 0001/04DEC26"), "status") == "dispatched"
+    assert await redis.zcard(KEYS.pending) == 0
