@@ -24,24 +24,10 @@ async def gather_candidates(
     lat: float,
     radius_m: int,
     limit: int = MAX_CANDIDATES,
-) -> list[Candidate]:
-    """Every unit of the area within `radius_m` (nearest first, at most `limit`), with its state;
-    a unit whose registry record does not parse is left out."""
-    found, _ = await _gather(scripts, area=area, lon=lon, lat=lat, radius_m=radius_m, limit=limit)
-    return found
-
-
-async def _gather(
-    scripts: DispatchScripts,
-    *,
-    area: str,
-    lon: float,
-    lat: float,
-    radius_m: int,
-    limit: int = MAX_CANDIDATES,
 ) -> tuple[list[Candidate], bool]:
-    """As `gather_candidates`, and whether the search found the most it returns: then a wider
-    radius finds the same nearest units again, and nothing more."""
+    """Every unit of the area within `radius_m` (nearest first, at most `limit`), with its state,
+    a unit whose registry record does not parse left out; and whether the search found the most
+    it returns (then a wider radius or a larger `limit` may find more)."""
     near = await unit_candidates(
         scripts, area=area, lon=lon, lat=lat, radius_m=radius_m, limit=limit
     )
@@ -105,7 +91,9 @@ async def recommend_for(
     nearest: list[Candidate] | None = None
     for radius in radii_m:
         if nearest is None:
-            candidates, full = await _gather(scripts, area=area, lon=lon, lat=lat, radius_m=radius)
+            candidates, full = await gather_candidates(
+                scripts, area=area, lon=lon, lat=lat, radius_m=radius
+            )
             # A wider radius would read the same nearest 40 again: they are kept.
             nearest = candidates if full else None
         else:

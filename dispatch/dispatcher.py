@@ -267,8 +267,8 @@ class Dispatcher:
         self, incident: IncidentRecord, limit: int
     ) -> tuple[tuple[PreemptionPick, ...], bool, bool]:
         """The plan's picks among the `limit` units nearest the incident, available or on their
-        way to a lower grade; whether they fill it; whether every unit of the area was read."""
-        candidates = await gather_candidates(
+        way to a lower grade; whether they fill it; whether every unit in reach was read."""
+        candidates, full = await gather_candidates(
             self._scripts, area=incident.area, lon=incident.lon, lat=incident.lat,
             radius_m=self._radii_m[-1], limit=limit,
         )  # fmt: skip
@@ -281,7 +281,7 @@ class Dispatcher:
             target_rank=GRADE_RANK[Grade.IMMEDIATE],
             stale_before_ms=int(time.time() * 1000) - self._stale_fix_ms,
         )
-        return picks, complete, len(candidates) < limit
+        return picks, complete, not full
 
     async def _borrow(
         self, incident: IncidentRecord, *, actor: str, now_ms: int

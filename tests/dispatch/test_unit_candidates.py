@@ -36,7 +36,9 @@ async def test_units_come_nearest_first_with_their_state_in_one_call(
     await redis.hset(KEYS.unit_status, "CE1", "assigned")
     await redis.hset(KEYS.unit_incident, "CE1", "CAD 0007/01DEC26")
     await redis.hset(KEYS.unit_fix, "CE2", 123_456)
-    found = await gather_candidates(scripts, area=AREA, lon=SCENE[0], lat=SCENE[1], radius_m=1_000)
+    found, _ = await gather_candidates(
+        scripts, area=AREA, lon=SCENE[0], lat=SCENE[1], radius_m=1_000
+    )
     assert [c.callsign for c in found] == ["CE2", "CE1"]  # CE3 is beyond the radius
     ce2, ce1 = found
     assert ce2 == Candidate("CE2", ce2.distance_m, "available",
@@ -52,7 +54,7 @@ async def test_the_search_stops_at_forty_and_knows_a_unit_without_a_record(
         await _register(redis, scripts, f"N{i:02d}", 10 + i)
     # A position with nothing else known about it (a half-removed unit) still reads cleanly.
     await redis.geoadd(KEYS.positions, (SCENE[0], SCENE[1], "GHOST"))
-    found = await gather_candidates(scripts, area=AREA, lon=SCENE[0], lat=SCENE[1], radius_m=500)
+    found, _ = await gather_candidates(scripts, area=AREA, lon=SCENE[0], lat=SCENE[1], radius_m=500)
     assert len(found) == 40
     assert found[0] == Candidate("GHOST", found[0].distance_m, "unknown", frozenset(), None, None)
     assert [c.callsign for c in found[1:4]] == ["N00", "N01", "N02"]
@@ -133,8 +135,9 @@ async def test_units_beyond_the_nearest_forty_are_not_offered_when_stood_down_or
 
 
 async def test_an_area_with_no_units_near_answers_none(scripts: DispatchScripts) -> None:
-    assert (
-        await gather_candidates(scripts, area=AREA, lon=SCENE[0], lat=SCENE[1], radius_m=50) == []
+    assert await gather_candidates(scripts, area=AREA, lon=SCENE[0], lat=SCENE[1], radius_m=50) == (
+        [],
+        False,
     )
 
 
