@@ -19,40 +19,26 @@ local left_out = {}
 for callsign in string.gmatch(ARGV[6], '[^,]+') do
   left_out[callsign] = true
 end
-local function suitable(callsign)
-  if left_out[callsign] then return false end
-  -- Capabilities first: for a rare one, most members fail there, in one call.
-  for k = 6, #KEYS do
-    if redis.call('SISMEMBER', KEYS[k], callsign) == 0 then return false end
-  end
-  -- A member whose status says otherwise is stale in the set (a claim drops it; this only reads).
-  if redis.call('HGET', KEYS[2], callsign) ~= 'available' then return false end
-  if min_fix > 0 then
-    local fix = tonumber(redis.call('HGET', KEYS[3], callsign) or '0')
-    if fix > 0 and fix < min_fix then return false end
-  end
-  return true
-end
--- Turning GEOSEARCH's members into Lua tables costs more than the search: a window of the
--- nearest members as wide as should hold `want` holders of the capabilities, were they spread
--- among the available as among the fleet (as claim_plan.lua's first window), four times wider
--- each time it holds too few, judging each member once. No holder at all: nothing to search.
-local holders = redis.call('HLEN', KEYS[2])
-local fleet = holders
-for k = 6, #KEYS do
-  holders = math.min(holders, redis.call('SCARD', KEYS[k]))
-end
-if holders == 0 then
+local caps = {unpack(KEYS, 6)}
+local unit = {status = KEYS[2], fix = KEYS[3]}
+-- The nearest members in a window as claim_plan.lua's first (the prelude's `holders_window`, at
+-- least 16), four times wider each time it holds too few, judging each member once. No holder
+-- at all: nothing to search.
+local first = holders_window(redis.call('HLEN', KEYS[2]), caps, want)
+if first == 0 then
   return {}
 end
 local names, dists, judged = {}, {}, 0
-local window = math.max(math.ceil((want + 1) * fleet / holders), 16)
+local window = math.max(first, 16)
 while #names < want do
   local hits = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2],
     'BYRADIUS', ARGV[3], 'm', 'ASC', 'COUNT', window, 'WITHDIST')
   for i = judged + 1, #hits do
-    if #names < want and suitable(hits[i][1]) then
-      names[#names + 1] = hits[i][1]
+    local callsign = hits[i][1]
+    -- A member whose status says otherwise is stale in the set (a claim drops it; this reads).
+    if #names < want and not left_out[callsign] and not unsuitable(unit, caps, callsign, min_fix)
+    then
+      names[#names + 1] = callsign
       dists[#dists + 1] = hits[i][2]
     end
   end

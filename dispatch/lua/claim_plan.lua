@@ -40,39 +40,22 @@ local n_req = tonumber(ARGV[9])
 local chosen, picks, dists = {}, {}, {}
 local cap_key, arg = 11, 10
 local fleet = redis.call('HLEN', KEYS[2])
--- Turning the members GEOSEARCH finds into Lua tables costs more than the search itself: read
--- only as many as should hold `need` units with the capabilities, were the holders spread among
--- the available as among the whole fleet, and one more in case one is stale. 0: no unit holds
--- one of the capabilities, so no search can meet the requirement.
-local function first_window(need, first_cap, n_caps)
-  local holders = fleet
-  for c = first_cap, first_cap + n_caps - 1 do
-    holders = math.min(holders, redis.call('SCARD', KEYS[c]))
-  end
-  if holders == 0 then return 0 end
-  return math.ceil((need + 1) * fleet / holders)
-end
-local function suitable(callsign, first_cap, n_caps)
+local unit = {status = KEYS[2], fix = KEYS[5]}
+local function suitable(callsign, caps)
   if chosen[callsign] or refused[callsign] then return false end
-  -- Capabilities first: for a rare one, most members fail there, in one call.
-  for c = first_cap, first_cap + n_caps - 1 do
-    if redis.call('SISMEMBER', KEYS[c], callsign) == 0 then return false end
-  end
-  if redis.call('HGET', KEYS[2], callsign) ~= 'available' then
-    -- A member whose status says otherwise is stale in the set: drop it.
-    redis.call('ZREM', KEYS[1], callsign)
-    return false
-  end
-  if min_fix > 0 then
-    local fix = tonumber(redis.call('HGET', KEYS[5], callsign) or '0')
-    if fix > 0 and fix < min_fix then return false end
-  end
-  return true
+  local why = unsuitable(unit, caps, callsign, min_fix)
+  -- A member whose status says otherwise is stale in the set: drop it.
+  if why == 'status' then redis.call('ZREM', KEYS[1], callsign) end
+  return why == nil
 end
 for _ = 1, n_req do
   local need, n_caps = tonumber(ARGV[arg]), tonumber(ARGV[arg + 1])
   arg = arg + 2
-  local window = first_window(need, cap_key, n_caps)
+  local caps = {}
+  for c = cap_key, cap_key + n_caps - 1 do
+    caps[#caps + 1] = KEYS[c]
+  end
+  local window = holders_window(fleet, caps, need)
   -- A wider circle or window finds the nearer members again: each is judged once.
   local judged = {}
   -- GEOSEARCH cost grows with the members inside the radius: a small circle first, then wider.
@@ -85,7 +68,7 @@ for _ = 1, n_req do
         local callsign = hit[1]
         if not judged[callsign] then
           judged[callsign] = true
-          if suitable(callsign, cap_key, n_caps) then
+          if suitable(callsign, caps) then
             chosen[callsign] = true
             picks[#picks + 1] = callsign
             dists[#dists + 1] = hit[2]

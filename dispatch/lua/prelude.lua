@@ -75,6 +75,38 @@ local function leave_incident(unit, incident, pending, audit, callsign, ref, now
   return committed
 end
 
+-- How many of the nearest available units a search reads first for `need` units holding every
+-- capability in `caps` (the capability sets' key names) out of a fleet of `fleet` units: as
+-- many as should hold them, were the holders spread among the available as among the whole
+-- fleet, and one more in case one is stale. Turning the members GEOSEARCH finds into Lua tables
+-- costs more than the search itself. 0: no unit holds one of the capabilities, so no search can
+-- meet the need (claim_plan, available_with).
+local function holders_window(fleet, caps, need)
+  local holders = fleet
+  for _, cap in ipairs(caps) do
+    holders = math.min(holders, redis.call('SCARD', cap))
+  end
+  if holders == 0 then return 0 end
+  return math.ceil((need + 1) * fleet / holders)
+end
+
+-- Why `callsign`, a member of the available set, cannot be sent now; nil when it can.
+-- 'capability': it lacks one of `caps` (checked first: for a rare one most members fail there,
+-- in one call); 'status': its status is not available (the member is stale in the set);
+-- 'stale fix': its last AVL fix is older than `min_fix` (ms; 0: no limit). `unit` names the
+-- status and fix hashes (claim_plan, available_with).
+local function unsuitable(unit, caps, callsign, min_fix)
+  for _, cap in ipairs(caps) do
+    if redis.call('SISMEMBER', cap, callsign) == 0 then return 'capability' end
+  end
+  if redis.call('HGET', unit.status, callsign) ~= 'available' then return 'status' end
+  if min_fix > 0 then
+    local fix = tonumber(redis.call('HGET', unit.fix, callsign) or '0')
+    if fix > 0 and fix < min_fix then return 'stale fix' end
+  end
+  return nil
+end
+
 -- What a recommendation needs of each unit found (unit_candidates, available_with): a flat
 -- list, six entries a unit: callsign, distance (m), status, last fix (ms), registry record,
 -- incident ref ('' where Redis holds none). `hashes` names the status, fix, units and incident
