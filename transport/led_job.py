@@ -23,6 +23,7 @@ from typing import Any
 from cad.keys import GlobalKeys
 from cad.logs import log
 from cad.supervisor import Supervisor
+from cad.waits import cancel_all_and_wait
 from transport.lease import Lease
 from transport.redis_types import AsyncRedis
 
@@ -126,10 +127,7 @@ class LedJobs:
     async def stop(self) -> None:
         """Cancel every job's task (a round cut short is redone by the next leader), then hand
         each lease over at once; a lease not released lapses instead."""
-        for task in self._tasks:
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(self._tasks)
+        await cancel_all_and_wait(self._tasks)
         for job in self._jobs:
             try:
                 await job.release()

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from cad.settings import Settings
-from cad.waits import cancel_and_wait, wait_until_set
+from cad.waits import RECANCEL_AFTER_S, cancel_and_wait, wait_until_set
 from tests.helpers import eventually, holds, mqtt_client
 from transport.mqtt import MqttLink
 from transport.mqtt_logins import replica_login
@@ -110,6 +110,28 @@ async def test_cancelling_the_one_waiting_for_a_cancelled_task_stops_it() -> Non
     release.set()
     await asyncio.wait({slow}, timeout=1.0)
     assert slow.cancelled()
+
+
+async def test_a_task_that_drops_a_cancellation_is_cancelled_again_until_it_ends() -> None:
+    """As 3.11's `asyncio.wait_for` inside a library can: the task runs on after the first."""
+    dropped = 0
+
+    async def drops_two() -> None:
+        nonlocal dropped
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                dropped += 1
+                if dropped > 2:
+                    raise
+
+    task = asyncio.create_task(drops_two())
+    await asyncio.sleep(0)
+    async with asyncio.timeout(4 * RECANCEL_AFTER_S):
+        await cancel_and_wait(task)
+    assert task.cancelled()
+    assert dropped == 3
 
 
 async def test_waiting_for_a_cancelled_task_raises_the_error_it_ended_with() -> None:
