@@ -254,8 +254,9 @@ class Dispatcher:
                 await self._notify_preempted(pick.from_ref, pick.callsign, incident.ref)
         if any(pick.from_ref is not None for pick in picks):
             # An incident left with no unit went back to the queue, where a free unit may suit it
-            # though not this call (a response car beside an armed one), or one another replica
-            # freed meanwhile found the queue without it: served now, not at the next sweep.
+            # though not this call (a response car, where the call took the roads policing car),
+            # or one another replica freed meanwhile found the queue without it: served now, not
+            # at the sweep's next round.
             try:
                 await self.serve_pending(incident.area, actor=PENDING_ACTOR)
             except Exception as error:  # the pre-emption stands; the sweep serves the queue
