@@ -253,16 +253,21 @@ class Dispatcher:
             if pick.from_ref is not None:
                 await self._notify_preempted(pick.from_ref, pick.callsign, incident.ref)
         if any(pick.from_ref is not None for pick in picks):
-            # An incident left with no unit went back to the queue, where a free unit may suit it
-            # though not this call (a response car, where the call took the roads policing car),
-            # or one another replica freed meanwhile found the queue without it: served now, not
-            # at the sweep's next round.
-            try:
-                await self.serve_pending(incident.area, actor=PENDING_ACTOR)
-            except Exception as error:  # the pre-emption stands; the sweep serves the queue
-                report_failure(logger, "serve_pending_failed", error, area=incident.area,
-                               incident_ref=incident.ref)  # fmt: skip
+            await self._serve_requeued(incident.area, incident.ref)
         return claim
+
+    async def _serve_requeued(self, area: str, ref: str) -> None:
+        """Serve the queue after a pre-emption left an incident with no unit and queued it: a
+        free unit may suit it though not the Immediate call (a response car, where the call took
+        the roads policing car), or another replica freed one while it was being queued and
+        found the queue without it; served now, not at the sweep's next round."""
+        try:
+            # A unit freed after this look serves the queue itself, the incident already in it;
+            # none free, the usual case after a pre-emption: nothing to serve.
+            if await self._redis.zcard(AreaKeys(area).available):
+                await self.serve_pending(area, actor=PENDING_ACTOR)
+        except Exception as error:  # the pre-emption stands; the sweep serves the queue
+            report_failure(logger, "serve_pending_failed", error, area=area, incident_ref=ref)
 
     async def _preemption_picks(
         self, incident: IncidentRecord, limit: int
