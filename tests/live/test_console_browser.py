@@ -341,3 +341,31 @@ async def test_signing_in_then_linking_a_duplicate_call_by_keyboard(
     await said(page, "inc-summary", "2 call(s)")
     assert errors == []
     await page.close()
+
+
+async def test_a_reset_call_form_clears_once_and_the_next_call_can_be_typed(
+    live_url: str, browser: Browser, settings: Settings
+) -> None:
+    """Resetting the call form (as recording a call does) clears its place, pin and candidates:
+    a look-up of candidates still due then finds no place (it threw in the page: CI on 4 Dec
+    2026), and the form is left for the next call (each reset had reset it again, for ever)."""
+    await seed(live_url, settings)
+    page, errors = await open_console(browser, live_url, bearer(settings))
+    kb = page.keyboard
+    await kb.press("Alt+1")
+    await kb.type("Trafalgar Squ")
+    await page.wait_for_selector("#place-list [role=option]", timeout=WAIT_MS)
+    await kb.press("Enter")
+    await page.wait_for_selector("#candidates li", timeout=WAIT_MS)
+    # A new type asks for the candidates again after the debounce; the form resets before.
+    await page.select_option("#ctype", "theft_report")
+    await page.evaluate("document.getElementById('call-form').reset()")
+    await page.wait_for_timeout(400)  # past the debounce (200 ms) and any answer
+    assert await page.text_content("#candidates") == ""
+    assert await page.text_content("#place-chosen") == ""
+    await page.focus("#place")
+    await kb.type("Oxford Circ")
+    await page.wait_for_timeout(200)
+    assert await page.input_value("#place") == "Oxford Circ"
+    assert errors == []
+    await page.close()

@@ -11,6 +11,9 @@ let chosen = null; // {lon, lat, name}
 // answers with the incident it made (a replay), never a second incident.
 let callId = null;
 let timer = 0;
+// The latest look-up of candidates: an answer to an earlier one (another place, or a call since
+// recorded) is dropped rather than shown beside this call.
+let candidatesAsked = 0;
 let openIncident = () => {};
 
 const radius = () => {
@@ -24,13 +27,15 @@ function refreshPin() {
 
 function refreshCandidates() {
   clearTimeout(timer);
-  if (!chosen) { $("candidates").innerHTML = ""; return; }
+  const asked = ++candidatesAsked;
+  const place = chosen;
+  if (!place) { $("candidates").innerHTML = ""; return; }
   timer = setTimeout(async () => {
-    const q = new URLSearchParams({ lon: chosen.lon, lat: chosen.lat });
+    const q = new URLSearchParams({ lon: place.lon, lat: place.lat });
     if (radius()) q.set("radius_m", radius());
     if ($("ctype").value) q.set("incident_type", $("ctype").value);
     const found = await get(`/v1/calls/candidates?${q}`).catch(() => null);
-    if (!found) return;
+    if (!found || asked !== candidatesAsked) return;
     $("candidates").innerHTML = found.candidates.length
       ? found.candidates.map((c) => `<li>${esc(c.ref)} · score ${c.score.toFixed(2)} · ${Math.round(c.distance_m)} m`
         + ` <span class="sub">${esc(c.reasons.join("; "))}</span> <button type="button" data-link="${esc(c.ref)}">Link call to ${esc(c.ref)}</button></li>`).join("")
@@ -71,7 +76,7 @@ async function create() {
     const graded = await post(`/v1/incidents/${path(ref)}/grade`, gradeBody());
     return { ref, grade: graded.incident?.grade ?? graded.grade };
   }, (a) => `created ${a.ref}, grade ${a.grade}`);
-  if (answer) { reset(); openIncident(answer.ref); }
+  if (answer) { $("call-form").reset(); openIncident(answer.ref); }
 }
 
 async function link(ref) {
@@ -80,15 +85,17 @@ async function link(ref) {
     await post("/v1/calls", body);
     return post(`/v1/incidents/${path(ref)}/links`, { call_id: body.call_id });
   }, (a) => `call linked to ${a.ref} (${a.outcome})`);
-  if (answer) { reset(); openIncident(ref); }
+  if (answer) { $("call-form").reset(); openIncident(ref); }
 }
 
-function reset() {
-  $("call-form").reset();
+// What the form's own reset leaves: the call's place, id, pin and candidates. On its reset
+// event, never resetting the form itself (that fires the event again: it had reset the form
+// every few milliseconds from the first call recorded, wiping what the handler typed next).
+function clearCall() {
   chosen = null;
   callId = null;
   $("place-chosen").textContent = "";
-  $("candidates").innerHTML = "";
+  refreshCandidates(); // no place: the list emptied, a look-up due or on its way dropped
   showPin(null);
 }
 
@@ -109,7 +116,7 @@ export function setupCallTaking(types, levels, open) {
   $("radius").addEventListener("input", () => { refreshPin(); refreshCandidates(); });
   $("ctype").addEventListener("change", refreshCandidates);
   $("call-form").addEventListener("submit", (e) => { e.preventDefault(); create(); });
-  $("call-form").addEventListener("reset", () => setTimeout(reset));
+  $("call-form").addEventListener("reset", () => setTimeout(clearCall));
   $("call-form").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && e.ctrlKey) { e.preventDefault(); create(); }
   });
