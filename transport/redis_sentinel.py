@@ -56,13 +56,41 @@ class NewestConfigSentinel(Sentinel):  # type: ignore[misc]
     """redis-py's asyncio Sentinel manager, following the newest configuration (module doc)."""
 
     async def discover_master(self, service_name: str) -> tuple[str, int]:
-        answers = await asyncio.gather(
-            *(sentinel.sentinel_master(service_name) for sentinel in self.sentinels),
-            return_exceptions=True,
-        )
+        asks = [
+            asyncio.ensure_future(sentinel.sentinel_master(service_name))
+            for sentinel in self.sentinels
+        ]
+        for ask in asks:  # one given up below may still end with an error: taken, not reported
+            ask.add_done_callback(lambda done: done.cancelled() or done.exception())
+        try:
+            await _most_then_grace(asks)
+            answers = [
+                ask.exception() or ask.result()
+                for ask in asks
+                if ask.done() and not ask.cancelled()
+            ]
+        finally:
+            for ask in asks:  # the stragglers: as if they had answered nothing
+                ask.cancel()
         return newest_primary(
             service_name, answers, lambda state: self.check_master_state(state, service_name)
         )
+
+
+# Once most sentinels have answered, how long the others still get: one that is down without
+# refusing (its machine off, a firewall dropping) must not hold every new connection of the
+# service for the whole network timeout. One that has not answered by then counts as one that
+# answered nothing; the newest configuration is lost only if it alone knew it.
+STRAGGLER_GRACE_S = 0.25
+
+
+async def _most_then_grace(asks: list[asyncio.Future[Any]]) -> None:
+    """Wait until most of `asks` are done (a majority), then `STRAGGLER_GRACE_S` more at most."""
+    pending = set(asks)
+    while pending and len(asks) - len(pending) <= len(asks) // 2:
+        _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+    if pending:
+        await asyncio.wait(pending, timeout=STRAGGLER_GRACE_S)
 
 
 class NewestConfigSyncSentinel(redis.sentinel.Sentinel):  # type: ignore[misc]

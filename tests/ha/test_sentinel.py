@@ -4,7 +4,9 @@ follow a failover (kill -9 of the primary), and a write acknowledged after `WAIT
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import signal
 import time
 from collections.abc import Mapping
 from dataclasses import replace
@@ -31,7 +33,7 @@ from tests.ha.conftest import SentinelSet
 from transport.redis_client import open_redis, open_sync_redis
 from transport.redis_link import RedisEndpoint, SharedConnection
 from transport.redis_packing import pack_command
-from transport.redis_sentinel import newest_primary
+from transport.redis_sentinel import async_sentinel, newest_primary
 
 # What a kill -9 of the primary may take: 1 s to be thought down, an election, the promotion and
 # our clients' reconnection (measured about 2-4 s on loopback; see docs/reliability.md).
@@ -170,6 +172,29 @@ async def test_a_sentinel_that_missed_the_failover_is_outvoted(
         assert got == ["1", "written", "written"], f"failover seen {named:.1f} s after the kill"
     finally:
         deaf.stop()
+
+
+async def test_a_sentinel_that_does_not_answer_holds_no_connection_up(
+    sentinel_set: SentinelSet,
+) -> None:
+    """A sentinel down without refusing (stopped: the kernel still takes its connections, as a
+    machine cut off by a firewall would leave them unanswered) does not hold up the search for
+    the primary for the network timeout (2 s here): once most have answered, the others get
+    `STRAGGLER_GRACE_S`."""
+    silent = sentinel_set.sentinels[0]
+    assert silent.proc is not None
+    os.kill(silent.proc.pid, signal.SIGSTOP)
+    sentinel = async_sentinel(sentinel_set.settings, {})
+    try:
+        started = time.monotonic()
+        _, port = await sentinel.discover_master(MASTER)
+        took = time.monotonic() - started
+    finally:
+        os.kill(silent.proc.pid, signal.SIGCONT)
+        for client in sentinel.sentinels:
+            await client.aclose()
+    assert port == sentinel_set.servers[0].port  # no failover: the first primary
+    assert took < sentinel_set.settings.network_timeout_s / 2, took
 
 
 async def _named_by_all(sentinel_set: SentinelSet, server: EmbeddedServer) -> float:
