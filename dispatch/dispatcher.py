@@ -249,10 +249,10 @@ class Dispatcher:
         if claim.outcome is not ClaimOutcome.CLAIMED:
             return None
         await self._send_all(incident, claim)
-        for pick in picks:
-            if pick.from_ref is not None:
-                await self._notify_preempted(pick.from_ref, pick.callsign, incident.ref)
-        if any(pick.from_ref is not None for pick in picks):
+        taken = [(pick.from_ref, pick.callsign) for pick in picks if pick.from_ref is not None]
+        for from_ref, callsign in taken:
+            await self._notify_preempted(from_ref, callsign, incident.ref)
+        if taken:
             await self._serve_requeued(incident.area, incident.ref)
         return claim
 
